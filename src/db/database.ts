@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: DatabaseKind;
+  /** The PGlite instance when embedded (pg-boss and snapshots use it directly). */
+  pglite?: PGlite;
+  /** A pg pool when on PostgreSQL (pg-boss shares the connection string, not the pool). */
+  connectionString?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** `memory://`, a directory path / `file://` URL for PGlite, or `postgres://…`. */
+  url: string;
+  /** A PGlite data dir tarball to start from (tests restore a migrated snapshot). */
+  loadDataDir?: Blob;
+  /** PostgreSQL schema to put first on search_path (tests use one per file). */
+  searchPath?: string;
+  /** Maximum PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+// The same type mapping on both drivers: int8 → bigint, date → 'YYYY-MM-DD', timestamptz → Date.
+const INT8 = 20;
+const DATE = 1082;
+const NUMERIC = 1700;
+
+export function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+}
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (isPostgresUrl(options.url)) return openPostgres(options);
+  return openPglite(options);
+}
+
+async function openPglite(options: OpenOptions): Promise<DatabaseHandle> {
+  const dataDir = pgliteDataDir(options.url);
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    parsers: {
+      [pgliteTypes.INT8]: (value: string) => BigInt(value),
+      [pgliteTypes.DATE]: (value: string) => value,
+    },
+  });
+  await pglite.waitReady;
+  // Kysely's own PGlite dialect serialises transactions on the single PGlite session; the
+  // kysely-pglite 0.6 dialect does not, and one transaction's ROLLBACK can discard another's rows.
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    db,
+    kind: 'pglite',
+    pglite,
+    async close() {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/** `memory://` → in-memory; `file:///x` or a plain path → that directory. */
+export function pgliteDataDir(url: string): string | undefined {
+  if (url === 'memory://' || url === '') return undefined;
+  if (url.startsWith('file://')) return new URL(url).pathname;
+  return url;
+}
+
+async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
+  const typeParsers = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8) return (value: string) => BigInt(value);
+      if (oid === DATE) return (value: string) => value;
+      if (oid === NUMERIC) return (value: string) => value;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    types: typeParsers as pg.CustomTypesConfig,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    connectionString: options.url,
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,244 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+// Row types as the drivers return them: int8 → bigint, date → 'YYYY-MM-DD', timestamptz → Date.
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json = ColumnType<unknown, string, string>;
+
+export type Role = 'staff' | 'agent' | 'client';
+export type PolicyStatus =
+  | 'unsubmitted'
+  | 'submitted'
+  | 'rejected'
+  | 'active'
+  | 'cancellation_pending'
+  | 'canceled'
+  | 'expired';
+export type CancellationReason = 'non_pay' | 'underwriting' | 'insured_request' | 'other';
+export type LedgerAccount = 'accounts_receivable' | 'on_account' | 'premium' | 'cash' | 'fees';
+
+export interface AgenciesTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  time_zone: Generated<string>;
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  agency_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  agency_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  agency_id: string;
+  name: string;
+  role: 'staff' | 'agent';
+  key_hash: string;
+  key_prefix: string;
+  banks: string[] | null;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
+export interface AgencyCountersTable {
+  agency_id: string;
+  name: string;
+  last_value: bigint;
+}
+
+export interface CustomersTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_number: number;
+  type: 'individual' | 'group';
+  name: string;
+  email: string | null;
+  phone: string | null;
+  address: Json | null;
+  producer_user_id: string | null;
+  csr_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ContactsTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  is_primary: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface InstallmentPlansTable {
+  id: Generated<string>;
+  agency_id: string;
+  name: string;
+  installments: number;
+  frequency: string;
+  autopay_lead_days: number | null;
+  created_at: CreatedAt;
+}
+
+export interface PoliciesTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  policy_number: string;
+  line_of_business: string;
+  effective_date: string;
+  expiration_date: string;
+  premium_cents: bigint;
+  currency: Generated<string>;
+  installment_plan_id: string | null;
+  status: PolicyStatus;
+  cancellation_reason: CancellationReason | null;
+  cancellation_effective_date: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface InvoicesTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  policy_id: string | null;
+  invoice_number: number;
+  entity_sequence: number | null;
+  due_date: string;
+  amount_cents: bigint;
+  currency: Generated<string>;
+  description: string | null;
+  suppress_autopay: Generated<boolean>;
+  autopay_time: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface InstallmentsTable {
+  id: Generated<string>;
+  agency_id: string;
+  policy_id: string;
+  invoice_id: string | null;
+  sequence: number;
+  due_date: string;
+  amount_cents: bigint;
+  autopay_time: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface BankDivisionsTable {
+  id: Generated<string>;
+  agency_id: string;
+  name: string;
+}
+
+export interface BanksTable {
+  id: Generated<string>;
+  agency_id: string;
+  short_name: string;
+  name: string;
+  division_id: string;
+  created_at: CreatedAt;
+}
+
+export interface JournalEntriesTable {
+  id: Generated<string>;
+  agency_id: string;
+  kind: string;
+  description: string;
+  occurred_on: string;
+  source_type: string | null;
+  source_id: string | null;
+  reverses_entry_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface JournalLinesTable {
+  id: Generated<bigint>;
+  agency_id: string;
+  entry_id: string;
+  account: LedgerAccount;
+  customer_id: string | null;
+  invoice_id: string | null;
+  bank_id: string | null;
+  amount_cents: bigint;
+  currency: Generated<string>;
+}
+
+export interface ActivitiesTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  kind: string;
+  summary: string;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  actor: string;
+  created_at: CreatedAt;
+}
+
+export interface IdempotencyKeysTable {
+  agency_id: string;
+  key: string;
+  request_hash: string;
+  method: string;
+  path: string;
+  state: 'in_progress' | 'completed';
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null, string | null>;
+  locked_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditLogTable {
+  id: Generated<bigint>;
+  agency_id: string;
+  actor: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  agencies: AgenciesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  agency_counters: AgencyCountersTable;
+  customers: CustomersTable;
+  contacts: ContactsTable;
+  installment_plans: InstallmentPlansTable;
+  policies: PoliciesTable;
+  invoices: InvoicesTable;
+  installments: InstallmentsTable;
+  bank_divisions: BankDivisionsTable;
+  banks: BanksTable;
+  journal_entries: JournalEntriesTable;
+  journal_lines: JournalLinesTable;
+  activities: ActivitiesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  audit_log: AuditLogTable;
+}
+
+export type Customer = Selectable<CustomersTable>;
+export type Policy = Selectable<PoliciesTable>;
+export type Invoice = Selectable<InvoicesTable>;
+export type NewJournalLine = Insertable<JournalLinesTable>;

@@ -1,0 +1,67 @@
+import type { CalendarDate } from './calendar.ts';
+import type { Cents } from './money.ts';
+
+export type LedgerAccount = 'accounts_receivable' | 'on_account' | 'premium' | 'cash' | 'fees';
+
+/** A line's amount is signed: a debit is positive, a credit negative. */
+export interface JournalLineDraft {
+  account: LedgerAccount;
+  amountCents: Cents;
+  customerId?: string | undefined;
+  invoiceId?: string | undefined;
+  bankId?: string | undefined;
+}
+
+export interface JournalEntryDraft {
+  kind: string;
+  description: string;
+  occurredOn: CalendarDate;
+  sourceType?: string | undefined;
+  sourceId?: string | undefined;
+  reversesEntryId?: string | undefined;
+  lines: JournalLineDraft[];
+}
+
+/** The database checks this too (a deferred constraint trigger); checking first gives a clear error. */
+export function assertBalanced(entry: JournalEntryDraft): void {
+  if (entry.lines.length < 2) throw new Error(`journal entry "${entry.description}" needs at least two lines`);
+  let total = 0n;
+  for (const line of entry.lines) {
+    if (line.amountCents === 0n) throw new Error(`journal entry "${entry.description}" has a zero line`);
+    total += line.amountCents;
+  }
+  if (total !== 0n) throw new Error(`journal entry "${entry.description}" does not balance: ${total}`);
+}
+
+/** Billing an invoice: the customer owes it (debit AR), premium is earned/payable (credit). */
+export function invoiceEntry(input: {
+  customerId: string;
+  invoiceId: string;
+  invoiceNumber: number;
+  amountCents: Cents;
+  occurredOn: CalendarDate;
+}): JournalEntryDraft {
+  return {
+    kind: 'invoice',
+    description: `Invoice ${input.invoiceNumber}`,
+    occurredOn: input.occurredOn,
+    sourceType: 'invoice',
+    sourceId: input.invoiceId,
+    lines: [
+      {
+        account: 'accounts_receivable',
+        amountCents: input.amountCents,
+        customerId: input.customerId,
+        invoiceId: input.invoiceId,
+      },
+      { account: 'premium', amountCents: -input.amountCents, customerId: input.customerId },
+    ],
+  };
+}
+
+export type InvoiceStatus = 'open' | 'partially_paid' | 'paid';
+
+export function invoiceStatus(amountCents: Cents, balanceCents: Cents): InvoiceStatus {
+  if (balanceCents <= 0n) return 'paid';
+  return balanceCents < amountCents ? 'partially_paid' : 'open';
+}

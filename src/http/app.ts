@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { DatabaseHandle } from '../db/database.ts';
+import { authHook } from './auth.ts';
+import { registerIdempotency } from './idempotency.ts';
+import { problemFor, sendProblem, toProblem } from './problem.ts';
+import { agencySetupRoutes } from './routes/billing-setup.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { healthRoutes } from './routes/health.ts';
+import { invoiceRoutes } from './routes/invoices.ts';
+import { policyRoutes } from './routes/policies.ts';
+import { sessionRoutes } from './routes/session.ts';
+import type { App, RouteDeps } from './types.ts';
+
+export interface AppOptions {
+  database: DatabaseHandle;
+  /** Built web UI to serve at / (see src/web/build.ts); omitted in API-only tests. */
+  webDir?: string | undefined;
+  logger?: FastifyServerOptions['logger'];
+  secureCookies?: boolean;
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    // Never let an error page be anything but problem+json.
+    return503OnClosing: true,
+  }).withTypeProvider() as unknown as App;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const deps: RouteDeps = {
+    db: options.database.db,
+    databaseKind: options.database.kind,
+    secureCookies: options.secureCookies ?? false,
+  };
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'policypay API',
+        version: '1',
+        description:
+          'Billing and payments hub for insurance agencies. Authenticate with `Authorization: Bearer <api key>`. ' +
+          'Every POST honours `Idempotency-Key` (Stripe semantics). Errors are RFC 9457 problem+json.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `policypay api-key create`' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
+  app.setNotFoundHandler((request, reply) => {
+    if (options.webDir && request.method === 'GET' && !request.url.startsWith('/api/')) {
+      return reply.sendFile('index.html');
+    }
+    return sendProblem(reply, {
+      ...problemFor('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/api/v1/')) await authHook(deps.db)(request, reply);
+  });
+  registerIdempotency(app as never, deps.db);
+
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  healthRoutes(app, deps);
+  sessionRoutes(app, deps);
+  customerRoutes(app, deps);
+  policyRoutes(app, deps);
+  invoiceRoutes(app, deps);
+  agencySetupRoutes(app, deps);
+
+  if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: options.webDir, wildcard: false, index: ['index.html'] });
+  }
+  return app;
+}

@@ -1,0 +1,53 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.ts';
+import type { Actor } from '../services/actor.ts';
+import { authenticateApiKey } from '../services/api-keys.ts';
+import type { Db } from '../services/transaction.ts';
+import { authenticateSession } from '../services/users.ts';
+
+export const SESSION_COOKIE = 'pp_session';
+
+/** Who may call a route: anyone, any authenticated caller, or only these roles. */
+export type Access = 'public' | 'authenticated' | readonly Actor['role'][];
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+/** Resolves the caller from a bearer API key or the session cookie, then enforces the route's access. */
+export function authHook(db: Db) {
+  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const access: Access = request.routeOptions.config.access ?? 'authenticated';
+    const header = request.headers.authorization;
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      const actor = match ? await authenticateApiKey(db, match[1]!) : undefined;
+      if (!actor) throw new DomainError('unauthenticated', 'the API key is missing, malformed, unknown or revoked');
+      request.actor = actor;
+    } else {
+      const token = request.cookies[SESSION_COOKIE];
+      const session = token ? await authenticateSession(db, token) : undefined;
+      if (session) request.actor = session.actor;
+    }
+    if (access === 'public') return;
+    if (!request.actor) {
+      throw new DomainError(
+        'unauthenticated',
+        'send an API key as "Authorization: Bearer <key>" or sign in at POST /api/v1/session',
+      );
+    }
+    if (access !== 'authenticated' && !access.includes(request.actor.role)) {
+      throw new DomainError('forbidden', `this operation needs the role ${access.join(' or ')}`);
+    }
+  };
+}
+
+export function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new DomainError('unauthenticated', 'authentication is required');
+  return request.actor;
+}

@@ -1,0 +1,99 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.ts';
+
+/** The one place where errors become RFC 9457 problem documents. */
+const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  unauthenticated: { status: 401, title: 'Authentication is required' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  not_found: { status: 404, title: 'Not found' },
+  already_exists: { status: 409, title: 'Already exists' },
+  illegal_transition: { status: 409, title: 'Illegal transition' },
+  conflict: { status: 409, title: 'Conflict' },
+  unprocessable: { status: 422, title: 'The request cannot be processed' },
+  idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
+  database_busy: { status: 503, title: 'Busy, retry' },
+};
+
+export const PROBLEM_TYPE_BASE = 'https://policypay.dev/problems/';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export function problemFor(code: ErrorCode, detail: string, errors: FieldError[] = []): Problem {
+  const { status, title } = statusByCode[code];
+  return { type: `${PROBLEM_TYPE_BASE}${code.replaceAll('_', '-')}`, title, status, detail, errors };
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+interface ZodLikeIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params?: { keys?: string[] };
+}
+
+function zodErrors(error: FastifyError & { validationContext?: string }): FieldError[] {
+  const issues = (error.validation ?? []) as unknown as ZodLikeIssue[];
+  const prefix = error.validationContext && error.validationContext !== 'body' ? `${error.validationContext}` : '';
+  const join = (path: string) => [prefix, path.replace(/^\//, '')].filter(Boolean).join('/') || '(body)';
+  return issues.flatMap((issue) => {
+    if (issue.keyword === 'unrecognized_keys' && issue.params?.keys?.length) {
+      return issue.params.keys.map((key) => ({
+        path: join(`${issue.instancePath}/${key}`.replace(/^\/\//, '/')),
+        message: 'is not a known field',
+      }));
+    }
+    return [{ path: join(issue.instancePath), message: issue.message ?? issue.keyword }];
+  });
+}
+
+/** Maps any error thrown while handling a request to a problem document. Never leaks internals. */
+export function toProblem(error: unknown, request: FastifyRequest): Problem {
+  if (error instanceof DomainError) {
+    const problem = problemFor(error.code, error.message, error.errors);
+    return { ...problem, ...error.extensions };
+  }
+  const fastifyError = error as FastifyError & { validationContext?: string };
+  if (hasZodFastifySchemaValidationErrors(fastifyError)) {
+    const errors = zodErrors(fastifyError);
+    return problemFor('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return {
+      ...problemFor('validation_failed', 'send the body as application/json'),
+      status: 415,
+      title: 'Unsupported media type',
+    };
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { ...problemFor('validation_failed', 'the body is too large'), status: 413, title: 'Payload too large' };
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    // Fastify's own 4xx (malformed JSON, empty body, bad content length): say what it said.
+    return {
+      ...problemFor('validation_failed', fastifyError.message),
+      status: fastifyError.statusCode,
+      title: fastifyError.statusCode === 400 ? 'The request is not valid' : 'Bad request',
+    };
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return {
+    type: `${PROBLEM_TYPE_BASE}internal-error`,
+    title: 'Internal error',
+    status: 500,
+    detail: 'an unexpected error occurred; it has been logged',
+  };
+}

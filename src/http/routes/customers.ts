@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { getCustomerAccount } from '../../services/accounts.ts';
+import { addContact, listContacts } from '../../services/contacts.ts';
+import { createCustomer, getCustomer, listCustomers } from '../../services/customers.ts';
+import { listCustomerPolicies } from '../../services/policies.ts';
+import { requireActor } from '../auth.ts';
+import { respond } from '../idempotency.ts';
+import { presentAccount, presentCustomer, presentPolicy } from '../presenters.ts';
+import { amount, customerNumber, customerNumberParams, errorResponses, nonEmpty } from '../schemas.ts';
+import type { App, RouteDeps } from '../types.ts';
+import { policySchema } from './policies.ts';
+
+const addressSchema = z
+  .strictObject({
+    line1: z.string().max(200).optional(),
+    line2: z.string().max(200).optional(),
+    city: z.string().max(100).optional(),
+    state: z.string().max(50).optional(),
+    postalCode: z.string().max(20).optional(),
+    country: z.string().max(2).optional(),
+  })
+  .meta({ id: 'Address' });
+
+export const customerSchema = z
+  .object({
+    customerNumber: z.number().int(),
+    type: z.enum(['individual', 'group']),
+    name: z.string(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    address: addressSchema.nullable(),
+    producerUserId: z.string().nullable(),
+    csrUserId: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Customer' });
+
+const contactSchema = z
+  .object({
+    id: z.string(),
+    customerNumber: z.number().int(),
+    name: z.string(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    primary: z.boolean(),
+  })
+  .meta({ id: 'Contact' });
+
+const accountSchema = z
+  .object({
+    customerNumber: z.number().int(),
+    arBalance: amount,
+    onAccount: amount,
+    invoices: z.array(
+      z.object({
+        invoiceNumber: z.number().int(),
+        amount,
+        balance: amount,
+        dueDate: z.string(),
+        status: z.enum(['open', 'partially_paid', 'paid']),
+      }),
+    ),
+  })
+  .meta({ id: 'CustomerAccount' });
+
+const email = z.email({ error: 'must be an e-mail address' }).max(320);
+
+export function customerRoutes(app: App, deps: RouteDeps): void {
+  app.post(
+    '/api/v1/customers',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['customers'],
+        summary: 'Create a customer (customerNumber assigned when absent)',
+        body: z.strictObject({
+          customerNumber: customerNumber.optional(),
+          type: z.enum(['individual', 'group']),
+          name: nonEmpty(200),
+          email: email.optional(),
+          phone: z.string().trim().max(40).optional(),
+          address: addressSchema.optional(),
+          producerUserId: z.uuid().optional(),
+          csrUserId: z.uuid().optional(),
+        }),
+        response: { 201: customerSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 201, async (tx) =>
+        presentCustomer(await createCustomer(tx, requireActor(request), request.body)),
+      ),
+  );
+
+  app.get(
+    '/api/v1/customers',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'List customers',
+        querystring: z.strictObject({
+          search: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ data: z.array(customerSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      data: (await listCustomers(deps.db, requireActor(request), request.query)).map(presentCustomer),
+    }),
+  );
+
+  app.get(
+    '/api/v1/customers/:customerNumber',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Get a customer',
+        params: customerNumberParams,
+        response: { 200: customerSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentCustomer(await getCustomer(deps.db, requireActor(request), request.params.customerNumber)),
+  );
+
+  app.get(
+    '/api/v1/customers/:customerNumber/account',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: "A customer's receivables: AR balance, On Account credit and invoices, from the ledger",
+        params: customerNumberParams,
+        response: { 200: accountSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      presentAccount(await getCustomerAccount(deps.db, requireActor(request), request.params.customerNumber)),
+  );
+
+  app.post(
+    '/api/v1/customers/:customerNumber/contacts',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['customers'],
+        summary: 'Add a contact to a customer',
+        params: customerNumberParams,
+        body: z.strictObject({
+          name: nonEmpty(200),
+          email: email.optional(),
+          phone: z.string().trim().max(40).optional(),
+          primary: z.boolean().optional(),
+        }),
+        response: { 201: contactSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 201, (tx) =>
+        addContact(tx, requireActor(request), request.params.customerNumber, request.body),
+      ),
+  );
+
+  app.get(
+    '/api/v1/customers/:customerNumber/contacts',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: "A customer's contacts",
+        params: customerNumberParams,
+        response: { 200: z.object({ data: z.array(contactSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      data: await listContacts(deps.db, requireActor(request), request.params.customerNumber),
+    }),
+  );
+
+  app.get(
+    '/api/v1/customers/:customerNumber/policies',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: "A customer's policies",
+        params: customerNumberParams,
+        response: { 200: z.object({ data: z.array(policySchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      data: (await listCustomerPolicies(deps.db, requireActor(request), request.params.customerNumber)).map(
+        presentPolicy,
+      ),
+    }),
+  );
+}

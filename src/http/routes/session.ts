@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { getAgency } from '../../services/agencies.ts';
+import { getSignedInUser, signIn, signOut } from '../../services/users.ts';
+import { requireActor, SESSION_COOKIE } from '../auth.ts';
+import { errorResponses } from '../schemas.ts';
+import type { App, RouteDeps } from '../types.ts';
+
+const sessionResponse = z
+  .object({
+    user: z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(['staff', 'agent', 'client']) }),
+    agency: z.object({ slug: z.string(), name: z.string(), timeZone: z.string() }),
+  })
+  .meta({ id: 'Session' });
+
+export function sessionRoutes(app: App, deps: RouteDeps): void {
+  app.post(
+    '/api/v1/session',
+    {
+      config: { access: 'public', idempotent: false },
+      schema: {
+        tags: ['session'],
+        summary: 'Sign in (web UI); sets the session cookie',
+        body: z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1000) }),
+        response: { 200: sessionResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await signIn(deps.db, request.body.email, request.body.password);
+      reply.setCookie(SESSION_COOKIE, session.token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.secureCookies,
+        expires: session.expiresAt,
+      });
+      return { user: session.user, agency: session.agency };
+    },
+  );
+
+  app.delete(
+    '/api/v1/session',
+    { config: { access: 'public' }, schema: { tags: ['session'], summary: 'Sign out' } },
+    async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      if (token) await signOut(deps.db, token);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/me',
+    { schema: { tags: ['session'], summary: 'The signed-in caller', response: { 200: sessionResponse, ...errorResponses } } },
+    async (request) => {
+      const actor = requireActor(request);
+      const user = await getSignedInUser(deps.db, actor);
+      const agency = await getAgency(deps.db, actor.agencyId);
+      return { user, agency: { slug: agency.slug, name: agency.name, timeZone: agency.timeZone } };
+    },
+  );
+}

@@ -1,0 +1,20 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { DatabaseKind } from '../db/database.ts';
+import type { Db } from '../services/transaction.ts';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** What routes need from the process: the database and which driver it is. */
+export interface RouteDeps {
+  db: Db;
+  databaseKind: DatabaseKind;
+  /** Cookies are Secure when the server is reached over HTTPS. */
+  secureCookies: boolean;
+}

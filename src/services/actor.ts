@@ -1,0 +1,17 @@
+/** Who is calling: every service call is made on behalf of one actor in one agency. */
+export interface Actor {
+  agencyId: string;
+  role: 'staff' | 'agent' | 'client';
+  /** A signed-in user, when the caller is one. */
+  userId?: string | undefined;
+  /** The API key, when the caller is an integration. */
+  apiKeyId?: string | undefined;
+  /** Bank short names the caller may deposit to; null means all banks. */
+  banks: string[] | null;
+  /** How the caller appears in activities and the audit log, e.g. `user:jane@agency.com`. */
+  label: string;
+}
+
+export function systemActor(agencyId: string, label = 'system'): Actor {
+  return { agencyId, role: 'staff', banks: null, label };
+}

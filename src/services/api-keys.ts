@@ -1,0 +1,88 @@
+import { DomainError, notFound } from '../domain/errors.ts';
+import type { Actor } from './actor.ts';
+import { audit } from './audit.ts';
+import { hashToken, newToken } from './secrets.ts';
+import { type Db, inTransaction, type Tx } from './transaction.ts';
+
+export interface ApiKeyInput {
+  name: string;
+  role: 'staff' | 'agent';
+  /** Bank short names the key may deposit to; absent = all banks. */
+  banks?: string[] | undefined;
+  /** Use this key text instead of generating one (the demo agency's key from the environment). */
+  presetKey?: string | undefined;
+}
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  role: 'staff' | 'agent';
+  banks: string[] | null;
+  /** Shown once; only its hash is stored. */
+  key: string;
+}
+
+export async function createApiKey(db: Db | Tx, actor: Actor, input: ApiKeyInput): Promise<CreatedApiKey> {
+  return inTransaction(db, async (tx) => {
+    if (input.banks?.length) {
+      const known = await tx
+        .selectFrom('banks')
+        .select('short_name')
+        .where('agency_id', '=', actor.agencyId)
+        .where('short_name', 'in', input.banks)
+        .execute();
+      const knownNames = new Set(known.map((b) => b.short_name));
+      const unknown = input.banks.filter((b) => !knownNames.has(b));
+      if (unknown.length) {
+        throw new DomainError('unprocessable', `unknown bank(s): ${unknown.join(', ')}`, {
+          errors: unknown.map((b) => ({ path: `banks/${input.banks!.indexOf(b)}`, message: `unknown bank ${b}` })),
+        });
+      }
+    }
+    const key = input.presetKey ?? newToken('pp_live');
+    const row = await tx
+      .insertInto('api_keys')
+      .values({
+        agency_id: actor.agencyId,
+        name: input.name,
+        role: input.role,
+        key_hash: hashToken(key),
+        key_prefix: key.slice(0, 12),
+        banks: input.banks ?? null,
+      })
+      .returning(['id', 'name', 'role', 'banks'])
+      .executeTakeFirstOrThrow();
+    await audit(tx, actor, 'api_key.created', { type: 'api_key', id: row.id }, { role: input.role, banks: input.banks });
+    return { id: row.id, name: row.name, role: row.role, banks: row.banks, key };
+  });
+}
+
+export async function revokeApiKey(db: Db | Tx, actor: Actor, id: string): Promise<void> {
+  return inTransaction(db, async (tx) => {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+    const row = isUuid
+      ? await tx
+          .updateTable('api_keys')
+          .set({ revoked_at: new Date() })
+          .where('agency_id', '=', actor.agencyId)
+          .where('id', '=', id)
+          .where('revoked_at', 'is', null)
+          .returning('id')
+          .executeTakeFirst()
+      : undefined;
+    if (!row) throw notFound('api key', id);
+    await audit(tx, actor, 'api_key.revoked', { type: 'api_key', id });
+  });
+}
+
+/** Resolves a bearer key to the actor it stands for; revoked or unknown keys resolve to nothing. */
+export async function authenticateApiKey(db: Db, key: string): Promise<Actor | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'agency_id', 'role', 'banks', 'name'])
+    .where('key_hash', '=', hashToken(key))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { agencyId: row.agency_id, role: row.role, apiKeyId: row.id, banks: row.banks, label: `api_key:${row.name}` };
+}

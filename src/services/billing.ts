@@ -1,0 +1,80 @@
+import { DomainError } from '../domain/errors.ts';
+import { type Frequency, scheduleInstallments } from '../domain/installments.ts';
+import type { Actor } from './actor.ts';
+import { agencyToday } from './agencies.ts';
+import { audit } from './audit.ts';
+import { insertInvoice } from './invoices.ts';
+import { findPolicy } from './policies.ts';
+import { type Db, inTransaction, type Tx } from './transaction.ts';
+
+export interface BilledInstallment {
+  sequence: number;
+  dueDate: string;
+  amountCents: bigint;
+  invoiceNumber: number;
+}
+
+/**
+ * Bills a policy on its installment plan: one installment and one invoice per due date, amounts
+ * summing exactly to the premium. A policy is billed once; a second call is a conflict.
+ */
+export async function billPolicy(db: Db | Tx, actor: Actor, policyNumber: string): Promise<BilledInstallment[]> {
+  return inTransaction(db, async (tx) => {
+    const policy = await findPolicy(tx, actor.agencyId, policyNumber, true);
+    if (!policy.installment_plan_id) {
+      throw new DomainError('unprocessable', `policy ${policyNumber} has no installment plan to bill`, {
+        errors: [{ path: 'installmentPlan', message: 'the policy has none' }],
+      });
+    }
+    if (policy.premium_cents === 0n) {
+      throw new DomainError('unprocessable', `policy ${policyNumber} has no premium to bill`);
+    }
+    const already = await tx
+      .selectFrom('installments')
+      .select('id')
+      .where('policy_id', '=', policy.id)
+      .executeTakeFirst();
+    if (already) throw new DomainError('conflict', `policy ${policyNumber} is already billed`);
+    const plan = await tx
+      .selectFrom('installment_plans')
+      .selectAll()
+      .where('id', '=', policy.installment_plan_id)
+      .executeTakeFirstOrThrow();
+    const today = await agencyToday(tx, actor.agencyId);
+    const schedule = scheduleInstallments(
+      policy.premium_cents,
+      plan.installments,
+      plan.frequency as Frequency,
+      policy.effective_date,
+    );
+    const billed: BilledInstallment[] = [];
+    for (const item of schedule) {
+      const invoice = await insertInvoice(
+        tx,
+        actor,
+        {
+          customerId: policy.customer_id,
+          policyId: policy.id,
+          dueDate: item.dueDate,
+          amountCents: item.amountCents,
+          description: `${policy.policy_number} installment ${item.sequence} of ${schedule.length}`,
+        },
+        today,
+      );
+      await tx
+        .insertInto('installments')
+        .values({
+          agency_id: actor.agencyId,
+          policy_id: policy.id,
+          invoice_id: invoice.id,
+          sequence: item.sequence,
+          due_date: item.dueDate,
+          amount_cents: item.amountCents,
+        })
+        .execute();
+      billed.push({ ...item, invoiceNumber: invoice.invoice_number });
+    }
+    await audit(tx, actor, 'policy.billed', { type: 'policy', id: policy.id }, { installments: billed.length });
+    return billed;
+  });
+}

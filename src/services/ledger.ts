@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import { assertBalanced, type JournalEntryDraft } from '../domain/ledger.ts';
+import type { Cents } from '../domain/money.ts';
+import type { Db, Tx } from './transaction.ts';
+
+/** Writes a balanced journal entry; the database re-checks balance at commit. */
+export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalEntryDraft): Promise<string> {
+  assertBalanced(draft);
+  const entry = await tx
+    .insertInto('journal_entries')
+    .values({
+      agency_id: agencyId,
+      kind: draft.kind,
+      description: draft.description,
+      occurred_on: draft.occurredOn,
+      source_type: draft.sourceType ?? null,
+      source_id: draft.sourceId ?? null,
+      reverses_entry_id: draft.reversesEntryId ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await tx
+    .insertInto('journal_lines')
+    .values(
+      draft.lines.map((line) => ({
+        agency_id: agencyId,
+        entry_id: entry.id,
+        account: line.account,
+        customer_id: line.customerId ?? null,
+        invoice_id: line.invoiceId ?? null,
+        bank_id: line.bankId ?? null,
+        amount_cents: line.amountCents,
+      })),
+    )
+    .execute();
+  return entry.id;
+}
+
+/** Open balance per invoice, derived from the AR lines of the ledger. */
+export async function invoiceBalances(
+  db: Db | Tx,
+  agencyId: string,
+  invoiceIds: readonly string[],
+): Promise<Map<string, Cents>> {
+  const balances = new Map<string, Cents>(invoiceIds.map((id) => [id, 0n]));
+  if (invoiceIds.length === 0) return balances;
+  const rows = await db
+    .selectFrom('journal_lines')
+    .select(['invoice_id', sql<bigint>`sum(amount_cents)::int8`.as('balance')])
+    .where('agency_id', '=', agencyId)
+    .where('account', '=', 'accounts_receivable')
+    .where('invoice_id', 'in', invoiceIds)
+    .groupBy('invoice_id')
+    .execute();
+  for (const row of rows) if (row.invoice_id) balances.set(row.invoice_id, row.balance);
+  return balances;
+}
+
+/** A customer's AR balance (what they owe) and On Account credit (what they have prepaid). */
+export async function customerBalances(
+  db: Db | Tx,
+  agencyId: string,
+  customerId: string,
+): Promise<{ arCents: Cents; onAccountCents: Cents }> {
+  const row = await db
+    .selectFrom('journal_lines')
+    .select([
+      sql<bigint>`coalesce(sum(amount_cents) filter (where account = 'accounts_receivable'), 0)::int8`.as('ar'),
+      sql<bigint>`coalesce(-sum(amount_cents) filter (where account = 'on_account'), 0)::int8`.as('on_account'),
+    ])
+    .where('agency_id', '=', agencyId)
+    .where('customer_id', '=', customerId)
+    .where('account', 'in', ['accounts_receivable', 'on_account'])
+    .executeTakeFirstOrThrow();
+  return { arCents: row.ar, onAccountCents: row.on_account };
+}

@@ -1,0 +1,170 @@
+// Typed fetch wrapper for the policypay HTTP API (same-origin, cookie session).
+// Every failure is thrown as an ApiError carrying an RFC 9457 problem document.
+
+export type User = { id: string; email: string; name: string; role: string };
+export type Agency = { slug: string; name: string; timeZone: string };
+export type Session = { user: User; agency: Agency };
+
+export type CustomerType = 'individual' | 'group';
+export type Customer = {
+  customerNumber: number;
+  type: CustomerType;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  address?: unknown;
+};
+
+export type InvoiceStatus = 'open' | 'partially_paid' | 'paid';
+export type InvoiceSummary = {
+  invoiceNumber: number;
+  amount: number;
+  balance: number;
+  dueDate: string;
+  status: InvoiceStatus | (string & {});
+};
+export type CustomerAccount = {
+  customerNumber: number;
+  arBalance: number;
+  onAccount: number;
+  invoices: InvoiceSummary[];
+};
+
+export type ProblemFieldError = { path: string; message: string };
+export type Problem = {
+  type?: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: ProblemFieldError[];
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
+    super(problem.detail ?? problem.title);
+    this.name = 'ApiError';
+    this.status = problem.status;
+    this.problem = problem;
+  }
+}
+
+/** True for errors raised because a request was cancelled (component unmounted, input changed). */
+export function isAbortError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
+/** A human-readable sentence for any error thrown by this module (or anything else). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.problem.detail ?? error.problem.title;
+  if (error instanceof Error) return error.message;
+  return 'Something went wrong.';
+}
+
+let unauthorizedHandler: (() => void) | null = null;
+
+/** Registers the callback run when any request (other than an explicit opt-out) gets a 401. */
+export function onUnauthorized(handler: (() => void) | null): void {
+  unauthorizedHandler = handler;
+}
+
+type RequestOptions = {
+  body?: unknown;
+  signal?: AbortSignal;
+  /** When true a 401 is returned to the caller only, without signalling a lost session. */
+  handle401Locally?: boolean;
+};
+
+async function readProblem(response: Response): Promise<Problem> {
+  const fallback: Problem = {
+    title: response.statusText || 'Request failed',
+    status: response.status,
+    detail: `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
+  };
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.includes('json')) return fallback;
+  try {
+    const body = (await response.json()) as Partial<Problem> | null;
+    if (!body || typeof body !== 'object') return fallback;
+    return {
+      ...body,
+      title: typeof body.title === 'string' ? body.title : fallback.title,
+      status: typeof body.status === 'number' ? body.status : response.status,
+      detail: typeof body.detail === 'string' ? body.detail : (body.title ?? fallback.detail),
+    };
+  } catch {
+    return fallback;
+  }
+}
+
+async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  if (options.signal) init.signal = options.signal;
+
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    throw new ApiError({
+      title: 'Network error',
+      status: 0,
+      detail: 'Could not reach the server. Check your connection and try again.',
+    });
+  }
+
+  if (!response.ok) {
+    const problem = await readProblem(response);
+    if (response.status === 401 && !options.handle401Locally) unauthorizedHandler?.();
+    throw new ApiError(problem);
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export function signIn(email: string, password: string): Promise<Session> {
+  return request<Session>('POST', '/api/v1/session', { body: { email, password }, handle401Locally: true });
+}
+
+export function signOut(): Promise<void> {
+  return request<void>('DELETE', '/api/v1/session', { handle401Locally: true });
+}
+
+/** The current session, or null when not signed in. */
+export async function getMe(signal?: AbortSignal): Promise<Session | null> {
+  try {
+    return await request<Session>('GET', '/api/v1/me', {
+      handle401Locally: true,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+export type CustomerQuery = { search?: string; limit?: number; offset?: number };
+
+export function listCustomers(query: CustomerQuery, signal?: AbortSignal): Promise<{ data: Customer[] }> {
+  const params = new URLSearchParams();
+  if (query.search) params.set('search', query.search);
+  params.set('limit', String(query.limit ?? 50));
+  params.set('offset', String(query.offset ?? 0));
+  return request('GET', `/api/v1/customers?${params}`, signal ? { signal } : {});
+}
+
+export function getCustomer(customerNumber: number, signal?: AbortSignal): Promise<Customer> {
+  return request('GET', `/api/v1/customers/${customerNumber}`, signal ? { signal } : {});
+}
+
+export function getCustomerAccount(customerNumber: number, signal?: AbortSignal): Promise<CustomerAccount> {
+  return request('GET', `/api/v1/customers/${customerNumber}/account`, signal ? { signal } : {});
+}

@@ -1,0 +1,52 @@
+// Display formatting for money, dates and enum labels.
+
+const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+
+/** 1234.5 → "$1,234.50"; -20 → "-$20.00". */
+export function formatMoney(amount: number): string {
+  // Normalise -0 so a zero balance never shows as "-$0.00".
+  return money.format(amount === 0 ? 0 : amount);
+}
+
+const dateOnly = new Intl.DateTimeFormat('en-US', {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
+
+/** "2026-12-01" → "Dec 1, 2026" (a calendar date, so no time-zone shifting). */
+export function formatDate(isoDate: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!match) return isoDate;
+  const [, y, m, d] = match;
+  return dateOnly.format(new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))));
+}
+
+/** Today's calendar date (YYYY-MM-DD) in the given IANA time zone. */
+export function todayIn(timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(new Date());
+  } catch {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+const statusLabels: Record<string, string> = {
+  open: 'Open',
+  partially_paid: 'Partially paid',
+  paid: 'Paid',
+};
+
+export function invoiceStatusLabel(status: string): string {
+  return statusLabels[status] ?? status.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+}
+
+export function customerTypeLabel(type: string): string {
+  return type === 'group' ? 'Group' : type === 'individual' ? 'Individual' : type;
+}

@@ -1,0 +1,98 @@
+// A tiny history-API router: a subscribable location, navigate(), <Link>, and the route table.
+import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
+
+const listeners = new Set<() => void>();
+
+function notify(): void {
+  for (const listener of listeners) listener();
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  if (listeners.size === 1) window.addEventListener('popstate', notify);
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0) window.removeEventListener('popstate', notify);
+  };
+}
+
+function currentLocation(): string {
+  return window.location.pathname + window.location.search;
+}
+
+/** The current path plus query string; re-renders the caller whenever it changes. */
+export function useLocation(): string {
+  return useSyncExternalStore(subscribe, currentLocation);
+}
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === currentLocation()) return;
+  if (options.replace) window.history.replaceState(null, '', to);
+  else {
+    window.history.pushState(null, '', to);
+    window.scrollTo(0, 0);
+  }
+  notify();
+}
+
+/** True when a click should be left to the browser (new tab, download, non-primary button...). */
+export function isModifiedClick(event: MouseEvent): boolean {
+  return event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+}
+
+type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string };
+
+export function Link({ to, onClick, children, ...rest }: LinkProps) {
+  return (
+    <a
+      {...rest}
+      href={to}
+      onClick={(event) => {
+        onClick?.(event);
+        if (event.defaultPrevented || isModifiedClick(event) || rest.target) return;
+        event.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+export type Route =
+  | { name: 'root' }
+  | { name: 'login'; next: string | null }
+  | { name: 'customers'; search: string; page: number }
+  | { name: 'customer'; customerNumber: number }
+  | { name: 'not-found' };
+
+/** Only in-app paths are accepted as a post-login destination (no open redirects). */
+function safeNext(value: string | null): string | null {
+  return value?.startsWith('/app/') && !value.startsWith('//') ? value : null;
+}
+
+export function matchRoute(location: string): Route {
+  const url = new URL(location, 'http://localhost');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return { name: 'root' };
+  if (path === '/login') return { name: 'login', next: safeNext(url.searchParams.get('next')) };
+  if (path === '/app' || path === '/app/customers') {
+    const page = Number.parseInt(url.searchParams.get('page') ?? '1', 10);
+    return {
+      name: 'customers',
+      search: url.searchParams.get('search') ?? '',
+      page: Number.isFinite(page) && page > 0 ? page : 1,
+    };
+  }
+  const customer = /^\/app\/customers\/(\d{1,15})$/.exec(path);
+  if (customer?.[1]) return { name: 'customer', customerNumber: Number(customer[1]) };
+  return { name: 'not-found' };
+}
+
+export function customersHref(search: string, page: number): string {
+  const params = new URLSearchParams();
+  if (search) params.set('search', search);
+  if (page > 1) params.set('page', String(page));
+  const query = params.toString();
+  return query ? `/app/customers?${query}` : '/app/customers';
+}

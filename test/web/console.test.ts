@@ -1,0 +1,189 @@
+// End-to-end test of the staff console in a real headless Chromium against the real server.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startTestServer } from '../support/server.ts';
+
+type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT_PATH = '/tmp/policypay-console.png';
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const formatMoney = (amount: number) => usd.format(amount === 0 ? 0 : amount);
+
+type AccountBody = {
+  arBalance: number;
+  onAccount: number;
+  invoices: { invoiceNumber: number; amount: number; balance: number; status: string }[];
+};
+
+describe('staff console in Chromium', { timeout: 120_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    if (!existsSync(CHROMIUM_PATH)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM_PATH}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH`,
+      );
+    }
+    server = await startTestServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A fresh, cookie-less browser tab that records uncaught page errors. */
+  async function openPage(): Promise<{ page: Page; pageErrors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    return { page, pageErrors };
+  }
+
+  const atPath = (pathname: string) => (url: URL) => url.pathname === pathname;
+
+  async function signIn(page: Page, email: string, password: string): Promise<void> {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  test('a wrong password shows the problem detail in an alert', async () => {
+    const { page, pageErrors } = await openPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(atPath('/login'));
+
+    await signIn(page, server.staff.email, `${server.staff.password}-wrong`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const message = (await alert.textContent())?.trim() ?? '';
+    assert.ok(message.length > 0, 'alert should explain the problem');
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.equal(await page.getByLabel('Password').inputValue(), `${server.staff.password}-wrong`);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('sign in, find the customer, open the account, sign out', async () => {
+    const { page, pageErrors } = await openPage();
+    const { customerNumber, customerName, invoiceNumber } = server.seeded;
+
+    // Signed-out visitors are sent to the login form.
+    await page.goto(`${server.url}/app/customers`);
+    await page.waitForURL(atPath('/login'));
+    assert.equal(await page.title(), 'Sign in · policypay');
+
+    await signIn(page, server.staff.email, server.staff.password);
+    await page.waitForURL(atPath('/app/customers'));
+
+    // Header: agency name and a sign-out button.
+    const banner = page.getByRole('banner');
+    await banner.getByText(server.agencyName, { exact: true }).waitFor();
+    await banner.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    // The customers table lists the seeded customer.
+    const row = page.locator('tbody tr', { hasText: customerName });
+    await row.waitFor();
+    assert.match((await row.locator('td').first().textContent()) ?? '', new RegExp(`^${customerNumber}$`));
+
+    // Searching narrows the list; a search with no match shows the empty state.
+    const search = page.getByLabel('Search customers');
+    await search.fill('zz-no-such-customer-zz');
+    await page.getByText('No customers match').waitFor();
+    await search.fill(customerName);
+    await row.waitFor();
+    await page.waitForURL((url) => url.searchParams.get('search') === customerName);
+
+    // Clicking anywhere on the row (here: the number cell) opens the account page.
+    await row.locator('td').first().click();
+    await page.waitForURL(atPath(`/app/customers/${customerNumber}`));
+    await page.getByRole('heading', { level: 1, name: customerName }).waitFor();
+
+    const account = (await page.evaluate(async (n) => {
+      const response = await fetch(`/api/v1/customers/${n}/account`, { headers: { accept: 'application/json' } });
+      return response.json();
+    }, customerNumber)) as AccountBody;
+
+    const arBalance = page.getByTestId('ar-balance');
+    await arBalance.waitFor();
+    assert.equal((await arBalance.textContent())?.trim(), formatMoney(account.arBalance));
+    assert.equal((await page.getByTestId('on-account').textContent())?.trim(), formatMoney(account.onAccount));
+
+    const invoice = account.invoices.find((item) => item.invoiceNumber === invoiceNumber);
+    assert.ok(invoice, `account API should list invoice ${invoiceNumber}`);
+    const invoiceRow = page.locator('tbody tr', { hasText: String(invoiceNumber) });
+    await invoiceRow.waitFor();
+    const cells = (await invoiceRow.locator('td').allTextContents()).map((text) => text.trim());
+    assert.equal(cells[0], String(invoiceNumber));
+    assert.equal(cells[2], formatMoney(invoice.amount));
+    assert.equal(cells[3], formatMoney(invoice.balance));
+    assert.match(cells[4] ?? '', /^(Open|Partially paid|Paid)$/);
+
+    // Money columns are right-aligned.
+    const align = await invoiceRow.locator('td').nth(2).evaluate((cell) => getComputedStyle(cell).textAlign);
+    assert.equal(align, 'right');
+
+    await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+
+    // The breadcrumb goes back to the list; then sign out.
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Customers' }).click();
+    await page.waitForURL(atPath('/app/customers'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(atPath('/login'));
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+
+    // The session is really gone: the API refuses and the app bounces back to the login form.
+    const meStatus = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
+    assert.equal(meStatus, 401);
+    await page.goto(`${server.url}/app/customers`);
+    await page.waitForURL(atPath('/login'));
+
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('a deep link survives the detour through the login form', async () => {
+    const { page, pageErrors } = await openPage();
+    const { customerNumber, customerName } = server.seeded;
+
+    await page.goto(`${server.url}/app/customers/${customerNumber}`);
+    await page.waitForURL(atPath('/login'));
+    assert.equal(new URL(page.url()).searchParams.get('next'), `/app/customers/${customerNumber}`);
+
+    await signIn(page, server.staff.email, server.staff.password);
+    await page.waitForURL(atPath(`/app/customers/${customerNumber}`));
+    await page.getByRole('heading', { level: 1, name: customerName }).waitFor();
+
+    // Signed-in users visiting / or /login go straight to the console.
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(atPath('/app/customers'));
+    await page.goto(`${server.url}/login`);
+    await page.waitForURL(atPath('/app/customers'));
+
+    // An unknown customer shows a friendly not-found state.
+    await page.goto(`${server.url}/app/customers/987654321`);
+    await page.getByRole('heading', { level: 1, name: 'Customer not found' }).waitFor();
+
+    assert.deepEqual(pageErrors, []);
+  });
+});
