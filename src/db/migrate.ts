@@ -15,8 +15,13 @@ export interface MigrationReport {
   applied: string[];
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider });
+/**
+ * Applies pending migrations. `schema` names where Kysely keeps its own bookkeeping tables when
+ * the database has several policypay schemas (tests run one per file); by default they go to
+ * the first schema on the search path.
+ */
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };

@@ -1,0 +1,55 @@
+// The test suite's entry point (`npm test` runs typecheck and lint first). It prepares one
+// migrated PGlite snapshot for all test files, checks the PostgreSQL server when one is
+// configured, then runs Node's test runner over test/**/*.test.ts.
+import { spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openDatabase } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+
+const root = join(import.meta.dirname, '..');
+console.log(`policypay tests on Node ${process.version}`);
+
+async function prepareSnapshot(): Promise<string> {
+  const dir = join(root, '.cache', 'test');
+  await mkdir(dir, { recursive: true });
+  const handle = await openDatabase({ url: 'memory://' });
+  await migrateToLatest(handle.db);
+  const dump = await handle.pglite!.dumpDataDir('none');
+  await handle.close();
+  const file = join(dir, `pglite-snapshot-${process.pid}.tar`);
+  await writeFile(file, Buffer.from(await dump.arrayBuffer()));
+  return file;
+}
+
+async function checkPostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query('select version()');
+    console.log(`PostgreSQL tests on ${url}: ${String(rows[0]?.version).split(',')[0]}`);
+  } catch (error) {
+    // CI must fail, not skip, when the server it was promised is not there.
+    console.error(`TEST_DATABASE_URL=${url} is unreachable: ${(error as Error).message}`);
+    process.exit(1);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (pgUrl) await checkPostgres(pgUrl);
+else console.log('TEST_DATABASE_URL not set: database tests run on PGlite only');
+
+const snapshot = await prepareSnapshot();
+const patterns = process.argv.slice(2);
+const child = spawn(
+  process.execPath,
+  ['--test', '--test-concurrency=2', ...(patterns.length ? patterns : ['test/**/*.test.ts'])],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, POLICYPAY_TEST_SNAPSHOT: snapshot } },
+);
+child.on('exit', async (code, signal) => {
+  await rm(snapshot, { force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import { createCustomer } from '../../src/services/customers.ts';
+import { createInvoice } from '../../src/services/invoices.ts';
+import { customerBalances } from '../../src/services/ledger.ts';
+import { databaseTargets, openTestDatabase } from '../support/db.ts';
+import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
+
+for (const target of databaseTargets()) {
+  describe(`ledger on ${target}`, () => {
+    let database: DatabaseHandle;
+    let agency: TestAgency;
+    let customerId: string;
+
+    before(async () => {
+      database = await openTestDatabase(target);
+      agency = await createTestAgency(database.db);
+      const customer = await createCustomer(database.db, agency.actor, { type: 'individual', name: 'Lee' });
+      customerId = customer.id;
+      await createInvoice(database.db, agency.actor, {
+        customerNumber: customer.customerNumber,
+        dueDate: '2026-12-01',
+        amountCents: 50_000n,
+      });
+    });
+    after(async () => database.close());
+
+    it('derives the customer AR balance from the invoice entry', async () => {
+      const balances = await customerBalances(database.db, agency.id, customerId);
+      assert.deepEqual(balances, { arCents: 50_000n, onAccountCents: 0n });
+    });
+
+    it('refuses UPDATE and DELETE of ledger rows', async () => {
+      await assert.rejects(
+        sql`UPDATE journal_lines SET amount_cents = amount_cents + 1`.execute(database.db),
+        /append-only/,
+      );
+      await assert.rejects(sql`DELETE FROM journal_lines`.execute(database.db), /append-only/);
+      await assert.rejects(sql`UPDATE journal_entries SET description = 'edited'`.execute(database.db), /append-only/);
+      await assert.rejects(sql`DELETE FROM journal_entries`.execute(database.db), /append-only/);
+      const balances = await customerBalances(database.db, agency.id, customerId);
+      assert.equal(balances.arCents, 50_000n);
+    });
+
+    it('refuses an unbalanced journal entry at commit, in the database itself', async () => {
+      const before = await countLines(database);
+      await assert.rejects(
+        database.db.transaction().execute(async (tx) => {
+          const entry = await tx
+            .insertInto('journal_entries')
+            .values({ agency_id: agency.id, kind: 'manual', description: 'bad', occurred_on: '2026-11-21' })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await tx
+            .insertInto('journal_lines')
+            .values([
+              { agency_id: agency.id, entry_id: entry.id, account: 'accounts_receivable', customer_id: customerId, amount_cents: 100n },
+              { agency_id: agency.id, entry_id: entry.id, account: 'premium', amount_cents: -99n },
+            ])
+            .execute();
+        }),
+        /does not balance/,
+      );
+      assert.equal(await countLines(database), before);
+    });
+
+    it('refuses an entry without lines', async () => {
+      await assert.rejects(
+        database.db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('journal_entries')
+            .values({ agency_id: agency.id, kind: 'manual', description: 'empty', occurred_on: '2026-11-21' })
+            .execute();
+        }),
+        /at least two/,
+      );
+    });
+
+    it('maps types the same way on both drivers', async () => {
+      const row = await sql<{
+        big: bigint;
+        day: string;
+        at: Date;
+      }>`SELECT 9007199254740993::int8 AS big, DATE '2026-02-28' AS day, TIMESTAMPTZ '2026-11-21T12:00:00Z' AS at`.execute(
+        database.db,
+      );
+      assert.equal(row.rows[0]!.big, 9007199254740993n);
+      assert.equal(row.rows[0]!.day, '2026-02-28');
+      assert.ok(row.rows[0]!.at instanceof Date);
+      assert.equal(row.rows[0]!.at.toISOString(), '2026-11-21T12:00:00.000Z');
+    });
+  });
+}
+
+async function countLines(database: DatabaseHandle): Promise<bigint> {
+  const row = await sql<{ n: bigint }>`SELECT count(*) AS n FROM journal_lines`.execute(database.db);
+  return row.rows[0]!.n;
+}

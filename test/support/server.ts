@@ -1,0 +1,68 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import { buildApp } from '../../src/http/app.ts';
+import type { App } from '../../src/http/types.ts';
+import { createCustomer } from '../../src/services/customers.ts';
+import { createInvoice } from '../../src/services/invoices.ts';
+import { buildWebAssets } from '../../src/web/build.ts';
+import { openTestDatabase, type Target } from './db.ts';
+import { createTestAgency, type TestAgency } from './fixtures.ts';
+
+export interface TestServer {
+  url: string;
+  app: App;
+  database: DatabaseHandle;
+  agency: TestAgency;
+  staff: { email: string; password: string };
+  agencyName: string;
+  seeded: { customerNumber: number; customerName: string; invoiceNumber: number };
+  close(): Promise<void>;
+}
+
+/**
+ * The real server on a random loopback port over a fresh migrated database, with an agency, a
+ * staff user and API key, and one customer with one invoice. The web UI is built and served
+ * unless `web: false`.
+ */
+export async function startTestServer(
+  options: { target?: Target; web?: boolean } = {},
+): Promise<TestServer> {
+  const database = await openTestDatabase(options.target ?? 'pglite');
+  const agency = await createTestAgency(database.db, 'Harbor Insurance Agency');
+  const customer = await createCustomer(database.db, agency.actor, {
+    type: 'individual',
+    name: 'Jane Smith',
+    email: 'jane.smith@example.com',
+  });
+  const invoice = await createInvoice(database.db, agency.actor, {
+    customerNumber: customer.customerNumber,
+    dueDate: '2026-12-01',
+    amountCents: 125_050n,
+  });
+  let webDir: string | undefined;
+  if (options.web ?? true) {
+    webDir = await mkdtemp(join(tmpdir(), 'policypay-web-'));
+    await buildWebAssets(webDir);
+  }
+  const app = await buildApp({ database, webDir });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: address,
+    app,
+    database,
+    agency,
+    staff: agency.staff,
+    agencyName: agency.name,
+    seeded: {
+      customerNumber: customer.customerNumber,
+      customerName: customer.name,
+      invoiceNumber: invoice.invoiceNumber,
+    },
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
