@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from './embedded-lock.ts';
 import type { Database } from './schema.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -11,8 +12,10 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** The PGlite instance when embedded (pg-boss and snapshots use it directly). */
   pglite?: PGlite;
-  /** A pg pool when on PostgreSQL (pg-boss shares the connection string, not the pool). */
+  /** The server's URL when on PostgreSQL (pg-boss opens its own pool to it). */
   connectionString?: string;
+  /** The schema policypay's tables live in on PostgreSQL, when not the default. */
+  searchPath?: string;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,11 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
 
 async function openPglite(options: OpenOptions): Promise<DatabaseHandle> {
   const dataDir = pgliteDataDir(options.url);
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  let unlock = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
@@ -52,7 +59,12 @@ async function openPglite(options: OpenOptions): Promise<DatabaseHandle> {
       [pgliteTypes.DATE]: (value: string) => value,
     },
   });
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   // Kysely's own PGlite dialect serialises transactions on the single PGlite session; the
   // kysely-pglite 0.6 dialect does not, and one transaction's ROLLBACK can discard another's rows.
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
@@ -63,6 +75,7 @@ async function openPglite(options: OpenOptions): Promise<DatabaseHandle> {
     async close() {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
+      unlock();
     },
   };
 }
@@ -94,6 +107,7 @@ async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
     db,
     kind: 'postgres',
     connectionString: options.url,
+    ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     async close() {
       await db.destroy();
     },

@@ -48,7 +48,12 @@ export function daysBetween(a: CalendarDate, b: CalendarDate): number {
 
 /** The calendar date at instant `now` in an IANA time zone. */
 export function dateInZone(now: Date, timeZone: string): CalendarDate {
-  const fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const fmt = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  });
   return fmt.format(now);
 }
 

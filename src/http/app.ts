@@ -55,7 +55,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       },
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `policypay api-key create`' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key from `policypay api-key create`',
+          },
         },
       },
       security: [{ apiKey: [] }],

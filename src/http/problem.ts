@@ -79,7 +79,11 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     };
   }
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { ...problemFor('validation_failed', 'the body is too large'), status: 413, title: 'Payload too large' };
+    return {
+      ...problemFor('validation_failed', 'the body is too large'),
+      status: 413,
+      title: 'Payload too large',
+    };
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
     // Fastify's own 4xx (malformed JSON, empty body, bad content length): say what it said.

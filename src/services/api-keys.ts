@@ -35,7 +35,10 @@ export async function createApiKey(db: Db | Tx, actor: Actor, input: ApiKeyInput
       const unknown = input.banks.filter((b) => !knownNames.has(b));
       if (unknown.length) {
         throw new DomainError('unprocessable', `unknown bank(s): ${unknown.join(', ')}`, {
-          errors: unknown.map((b) => ({ path: `banks/${input.banks!.indexOf(b)}`, message: `unknown bank ${b}` })),
+          errors: unknown.map((b) => ({
+            path: `banks/${input.banks!.indexOf(b)}`,
+            message: `unknown bank ${b}`,
+          })),
         });
       }
     }
@@ -52,7 +55,13 @@ export async function createApiKey(db: Db | Tx, actor: Actor, input: ApiKeyInput
       })
       .returning(['id', 'name', 'role', 'banks'])
       .executeTakeFirstOrThrow();
-    await audit(tx, actor, 'api_key.created', { type: 'api_key', id: row.id }, { role: input.role, banks: input.banks });
+    await audit(
+      tx,
+      actor,
+      'api_key.created',
+      { type: 'api_key', id: row.id },
+      { role: input.role, banks: input.banks },
+    );
     return { id: row.id, name: row.name, role: row.role, banks: row.banks, key };
   });
 }
@@ -84,5 +93,21 @@ export async function authenticateApiKey(db: Db, key: string): Promise<Actor | u
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row) return undefined;
-  return { agencyId: row.agency_id, role: row.role, apiKeyId: row.id, banks: row.banks, label: `api_key:${row.name}` };
+  return {
+    agencyId: row.agency_id,
+    role: row.role,
+    apiKeyId: row.id,
+    banks: row.banks,
+    label: `api_key:${row.name}`,
+  };
+}
+
+/** Creates the key unless a key with the same text already exists (a preset key across restarts). */
+export async function ensureApiKey(db: Db, actor: Actor, input: ApiKeyInput & { presetKey: string }): Promise<void> {
+  const found = await db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('key_hash', '=', hashToken(input.presetKey))
+    .executeTakeFirst();
+  if (!found) await createApiKey(db, actor, input);
 }

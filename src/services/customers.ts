@@ -1,5 +1,5 @@
-import { DomainError, notFound } from '../domain/errors.ts';
 import type { Customer } from '../db/schema.ts';
+import { DomainError, notFound } from '../domain/errors.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
 import { nextNumber } from './counters.ts';

@@ -99,7 +99,12 @@ export async function completeIdempotencyKey(
 ): Promise<void> {
   await db
     .updateTable('idempotency_keys')
-    .set({ state: 'completed', response_status: status, response_body: JSON.stringify(body ?? null), locked_at: null })
+    .set({
+      state: 'completed',
+      response_status: status,
+      response_body: JSON.stringify(body ?? null),
+      locked_at: null,
+    })
     .where('agency_id', '=', claim.agencyId)
     .where('key', '=', claim.key)
     .execute();

@@ -19,7 +19,13 @@ export interface InstallmentPlanView {
   autopayLeadDays: number | null;
 }
 
-type PlanRow = { id: string; name: string; installments: number; frequency: string; autopay_lead_days: number | null };
+type PlanRow = {
+  id: string;
+  name: string;
+  installments: number;
+  frequency: string;
+  autopay_lead_days: number | null;
+};
 
 export function planView(row: PlanRow): InstallmentPlanView {
   return {

@@ -1,8 +1,8 @@
+import type { Invoice } from '../db/schema.ts';
 import { isCalendarDate } from '../domain/calendar.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
-import { invoiceEntry, type InvoiceStatus, invoiceStatus } from '../domain/ledger.ts';
+import { type InvoiceStatus, invoiceEntry, invoiceStatus } from '../domain/ledger.ts';
 import type { Cents } from '../domain/money.ts';
-import type { Invoice } from '../db/schema.ts';
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
 import { audit } from './audit.ts';

@@ -1,3 +1,4 @@
+import type { Policy } from '../db/schema.ts';
 import { isCalendarDate } from '../domain/calendar.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import type { Cents } from '../domain/money.ts';
@@ -8,7 +9,6 @@ import {
   type TransitionRequest,
   transitionPolicy,
 } from '../domain/policy-lifecycle.ts';
-import type { Policy } from '../db/schema.ts';
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
 import { audit } from './audit.ts';
@@ -117,7 +117,13 @@ export async function createPolicy(db: Db | Tx, actor: Actor, input: PolicyInput
       }
       throw error;
     }
-    await audit(tx, actor, 'policy.created', { type: 'policy', id: row.id }, { policyNumber: input.policyNumber, status });
+    await audit(
+      tx,
+      actor,
+      'policy.created',
+      { type: 'policy', id: row.id },
+      { policyNumber: input.policyNumber, status },
+    );
     return policyView(tx, row);
   });
 }

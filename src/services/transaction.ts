@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import { DomainError } from '../domain/errors.ts';
 import type { Database } from '../db/schema.ts';
+import { DomainError } from '../domain/errors.ts';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -1,5 +1,5 @@
-import { DomainError } from '../domain/errors.ts';
 import type { Role } from '../db/schema.ts';
+import { DomainError } from '../domain/errors.ts';
 import type { Actor } from './actor.ts';
 import { type AgencyView, getAgency } from './agencies.ts';
 import { audit } from './audit.ts';
@@ -67,7 +67,12 @@ export async function signIn(db: Db, email: string, password: string, now = new 
   const expiresAt = new Date(now.getTime() + SESSION_DAYS * 86_400_000);
   await db
     .insertInto('sessions')
-    .values({ token_hash: hashToken(token), agency_id: user.agency_id, user_id: user.id, expires_at: expiresAt })
+    .values({
+      token_hash: hashToken(token),
+      agency_id: user.agency_id,
+      user_id: user.id,
+      expires_at: expiresAt,
+    })
     .execute();
   return {
     token,
@@ -96,7 +101,13 @@ export async function authenticateSession(
   if (!row) return undefined;
   return {
     // A signed-in staff user has all banks; agents and clients are limited by later rules.
-    actor: { agencyId: row.agency_id, role: row.role, userId: row.id, banks: null, label: `user:${row.email}` },
+    actor: {
+      agencyId: row.agency_id,
+      role: row.role,
+      userId: row.id,
+      banks: null,
+      label: `user:${row.email}`,
+    },
     user: { id: row.id, email: row.email, name: row.name, role: row.role },
   };
 }
@@ -113,4 +124,9 @@ export async function getSignedInUser(db: Db, actor: Actor): Promise<UserView> {
     : undefined;
   if (!user) throw new DomainError('forbidden', 'only a signed-in user has a profile; API keys do not');
   return user;
+}
+
+export async function purgeExpiredSessions(db: Db, now = new Date()): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0n);
 }

@@ -61,8 +61,7 @@ export async function buildWebAssets(outDir: string): Promise<void> {
   const byName = new Map(result.outputFiles.map((file) => [path.basename(file.path), file.contents]));
   const js = byName.get('app.js');
   const css = byName.get('app.css');
-  if (!js || !css)
-    throw new Error(`web build produced ${[...byName.keys()].join(', ')}, expected app.js and app.css`);
+  if (!js || !css) throw new Error(`web build produced ${[...byName.keys()].join(', ')}, expected app.js and app.css`);
 
   await mkdir(outDir, { recursive: true });
   await Promise.all([

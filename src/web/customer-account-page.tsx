@@ -102,11 +102,7 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
         {breadcrumb}
         <div className="alert alert-error" role="alert">
           <span>Could not load this account: {state.message}</span>
-          <button
-            type="button"
-            className="button button-secondary"
-            onClick={() => setReloadKey((k) => k + 1)}
-          >
+          <button type="button" className="button button-secondary" onClick={() => setReloadKey((k) => k + 1)}>
             Try again
           </button>
         </div>
@@ -187,9 +183,7 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
                   <td className="mono">{invoice.invoiceNumber}</td>
                   <td>
                     <time dateTime={invoice.dueDate}>{formatDate(invoice.dueDate)}</time>
-                    {isPastDue(invoice, today) && (
-                      <span className="badge badge-red badge-inline">Past due</span>
-                    )}
+                    {isPastDue(invoice, today) && <span className="badge badge-red badge-inline">Past due</span>}
                   </td>
                   <td className="num money">{formatMoney(invoice.amount)}</td>
                   <td className="num money">{formatMoney(invoice.balance)}</td>

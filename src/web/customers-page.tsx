@@ -121,11 +121,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
         {state.status === 'error' && (
           <div className="alert alert-error card-alert" role="alert">
             <span>Could not load customers: {state.message}</span>
-            <button
-              type="button"
-              className="button button-secondary"
-              onClick={() => setReloadKey((k) => k + 1)}
-            >
+            <button type="button" className="button button-secondary" onClick={() => setReloadKey((k) => k + 1)}>
               Try again
             </button>
           </div>
@@ -177,11 +173,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
               {state.status === 'ready' && customers.length === 0 && (
                 <tr>
                   <td colSpan={4} className="empty-cell">
-                    {search
-                      ? `No customers match “${search}”.`
-                      : page > 1
-                        ? 'No more customers.'
-                        : 'No customers yet.'}
+                    {search ? `No customers match “${search}”.` : page > 1 ? 'No more customers.' : 'No customers yet.'}
                   </td>
                 </tr>
               )}

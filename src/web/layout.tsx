@@ -53,12 +53,7 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
             <span className="user-name" title={session.user.email}>
               {session.user.name}
             </span>
-            <button
-              type="button"
-              className="button button-secondary"
-              onClick={handleSignOut}
-              disabled={signingOut}
-            >
+            <button type="button" className="button button-secondary" onClick={handleSignOut} disabled={signingOut}>
               Sign out
             </button>
           </div>

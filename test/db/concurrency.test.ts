@@ -26,7 +26,12 @@ for (const target of databaseTargets()) {
           database.db.transaction().execute(async (tx) => {
             await tx
               .insertInto('customers')
-              .values({ agency_id: agency.id, customer_number: 10_000 + i, type: 'individual', name: `C${i}` })
+              .values({
+                agency_id: agency.id,
+                customer_number: 10_000 + i,
+                type: 'individual',
+                name: `C${i}`,
+              })
               .execute();
             // Yield so the other transactions interleave with this one if they can.
             await new Promise((resolve) => setTimeout(resolve, 2));

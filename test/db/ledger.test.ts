@@ -56,7 +56,13 @@ for (const target of databaseTargets()) {
           await tx
             .insertInto('journal_lines')
             .values([
-              { agency_id: agency.id, entry_id: entry.id, account: 'accounts_receivable', customer_id: customerId, amount_cents: 100n },
+              {
+                agency_id: agency.id,
+                entry_id: entry.id,
+                account: 'accounts_receivable',
+                customer_id: customerId,
+                amount_cents: 100n,
+              },
               { agency_id: agency.id, entry_id: entry.id, account: 'premium', amount_cents: -99n },
             ])
             .execute();

@@ -57,7 +57,10 @@ describe('toAmount and formatAmount', () => {
 describe('splitEvenly', () => {
   it('sums exactly to the total and puts the remainder on the first part', () => {
     assert.deepEqual(splitEvenly(100_00n, 3), [3334n, 3333n, 3333n]);
-    assert.deepEqual(splitEvenly(5n, 12).reduce((a, b) => a + b, 0n), 5n);
+    assert.deepEqual(
+      splitEvenly(5n, 12).reduce((a, b) => a + b, 0n),
+      5n,
+    );
     assert.deepEqual(splitEvenly(1200n, 1), [1200n]);
   });
 });

@@ -63,7 +63,11 @@ describe('policy lifecycle', () => {
 
   it('clears cancellation details on reinstatement', () => {
     const reinstated = transitionPolicy(state('canceled'), { to: 'active' }, '2026-11-21');
-    assert.deepEqual(reinstated, { status: 'active', cancellationReason: null, cancellationEffectiveDate: null });
+    assert.deepEqual(reinstated, {
+      status: 'active',
+      cancellationReason: null,
+      cancellationEffectiveDate: null,
+    });
   });
 
   it('cannot create a policy in a status that needs details', () => {

@@ -11,7 +11,11 @@ function assertProblem(res: { status: number; headers: Headers; body: any }, sta
   assert.equal(typeof res.body.title, 'string');
   assert.equal(typeof res.body.detail, 'string');
   assert.match(res.body.type, /^https:\/\//);
-  if (path) assert.ok(res.body.errors.some((e: { path: string }) => e.path === path), JSON.stringify(res.body.errors));
+  if (path)
+    assert.ok(
+      res.body.errors.some((e: { path: string }) => e.path === path),
+      JSON.stringify(res.body.errors),
+    );
 }
 
 for (const target of databaseTargets()) {
@@ -49,34 +53,60 @@ for (const target of databaseTargets()) {
     });
 
     it('creates a customer with an assigned number, reads it, and refuses a duplicate (409)', async () => {
-      const created = await api.post('/api/v1/customers', { type: 'individual', name: 'Ana Ruiz', email: 'ana@example.com' });
+      const created = await api.post('/api/v1/customers', {
+        type: 'individual',
+        name: 'Ana Ruiz',
+        email: 'ana@example.com',
+      });
       assert.equal(created.status, 201);
       assert.equal(created.body.name, 'Ana Ruiz');
       assert.ok(created.body.customerNumber > server.seeded.customerNumber);
       const read = await api.get(`/api/v1/customers/${created.body.customerNumber}`);
       assert.equal(read.status, 200);
       assert.equal(read.body.email, 'ana@example.com');
-      const explicit = await api.post('/api/v1/customers', { customerNumber: 7001, type: 'group', name: 'Acme Co' });
+      const explicit = await api.post('/api/v1/customers', {
+        customerNumber: 7001,
+        type: 'group',
+        name: 'Acme Co',
+      });
       assert.equal(explicit.status, 201);
       assert.equal(explicit.body.customerNumber, 7001);
-      assertProblem(await api.post('/api/v1/customers', { customerNumber: 7001, type: 'group', name: 'Again' }), 409, 'customerNumber');
+      assertProblem(
+        await api.post('/api/v1/customers', { customerNumber: 7001, type: 'group', name: 'Again' }),
+        409,
+        'customerNumber',
+      );
     });
 
     it('404s an unknown customer and rejects unknown fields and bad values naming the field', async () => {
       assertProblem(await api.get('/api/v1/customers/999999'), 404);
-      assertProblem(await api.post('/api/v1/customers', { type: 'individual', name: 'X', nickname: 'x' }), 400, 'nickname');
+      assertProblem(
+        await api.post('/api/v1/customers', { type: 'individual', name: 'X', nickname: 'x' }),
+        400,
+        'nickname',
+      );
       assertProblem(await api.post('/api/v1/customers', { type: 'person', name: 'X' }), 400, 'type');
-      assertProblem(await api.post('/api/v1/customers', { type: 'individual', name: 'X', email: 'nope' }), 400, 'email');
+      assertProblem(
+        await api.post('/api/v1/customers', { type: 'individual', name: 'X', email: 'nope' }),
+        400,
+        'email',
+      );
       assertProblem(await api.post('/api/v1/customers', '{not json'), 400);
       assertProblem(await api.get('/api/v1/customers/abc'), 400, 'params/customerNumber');
     });
 
     it('adds contacts, the first one primary', async () => {
       const number = server.seeded.customerNumber;
-      const first = await api.post(`/api/v1/customers/${number}/contacts`, { name: 'Jane Smith', email: 'jane@example.com' });
+      const first = await api.post(`/api/v1/customers/${number}/contacts`, {
+        name: 'Jane Smith',
+        email: 'jane@example.com',
+      });
       assert.equal(first.status, 201);
       assert.equal(first.body.primary, true);
-      const second = await api.post(`/api/v1/customers/${number}/contacts`, { name: 'John Smith', primary: true });
+      const second = await api.post(`/api/v1/customers/${number}/contacts`, {
+        name: 'John Smith',
+        primary: true,
+      });
       assert.equal(second.body.primary, true);
       const list = await api.get(`/api/v1/customers/${number}/contacts`);
       assert.deepEqual(
@@ -92,17 +122,47 @@ for (const target of databaseTargets()) {
     it('creates invoices, refuses 3 decimals and duplicates, and shows the account from the ledger', async () => {
       const customer = await api.post('/api/v1/customers', { type: 'individual', name: 'Bo Chen' });
       const number = customer.body.customerNumber;
-      assertProblem(await api.post('/api/v1/invoices', { customerNumber: number, dueDate: '2026-12-01', amount: 10.555 }), 400, 'amount');
-      assertProblem(await api.post('/api/v1/invoices', { customerNumber: number, dueDate: '2026-12-01', amount: -1 }), 400, 'amount');
-      assertProblem(await api.post('/api/v1/invoices', { customerNumber: number, dueDate: '2026-02-30', amount: 1 }), 400, 'dueDate');
-      assertProblem(await api.post('/api/v1/invoices', { customerNumber: 987654, dueDate: '2026-12-01', amount: 1 }), 422, 'customerNumber');
-      const invoice = await api.post('/api/v1/invoices', { customerNumber: number, invoiceNumber: 88001, dueDate: '2026-12-01', amount: 250.1 });
+      assertProblem(
+        await api.post('/api/v1/invoices', { customerNumber: number, dueDate: '2026-12-01', amount: 10.555 }),
+        400,
+        'amount',
+      );
+      assertProblem(
+        await api.post('/api/v1/invoices', { customerNumber: number, dueDate: '2026-12-01', amount: -1 }),
+        400,
+        'amount',
+      );
+      assertProblem(
+        await api.post('/api/v1/invoices', { customerNumber: number, dueDate: '2026-02-30', amount: 1 }),
+        400,
+        'dueDate',
+      );
+      assertProblem(
+        await api.post('/api/v1/invoices', { customerNumber: 987654, dueDate: '2026-12-01', amount: 1 }),
+        422,
+        'customerNumber',
+      );
+      const invoice = await api.post('/api/v1/invoices', {
+        customerNumber: number,
+        invoiceNumber: 88001,
+        dueDate: '2026-12-01',
+        amount: 250.1,
+      });
       assert.equal(invoice.status, 201);
       assert.deepEqual(
         { amount: invoice.body.amount, balance: invoice.body.balance, status: invoice.body.status },
         { amount: 250.1, balance: 250.1, status: 'open' },
       );
-      assertProblem(await api.post('/api/v1/invoices', { customerNumber: number, invoiceNumber: 88001, dueDate: '2026-12-01', amount: 1 }), 409, 'invoiceNumber');
+      assertProblem(
+        await api.post('/api/v1/invoices', {
+          customerNumber: number,
+          invoiceNumber: 88001,
+          dueDate: '2026-12-01',
+          amount: 1,
+        }),
+        409,
+        'invoiceNumber',
+      );
       await api.post('/api/v1/invoices', { customerNumber: number, dueDate: '2027-01-01', amount: 49.9 });
       const account = await api.get(`/api/v1/customers/${number}/account`);
       assert.equal(account.status, 200);
@@ -122,10 +182,23 @@ for (const target of databaseTargets()) {
     });
 
     it('creates plans and policies, moves them through the lifecycle and bills them', async () => {
-      const plan = await api.post('/api/v1/installment-plans', { name: 'Quarterly', installments: 4, frequency: 'quarterly', autopayLeadDays: 5 });
+      const plan = await api.post('/api/v1/installment-plans', {
+        name: 'Quarterly',
+        installments: 4,
+        frequency: 'quarterly',
+        autopayLeadDays: 5,
+      });
       assert.equal(plan.status, 201);
       assert.equal(plan.body.autopayLeadDays, 5);
-      assertProblem(await api.post('/api/v1/installment-plans', { name: 'Quarterly', installments: 4, frequency: 'quarterly' }), 409, 'name');
+      assertProblem(
+        await api.post('/api/v1/installment-plans', {
+          name: 'Quarterly',
+          installments: 4,
+          frequency: 'quarterly',
+        }),
+        409,
+        'name',
+      );
       const body = {
         customerNumber: server.seeded.customerNumber,
         policyNumber: 'HO-1001',
@@ -140,7 +213,11 @@ for (const target of databaseTargets()) {
       assert.equal(policy.status, 201);
       assert.equal(policy.body.status, 'active');
       assertProblem(await api.post('/api/v1/policies', body), 409, 'policyNumber');
-      assertProblem(await api.post('/api/v1/policies', { ...body, policyNumber: 'X-1', installmentPlan: 'Nope' }), 422, 'installmentPlan');
+      assertProblem(
+        await api.post('/api/v1/policies', { ...body, policyNumber: 'X-1', installmentPlan: 'Nope' }),
+        422,
+        'installmentPlan',
+      );
 
       const billed = await api.post('/api/v1/policies/HO-1001/bill');
       assert.equal(billed.status, 201);
@@ -158,13 +235,19 @@ for (const target of databaseTargets()) {
       assert.equal(firstInvoice.body.policyNumber, 'HO-1001');
       assert.equal(firstInvoice.body.balance, 250.01);
 
-      const pending = await api.post('/api/v1/policies/HO-1001/transitions', { to: 'cancellation_pending', reason: 'non_pay' });
+      const pending = await api.post('/api/v1/policies/HO-1001/transitions', {
+        to: 'cancellation_pending',
+        reason: 'non_pay',
+      });
       assert.equal(pending.status, 200);
       assert.equal(pending.body.cancellationReason, 'non_pay');
       const illegal = await api.post('/api/v1/policies/HO-1001/transitions', { to: 'expired' });
       assertProblem(illegal, 409);
       assert.match(illegal.body.detail, /cancellation_pending to expired/);
-      const canceled = await api.post('/api/v1/policies/HO-1001/transitions', { to: 'canceled', effectiveDate: '2026-11-11' });
+      const canceled = await api.post('/api/v1/policies/HO-1001/transitions', {
+        to: 'canceled',
+        effectiveDate: '2026-11-11',
+      });
       assert.equal(canceled.body.status, 'canceled');
       assert.equal(canceled.body.cancellationEffectiveDate, '2026-11-11');
       const reinstated = await api.post('/api/v1/policies/HO-1001/transitions', { to: 'active' });
@@ -182,10 +265,18 @@ for (const target of databaseTargets()) {
     });
 
     it('creates banks and API keys limited to banks; revokes keys; agents cannot create keys', async () => {
-      const bank = await api.post('/api/v1/banks', { shortName: 'OPER', name: 'Operating Account', division: 'Main' });
+      const bank = await api.post('/api/v1/banks', {
+        shortName: 'OPER',
+        name: 'Operating Account',
+        division: 'Main',
+      });
       assert.equal(bank.status, 201);
       assert.equal(bank.body.division, 'Main');
-      assertProblem(await api.post('/api/v1/banks', { shortName: 'OPER', name: 'Again', division: 'Main' }), 409, 'shortName');
+      assertProblem(
+        await api.post('/api/v1/banks', { shortName: 'OPER', name: 'Again', division: 'Main' }),
+        409,
+        'shortName',
+      );
       assertProblem(await api.post('/api/v1/api-keys', { name: 'x', role: 'agent', banks: ['NOPE'] }), 422);
       const key = await api.post('/api/v1/api-keys', { name: 'lockbox', role: 'agent', banks: ['OPER'] });
       assert.equal(key.status, 201);

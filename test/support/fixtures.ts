@@ -22,6 +22,11 @@ export async function createTestAgency(db: Db, name = 'Test Agency'): Promise<Te
   const actor = systemActor(agency.id, 'test');
   const key = await createApiKey(db, actor, { name: 'test', role: 'staff' });
   const staff = { email: `staff@${slug}.example`, password: 'correct horse battery staple' };
-  await createUser(db, actor, { email: staff.email, name: 'Sam Staff', role: 'staff', password: staff.password });
+  await createUser(db, actor, {
+    email: staff.email,
+    name: 'Sam Staff',
+    role: 'staff',
+    password: staff.password,
+  });
   return { id: agency.id, slug, name, actor: { ...actor, label: 'test' }, apiKey: key.key, staff };
 }

@@ -26,9 +26,7 @@ export interface TestServer {
  * staff user and API key, and one customer with one invoice. The web UI is built and served
  * unless `web: false`.
  */
-export async function startTestServer(
-  options: { target?: Target; web?: boolean } = {},
-): Promise<TestServer> {
+export async function startTestServer(options: { target?: Target; web?: boolean } = {}): Promise<TestServer> {
   const database = await openTestDatabase(options.target ?? 'pglite');
   const agency = await createTestAgency(database.db, 'Harbor Insurance Agency');
   const customer = await createCustomer(database.db, agency.actor, {

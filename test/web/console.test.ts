@@ -121,7 +121,9 @@ describe('staff console in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { level: 1, name: customerName }).waitFor();
 
     const account = (await page.evaluate(async (n) => {
-      const response = await fetch(`/api/v1/customers/${n}/account`, { headers: { accept: 'application/json' } });
+      const response = await fetch(`/api/v1/customers/${n}/account`, {
+        headers: { accept: 'application/json' },
+      });
       return response.json();
     }, customerNumber)) as AccountBody;
 
@@ -141,7 +143,10 @@ describe('staff console in Chromium', { timeout: 120_000 }, () => {
     assert.match(cells[4] ?? '', /^(Open|Partially paid|Paid)$/);
 
     // Money columns are right-aligned.
-    const align = await invoiceRow.locator('td').nth(2).evaluate((cell) => getComputedStyle(cell).textAlign);
+    const align = await invoiceRow
+      .locator('td')
+      .nth(2)
+      .evaluate((cell) => getComputedStyle(cell).textAlign);
     assert.equal(align, 'right');
 
     await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });

@@ -126,12 +126,12 @@ export function agencySetupRoutes(app: App, deps: RouteDeps): void {
         tags: ['api keys'],
         summary: 'Revoke an API key',
         params: z.strictObject({ id: z.string().max(64) }),
-        response: errorResponses,
+        response: { 204: z.null().meta({ description: 'Revoked' }), ...errorResponses },
       },
     },
     async (request, reply) => {
       await revokeApiKey(deps.db, requireActor(request), request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }

@@ -121,7 +121,8 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         response: { 200: customerSchema, ...errorResponses },
       },
     },
-    async (request) => presentCustomer(await getCustomer(deps.db, requireActor(request), request.params.customerNumber)),
+    async (request) =>
+      presentCustomer(await getCustomer(deps.db, requireActor(request), request.params.customerNumber)),
   );
 
   app.get(

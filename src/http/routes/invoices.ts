@@ -3,7 +3,15 @@ import { createInvoice, getInvoice, updateInvoice } from '../../services/invoice
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { presentInvoice } from '../presenters.ts';
-import { amount, calendarDate, customerNumber, errorResponses, invoiceNumberParams, money, nonEmpty } from '../schemas.ts';
+import {
+  amount,
+  calendarDate,
+  customerNumber,
+  errorResponses,
+  invoiceNumberParams,
+  money,
+  nonEmpty,
+} from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 const invoiceSchema = z

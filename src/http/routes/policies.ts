@@ -6,7 +6,15 @@ import { addTag, createPolicy, getPolicy, removeTag, transition } from '../../se
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { presentPolicy } from '../presenters.ts';
-import { amount, calendarDate, customerNumber, errorResponses, money, nonEmpty, policyNumberParams } from '../schemas.ts';
+import {
+  amount,
+  calendarDate,
+  customerNumber,
+  errorResponses,
+  money,
+  nonEmpty,
+  policyNumberParams,
+} from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 export const policySchema = z
@@ -134,13 +142,18 @@ export function policyRoutes(app: App, deps: RouteDeps): void {
       config: { access: ['staff'] as const },
       schema: {
         tags: ['policies'],
-        summary: "Bill a policy on its installment plan: installments and one invoice each",
+        summary: 'Bill a policy on its installment plan: installments and one invoice each',
         params: policyNumberParams,
         response: {
           201: z.object({
             policyNumber: z.string(),
             installments: z.array(
-              z.object({ sequence: z.number().int(), dueDate: z.string(), amount, invoiceNumber: z.number().int() }),
+              z.object({
+                sequence: z.number().int(),
+                dueDate: z.string(),
+                amount,
+                invoiceNumber: z.number().int(),
+              }),
             ),
           }),
           ...errorResponses,

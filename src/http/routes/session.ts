@@ -7,7 +7,12 @@ import type { App, RouteDeps } from '../types.ts';
 
 const sessionResponse = z
   .object({
-    user: z.object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(['staff', 'agent', 'client']) }),
+    user: z.object({
+      id: z.string(),
+      email: z.string(),
+      name: z.string(),
+      role: z.enum(['staff', 'agent', 'client']),
+    }),
     agency: z.object({ slug: z.string(), name: z.string(), timeZone: z.string() }),
   })
   .meta({ id: 'Session' });
@@ -20,7 +25,10 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags: ['session'],
         summary: 'Sign in (web UI); sets the session cookie',
-        body: z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1000) }),
+        body: z.strictObject({
+          email: z.string().trim().min(1).max(320),
+          password: z.string().min(1).max(1000),
+        }),
         response: { 200: sessionResponse, ...errorResponses },
       },
     },
@@ -50,7 +58,13 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
 
   app.get(
     '/api/v1/me',
-    { schema: { tags: ['session'], summary: 'The signed-in caller', response: { 200: sessionResponse, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['session'],
+        summary: 'The signed-in caller',
+        response: { 200: sessionResponse, ...errorResponses },
+      },
+    },
     async (request) => {
       const actor = requireActor(request);
       const user = await getSignedInUser(deps.db, actor);

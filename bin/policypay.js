@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// policypay's source is TypeScript that Node 24 runs directly (type stripping). When a shell's
+// older node starts this file (e.g. `npx policypay` outside an npm script), re-run it with the
+// Node 24 that the project's `node` devDependency installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const major = Number(process.versions.node.split('.')[0]);
+
+if (major >= 24) {
+  await import('../src/cli/main.ts');
+} else {
+  const pinned = join(here, '..', 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(pinned)) {
+    console.error(`policypay needs Node.js 24 (this is ${process.version}); run \`npm install\` first.`);
+    process.exit(1);
+  }
+  const result = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(result.status ?? 1);
+}

@@ -1,0 +1,132 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { DatabaseHandle } from '../db/database.ts';
+import { EmbeddedDatabaseInUse } from '../db/embedded-lock.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { DomainError } from '../domain/errors.ts';
+import { systemActor } from '../services/actor.ts';
+import { findAgencyBySlug } from '../services/agencies.ts';
+import { createApiKey } from '../services/api-keys.ts';
+import { loadDemoAgency } from '../services/demo-agency.ts';
+import { createUser } from '../services/users.ts';
+import { openConfiguredDatabase } from './database.ts';
+import { serve } from './serve.ts';
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+}
+
+/** Runs `work` with the configured database open, and closes it after. */
+async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  const database = await openConfiguredDatabase();
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function agencyId(database: DatabaseHandle, slug: string): Promise<string> {
+  const agency = await findAgencyBySlug(database.db, slug);
+  if (!agency) throw new DomainError('not_found', `no agency with slug "${slug}" (the demo agency is "demo")`);
+  return agency.id;
+}
+
+const program = new Command('policypay')
+  .description('Billing and payments hub for insurance agencies')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the API, web UI and workers in one process')
+  .addOption(new Option('-p, --port <port>', 'port to listen on (default 3000, or PORT)').argParser(portNumber))
+  .option('--host <host>', 'address to bind (default 127.0.0.1, or HOST)')
+  .option('--no-workers', 'do not run background workers in this process')
+  .option('--no-demo', 'do not load the demo agency into an empty database')
+  .action(async (options: { port?: number; host?: string; workers: boolean; demo: boolean }) => serve(options));
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(async () =>
+    withDatabase(async (database) => {
+      // openConfiguredDatabase already migrated; report what is there.
+      const report = await migrateToLatest(database.db);
+      console.log(report.applied.length ? `applied ${report.applied.join(', ')}` : 'the schema is up to date');
+    }),
+  );
+
+program
+  .command('demo')
+  .description('load the demo agency (if it is not loaded yet)')
+  .action(async () =>
+    withDatabase(async (database) => {
+      const demo = await loadDemoAgency(database.db, { apiKey: process.env.POLICYPAY_DEMO_API_KEY });
+      if (!demo.created) return console.log('the demo agency is already loaded');
+      console.log(`loaded "${demo.agency.name}"; staff sign-in ${demo.staff.email} / ${demo.staff.password}`);
+      console.log(`staff API key (shown once): ${demo.apiKey}`);
+    }),
+  );
+
+const apiKey = program.command('api-key').description('manage API keys');
+apiKey
+  .command('create')
+  .description('create an API key and print it once')
+  .requiredOption('--agency <slug>', 'agency slug')
+  .addOption(new Option('--role <role>', 'role of the key').choices(['staff', 'agent']).makeOptionMandatory())
+  .option('--banks <banks>', 'ALL, or comma-separated bank short names the key may deposit to', 'ALL')
+  .option('--name <name>', 'a name to recognise the key by', 'CLI key')
+  .action(async (options: { agency: string; role: 'staff' | 'agent'; banks: string; name: string }) =>
+    withDatabase(async (database) => {
+      const id = await agencyId(database, options.agency);
+      const banks = options.banks.toUpperCase() === 'ALL' ? undefined : options.banks.split(',').map((b) => b.trim());
+      const key = await createApiKey(database.db, systemActor(id, 'cli'), {
+        name: options.name,
+        role: options.role,
+        banks,
+      });
+      console.log(key.key);
+    }),
+  );
+
+const user = program.command('user').description('manage users');
+user
+  .command('create')
+  .description('create a user who can sign in to the web UI')
+  .requiredOption('--agency <slug>', 'agency slug')
+  .requiredOption('--email <email>', 'sign-in e-mail')
+  .requiredOption('--name <name>', 'full name')
+  .addOption(new Option('--role <role>', 'role').choices(['staff', 'agent', 'client']).default('staff'))
+  .addOption(new Option('--password <password>', 'password (or POLICYPAY_PASSWORD)').env('POLICYPAY_PASSWORD'))
+  .action(
+    async (options: {
+      agency: string;
+      email: string;
+      name: string;
+      role: 'staff' | 'agent' | 'client';
+      password?: string;
+    }) =>
+      withDatabase(async (database) => {
+        if (!options.password || options.password.length < 8) {
+          throw new DomainError(
+            'validation_failed',
+            'a password of at least 8 characters is required (--password or POLICYPAY_PASSWORD)',
+          );
+        }
+        const id = await agencyId(database, options.agency);
+        const created = await createUser(database.db, systemActor(id, 'cli'), options);
+        console.log(`created ${created.role} ${created.email} (${created.id})`);
+      }),
+  );
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof EmbeddedDatabaseInUse || error instanceof DomainError) {
+    console.error(`policypay: ${error.message}`);
+  } else {
+    console.error('policypay:', error);
+  }
+  process.exit(1);
+}

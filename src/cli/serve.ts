@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { loadConfig } from '../config.ts';
+import { buildApp } from '../http/app.ts';
+import { startWorkers } from '../jobs/workers.ts';
+import { loadDemoAgency } from '../services/demo-agency.ts';
+import { buildWebAssets } from '../web/build.ts';
+import { describeDatabase, openConfiguredDatabase } from './database.ts';
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  workers: boolean;
+  demo: boolean;
+}
+
+/** API, web UI and workers in one process: `npm start`. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const started = Date.now();
+  const config = loadConfig();
+  const port = options.port ?? config.PORT;
+  const host = options.host ?? config.HOST;
+  console.log(`policypay on Node ${process.version}, ${describeDatabase(config.DATABASE_URL)}`);
+  const database = await openConfiguredDatabase();
+
+  let demo: Awaited<ReturnType<typeof loadDemoAgency>> | undefined;
+  if (options.demo) {
+    const agencies = await database.db.selectFrom('agencies').select('id').limit(1).execute();
+    if (agencies.length === 0 || config.POLICYPAY_DEMO_API_KEY) {
+      demo = await loadDemoAgency(database.db, { apiKey: config.POLICYPAY_DEMO_API_KEY });
+    }
+  }
+
+  const webDir = join(import.meta.dirname, '..', '..', 'dist', 'web');
+  await buildWebAssets(webDir);
+  const workers = options.workers ? await startWorkers(database) : undefined;
+  const app = await buildApp({ database, webDir, logger: { level: config.LOG_LEVEL } });
+  await app.listen({ port, host });
+
+  const url =
+    config.POLICYPAY_PUBLIC_URL ?? `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${port}`;
+  console.log(`\npolicypay is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
+  console.log(`  API reference   ${url}/api/docs`);
+  console.log(`  health          ${url}/api/v1/health`);
+  if (demo?.created) {
+    console.log(`  demo agency     "${demo.agency.name}" loaded`);
+    console.log(`  staff sign-in   ${demo.staff.email} / ${demo.staff.password}`);
+    console.log(`  staff API key   ${demo.apiKey}  (shown once)`);
+  } else if (demo) {
+    console.log('  demo agency     already loaded; API key from POLICYPAY_DEMO_API_KEY');
+  }
+  console.log(workers ? '  workers         running (pg-boss)' : '  workers         off (--no-workers)');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    await app.close();
+    await workers?.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** Configuration from the environment, validated once at start-up. */
+const schema = z.object({
+  DATABASE_URL: z.string().min(1).default('./data'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POLICYPAY_DEMO_API_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,200}$/, { error: 'must be 16–200 letters, digits, _ or -' })
+    .optional(),
+  POLICYPAY_PUBLIC_URL: z.url().optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,20 @@
+import type { PgBoss } from 'pg-boss';
+import { purgeIdempotencyKeys } from '../services/idempotency.ts';
+import type { Db } from '../services/transaction.ts';
+import { purgeExpiredSessions } from '../services/users.ts';
+
+/** Housekeeping that keeps tables from growing without bound. Schedules fire once across workers. */
+export const maintenanceQueues = {
+  purgeIdempotencyKeys: 'maintenance.purge-idempotency-keys',
+  purgeSessions: 'maintenance.purge-sessions',
+} as const;
+
+export async function registerMaintenance(boss: PgBoss, db: Db): Promise<void> {
+  for (const queue of Object.values(maintenanceQueues)) await boss.createQueue(queue);
+  await boss.schedule(maintenanceQueues.purgeIdempotencyKeys, '17 * * * *');
+  await boss.schedule(maintenanceQueues.purgeSessions, '23 3 * * *');
+  await boss.work(maintenanceQueues.purgeIdempotencyKeys, async () => ({
+    purged: await purgeIdempotencyKeys(db),
+  }));
+  await boss.work(maintenanceQueues.purgeSessions, async () => ({ purged: await purgeExpiredSessions(db) }));
+}
