@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import { maintenanceQueues } from '../../src/jobs/maintenance.ts';
+import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/services/idempotency.ts';
+import { databaseTargets, openTestDatabase } from '../support/db.ts';
+import { createTestAgency } from '../support/fixtures.ts';
+
+for (const target of databaseTargets()) {
+  describe(`workers on ${target}`, () => {
+    let database: DatabaseHandle;
+    let workers: Workers;
+    const schema = `pgboss_${randomBytes(4).toString('hex')}`;
+
+    before(async () => {
+      database = await openTestDatabase(target);
+      workers = await startWorkers(database, { schema });
+    });
+    after(async () => {
+      await workers.stop();
+      if (target === 'postgres') await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);
+      await database.close();
+    });
+
+    it('schedules maintenance and its purge job removes keys older than the retention window only', async () => {
+      const schedules = await workers.boss.getSchedules();
+      assert.deepEqual(schedules.map((s) => s.name).sort(), Object.values(maintenanceQueues).sort());
+
+      const agency = await createTestAgency(database.db);
+      for (const key of ['old', 'fresh']) {
+        const result = await claimIdempotencyKey(database.db, {
+          agencyId: agency.id,
+          key,
+          fingerprint: 'f',
+          method: 'POST',
+          path: '/x',
+        });
+        assert.equal(result.kind, 'claimed');
+        if (result.kind === 'claimed') await completeIdempotencyKey(database.db, result.claim, 201, { ok: true });
+      }
+      await sql`UPDATE idempotency_keys SET created_at = now() - interval '3 days' WHERE key = 'old'`.execute(
+        database.db,
+      );
+
+      const jobId = await workers.boss.send(maintenanceQueues.purgeIdempotencyKeys, {});
+      assert.ok(jobId);
+      const deadline = Date.now() + 20_000;
+      let job = await workers.boss.getJobById(maintenanceQueues.purgeIdempotencyKeys, jobId!);
+      while (job?.state !== 'completed' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        job = await workers.boss.getJobById(maintenanceQueues.purgeIdempotencyKeys, jobId!);
+      }
+      assert.equal(job?.state, 'completed');
+      assert.deepEqual(job?.output, { purged: 1 });
+      const left = await sql<{ key: string }>`SELECT key FROM idempotency_keys WHERE agency_id = ${agency.id}`.execute(
+        database.db,
+      );
+      assert.deepEqual(
+        left.rows.map((r) => r.key),
+        ['fresh'],
+      );
+    });
+  });
+}
