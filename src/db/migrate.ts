@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as foundation from './migrations/0001_foundation.ts';
+import * as receipts from './migrations/0002_receipts.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
 // same on every driver.
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_receipts': receipts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

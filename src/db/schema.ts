@@ -51,6 +51,8 @@ export interface ApiKeysTable {
   key_hash: string;
   key_prefix: string;
   banks: string[] | null;
+  /** Divisions of `banks` when the key was made: access needs the bank and its division. */
+  divisions: string[] | null;
   created_at: CreatedAt;
   revoked_at: Date | null;
 }
@@ -217,6 +219,53 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
+export type PaymentCheckType = 'Check' | 'Cash' | 'CreditCard' | 'DebitCard' | 'EFT';
+
+export interface ReceiptsTable {
+  id: Generated<string>;
+  agency_id: string;
+  receipt_number: number;
+  customer_id: string;
+  bank_id: string;
+  amount_cents: bigint;
+  on_account_cents: bigint;
+  currency: Generated<string>;
+  receipt_date: string;
+  receipt_time_zone: string;
+  payment_check_type: PaymentCheckType;
+  description: string;
+  payer_bank_account_last4: string | null;
+  payer_check_number: string | null;
+  source: Generated<string>;
+  journal_entry_id: string;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface ReceiptApplicationsTable {
+  id: Generated<string>;
+  agency_id: string;
+  receipt_id: string;
+  sequence: number;
+  invoice_id: string | null;
+  applied_cents: bigint;
+  on_account_cents: bigint;
+  description: string;
+  note: string | null;
+}
+
+export interface ReceiptReversalsTable {
+  id: Generated<string>;
+  agency_id: string;
+  receipt_id: string;
+  reason: 'nsf' | 'chargeback' | 'entered_in_error';
+  note: string | null;
+  journal_entry_id: string;
+  fee_invoice_id: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -236,6 +285,9 @@ export interface Database {
   activities: ActivitiesTable;
   idempotency_keys: IdempotencyKeysTable;
   audit_log: AuditLogTable;
+  receipts: ReceiptsTable;
+  receipt_applications: ReceiptApplicationsTable;
+  receipt_reversals: ReceiptReversalsTable;
 }
 
 export type Customer = Selectable<CustomersTable>;

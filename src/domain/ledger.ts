@@ -40,6 +40,8 @@ export function invoiceEntry(input: {
   invoiceNumber: number;
   amountCents: Cents;
   occurredOn: CalendarDate;
+  /** What the billed amount is: premium (default) or an agency fee (an NSF fee). */
+  revenueAccount?: 'premium' | 'fees';
 }): JournalEntryDraft {
   return {
     kind: 'invoice',
@@ -54,7 +56,7 @@ export function invoiceEntry(input: {
         customerId: input.customerId,
         invoiceId: input.invoiceId,
       },
-      { account: 'premium', amountCents: -input.amountCents, customerId: input.customerId },
+      { account: input.revenueAccount ?? 'premium', amountCents: -input.amountCents, customerId: input.customerId },
     ],
   };
 }
@@ -64,4 +66,25 @@ export type InvoiceStatus = 'open' | 'partially_paid' | 'paid';
 export function invoiceStatus(amountCents: Cents, balanceCents: Cents): InvoiceStatus {
   if (balanceCents <= 0n) return 'paid';
   return balanceCents < amountCents ? 'partially_paid' : 'open';
+}
+
+/** The entry that undoes another: every line negated, dated when the reversal happens. */
+export function reversalEntry(input: {
+  originalEntryId: string;
+  lines: readonly JournalLineDraft[];
+  kind: string;
+  description: string;
+  occurredOn: CalendarDate;
+  sourceType: string;
+  sourceId: string;
+}): JournalEntryDraft {
+  return {
+    kind: input.kind,
+    description: input.description,
+    occurredOn: input.occurredOn,
+    sourceType: input.sourceType,
+    sourceId: input.sourceId,
+    reversesEntryId: input.originalEntryId,
+    lines: input.lines.map((line) => ({ ...line, amountCents: -line.amountCents })),
+  };
 }

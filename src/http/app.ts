@@ -14,7 +14,10 @@ import { agencySetupRoutes } from './routes/billing-setup.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { paymentEligibilityRoutes } from './routes/payment-eligibility.ts';
+import { paymentSettingsRoutes } from './routes/payment-settings.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 import { sessionRoutes } from './routes/session.ts';
 import type { App, RouteDeps } from './types.ts';
 
@@ -89,7 +92,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   sessionRoutes(app, deps);
   customerRoutes(app, deps);
   policyRoutes(app, deps);
+  paymentEligibilityRoutes(app, deps);
+  paymentSettingsRoutes(app, deps);
   invoiceRoutes(app, deps);
+  receiptRoutes(app, deps);
   agencySetupRoutes(app, deps);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {

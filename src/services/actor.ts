@@ -8,10 +8,12 @@ export interface Actor {
   apiKeyId?: string | undefined;
   /** Bank short names the caller may deposit to; null means all banks. */
   banks: string[] | null;
+  /** Bank divisions the caller may deposit to; null means all divisions. */
+  divisions: string[] | null;
   /** How the caller appears in activities and the audit log, e.g. `user:jane@agency.com`. */
   label: string;
 }
 
 export function systemActor(agencyId: string, label = 'system'): Actor {
-  return { agencyId, role: 'staff', banks: null, label };
+  return { agencyId, role: 'staff', banks: null, divisions: null, label };
 }

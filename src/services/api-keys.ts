@@ -24,13 +24,16 @@ export interface CreatedApiKey {
 
 export async function createApiKey(db: Db | Tx, actor: Actor, input: ApiKeyInput): Promise<CreatedApiKey> {
   return inTransaction(db, async (tx) => {
+    let divisions: string[] | null = null;
     if (input.banks?.length) {
       const known = await tx
         .selectFrom('banks')
-        .select('short_name')
-        .where('agency_id', '=', actor.agencyId)
-        .where('short_name', 'in', input.banks)
+        .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
+        .select(['banks.short_name', 'bank_divisions.name as division'])
+        .where('banks.agency_id', '=', actor.agencyId)
+        .where('banks.short_name', 'in', input.banks)
         .execute();
+      divisions = [...new Set(known.map((b) => b.division))].sort();
       const knownNames = new Set(known.map((b) => b.short_name));
       const unknown = input.banks.filter((b) => !knownNames.has(b));
       if (unknown.length) {
@@ -52,6 +55,7 @@ export async function createApiKey(db: Db | Tx, actor: Actor, input: ApiKeyInput
         key_hash: hashToken(key),
         key_prefix: key.slice(0, 12),
         banks: input.banks ?? null,
+        divisions,
       })
       .returning(['id', 'name', 'role', 'banks'])
       .executeTakeFirstOrThrow();
@@ -88,7 +92,7 @@ export async function revokeApiKey(db: Db | Tx, actor: Actor, id: string): Promi
 export async function authenticateApiKey(db: Db, key: string): Promise<Actor | undefined> {
   const row = await db
     .selectFrom('api_keys')
-    .select(['id', 'agency_id', 'role', 'banks', 'name'])
+    .select(['id', 'agency_id', 'role', 'banks', 'divisions', 'name'])
     .where('key_hash', '=', hashToken(key))
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
@@ -98,6 +102,7 @@ export async function authenticateApiKey(db: Db, key: string): Promise<Actor | u
     role: row.role,
     apiKeyId: row.id,
     banks: row.banks,
+    divisions: row.divisions,
     label: `api_key:${row.name}`,
   };
 }

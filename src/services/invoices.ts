@@ -100,6 +100,7 @@ export async function insertInvoice(
     amountCents: Cents;
     description?: string | undefined;
     autopayTime?: Date | null | undefined;
+    revenueAccount?: 'premium' | 'fees';
   },
   today: string,
 ): Promise<Invoice> {
@@ -147,6 +148,7 @@ export async function insertInvoice(
       invoiceNumber,
       amountCents: values.amountCents,
       occurredOn: today,
+      revenueAccount: values.revenueAccount ?? 'premium',
     }),
   );
   await audit(tx, actor, 'invoice.created', { type: 'invoice', id: invoice.id }, { invoiceNumber });

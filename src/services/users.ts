@@ -106,6 +106,7 @@ export async function authenticateSession(
       role: row.role,
       userId: row.id,
       banks: null,
+      divisions: null,
       label: `user:${row.email}`,
     },
     user: { id: row.id, email: row.email, name: row.name, role: row.role },

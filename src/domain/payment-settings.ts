@@ -1,0 +1,152 @@
+import { DomainError, invalid } from './errors.ts';
+import type { Cents } from './money.ts';
+
+/** An agency's payment rules, stored under `agencies.settings.payments`. */
+export interface PaymentSettings {
+  /** Agents (agent sweep) may pay on submitted policies. */
+  allowPaySubmittedPolicies: boolean;
+  /** 0 = never, N = up to N days after the cancellation effective date, −1 = indefinitely. */
+  daysToAllowCanceledPolicyPayment: number;
+  disallowCancellationPendingNonPay: boolean;
+  /** Mutually exclusive with `disallowCancellationPendingNonPay`. */
+  disallowCancellationPendingNonPayPoorHistory: boolean;
+  /** Cancellation pending for any reason other than non-pay. */
+  disallowCancellationPendingUnderwriting: boolean;
+  /** Outside payers on secure checkout pay between currently due and payoff. */
+  enforceMinMaxSecureCheckout: boolean;
+  /** Agents on agent sweep pay between currently due and payoff. */
+  enforceMinMaxAgentSweep: boolean;
+  /** Invoiced to the customer when a receipt is reversed as NSF (issue 3); null = no fee. */
+  nsfFeeCents: Cents | null;
+}
+
+export type PaymentSettingName = keyof PaymentSettings;
+export type PaymentSettingsPatch = Partial<PaymentSettings>;
+
+export const defaultPaymentSettings: Readonly<PaymentSettings> = Object.freeze({
+  allowPaySubmittedPolicies: false,
+  daysToAllowCanceledPolicyPayment: 0,
+  disallowCancellationPendingNonPay: false,
+  disallowCancellationPendingNonPayPoorHistory: false,
+  disallowCancellationPendingUnderwriting: false,
+  enforceMinMaxSecureCheckout: false,
+  enforceMinMaxAgentSweep: false,
+  nsfFeeCents: null,
+});
+
+export const paymentSettingNames = Object.keys(defaultPaymentSettings) as PaymentSettingName[];
+
+/** −1 means "indefinitely"; anything lower is not a setting. */
+export const MIN_DAYS_TO_ALLOW_CANCELED = -1;
+
+// The largest fee: keeps the stored cents an exact JSON number.
+const MAX_FEE_CENTS = BigInt(Number.MAX_SAFE_INTEGER);
+
+function isValidValue(name: PaymentSettingName, value: unknown): boolean {
+  if (name === 'daysToAllowCanceledPolicyPayment') {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= MIN_DAYS_TO_ALLOW_CANCELED;
+  }
+  if (name === 'nsfFeeCents')
+    return value === null || (typeof value === 'bigint' && value > 0n && value <= MAX_FEE_CENTS);
+  return typeof value === 'boolean';
+}
+
+const invalidMessage: Partial<Record<PaymentSettingName, string>> = {
+  daysToAllowCanceledPolicyPayment:
+    'must be an integer of at least -1 (-1 = indefinitely, 0 = never, N = up to N days)',
+  nsfFeeCents: 'must be an amount greater than 0, or null for no fee',
+};
+
+// jsonb holds no bigint: the fee is stored as a number of cents.
+function fromStoredValue(name: PaymentSettingName, value: unknown): unknown {
+  return name === 'nsfFeeCents' && typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
+}
+
+function toStoredValue(value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+function isPaymentSettingName(name: string): name is PaymentSettingName {
+  return (paymentSettingNames as string[]).includes(name);
+}
+
+/** The valid settings in a stored object; anything else in it (unknown keys, wrong types) is dropped. */
+function explicitSettings(stored: unknown): PaymentSettingsPatch {
+  const explicit: Record<string, unknown> = {};
+  if (stored && typeof stored === 'object' && !Array.isArray(stored)) {
+    for (const [name, raw] of Object.entries(stored)) {
+      if (!isPaymentSettingName(name)) continue;
+      const value = fromStoredValue(name, raw);
+      if (isValidValue(name, value)) explicit[name] = value;
+    }
+  }
+  return explicit as PaymentSettingsPatch;
+}
+
+/**
+ * The stored object → complete settings. Missing keys take their default; so does a stored value
+ * of the wrong type (a hand-edited row must neither lock payments up nor open them).
+ */
+export function paymentSettingsFromStored(stored: unknown): PaymentSettings {
+  return { ...defaultPaymentSettings, ...explicitSettings(stored) };
+}
+
+/** Field checks on a patch: known names, booleans, `daysToAllowCanceledPolicyPayment` an integer ≥ −1, a positive fee or null. */
+export function validatePaymentSettingsPatch(patch: Record<string, unknown>): PaymentSettingsPatch {
+  // An absent optional field may arrive as `undefined`: it changes nothing.
+  const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
+  const errors = entries.flatMap(([name, value]) => {
+    if (!isPaymentSettingName(name)) return [{ path: name, message: 'is not a known payment setting' }];
+    if (isValidValue(name, value)) return [];
+    return [{ path: name, message: invalidMessage[name] ?? 'must be true or false' }];
+  });
+  if (errors.length === 1) throw invalid(errors[0]!.path, errors[0]!.message);
+  if (errors.length > 1) {
+    throw new DomainError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  return Object.fromEntries(entries) as PaymentSettingsPatch;
+}
+
+/**
+ * Settings after a patch, checked as a whole: the two non-pay disallow settings are mutually
+ * exclusive, so turning one on while the other is (or stays) on is refused, naming both.
+ */
+export function applyPaymentSettingsPatch(current: PaymentSettings, patch: Record<string, unknown>): PaymentSettings {
+  const next: PaymentSettings = { ...current, ...validatePaymentSettingsPatch(patch) };
+  if (next.disallowCancellationPendingNonPay && next.disallowCancellationPendingNonPayPoorHistory) {
+    const message =
+      'only one of disallowCancellationPendingNonPay and disallowCancellationPendingNonPayPoorHistory may be on';
+    throw new DomainError(
+      'unprocessable',
+      'disallowCancellationPendingNonPay and disallowCancellationPendingNonPayPoorHistory are mutually exclusive: turn one off to turn the other on',
+      {
+        errors: [
+          { path: 'disallowCancellationPendingNonPay', message },
+          { path: 'disallowCancellationPendingNonPayPoorHistory', message },
+        ],
+      },
+    );
+  }
+  return next;
+}
+
+/**
+ * The JSON to store after a patch: the settings the agency has set explicitly (valid stored keys
+ * plus the patch). Settings never set keep following the defaults.
+ */
+export function storedPaymentSettings(stored: unknown, patch: PaymentSettingsPatch): Record<string, unknown> {
+  const explicit = { ...explicitSettings(stored), ...patch };
+  return Object.fromEntries(Object.entries(explicit).map(([name, value]) => [name, toStoredValue(value)]));
+}
+
+/** The settings that differ between two versions, for the audit log. */
+export function changedPaymentSettings(
+  before: PaymentSettings,
+  after: PaymentSettings,
+): Partial<Record<PaymentSettingName, { from: unknown; to: unknown }>> {
+  const changes: Partial<Record<PaymentSettingName, { from: unknown; to: unknown }>> = {};
+  for (const name of paymentSettingNames) {
+    if (before[name] !== after[name]) changes[name] = { from: before[name], to: after[name] };
+  }
+  return changes;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { toAmount } from '../../domain/money.ts';
+import { MIN_DAYS_TO_ALLOW_CANCELED, type PaymentSettings } from '../../domain/payment-settings.ts';
+import { getPaymentSettings, updatePaymentSettings } from '../../services/payment-settings.ts';
+import { requireActor } from '../auth.ts';
+import { amount, errorResponses, money } from '../schemas.ts';
+import type { App, RouteDeps } from '../types.ts';
+
+const daysToAllowCanceledPolicyPayment = z
+  .number({ error: 'must be an integer of at least -1' })
+  .int({ error: 'must be an integer of at least -1' })
+  .min(MIN_DAYS_TO_ALLOW_CANCELED, { error: 'must be an integer of at least -1' })
+  .meta({ description: '0 = never, N = up to N days after the cancellation effective date, -1 = indefinitely' });
+
+const flag = (description: string) => z.boolean({ error: 'must be true or false' }).meta({ description });
+
+const fields = {
+  allowPaySubmittedPolicies: flag('Agents may pay submitted policies by agent sweep'),
+  daysToAllowCanceledPolicyPayment,
+  disallowCancellationPendingNonPay: flag(
+    'No agent sweep or outside payments on policies pending cancellation for non-pay (staff still may)',
+  ),
+  disallowCancellationPendingNonPayPoorHistory: flag(
+    'The same, only for non-pay policies tagged poor_payment_history; stops autopay too. Exclusive with the previous one',
+  ),
+  disallowCancellationPendingUnderwriting: flag(
+    'No agent sweep or outside payments on policies pending cancellation for any reason but non-pay',
+  ),
+  enforceMinMaxSecureCheckout: flag('Outside payers on secure checkout pay between currently due and payoff'),
+  enforceMinMaxAgentSweep: flag('Agents on agent sweep pay between currently due and payoff'),
+};
+const nsfFeeDescription = 'Fee invoiced when a receipt is reversed as NSF; null = no fee';
+
+export const paymentSettingsSchema = z
+  .object({ ...fields, nsfFee: amount.nullable().meta({ description: nsfFeeDescription }) })
+  .meta({ id: 'PaymentSettings' });
+
+const staffOnly = { access: ['staff'] as const };
+
+function presentPaymentSettings(settings: PaymentSettings): z.infer<typeof paymentSettingsSchema> {
+  const { nsfFeeCents, ...rest } = settings;
+  return { ...rest, nsfFee: nsfFeeCents === null ? null : toAmount(nsfFeeCents) };
+}
+
+export function paymentSettingsRoutes(app: App, deps: RouteDeps): void {
+  app.get(
+    '/api/v1/settings/payments',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['settings'],
+        summary: "The agency's payment eligibility settings (defaults included)",
+        response: { 200: paymentSettingsSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentPaymentSettings(await getPaymentSettings(deps.db, requireActor(request))),
+  );
+
+  app.patch(
+    '/api/v1/settings/payments',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['settings'],
+        summary: 'Change payment eligibility settings; omitted settings stay as they are',
+        body: z.strictObject({
+          allowPaySubmittedPolicies: fields.allowPaySubmittedPolicies.optional(),
+          daysToAllowCanceledPolicyPayment: fields.daysToAllowCanceledPolicyPayment.optional(),
+          disallowCancellationPendingNonPay: fields.disallowCancellationPendingNonPay.optional(),
+          disallowCancellationPendingNonPayPoorHistory: fields.disallowCancellationPendingNonPayPoorHistory.optional(),
+          disallowCancellationPendingUnderwriting: fields.disallowCancellationPendingUnderwriting.optional(),
+          enforceMinMaxSecureCheckout: fields.enforceMinMaxSecureCheckout.optional(),
+          enforceMinMaxAgentSweep: fields.enforceMinMaxAgentSweep.optional(),
+          nsfFee: money().nullable().optional().meta({ description: nsfFeeDescription }),
+        }),
+        response: { 200: paymentSettingsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { nsfFee, ...flags } = request.body;
+      const patch = nsfFee === undefined ? flags : { ...flags, nsfFeeCents: nsfFee };
+      return presentPaymentSettings(await updatePaymentSettings(deps.db, requireActor(request), patch));
+    },
+  );
+}

@@ -1,0 +1,114 @@
+import { DomainError, notFound } from '../domain/errors.ts';
+import { reversalEntry } from '../domain/ledger.ts';
+import { type Cents, formatAmount } from '../domain/money.ts';
+import type { Actor } from './actor.ts';
+import { agencyToday } from './agencies.ts';
+import { audit, logActivity } from './audit.ts';
+import { insertInvoice } from './invoices.ts';
+import { postJournalEntry } from './ledger.ts';
+import { loadPaymentSettings } from './payment-settings.ts';
+import { entryLines, getReceiptById, lockCustomer, type ReceiptView } from './receipts.ts';
+import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
+
+export type ReversalReason = 'nsf' | 'chargeback' | 'entered_in_error';
+
+const reasonText: Record<ReversalReason, string> = {
+  nsf: 'returned for non-sufficient funds',
+  chargeback: 'charged back',
+  entered_in_error: 'entered in error',
+};
+
+/**
+ * Reverses a receipt with a new journal entry that negates its lines: the bank's cash goes back
+ * out, the invoices reopen to their previous balances, On Account loses what the receipt put there.
+ * A receipt is reversed once (409 after). An NSF reversal may bill the agency's NSF fee.
+ */
+export async function reverseReceipt(
+  db: Db | Tx,
+  actor: Actor,
+  receiptNumber: number,
+  input: { reason: ReversalReason; note?: string | undefined },
+  now: Date = new Date(),
+): Promise<ReceiptView> {
+  return inTransaction(db, async (tx) => {
+    const receipt = await tx
+      .selectFrom('receipts')
+      .select(['id', 'customer_id', 'journal_entry_id', 'amount_cents'])
+      .where('agency_id', '=', actor.agencyId)
+      .where('receipt_number', '=', receiptNumber)
+      .executeTakeFirst();
+    if (!receipt) throw notFound('receipt', receiptNumber);
+    await lockCustomer(tx, actor.agencyId, receipt.customer_id);
+    const already = await tx
+      .selectFrom('receipt_reversals')
+      .select('reason')
+      .where('receipt_id', '=', receipt.id)
+      .executeTakeFirst();
+    if (already) throw new DomainError('conflict', `receipt ${receiptNumber} is already reversed (${already.reason})`);
+
+    const today = await agencyToday(tx, actor.agencyId, now);
+    const description = `Reversal of receipt ${receiptNumber}: ${reasonText[input.reason]}`;
+    const entryId = await postJournalEntry(
+      tx,
+      actor.agencyId,
+      reversalEntry({
+        originalEntryId: receipt.journal_entry_id,
+        lines: await entryLines(tx, actor.agencyId, receipt.journal_entry_id),
+        kind: 'receipt_reversal',
+        description,
+        occurredOn: today,
+        sourceType: 'receipt',
+        sourceId: receipt.id,
+      }),
+    );
+
+    let feeInvoiceId: string | null = null;
+    let feeCents: Cents | null = null;
+    if (input.reason === 'nsf') {
+      feeCents = (await loadPaymentSettings(tx, actor.agencyId)).nsfFeeCents;
+      if (feeCents) {
+        const fee = await insertInvoice(
+          tx,
+          actor,
+          {
+            customerId: receipt.customer_id,
+            policyId: null,
+            dueDate: today,
+            amountCents: feeCents,
+            description: `NSF fee for returned receipt ${receiptNumber}`,
+            revenueAccount: 'fees',
+          },
+          today,
+        );
+        feeInvoiceId = fee.id;
+      }
+    }
+    try {
+      await tx
+        .insertInto('receipt_reversals')
+        .values({
+          agency_id: actor.agencyId,
+          receipt_id: receipt.id,
+          reason: input.reason,
+          note: input.note ?? null,
+          journal_entry_id: entryId,
+          fee_invoice_id: feeInvoiceId,
+          created_by: actor.label,
+        })
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('conflict', `receipt ${receiptNumber} is already reversed`);
+      throw error;
+    }
+    const summary =
+      input.reason === 'nsf'
+        ? `Receipt ${receiptNumber} returned NSF: ${formatAmount(receipt.amount_cents)} reversed${feeCents ? `; NSF fee ${formatAmount(feeCents)} billed` : ''}`
+        : `Receipt ${receiptNumber} reversed (${reasonText[input.reason]}): ${formatAmount(receipt.amount_cents)}`;
+    await logActivity(tx, actor, receipt.customer_id, `receipt_reversed_${input.reason}`, summary, {
+      receiptNumber,
+      note: input.note,
+    });
+    await audit(tx, actor, 'receipt.reversed', { type: 'receipt', id: receipt.id }, { reason: input.reason });
+    return getReceiptById(tx, actor.agencyId, receipt.id);
+  });
+}
