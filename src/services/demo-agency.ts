@@ -9,9 +9,9 @@ import { addContact } from './contacts.ts';
 import { createCustomer } from './customers.ts';
 import { createInstallmentPlan } from './installment-plans.ts';
 import { createInvoice } from './invoices.ts';
-import { postJournalEntry } from './ledger.ts';
 import { addTag, createPolicy, transition } from './policies.ts';
-import { type Db, inTransaction, type Tx } from './transaction.ts';
+import { postCustomerReceipt } from './receipts.ts';
+import { type Db, inTransaction } from './transaction.ts';
 import { createUser } from './users.ts';
 
 /**
@@ -292,15 +292,17 @@ export async function loadDemoAgency(
             const installment = billed[index];
             if (!installment) continue;
             const amountCents = (installment.amountCents * BigInt(Math.round(fraction * 100))) / 100n;
-            await recordDemoPayment(
-              tx,
-              agency.id,
-              customer.id,
-              installment.invoiceNumber,
-              amountCents,
-              banks[index % 2]!.id,
-              addDays(installment.dueDate, -2),
-            );
+            // Paid the way agencies are paid: checks and cards posted as receipts.
+            await postCustomerReceipt(tx, staffActor, {
+              customerNumber: customer.customerNumber,
+              items: [{ invoiceNumber: installment.invoiceNumber, amountCents }],
+              receiptAmountCents: amountCents,
+              receiptDate: addDays(installment.dueDate, -2),
+              receiptDateTimeZone: TIME_ZONE,
+              bankShortName: banks[index % 2]!.shortName,
+              paymentCheckType: index % 2 === 0 ? 'Check' : 'CreditCard',
+              payerCheckNumber: index % 2 === 0 ? String(1040 + policySeq * 3 + index) : undefined,
+            });
           }
         }
         for (const step of plan.later ?? []) {
@@ -334,36 +336,5 @@ export async function loadDemoAgency(
       presetKey: options.apiKey,
     });
     return { agency, created: true, apiKey: key.key, staff: DEMO_STAFF };
-  });
-}
-
-/**
- * Money received before the receipt API existed in the demo: a cash-to-AR entry on the invoice.
- * (Receipts recorded through POST /api/v1/receipt/customer go through the cash application rules.)
- */
-async function recordDemoPayment(
-  tx: Tx,
-  agencyId: string,
-  customerId: string,
-  invoiceNumber: number,
-  amountCents: bigint,
-  bankId: string,
-  occurredOn: string,
-): Promise<void> {
-  if (amountCents <= 0n) return;
-  const invoice = await tx
-    .selectFrom('invoices')
-    .select('id')
-    .where('agency_id', '=', agencyId)
-    .where('invoice_number', '=', invoiceNumber)
-    .executeTakeFirstOrThrow();
-  await postJournalEntry(tx, agencyId, {
-    kind: 'demo_payment',
-    description: `Demo payment on invoice ${invoiceNumber}`,
-    occurredOn,
-    lines: [
-      { account: 'cash', amountCents, bankId },
-      { account: 'accounts_receivable', amountCents: -amountCents, customerId, invoiceId: invoice.id },
-    ],
   });
 }
