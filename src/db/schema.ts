@@ -266,6 +266,123 @@ export interface ReceiptReversalsTable {
   created_at: CreatedAt;
 }
 
+export interface RetryPlansTable {
+  id: Generated<string>;
+  agency_id: string;
+  name: string;
+  delay_days: number[];
+  retry_codes: string[] | null;
+  is_default: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface PaymentMethodsTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  processor: string;
+  token: string;
+  kind: 'card' | 'ach';
+  brand: string | null;
+  last4: string;
+  exp_month: number | null;
+  exp_year: number | null;
+  bank_name: string | null;
+  holder_name: string | null;
+  is_default: Generated<boolean>;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+  deleted_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface PaymentsTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  payment_method_id: string;
+  type: 'card' | 'ach';
+  amount_cents: bigint;
+  currency: Generated<string>;
+  channel: 'agent_sweep' | 'secure_checkout' | 'autopay';
+  payer: 'external' | 'agent' | 'staff';
+  state: string;
+  retry_plan_id: string;
+  bank_id: string;
+  attempts: Generated<number>;
+  next_attempt_at: Date | null;
+  receipt_id: string | null;
+  represents_payment_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  extension: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface PaymentTargetsTable {
+  id: Generated<string>;
+  agency_id: string;
+  payment_id: string;
+  sequence: number;
+  invoice_id: string;
+  amount_cents: bigint;
+}
+
+export interface PaymentTransitionsTable {
+  id: Generated<bigint>;
+  agency_id: string;
+  payment_id: string;
+  from_state: string | null;
+  to_state: string;
+  actor: string;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface PaymentAttemptsTable {
+  id: Generated<string>;
+  agency_id: string;
+  payment_id: string;
+  number: number;
+  processor: string;
+  idempotency_key: string;
+  status: 'started' | 'succeeded' | 'pending' | 'declined' | 'unknown' | 'not_sent';
+  processor_reference: string | null;
+  decline_code: string | null;
+  hard_decline: boolean | null;
+  message: string | null;
+  checks: Generated<number>;
+  next_check_at: Date | null;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+}
+
+export interface ProcessorEventsTable {
+  processor: string;
+  event_id: string;
+  type: string;
+  processor_reference: string;
+  payload: ColumnType<unknown, string, string>;
+  outcome: string | null;
+  received_at: CreatedAt;
+}
+
+export interface PaymentRefundsTable {
+  id: Generated<string>;
+  agency_id: string;
+  payment_id: string;
+  amount_cents: bigint;
+  idempotency_key: string;
+  status: 'started' | 'succeeded' | 'failed' | 'unknown';
+  processor_reference: string | null;
+  journal_entry_id: string | null;
+  reason: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -288,6 +405,14 @@ export interface Database {
   receipts: ReceiptsTable;
   receipt_applications: ReceiptApplicationsTable;
   receipt_reversals: ReceiptReversalsTable;
+  retry_plans: RetryPlansTable;
+  payment_methods: PaymentMethodsTable;
+  payments: PaymentsTable;
+  payment_targets: PaymentTargetsTable;
+  payment_transitions: PaymentTransitionsTable;
+  payment_attempts: PaymentAttemptsTable;
+  processor_events: ProcessorEventsTable;
+  payment_refunds: PaymentRefundsTable;
 }
 
 export type Customer = Selectable<CustomersTable>;

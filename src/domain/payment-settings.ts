@@ -18,6 +18,8 @@ export interface PaymentSettings {
   enforceMinMaxAgentSweep: boolean;
   /** Invoiced to the customer when a receipt is reversed as NSF (issue 3); null = no fee. */
   nsfFeeCents: Cents | null;
+  /** After this many ACH returns in 12 months the customer's policies are tagged poor_payment_history (0 = never). */
+  poorPaymentHistoryAfterReturns: number;
 }
 
 export type PaymentSettingName = keyof PaymentSettings;
@@ -32,6 +34,7 @@ export const defaultPaymentSettings: Readonly<PaymentSettings> = Object.freeze({
   enforceMinMaxSecureCheckout: false,
   enforceMinMaxAgentSweep: false,
   nsfFeeCents: null,
+  poorPaymentHistoryAfterReturns: 2,
 });
 
 export const paymentSettingNames = Object.keys(defaultPaymentSettings) as PaymentSettingName[];
@@ -46,6 +49,9 @@ function isValidValue(name: PaymentSettingName, value: unknown): boolean {
   if (name === 'daysToAllowCanceledPolicyPayment') {
     return typeof value === 'number' && Number.isSafeInteger(value) && value >= MIN_DAYS_TO_ALLOW_CANCELED;
   }
+  if (name === 'poorPaymentHistoryAfterReturns') {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 100;
+  }
   if (name === 'nsfFeeCents')
     return value === null || (typeof value === 'bigint' && value > 0n && value <= MAX_FEE_CENTS);
   return typeof value === 'boolean';
@@ -55,6 +61,7 @@ const invalidMessage: Partial<Record<PaymentSettingName, string>> = {
   daysToAllowCanceledPolicyPayment:
     'must be an integer of at least -1 (-1 = indefinitely, 0 = never, N = up to N days)',
   nsfFeeCents: 'must be an amount greater than 0, or null for no fee',
+  poorPaymentHistoryAfterReturns: 'must be an integer from 0 (never) to 100',
 };
 
 // jsonb holds no bigint: the fee is stored as a number of cents.

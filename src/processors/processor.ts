@@ -45,7 +45,8 @@ export interface RefundRequest {
 }
 
 export type RefundOutcome =
-  | { status: 'succeeded'; refundReference: string }
+  /** `pending`: accepted but not final yet (an ACH refund, or a card refund Stripe reports as pending). */
+  | { status: 'succeeded'; refundReference: string; pending?: boolean | undefined }
   | { status: 'failed'; code: string; message: string }
   | { status: 'unknown'; reason: string };
 
@@ -71,6 +72,21 @@ export class WebhookSignatureError extends Error {
   }
 }
 
+/**
+ * A webhook whose signature is valid but that policypay does not act on (another event type, a
+ * payment made outside policypay). The receiver answers 2xx so the processor stops redelivering.
+ */
+export class IgnoredWebhookEvent extends Error {
+  readonly eventId: string;
+  readonly eventType: string;
+  constructor(eventId: string, eventType: string, reason: string) {
+    super(`ignored ${eventType} event ${eventId}: ${reason}`);
+    this.name = 'IgnoredWebhookEvent';
+    this.eventId = eventId;
+    this.eventType = eventType;
+  }
+}
+
 export interface PaymentProcessor {
   /** 'sandbox' or 'stripe': stored with each payment method. */
   readonly name: string;
@@ -79,6 +95,10 @@ export interface PaymentProcessor {
   /** What happened to the charge made with this idempotency key, if any. */
   lookup(idempotencyKey: string): Promise<LookupOutcome>;
   refund(request: RefundRequest): Promise<RefundOutcome>;
-  /** Verifies the signature (and freshness) of a webhook and parses it; throws WebhookSignatureError. */
+  /**
+   * Verifies the signature (and freshness) of a webhook and parses it. Throws WebhookSignatureError
+   * for a forged, stale or unsigned body (answer 400), and IgnoredWebhookEvent for a genuine event
+   * policypay does not act on (answer 200).
+   */
   parseWebhook(rawBody: string, headers: Readonly<Record<string, string | undefined>>): ProcessorEvent;
 }

@@ -27,8 +27,9 @@ describe('payment settings', () => {
       enforceMinMaxSecureCheckout: false,
       enforceMinMaxAgentSweep: false,
       nsfFeeCents: null,
+      poorPaymentHistoryAfterReturns: 2,
     });
-    assert.equal(paymentSettingNames.length, 8);
+    assert.equal(paymentSettingNames.length, 9);
   });
 
   it('applies defaults on read and ignores unknown keys and wrongly typed values', () => {

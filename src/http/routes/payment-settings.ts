@@ -28,6 +28,12 @@ const fields = {
   ),
   enforceMinMaxSecureCheckout: flag('Outside payers on secure checkout pay between currently due and payoff'),
   enforceMinMaxAgentSweep: flag('Agents on agent sweep pay between currently due and payoff'),
+  poorPaymentHistoryAfterReturns: z
+    .number({ error: 'must be an integer from 0 to 100' })
+    .int({ error: 'must be an integer from 0 to 100' })
+    .min(0, { error: 'must be an integer from 0 to 100' })
+    .max(100, { error: 'must be an integer from 0 to 100' })
+    .meta({ description: 'ACH returns in 12 months after which policies are tagged poor_payment_history; 0 = never' }),
 };
 const nsfFeeDescription = 'Fee invoiced when a receipt is reversed as NSF; null = no fee';
 
@@ -71,6 +77,7 @@ export function paymentSettingsRoutes(app: App, deps: RouteDeps): void {
           disallowCancellationPendingUnderwriting: fields.disallowCancellationPendingUnderwriting.optional(),
           enforceMinMaxSecureCheckout: fields.enforceMinMaxSecureCheckout.optional(),
           enforceMinMaxAgentSweep: fields.enforceMinMaxAgentSweep.optional(),
+          poorPaymentHistoryAfterReturns: fields.poorPaymentHistoryAfterReturns.optional(),
           nsfFee: money().nullable().optional().meta({ description: nsfFeeDescription }),
         }),
         response: { 200: paymentSettingsSchema, ...errorResponses },

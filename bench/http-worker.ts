@@ -1,0 +1,140 @@
+// The HTTP load generator, run in a worker thread so that the client's own work (building requests,
+// parsing responses) does not share the event loop of the server it measures.
+import http from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import { type HistogramJson, runLoad, seededRandom } from './load.ts';
+
+export type HttpPlan =
+  | {
+      kind: 'receipts';
+      /** Customers 1…customers, each with invoices (n−1)·2+1 and (n−1)·2+2. */
+      customers: number;
+      bankShortName: string;
+      receiptDate: string;
+      timeZone: string;
+    }
+  | { kind: 'eligibility'; policyPrefix: string; policies: number }
+  | { kind: 'account'; customerNumber: number };
+
+export interface HttpLoadJob {
+  url: string;
+  apiKey: string;
+  concurrency: number;
+  durationMs: number;
+  maxOperations: number;
+  seed: number;
+  plan: HttpPlan;
+}
+
+export interface HttpLoadReply {
+  operations: number;
+  errors: number;
+  elapsedMs: number;
+  opsPerSecond: number;
+  histogram: HistogramJson;
+  firstError?: string;
+}
+
+interface Request {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  expect: number;
+}
+
+function requestMaker(plan: HttpPlan, seed: number): () => Request {
+  const random = seededRandom(seed);
+  switch (plan.kind) {
+    case 'receipts':
+      return () => {
+        const customer = 1 + Math.floor(random() * plan.customers);
+        const first = (customer - 1) * 2 + 1;
+        return {
+          method: 'POST',
+          path: '/api/v1/receipt/customer',
+          expect: 201,
+          body: JSON.stringify({
+            customerNumber: customer,
+            invoiceInformations: [
+              { invoiceNumber: first, paymentAmount: 1.25 },
+              { invoiceNumber: first + 1, paymentAmount: 2.5 },
+            ],
+            receiptAmount: 3.75,
+            receiptDate: plan.receiptDate,
+            receiptDateTimeZone: plan.timeZone,
+            bankShortName: plan.bankShortName,
+            paymentCheckType: 'Check',
+          }),
+        };
+      };
+    case 'eligibility':
+      return () => {
+        const policy = 1 + Math.floor(random() * plan.policies);
+        return {
+          method: 'GET',
+          path: `/api/v1/policies/${plan.policyPrefix}${policy}/payment-eligibility?channel=secure_checkout&actor=external`,
+          expect: 200,
+        };
+      };
+    case 'account':
+      return () => ({ method: 'GET', path: `/api/v1/customers/${plan.customerNumber}/account`, expect: 200 });
+  }
+}
+
+async function main(job: HttpLoadJob): Promise<HttpLoadReply> {
+  const target = new URL(job.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const next = requestMaker(job.plan, job.seed);
+  const headers = { authorization: `Bearer ${job.apiKey}`, accept: 'application/json' };
+
+  const send = (request: Request) =>
+    new Promise<void>((resolve, reject) => {
+      const body = request.body === undefined ? undefined : Buffer.from(request.body);
+      const req = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: request.path,
+          headers: body
+            ? { ...headers, 'content-type': 'application/json', 'content-length': body.length }
+            : headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            if (res.statusCode === request.expect) return resolve();
+            const text = Buffer.concat(chunks).toString('utf8').slice(0, 300);
+            reject(new Error(`${request.method} ${request.path} → ${res.statusCode}: ${text}`));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  const result = await runLoad(
+    { concurrency: job.concurrency, durationMs: job.durationMs, maxOperations: job.maxOperations },
+    () => send(next()),
+  );
+  agent.destroy();
+  return {
+    operations: result.operations,
+    errors: result.errors,
+    elapsedMs: result.elapsedMs,
+    opsPerSecond: result.opsPerSecond,
+    histogram: result.histogram.toJSON(),
+    ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
+  };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  main(workerData as HttpLoadJob).then(
+    (reply) => port.postMessage({ ok: true, reply }),
+    (error: unknown) => port.postMessage({ ok: false, error: error instanceof Error ? error.stack : String(error) }),
+  );
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+
+export const scenarioIds = ['receipts', 'eligibility', 'ledger'] as const;
+export type ScenarioId = (typeof scenarioIds)[number];
+export type DatabaseChoice = 'pglite' | 'postgres';
+
+export interface BenchOptions {
+  /** Seconds per measured run of the receipts scenario; the other scenarios derive theirs from it. */
+  durationSeconds: number;
+  runs: number;
+  concurrency: number;
+  only: ScenarioId[];
+  databases: DatabaseChoice[];
+  /** BENCH_DATABASE_URL: PostgreSQL scenarios are skipped without it. */
+  databaseUrl: string | undefined;
+  out: string;
+}
+
+export const usage = `npm run bench [-- options]
+
+  --duration <s>      seconds per measured run of the receipts scenario (BENCH_DURATION, default 20);
+                      eligibility and ledger runs take half of it, the pure function a quarter (≤ 5 s)
+  --runs <n>          measured runs per figure, median reported (BENCH_RUNS, default 3)
+  --concurrency <n>   concurrent clients for the HTTP scenarios and their baselines (BENCH_CONCURRENCY, default 16)
+  --only <ids>        comma-separated: ${scenarioIds.join(', ')} (BENCH_ONLY, default all)
+  --databases <list>  pglite,postgres (BENCH_DATABASES, default both; postgres needs BENCH_DATABASE_URL)
+  --out <file>        where the JSON goes besides stdout (BENCH_OUT, default bench-results/latest.json)
+  --help
+
+BENCH_DATABASE_URL=postgres://user@host:5432/db selects the PostgreSQL server (a bench_* schema is
+created there and dropped at the end); without it the PostgreSQL scenarios are skipped.`;
+
+function positiveNumber(name: string, text: string | undefined, fallback: number, integer: boolean): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'}, not "${text}"`);
+  }
+  return value;
+}
+
+function list<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T[] {
+  if (text === undefined || text.trim() === '') return [...allowed];
+  const items = text.split(',').map((item) => item.trim());
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new Error(`${name}: unknown "${item}" (one of ${allowed.join(', ')})`);
+    }
+  }
+  return items as T[];
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      runs: { type: 'string' },
+      concurrency: { type: 'string' },
+      only: { type: 'string' },
+      databases: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  return {
+    durationSeconds: positiveNumber('--duration', values.duration ?? env.BENCH_DURATION, 20, false),
+    runs: positiveNumber('--runs', values.runs ?? env.BENCH_RUNS, 3, true),
+    concurrency: positiveNumber('--concurrency', values.concurrency ?? env.BENCH_CONCURRENCY, 16, true),
+    only: list('--only', values.only ?? env.BENCH_ONLY, scenarioIds),
+    databases: list('--databases', values.databases ?? env.BENCH_DATABASES, ['pglite', 'postgres'] as const),
+    databaseUrl: env.BENCH_DATABASE_URL || undefined,
+    out: values.out ?? env.BENCH_OUT ?? 'bench-results/latest.json',
+  };
+}
+
+/** Warm-up before the measured runs: 10 % of a run, between 0.5 and 3 s. */
+export function warmupSeconds(runSeconds: number): number {
+  return Math.min(3, Math.max(0.5, runSeconds * 0.1));
+}

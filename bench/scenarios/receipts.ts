@@ -1,0 +1,137 @@
+// Scenario 1: POST /api/v1/receipt/customer over HTTP, N concurrent clients, against a raw SQL
+// transaction of the same shape through the same driver at the same concurrency.
+import { sql } from 'kysely';
+import { baselineReceipt, createReceiptBaselineTables } from '../baseline.ts';
+import { BENCH_TIME_ZONE, createBenchAgency, seedReceiptCustomers } from '../fixtures.ts';
+import { runHttpLoad } from '../http-load.ts';
+import { runLoad, seededRandom } from '../load.ts';
+import { type BenchOptions, warmupSeconds } from '../options.ts';
+import { log, measurePaired, ratio, type ScenarioResult, summarize } from '../report.ts';
+import { APP_NAME, BASELINE_NAME, type BenchTarget, type WaitReport } from '../targets.ts';
+
+/** Spread over many customers: each receipt locks its customer's row. */
+export const RECEIPT_CUSTOMERS = 2_000;
+const MAX_OPERATIONS_PER_RUN = 5_000_000;
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 50;
+
+export async function receiptsScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
+  const { db } = target.handle;
+  const label = `receipts/${target.kind}`;
+  log(`${label}: seeding ${RECEIPT_CUSTOMERS} customers × 2 invoices and the baseline tables`);
+  const agency = await createBenchAgency(db, 'bench-receipts');
+  await seedReceiptCustomers(db, agency, RECEIPT_CUSTOMERS);
+  await createReceiptBaselineTables(target.raw, RECEIPT_CUSTOMERS);
+
+  const seconds = options.durationSeconds;
+  const warmup = warmupSeconds(seconds);
+  const durationMs = (isWarmup: boolean) => (isWarmup ? warmup : seconds) * 1000;
+  const appSampler = target.sampleWaits?.(APP_NAME);
+  const baselineSampler = target.sampleWaits?.(BASELINE_NAME);
+
+  const paired = await measurePaired({
+    label,
+    runs: options.runs,
+    app: (run, isWarmup) =>
+      runHttpLoad({
+        url: target.url,
+        apiKey: agency.apiKey,
+        concurrency: options.concurrency,
+        durationMs: durationMs(isWarmup),
+        maxOperations: MAX_OPERATIONS_PER_RUN,
+        seed: 1_000 + run,
+        plan: {
+          kind: 'receipts',
+          customers: RECEIPT_CUSTOMERS,
+          bankShortName: agency.bankShortName,
+          receiptDate: agency.today,
+          timeZone: BENCH_TIME_ZONE,
+        },
+      }),
+    baseline: (run, isWarmup) => {
+      const random = seededRandom(1_000 + run);
+      return runLoad(
+        { concurrency: options.concurrency, durationMs: durationMs(isWarmup), maxOperations: MAX_OPERATIONS_PER_RUN },
+        () => baselineReceipt(target.raw, 1 + Math.floor(random() * RECEIPT_CUSTOMERS), agency.today),
+      );
+    },
+    onAppRun: (running) => (running ? appSampler?.start() : appSampler?.pause()),
+    onBaselineRun: (running) => (running ? baselineSampler?.start() : baselineSampler?.pause()),
+  });
+
+  const app = summarize(paired.app);
+  const baseline = summarize(paired.baseline);
+  const checks = await ledgerChecks(target, agency.id, paired.appWarmupOperations + app.operations);
+  const result: ScenarioResult = {
+    id: 'receipts',
+    issueScenario: 1,
+    name: 'receipts over HTTP',
+    status: app.errors > 0 && app.operations === 0 ? 'failed' : 'ok',
+    database: target.kind,
+    databaseVersion: target.serverVersion,
+    node: process.version,
+    description:
+      'POST /api/v1/receipt/customer (API key, 2 invoices per receipt, customers drawn at random from ' +
+      `${RECEIPT_CUSTOMERS}); closed loop, the client in a worker thread, the server in the main thread`,
+    concurrency: options.concurrency,
+    poolSize: target.poolSize,
+    runs: options.runs,
+    secondsPerRun: seconds,
+    warmupSeconds: warmup,
+    operations: app.operations,
+    errors: app.errors,
+    opsPerSecond: app.opsPerSecond,
+    latencyMs: app.latencyMs,
+    peakRssMb: paired.peakRssMb,
+    baseline: {
+      description:
+        'raw SQL through the same driver, same concurrency: BEGIN; INSERT receipt; INSERT 2 applications; ' +
+        'UPDATE 2 invoice balances; COMMIT (bench-only tables, no policypay code)',
+      ...baseline,
+    },
+    ratio: ratio(app, baseline),
+    fixture: { customers: RECEIPT_CUSTOMERS, invoicesPerCustomer: 2 },
+    checks,
+    ...(app.firstError ? { firstError: app.firstError } : {}),
+  };
+  if (target.kind === 'postgres') {
+    const p99 = app.latencyMs?.p99 ?? Number.POSITIVE_INFINITY;
+    result.target = {
+      description: `ops/s ≥ ${TARGET_RATIO * 100} % of the baseline's and p99 < ${TARGET_P99_MS} ms`,
+      met: (result.ratio?.opsPerSecond ?? 0) >= TARGET_RATIO && p99 < TARGET_P99_MS,
+    };
+  }
+  if (appSampler && baselineSampler) {
+    const waits: { policypay: WaitReport; baseline: WaitReport } = {
+      policypay: appSampler.report(),
+      baseline: baselineSampler.report(),
+    };
+    result.diagnostics = {
+      pgStatActivity: waits,
+      note: 'pg_stat_activity sampled every 100 ms during the measured runs: share of busy-backend samples by state, wait event and statement',
+    };
+  }
+  return result;
+}
+
+/** After the runs: every receipt the clients counted is in the ledger, and the ledger balances. */
+async function ledgerChecks(
+  target: BenchTarget,
+  agencyId: string,
+  counted: number,
+): Promise<Record<string, unknown>> {
+  const { rows } = await sql<{ receipts: string | bigint; total: string | bigint | null; unbalanced: string | bigint }>`
+    SELECT (SELECT count(*) FROM receipts WHERE agency_id = ${agencyId}::uuid) AS receipts,
+           (SELECT sum(amount_cents) FROM journal_lines WHERE agency_id = ${agencyId}::uuid) AS total,
+           (SELECT count(*) FROM (SELECT entry_id FROM journal_lines WHERE agency_id = ${agencyId}::uuid
+                                   GROUP BY entry_id HAVING sum(amount_cents) <> 0) u) AS unbalanced
+  `.execute(target.handle.db);
+  const row = rows[0]!;
+  return {
+    receiptsCountedByClients: counted,
+    receiptsInDatabase: Number(row.receipts),
+    ledgerSumCents: Number(row.total ?? 0),
+    unbalancedEntries: Number(row.unbalanced),
+    note: 'both receipt counts include the warm-up; every 201 the clients counted is a receipt in the database',
+  };
+}

@@ -1,0 +1,43 @@
+import { DomainError } from './errors.ts';
+
+export const paymentStates = ['draft', 'validated', 'requested', 'executing', 'posted', 'failed', 'cancelled', 'reversed'] as const;
+export type PaymentState = (typeof paymentStates)[number];
+
+/**
+ * Legal payment transitions (Socotra's names). `executing → requested` is a retry scheduled after
+ * a decline; everything else moves forward only.
+ */
+export const paymentTransitions: Readonly<Record<PaymentState, readonly PaymentState[]>> = {
+  draft: ['validated', 'cancelled'],
+  validated: ['requested', 'cancelled'],
+  requested: ['executing', 'cancelled'],
+  executing: ['posted', 'failed', 'requested'],
+  posted: ['reversed'],
+  failed: [],
+  cancelled: [],
+  reversed: [],
+};
+
+export function canTransition(from: PaymentState, to: PaymentState): boolean {
+  return paymentTransitions[from].includes(to);
+}
+
+export function assertPaymentTransition(from: PaymentState, to: PaymentState): void {
+  if (!canTransition(from, to)) {
+    const allowed = paymentTransitions[from];
+    throw new DomainError(
+      'illegal_transition',
+      `a payment cannot go from ${from} to ${to}; allowed from ${from}: ${allowed.length ? allowed.join(', ') : 'none'}`,
+      { extensions: { from, to, allowed } },
+    );
+  }
+}
+
+/** What a processor attempt ended as. `unknown` is never a decline: the janitor resolves it. */
+export type AttemptStatus = 'started' | 'succeeded' | 'pending' | 'declined' | 'unknown' | 'not_sent';
+
+/** When the janitor next asks about an unknown attempt: 5 minutes, 1 hour, then daily. */
+export function nextJanitorCheck(checksSoFar: number, now: Date): Date {
+  const delayMs = checksSoFar === 0 ? 5 * 60_000 : checksSoFar === 1 ? 60 * 60_000 : 24 * 60 * 60_000;
+  return new Date(now.getTime() + delayMs);
+}

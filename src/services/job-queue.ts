@@ -1,0 +1,19 @@
+import type { Tx } from './transaction.ts';
+
+/**
+ * The port through which a use case asks for follow-up work. Jobs are enqueued inside the use
+ * case's transaction (pg-boss through the same connection), so they exist exactly when the change
+ * that asked for them committed.
+ */
+export interface JobQueue {
+  enqueue(tx: Tx, queue: string, data: object, options?: { startAfter?: Date | undefined }): Promise<void>;
+}
+
+/** For callers without workers (tests, CLI): scheduled sweeps pick the work up instead. */
+export const noJobQueue: JobQueue = {
+  async enqueue() {},
+};
+
+export const paymentQueues = {
+  execute: 'payments.execute',
+} as const;

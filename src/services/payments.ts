@@ -1,0 +1,302 @@
+import { DomainError, invalid, notFound } from '../domain/errors.ts';
+import type { PayerActor, PaymentChannel } from '../domain/eligibility.ts';
+import { type Cents, sum } from '../domain/money.ts';
+import { assertPaymentTransition, type PaymentState } from '../domain/payment-states.ts';
+import type { Actor } from './actor.ts';
+import { audit, logActivity } from './audit.ts';
+import { resolveDepositBank } from './bank-access.ts';
+import { findCustomer } from './customers.ts';
+import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
+import { requirePaymentEligibility } from './payment-eligibility.ts';
+import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
+import { type Db, inTransaction, type Tx } from './transaction.ts';
+
+export interface PaymentCreateRequest {
+  customerNumber: number;
+  type: 'card' | 'ach';
+  amountCents: Cents;
+  currency: string;
+  paymentMethodId: string;
+  targets: { invoiceNumber: number; amountCents: Cents }[];
+  channel: PaymentChannel;
+  retryPlan?: string | undefined;
+  state?: 'draft' | 'validated' | 'requested' | undefined;
+  bankShortName?: string | undefined;
+  extension?: Record<string, unknown> | undefined;
+  /** Who pays, when not the caller's role (autopay pulls as an outside payer). */
+  payer?: PayerActor | undefined;
+}
+
+export interface PaymentView {
+  id: string;
+  customerNumber: number;
+  type: 'card' | 'ach';
+  amountCents: Cents;
+  currency: string;
+  paymentMethodId: string;
+  channel: PaymentChannel;
+  payer: PayerActor;
+  state: PaymentState;
+  retryPlan: string;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  receiptNumber: number | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  representsPaymentId: string | null;
+  targets: { invoiceNumber: number; amountCents: Cents }[];
+  transitions: { from: string | null; to: string; actor: string; reason: string | null; at: Date }[];
+  createdAt: Date;
+}
+
+export function payerFor(actor: Actor): PayerActor {
+  return actor.role === 'client' ? 'external' : actor.role;
+}
+
+/** Records a legal transition of a locked payment, with who and why. */
+export async function transitionPayment(
+  tx: Tx,
+  payment: { id: string; agency_id: string; state: string },
+  to: PaymentState,
+  actorLabel: string,
+  reason: string | null,
+  changes: Partial<{
+    next_attempt_at: Date | null;
+    receipt_id: string | null;
+    failure_code: string | null;
+    failure_message: string | null;
+  }> = {},
+): Promise<void> {
+  assertPaymentTransition(payment.state as PaymentState, to);
+  await tx
+    .updateTable('payments')
+    .set({ state: to, updated_at: new Date(), ...changes })
+    .where('id', '=', payment.id)
+    .execute();
+  await tx
+    .insertInto('payment_transitions')
+    .values({ agency_id: payment.agency_id, payment_id: payment.id, from_state: payment.state, to_state: to, actor: actorLabel, reason })
+    .execute();
+  payment.state = to;
+}
+
+/**
+ * Creates a payment. Targets must be the customer's invoices; the payment method the customer's,
+ * usable and of the payment's type; every target's policy must pass the eligibility rules for the
+ * payment's channel and payer. A `requested` payment is queued for execution in the same transaction.
+ */
+export async function createPayment(
+  db: Db | Tx,
+  actor: Actor,
+  request: PaymentCreateRequest,
+  jobs: JobQueue = noJobQueue,
+  now: Date = new Date(),
+): Promise<PaymentView> {
+  if (request.currency !== 'USD') throw invalid('currency', 'must be USD');
+  if (request.targets.length === 0) throw invalid('targets', 'must name at least one invoice');
+  const targetTotal = sum(request.targets.map((t) => t.amountCents));
+  if (targetTotal > request.amountCents) {
+    throw new DomainError('unprocessable', 'the targets add up to more than the payment amount', {
+      errors: [{ path: 'amount', message: 'must be at least the sum of the target amounts' }],
+    });
+  }
+  const state = request.state ?? 'requested';
+  const payer = request.payer ?? payerFor(actor);
+  return inTransaction(db, async (tx) => {
+    const customer = await findCustomer(tx, actor.agencyId, request.customerNumber).catch((error) => {
+      throw error instanceof DomainError && error.code === 'not_found'
+        ? new DomainError('unprocessable', error.message, { errors: [{ path: 'customerNumber', message: 'unknown customer' }] })
+        : error;
+    });
+    const method = await usableMethod(tx, actor.agencyId, customer.id, request.paymentMethodId, request.type);
+    const invoices = await tx
+      .selectFrom('invoices')
+      .leftJoin('policies', 'policies.id', 'invoices.policy_id')
+      .select(['invoices.id', 'invoices.invoice_number', 'invoices.customer_id', 'policies.policy_number'])
+      .where('invoices.agency_id', '=', actor.agencyId)
+      .where(
+        'invoices.invoice_number',
+        'in',
+        request.targets.map((t) => t.invoiceNumber),
+      )
+      .execute();
+    const byNumber = new Map(invoices.map((i) => [i.invoice_number, i]));
+    const perPolicy = new Map<string, Cents>();
+    request.targets.forEach((target, index) => {
+      const invoice = byNumber.get(target.invoiceNumber);
+      if (!invoice || invoice.customer_id !== customer.id) {
+        throw new DomainError(
+          'unprocessable',
+          invoice ? `invoice ${target.invoiceNumber} belongs to another customer` : `invoice ${target.invoiceNumber} does not exist`,
+          { errors: [{ path: `targets/${index}/invoiceNumber`, message: invoice ? 'belongs to another customer' : 'unknown invoice' }] },
+        );
+      }
+      if (invoice.policy_number) {
+        perPolicy.set(invoice.policy_number, (perPolicy.get(invoice.policy_number) ?? 0n) + target.amountCents);
+      }
+    });
+    for (const [policyNumber, amountCents] of perPolicy) {
+      await requirePaymentEligibility(tx, actor, policyNumber, { channel: request.channel, payer, amountCents }, now);
+    }
+    const plan = request.retryPlan
+      ? await findRetryPlan(tx, actor.agencyId, request.retryPlan)
+      : await defaultRetryPlanFor(tx, actor.agencyId);
+    const bank = await depositBank(tx, actor, request.bankShortName);
+
+    const payment = await tx
+      .insertInto('payments')
+      .values({
+        agency_id: actor.agencyId,
+        customer_id: customer.id,
+        payment_method_id: method.id,
+        type: request.type,
+        amount_cents: request.amountCents,
+        currency: request.currency,
+        channel: request.channel,
+        payer,
+        state,
+        retry_plan_id: plan.id,
+        bank_id: bank.id,
+        next_attempt_at: state === 'requested' ? now : null,
+        extension: JSON.stringify(request.extension ?? {}),
+        created_by: actor.label,
+      })
+      .returning(['id', 'agency_id', 'state'])
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('payment_targets')
+      .values(
+        request.targets.map((target, index) => ({
+          agency_id: actor.agencyId,
+          payment_id: payment.id,
+          sequence: index + 1,
+          invoice_id: byNumber.get(target.invoiceNumber)!.id,
+          amount_cents: target.amountCents,
+        })),
+      )
+      .execute();
+    await tx
+      .insertInto('payment_transitions')
+      .values({ agency_id: actor.agencyId, payment_id: payment.id, from_state: null, to_state: state, actor: actor.label, reason: 'created' })
+      .execute();
+    if (state === 'requested') await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id });
+    await logActivity(tx, actor, customer.id, 'payment_created', `Payment of ${request.type} requested`, { paymentId: payment.id });
+    await audit(tx, actor, 'payment.created', { type: 'payment', id: payment.id }, { state, amountCents: request.amountCents });
+    return getPaymentById(tx, actor.agencyId, payment.id);
+  });
+}
+
+async function usableMethod(tx: Tx, agencyId: string, customerId: string, id: string, type: 'card' | 'ach') {
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+  const method = isUuid
+    ? await tx
+        .selectFrom('payment_methods')
+        .select(['id', 'customer_id', 'kind', 'disabled_at', 'disabled_reason', 'deleted_at'])
+        .where('agency_id', '=', agencyId)
+        .where('id', '=', id)
+        .executeTakeFirst()
+    : undefined;
+  const fail = (message: string) =>
+    new DomainError('unprocessable', `payment method ${id}: ${message}`, { errors: [{ path: 'paymentMethodId', message }] });
+  if (!method || method.customer_id !== customerId || method.deleted_at) throw fail('is not a saved method of this customer');
+  if (method.disabled_at) throw fail(`is disabled (${method.disabled_reason ?? 'by the processor'})`);
+  if (method.kind !== type) throw fail(`is a ${method.kind} method, not ${type}`);
+  return method;
+}
+
+/** The bank card and ACH money is deposited to: the one named, else the agency's only bank. */
+async function depositBank(tx: Tx, actor: Actor, shortName: string | undefined) {
+  if (shortName) return resolveDepositBank(tx, actor, shortName);
+  const banks = await tx.selectFrom('banks').select('short_name').where('agency_id', '=', actor.agencyId).limit(2).execute();
+  if (banks.length !== 1) {
+    throw new DomainError('unprocessable', 'name the bank the payment is deposited to', {
+      errors: [{ path: 'bankShortName', message: banks.length ? 'is required when the agency has several banks' : 'the agency has no bank' }],
+    });
+  }
+  return resolveDepositBank(tx, actor, banks[0]!.short_name);
+}
+
+export async function getPaymentById(db: Db | Tx, agencyId: string, id: string): Promise<PaymentView> {
+  const row = await db
+    .selectFrom('payments')
+    .innerJoin('customers', 'customers.id', 'payments.customer_id')
+    .innerJoin('retry_plans', 'retry_plans.id', 'payments.retry_plan_id')
+    .leftJoin('receipts', 'receipts.id', 'payments.receipt_id')
+    .selectAll('payments')
+    .select(['customers.customer_number', 'retry_plans.name as plan_name', 'receipts.receipt_number'])
+    .where('payments.agency_id', '=', agencyId)
+    .where('payments.id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('payment', id);
+  const targets = await db
+    .selectFrom('payment_targets')
+    .innerJoin('invoices', 'invoices.id', 'payment_targets.invoice_id')
+    .select(['invoices.invoice_number', 'payment_targets.amount_cents'])
+    .where('payment_targets.payment_id', '=', id)
+    .orderBy('payment_targets.sequence')
+    .execute();
+  const transitions = await db
+    .selectFrom('payment_transitions')
+    .select(['from_state', 'to_state', 'actor', 'reason', 'created_at'])
+    .where('payment_id', '=', id)
+    .orderBy('id')
+    .execute();
+  return {
+    id: row.id,
+    customerNumber: row.customer_number,
+    type: row.type,
+    amountCents: row.amount_cents,
+    currency: row.currency,
+    paymentMethodId: row.payment_method_id,
+    channel: row.channel,
+    payer: row.payer,
+    state: row.state as PaymentState,
+    retryPlan: row.plan_name,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    receiptNumber: row.receipt_number,
+    failureCode: row.failure_code,
+    failureMessage: row.failure_message,
+    representsPaymentId: row.represents_payment_id,
+    targets: targets.map((t) => ({ invoiceNumber: t.invoice_number, amountCents: t.amount_cents })),
+    transitions: transitions.map((t) => ({ from: t.from_state, to: t.to_state, actor: t.actor, reason: t.reason, at: t.created_at })),
+    createdAt: row.created_at,
+  };
+}
+
+export async function getPayment(db: Db, actor: Actor, id: string): Promise<PaymentView> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound('payment', id);
+  return getPaymentById(db, actor.agencyId, id);
+}
+
+export async function listPayments(
+  db: Db,
+  actor: Actor,
+  filter: { customerNumber?: number | undefined; state?: PaymentState | undefined; limit: number },
+): Promise<PaymentView[]> {
+  let query = db.selectFrom('payments').select('payments.id').where('payments.agency_id', '=', actor.agencyId);
+  if (filter.customerNumber !== undefined) {
+    const customer = await findCustomer(db, actor.agencyId, filter.customerNumber);
+    query = query.where('payments.customer_id', '=', customer.id);
+  }
+  if (filter.state) query = query.where('payments.state', '=', filter.state);
+  const rows = await query.orderBy('payments.created_at', 'desc').limit(filter.limit).execute();
+  return Promise.all(rows.map((r) => getPaymentById(db, actor.agencyId, r.id)));
+}
+
+/** draft, validated or requested → cancelled. */
+export async function cancelPayment(db: Db | Tx, actor: Actor, id: string, reason?: string): Promise<PaymentView> {
+  return inTransaction(db, async (tx) => {
+    await getPayment(tx as unknown as Db, actor, id);
+    const payment = await tx
+      .selectFrom('payments')
+      .select(['id', 'agency_id', 'state'])
+      .where('agency_id', '=', actor.agencyId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    await transitionPayment(tx, payment, 'cancelled', actor.label, reason ?? 'cancelled', { next_attempt_at: null });
+    await audit(tx, actor, 'payment.cancelled', { type: 'payment', id });
+    return getPaymentById(tx, actor.agencyId, id);
+  });
+}
