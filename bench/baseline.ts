@@ -82,6 +82,7 @@ export async function createReceiptBaselineTables(driver: RawDriver, customers: 
      )`,
     `INSERT INTO bench_invoices (id, customer_number, balance_cents)
        SELECT (c - 1) * 2 + k, c, 100000000 FROM generate_series(1, ${Math.trunc(customers)}) c, generate_series(1, 2) k`,
+    'ANALYZE bench_invoices',
   ];
   for (const statement of statements) await driver.query(statement);
 }

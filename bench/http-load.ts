@@ -8,15 +8,12 @@ export function runHttpLoad(job: HttpLoadJob): Promise<LoadResult> {
     const worker = new Worker(new URL('./http-worker.ts', import.meta.url), { workerData: job });
     let settled = false;
     // The worker bounds itself by duration; this only catches a worker that hangs.
-    const watchdog = setTimeout(
-      () => {
-        if (settled) return;
-        settled = true;
-        void worker.terminate();
-        reject(new Error('the HTTP load worker did not finish in time'));
-      },
-      job.durationMs + 120_000,
-    );
+    const watchdog = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(new Error('the HTTP load worker did not finish in time'));
+    }, job.durationMs + 120_000);
     worker.once('message', (message: { ok: true; reply: HttpLoadReply } | { ok: false; error: string }) => {
       if (settled) return;
       settled = true;

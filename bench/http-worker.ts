@@ -97,9 +97,7 @@ async function main(job: HttpLoadJob): Promise<HttpLoadReply> {
           port: target.port,
           method: request.method,
           path: request.path,
-          headers: body
-            ? { ...headers, 'content-type': 'application/json', 'content-length': body.length }
-            : headers,
+          headers: body ? { ...headers, 'content-type': 'application/json', 'content-length': body.length } : headers,
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -1,4 +1,5 @@
 // Result shapes, statistics over runs, and progress output (stderr; stdout carries only the JSON).
+import { type CpuUsage, cpuSince, cpuSnapshot, meanUsage } from './cpu.ts';
 import { Histogram, type LatencySummary, type LoadResult, latencySummary, RssSampler } from './load.ts';
 
 export interface OpsPerSecond {
@@ -95,7 +96,8 @@ export function ratio(app: Series, baseline: Series): Ratio {
       ? round(app.latencyMs[key] / baseline.latencyMs[key], 2)
       : null;
   return {
-    opsPerSecond: baseline.opsPerSecond.median > 0 ? round(app.opsPerSecond.median / baseline.opsPerSecond.median, 3) : 0,
+    opsPerSecond:
+      baseline.opsPerSecond.median > 0 ? round(app.opsPerSecond.median / baseline.opsPerSecond.median, 3) : 0,
     p50: latency('p50'),
     p99: latency('p99'),
   };
@@ -119,6 +121,8 @@ export interface PairedRuns {
   /** Operations policypay completed in its warm-up (they count in the database, not in the figures). */
   appWarmupOperations: number;
   peakRssMb: number;
+  /** Mean CPU use over the measured runs (see cpu.ts). */
+  cpu: { policypay: CpuUsage | null; baseline: CpuUsage | null };
 }
 
 /**
@@ -130,6 +134,8 @@ export async function measurePaired(options: {
   runs: number;
   app: (run: number, warmup: boolean) => Promise<LoadResult>;
   baseline: ((run: number, warmup: boolean) => Promise<LoadResult>) | null;
+  /** Also count the local PostgreSQL server's CPU. */
+  postgres: boolean;
   onAppRun?: (running: boolean) => void;
   onBaselineRun?: (running: boolean) => void;
 }): Promise<PairedRuns> {
@@ -137,9 +143,13 @@ export async function measurePaired(options: {
   const appResults: LoadResult[] = [];
   const baselineResults: LoadResult[] = [];
   let appWarmupOperations = 0;
+  const appCpu: CpuUsage[] = [];
+  const baselineCpu: CpuUsage[] = [];
   const runApp = async (run: number, warmup: boolean) => {
     if (!warmup) options.onAppRun?.(true);
+    const before = cpuSnapshot(options.postgres);
     const result = await options.app(run, warmup);
+    if (!warmup) appCpu.push(cpuSince(before, options.postgres));
     if (!warmup) options.onAppRun?.(false);
     log(describeRun(`${options.label} policypay ${warmup ? 'warm-up' : `run ${run + 1}/${options.runs}`}`, result));
     if (warmup) appWarmupOperations += result.operations;
@@ -148,7 +158,9 @@ export async function measurePaired(options: {
   const runBaseline = async (run: number, warmup: boolean) => {
     if (!options.baseline) return;
     if (!warmup) options.onBaselineRun?.(true);
+    const before = cpuSnapshot(options.postgres);
     const result = await options.baseline(run, warmup);
+    if (!warmup) baselineCpu.push(cpuSince(before, options.postgres));
     if (!warmup) options.onBaselineRun?.(false);
     log(describeRun(`${options.label} baseline ${warmup ? 'warm-up' : `run ${run + 1}/${options.runs}`}`, result));
     if (!warmup) baselineResults.push(result);
@@ -166,5 +178,11 @@ export async function measurePaired(options: {
     }
   }
   const peak = rss.stop();
-  return { app: appResults, baseline: baselineResults, appWarmupOperations, peakRssMb: round(peak / 1024 / 1024) };
+  return {
+    app: appResults,
+    baseline: baselineResults,
+    appWarmupOperations,
+    peakRssMb: round(peak / 1024 / 1024),
+    cpu: { policypay: meanUsage(appCpu), baseline: meanUsage(baselineCpu) },
+  };
 }

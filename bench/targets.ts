@@ -54,16 +54,14 @@ export async function openPgliteTarget(): Promise<BenchTarget> {
 }
 
 export function withApplicationName(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('application_name', name);
-  return parsed.toString();
+  // Ours wins: the wait sampler finds the pool's backends by it.
+  const base = url.replace(/([?&])application_name=[^&]*&?/, '$1').replace(/[?&]$/, '');
+  return `${base}${base.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(name)}`;
 }
 
 /** The URL without its password, for the report. */
 export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
+  return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }
 
 export async function openPostgresTarget(databaseUrl: string, poolSize: number): Promise<BenchTarget> {

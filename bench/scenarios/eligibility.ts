@@ -10,7 +10,7 @@ import {
 } from '../../src/domain/eligibility.ts';
 import { defaultPaymentSettings, type PaymentSettings } from '../../src/domain/payment-settings.ts';
 import { baselineEligibility } from '../baseline.ts';
-import { createBenchAgency, seedEligibilityPolicies } from '../fixtures.ts';
+import { analyze, createBenchAgency, seedEligibilityPolicies } from '../fixtures.ts';
 import { runHttpLoad } from '../http-load.ts';
 import { type LoadResult, RssSampler, runLoad, seededRandom } from '../load.ts';
 import { type BenchOptions, warmupSeconds } from '../options.ts';
@@ -135,6 +135,7 @@ export async function eligibilityEndpointScenario(options: BenchOptions, target:
   log(`${label}: seeding ${POLICIES} policies with 2 invoices each`);
   const agency = await createBenchAgency(db, 'bench-eligibility');
   const prefix = await seedEligibilityPolicies(db, agency, POLICIES);
+  await analyze(db);
   const seconds = Math.max(1, options.durationSeconds / 2);
   const warmup = warmupSeconds(seconds);
   const durationMs = (isWarmup: boolean) => (isWarmup ? warmup : seconds) * 1000;
@@ -142,6 +143,7 @@ export async function eligibilityEndpointScenario(options: BenchOptions, target:
   const paired = await measurePaired({
     label,
     runs: options.runs,
+    postgres: target.kind === 'postgres',
     app: (run, isWarmup): Promise<LoadResult> =>
       runHttpLoad({
         url: target.url,
@@ -189,6 +191,7 @@ export async function eligibilityEndpointScenario(options: BenchOptions, target:
     },
     ratio: ratio(app, baseline),
     fixture: { policies: POLICIES, invoicesPerPolicy: 2 },
+    diagnostics: { cpu: paired.cpu },
     ...(app.firstError ? { firstError: app.firstError } : {}),
   };
 }

@@ -2,7 +2,7 @@
 // transaction of the same shape through the same driver at the same concurrency.
 import { sql } from 'kysely';
 import { baselineReceipt, createReceiptBaselineTables } from '../baseline.ts';
-import { BENCH_TIME_ZONE, createBenchAgency, seedReceiptCustomers } from '../fixtures.ts';
+import { analyze, BENCH_TIME_ZONE, createBenchAgency, seedReceiptCustomers } from '../fixtures.ts';
 import { runHttpLoad } from '../http-load.ts';
 import { runLoad, seededRandom } from '../load.ts';
 import { type BenchOptions, warmupSeconds } from '../options.ts';
@@ -22,6 +22,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
   const agency = await createBenchAgency(db, 'bench-receipts');
   await seedReceiptCustomers(db, agency, RECEIPT_CUSTOMERS);
   await createReceiptBaselineTables(target.raw, RECEIPT_CUSTOMERS);
+  await analyze(db);
 
   const seconds = options.durationSeconds;
   const warmup = warmupSeconds(seconds);
@@ -32,6 +33,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
   const paired = await measurePaired({
     label,
     runs: options.runs,
+    postgres: target.kind === 'postgres',
     app: (run, isWarmup) =>
       runHttpLoad({
         url: target.url,
@@ -92,6 +94,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
     ratio: ratio(app, baseline),
     fixture: { customers: RECEIPT_CUSTOMERS, invoicesPerCustomer: 2 },
     checks,
+    diagnostics: { cpu: paired.cpu },
     ...(app.firstError ? { firstError: app.firstError } : {}),
   };
   if (target.kind === 'postgres') {
@@ -107,6 +110,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
       baseline: baselineSampler.report(),
     };
     result.diagnostics = {
+      ...result.diagnostics,
       pgStatActivity: waits,
       note: 'pg_stat_activity sampled every 100 ms during the measured runs: share of busy-backend samples by state, wait event and statement',
     };
@@ -115,11 +119,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
 }
 
 /** After the runs: every receipt the clients counted is in the ledger, and the ledger balances. */
-async function ledgerChecks(
-  target: BenchTarget,
-  agencyId: string,
-  counted: number,
-): Promise<Record<string, unknown>> {
+async function ledgerChecks(target: BenchTarget, agencyId: string, counted: number): Promise<Record<string, unknown>> {
   const { rows } = await sql<{ receipts: string | bigint; total: string | bigint | null; unbalanced: string | bigint }>`
     SELECT (SELECT count(*) FROM receipts WHERE agency_id = ${agencyId}::uuid) AS receipts,
            (SELECT sum(amount_cents) FROM journal_lines WHERE agency_id = ${agencyId}::uuid) AS total,

@@ -1,6 +1,15 @@
 import { DomainError } from './errors.ts';
 
-export const paymentStates = ['draft', 'validated', 'requested', 'executing', 'posted', 'failed', 'cancelled', 'reversed'] as const;
+export const paymentStates = [
+  'draft',
+  'validated',
+  'requested',
+  'executing',
+  'posted',
+  'failed',
+  'cancelled',
+  'reversed',
+] as const;
 export type PaymentState = (typeof paymentStates)[number];
 
 /**

@@ -7,6 +7,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { DatabaseHandle } from '../db/database.ts';
+import { type JobQueue, noJobQueue } from '../services/job-queue.ts';
+import type { Processors } from '../services/payment-methods.ts';
 import { authHook } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { problemFor, sendProblem, toProblem } from './problem.ts';
@@ -16,9 +18,11 @@ import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentEligibilityRoutes } from './routes/payment-eligibility.ts';
 import { paymentSettingsRoutes } from './routes/payment-settings.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import type { App, RouteDeps } from './types.ts';
 
 export interface AppOptions {
@@ -27,6 +31,8 @@ export interface AppOptions {
   webDir?: string | undefined;
   logger?: FastifyServerOptions['logger'];
   secureCookies?: boolean;
+  processors?: Processors;
+  jobs?: JobQueue;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -43,6 +49,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     db: options.database.db,
     databaseKind: options.database.kind,
     secureCookies: options.secureCookies ?? false,
+    processors: options.processors ?? new Map(),
+    jobs: options.jobs ?? noJobQueue,
   };
 
   await app.register(fastifyCookie);
@@ -96,6 +104,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   paymentSettingsRoutes(app, deps);
   invoiceRoutes(app, deps);
   receiptRoutes(app, deps);
+  paymentRoutes(app, deps);
+  await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {

@@ -7,6 +7,8 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DatabaseKind } from '../db/database.ts';
+import type { JobQueue } from '../services/job-queue.ts';
+import type { Processors } from '../services/payment-methods.ts';
 import type { Db } from '../services/transaction.ts';
 
 export type App = FastifyInstance<
@@ -23,4 +25,8 @@ export interface RouteDeps {
   databaseKind: DatabaseKind;
   /** Cookies are Secure when the server is reached over HTTPS. */
   secureCookies: boolean;
+  /** Card/ACH processors by name ('sandbox', 'stripe'). */
+  processors: Processors;
+  /** Where use cases enqueue follow-up work (pg-boss when workers run, else the sweeps catch up). */
+  jobs: JobQueue;
 }

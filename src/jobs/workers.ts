@@ -1,7 +1,9 @@
 import type { PgBoss } from 'pg-boss';
 import type { DatabaseHandle } from '../db/database.ts';
+import type { Processors } from '../services/payment-methods.ts';
 import { createBoss } from './boss.ts';
 import { registerMaintenance } from './maintenance.ts';
+import { registerPaymentWorkers } from './payments.ts';
 
 export interface Workers {
   boss: PgBoss;
@@ -9,11 +11,17 @@ export interface Workers {
 }
 
 /** Starts pg-boss and every worker and schedule this process runs. */
-export async function startWorkers(database: DatabaseHandle, options: { schema?: string } = {}): Promise<Workers> {
+export async function startWorkers(
+  database: DatabaseHandle,
+  options: { schema?: string; processors?: Processors } = {},
+): Promise<Workers> {
   const boss = createBoss(database, options);
   boss.on('error', (error) => console.error('[workers]', error.message));
   await boss.start();
   await registerMaintenance(boss, database.db);
+  if (options.processors) {
+    await registerPaymentWorkers(boss, database.db, options.processors, { databaseKind: database.kind });
+  }
   return {
     boss,
     async stop() {

@@ -67,7 +67,11 @@ async function startAttempt(
   if (payment.next_attempt_at && payment.next_attempt_at > now) return { status: 'skipped', reason: 'not due yet' };
 
   // Retries stop when the targets were paid another way.
-  const targets = await tx.selectFrom('payment_targets').select(['invoice_id']).where('payment_id', '=', payment.id).execute();
+  const targets = await tx
+    .selectFrom('payment_targets')
+    .select(['invoice_id'])
+    .where('payment_id', '=', payment.id)
+    .execute();
   const balances = await invoiceBalances(
     tx,
     payment.agency_id,
@@ -78,12 +82,21 @@ async function startAttempt(
     return { status: 'cancelled', reason: 'targets already paid' };
   }
 
-  const method = await tx.selectFrom('payment_methods').selectAll().where('id', '=', payment.payment_method_id).executeTakeFirstOrThrow();
+  const method = await tx
+    .selectFrom('payment_methods')
+    .selectAll()
+    .where('id', '=', payment.payment_method_id)
+    .executeTakeFirstOrThrow();
   const processor = processors.get(method.processor);
   await transitionPayment(tx, payment, 'executing', WORKER, null, { next_attempt_at: null });
   if (!processor || method.disabled_at || method.deleted_at) {
-    const reason = !processor ? `processor ${method.processor} is not configured` : 'the payment method is no longer usable';
-    await transitionPayment(tx, payment, 'failed', WORKER, reason, { failure_code: 'payment_method_unusable', failure_message: reason });
+    const reason = !processor
+      ? `processor ${method.processor} is not configured`
+      : 'the payment method is no longer usable';
+    await transitionPayment(tx, payment, 'failed', WORKER, reason, {
+      failure_code: 'payment_method_unusable',
+      failure_message: reason,
+    });
     return { status: 'failed', reason };
   }
   const attemptId = randomUUID();
@@ -129,12 +142,22 @@ export async function recordOutcome(
   jobs: JobQueue,
   now: Date,
 ): Promise<'recorded' | 'already_resolved'> {
-  const attempt = await tx.selectFrom('payment_attempts').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow();
-  const payment = await tx.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).forUpdate().executeTakeFirstOrThrow();
+  const attempt = await tx
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('id', '=', attemptId)
+    .executeTakeFirstOrThrow();
+  const payment = await tx
+    .selectFrom('payments')
+    .selectAll()
+    .where('id', '=', attempt.payment_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   const open = attempt.status === 'started' || attempt.status === 'unknown' || attempt.status === 'pending';
   if (!open || payment.state !== 'executing') return 'already_resolved';
   // An attempt that is pending (ACH) only moves on a settlement or return, not on an unknown.
-  if (attempt.status === 'pending' && (outcome.status === 'unknown' || outcome.status === 'pending')) return 'already_resolved';
+  if (attempt.status === 'pending' && (outcome.status === 'unknown' || outcome.status === 'pending'))
+    return 'already_resolved';
 
   const finish = (status: AttemptStatus, extra: Record<string, unknown> = {}) =>
     tx
@@ -142,7 +165,10 @@ export async function recordOutcome(
       .set({
         status,
         finished_at: status === 'pending' || status === 'unknown' ? null : now,
-        processor_reference: 'processorReference' in outcome ? (outcome.processorReference ?? attempt.processor_reference) : attempt.processor_reference,
+        processor_reference:
+          'processorReference' in outcome
+            ? (outcome.processorReference ?? attempt.processor_reference)
+            : attempt.processor_reference,
         ...extra,
       })
       .where('id', '=', attempt.id)
@@ -158,10 +184,18 @@ export async function recordOutcome(
       await finish('pending', { next_check_at: null });
       return 'recorded';
     case 'unknown':
-      await finish('unknown', { next_check_at: nextJanitorCheck(attempt.status === 'unknown' ? attempt.checks : 0, now), message: outcome.reason });
+      await finish('unknown', {
+        next_check_at: nextJanitorCheck(attempt.status === 'unknown' ? attempt.checks : 0, now),
+        message: outcome.reason,
+      });
       return 'recorded';
     case 'declined': {
-      await finish('declined', { decline_code: outcome.code, hard_decline: outcome.hard, message: outcome.message, next_check_at: null });
+      await finish('declined', {
+        decline_code: outcome.code,
+        hard_decline: outcome.hard,
+        message: outcome.message,
+        next_check_at: null,
+      });
       const plan = await retryPlanById(tx, payment.retry_plan_id);
       const declines = await tx
         .selectFrom('payment_attempts')
@@ -176,12 +210,27 @@ export async function recordOutcome(
           failure_code: outcome.code,
           failure_message: outcome.message,
         });
-        await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id }, { startAfter: decision.nextAttemptAt });
+        await jobs.enqueue(
+          tx,
+          paymentQueues.execute,
+          { paymentId: payment.id },
+          { startAfter: decision.nextAttemptAt },
+        );
       } else {
-        await transitionPayment(tx, payment, 'failed', WORKER, decision.reason, { failure_code: outcome.code, failure_message: outcome.message });
-        await logActivity(tx, systemActor(payment.agency_id, WORKER), payment.customer_id, 'payment_failed', `Payment failed: ${outcome.message} (${outcome.code})`, {
-          paymentId: payment.id,
+        await transitionPayment(tx, payment, 'failed', WORKER, decision.reason, {
+          failure_code: outcome.code,
+          failure_message: outcome.message,
         });
+        await logActivity(
+          tx,
+          systemActor(payment.agency_id, WORKER),
+          payment.customer_id,
+          'payment_failed',
+          `Payment failed: ${outcome.message} (${outcome.code})`,
+          {
+            paymentId: payment.id,
+          },
+        );
       }
       return 'recorded';
     }
@@ -191,13 +240,29 @@ export async function recordOutcome(
 /** A collected payment becomes a cash receipt applied to its targets by the receipt rules. */
 async function postPayment(
   tx: Tx,
-  payment: { id: string; agency_id: string; state: string; customer_id: string; bank_id: string; type: 'card' | 'ach'; amount_cents: bigint },
+  payment: {
+    id: string;
+    agency_id: string;
+    state: string;
+    customer_id: string;
+    bank_id: string;
+    type: 'card' | 'ach';
+    amount_cents: bigint;
+  },
   now: Date,
 ): Promise<void> {
   const actor = systemActor(payment.agency_id, WORKER);
   const agency = await getAgency(tx, payment.agency_id);
-  const customer = await tx.selectFrom('customers').select('customer_number').where('id', '=', payment.customer_id).executeTakeFirstOrThrow();
-  const bank = await tx.selectFrom('banks').select('short_name').where('id', '=', payment.bank_id).executeTakeFirstOrThrow();
+  const customer = await tx
+    .selectFrom('customers')
+    .select('customer_number')
+    .where('id', '=', payment.customer_id)
+    .executeTakeFirstOrThrow();
+  const bank = await tx
+    .selectFrom('banks')
+    .select('short_name')
+    .where('id', '=', payment.bank_id)
+    .executeTakeFirstOrThrow();
   const targets = await tx
     .selectFrom('payment_targets')
     .innerJoin('invoices', 'invoices.id', 'payment_targets.invoice_id')
@@ -227,7 +292,11 @@ async function postPayment(
     },
     { source: 'payment' },
   );
-  await transitionPayment(tx, payment, 'posted', WORKER, `receipt ${receipt.receiptNumber}`, { receipt_id: receipt.id, failure_code: null, failure_message: null });
+  await transitionPayment(tx, payment, 'posted', WORKER, `receipt ${receipt.receiptNumber}`, {
+    receipt_id: receipt.id,
+    failure_code: null,
+    failure_message: null,
+  });
 }
 
 /** Requested payments whose time has come; the sweep enqueues (or runs) them. */

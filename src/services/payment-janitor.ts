@@ -1,7 +1,7 @@
 import { nextJanitorCheck } from '../domain/payment-states.ts';
 import { type JobQueue, noJobQueue } from './job-queue.ts';
-import type { Processors } from './payment-methods.ts';
 import { recordOutcome } from './payment-execution.ts';
+import type { Processors } from './payment-methods.ts';
 import { transitionPayment } from './payments.ts';
 import { type Db, inTransaction } from './transaction.ts';
 
@@ -39,16 +39,41 @@ export async function runPaymentJanitor(
     const found = await processor.lookup(attempt.idempotency_key);
     await inTransaction(db, async (tx) => {
       if (found.status === 'not_found') {
-        const current = await tx.selectFrom('payment_attempts').selectAll().where('id', '=', attempt.id).executeTakeFirstOrThrow();
-        const payment = await tx.selectFrom('payments').selectAll().where('id', '=', current.payment_id).forUpdate().executeTakeFirstOrThrow();
+        const current = await tx
+          .selectFrom('payment_attempts')
+          .selectAll()
+          .where('id', '=', attempt.id)
+          .executeTakeFirstOrThrow();
+        const payment = await tx
+          .selectFrom('payments')
+          .selectAll()
+          .where('id', '=', current.payment_id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
         if (!['started', 'unknown'].includes(current.status) || payment.state !== 'executing') return;
-        await tx.updateTable('payment_attempts').set({ status: 'not_sent', finished_at: now, next_check_at: null }).where('id', '=', attempt.id).execute();
-        await transitionPayment(tx, payment, 'requested', 'worker:janitor', 'the processor never received the attempt', { next_attempt_at: now });
+        await tx
+          .updateTable('payment_attempts')
+          .set({ status: 'not_sent', finished_at: now, next_check_at: null })
+          .where('id', '=', attempt.id)
+          .execute();
+        await transitionPayment(
+          tx,
+          payment,
+          'requested',
+          'worker:janitor',
+          'the processor never received the attempt',
+          { next_attempt_at: now },
+        );
         report.notSent++;
       } else if (found.status === 'unknown') {
         await tx
           .updateTable('payment_attempts')
-          .set({ status: 'unknown', checks: attempt.checks + 1, next_check_at: nextJanitorCheck(attempt.checks + 1, now), message: found.reason })
+          .set({
+            status: 'unknown',
+            checks: attempt.checks + 1,
+            next_check_at: nextJanitorCheck(attempt.checks + 1, now),
+            message: found.reason,
+          })
           .where('id', '=', attempt.id)
           .where('status', 'in', ['started', 'unknown'])
           .execute();

@@ -114,11 +114,19 @@ export async function savePaymentMethod(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await audit(tx, actor, 'payment_method.saved', { type: 'payment_method', id: row.id }, { kind: row.kind, last4: row.last4 });
+      await audit(
+        tx,
+        actor,
+        'payment_method.saved',
+        { type: 'payment_method', id: row.id },
+        { kind: row.kind, last4: row.last4 },
+      );
       return view(row, customerNumber);
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new DomainError('already_exists', 'this token is already saved', { errors: [{ path: 'token', message: 'already saved' }] });
+        throw new DomainError('already_exists', 'this token is already saved', {
+          errors: [{ path: 'token', message: 'already saved' }],
+        });
       }
       throw error;
     }

@@ -1,5 +1,5 @@
-import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import type { PayerActor, PaymentChannel } from '../domain/eligibility.ts';
+import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { type Cents, sum } from '../domain/money.ts';
 import { assertPaymentTransition, type PaymentState } from '../domain/payment-states.ts';
 import type { Actor } from './actor.ts';
@@ -75,7 +75,14 @@ export async function transitionPayment(
     .execute();
   await tx
     .insertInto('payment_transitions')
-    .values({ agency_id: payment.agency_id, payment_id: payment.id, from_state: payment.state, to_state: to, actor: actorLabel, reason })
+    .values({
+      agency_id: payment.agency_id,
+      payment_id: payment.id,
+      from_state: payment.state,
+      to_state: to,
+      actor: actorLabel,
+      reason,
+    })
     .execute();
   payment.state = to;
 }
@@ -105,7 +112,9 @@ export async function createPayment(
   return inTransaction(db, async (tx) => {
     const customer = await findCustomer(tx, actor.agencyId, request.customerNumber).catch((error) => {
       throw error instanceof DomainError && error.code === 'not_found'
-        ? new DomainError('unprocessable', error.message, { errors: [{ path: 'customerNumber', message: 'unknown customer' }] })
+        ? new DomainError('unprocessable', error.message, {
+            errors: [{ path: 'customerNumber', message: 'unknown customer' }],
+          })
         : error;
     });
     const method = await usableMethod(tx, actor.agencyId, customer.id, request.paymentMethodId, request.type);
@@ -127,8 +136,17 @@ export async function createPayment(
       if (!invoice || invoice.customer_id !== customer.id) {
         throw new DomainError(
           'unprocessable',
-          invoice ? `invoice ${target.invoiceNumber} belongs to another customer` : `invoice ${target.invoiceNumber} does not exist`,
-          { errors: [{ path: `targets/${index}/invoiceNumber`, message: invoice ? 'belongs to another customer' : 'unknown invoice' }] },
+          invoice
+            ? `invoice ${target.invoiceNumber} belongs to another customer`
+            : `invoice ${target.invoiceNumber} does not exist`,
+          {
+            errors: [
+              {
+                path: `targets/${index}/invoiceNumber`,
+                message: invoice ? 'belongs to another customer' : 'unknown invoice',
+              },
+            ],
+          },
         );
       }
       if (invoice.policy_number) {
@@ -177,11 +195,26 @@ export async function createPayment(
       .execute();
     await tx
       .insertInto('payment_transitions')
-      .values({ agency_id: actor.agencyId, payment_id: payment.id, from_state: null, to_state: state, actor: actor.label, reason: 'created' })
+      .values({
+        agency_id: actor.agencyId,
+        payment_id: payment.id,
+        from_state: null,
+        to_state: state,
+        actor: actor.label,
+        reason: 'created',
+      })
       .execute();
     if (state === 'requested') await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id });
-    await logActivity(tx, actor, customer.id, 'payment_created', `Payment of ${request.type} requested`, { paymentId: payment.id });
-    await audit(tx, actor, 'payment.created', { type: 'payment', id: payment.id }, { state, amountCents: request.amountCents });
+    await logActivity(tx, actor, customer.id, 'payment_created', `Payment of ${request.type} requested`, {
+      paymentId: payment.id,
+    });
+    await audit(
+      tx,
+      actor,
+      'payment.created',
+      { type: 'payment', id: payment.id },
+      { state, amountCents: request.amountCents },
+    );
     return getPaymentById(tx, actor.agencyId, payment.id);
   });
 }
@@ -197,8 +230,11 @@ async function usableMethod(tx: Tx, agencyId: string, customerId: string, id: st
         .executeTakeFirst()
     : undefined;
   const fail = (message: string) =>
-    new DomainError('unprocessable', `payment method ${id}: ${message}`, { errors: [{ path: 'paymentMethodId', message }] });
-  if (!method || method.customer_id !== customerId || method.deleted_at) throw fail('is not a saved method of this customer');
+    new DomainError('unprocessable', `payment method ${id}: ${message}`, {
+      errors: [{ path: 'paymentMethodId', message }],
+    });
+  if (!method || method.customer_id !== customerId || method.deleted_at)
+    throw fail('is not a saved method of this customer');
   if (method.disabled_at) throw fail(`is disabled (${method.disabled_reason ?? 'by the processor'})`);
   if (method.kind !== type) throw fail(`is a ${method.kind} method, not ${type}`);
   return method;
@@ -207,10 +243,20 @@ async function usableMethod(tx: Tx, agencyId: string, customerId: string, id: st
 /** The bank card and ACH money is deposited to: the one named, else the agency's only bank. */
 async function depositBank(tx: Tx, actor: Actor, shortName: string | undefined) {
   if (shortName) return resolveDepositBank(tx, actor, shortName);
-  const banks = await tx.selectFrom('banks').select('short_name').where('agency_id', '=', actor.agencyId).limit(2).execute();
+  const banks = await tx
+    .selectFrom('banks')
+    .select('short_name')
+    .where('agency_id', '=', actor.agencyId)
+    .limit(2)
+    .execute();
   if (banks.length !== 1) {
     throw new DomainError('unprocessable', 'name the bank the payment is deposited to', {
-      errors: [{ path: 'bankShortName', message: banks.length ? 'is required when the agency has several banks' : 'the agency has no bank' }],
+      errors: [
+        {
+          path: 'bankShortName',
+          message: banks.length ? 'is required when the agency has several banks' : 'the agency has no bank',
+        },
+      ],
     });
   }
   return resolveDepositBank(tx, actor, banks[0]!.short_name);
@@ -259,7 +305,13 @@ export async function getPaymentById(db: Db | Tx, agencyId: string, id: string):
     failureMessage: row.failure_message,
     representsPaymentId: row.represents_payment_id,
     targets: targets.map((t) => ({ invoiceNumber: t.invoice_number, amountCents: t.amount_cents })),
-    transitions: transitions.map((t) => ({ from: t.from_state, to: t.to_state, actor: t.actor, reason: t.reason, at: t.created_at })),
+    transitions: transitions.map((t) => ({
+      from: t.from_state,
+      to: t.to_state,
+      actor: t.actor,
+      reason: t.reason,
+      at: t.created_at,
+    })),
     createdAt: row.created_at,
   };
 }

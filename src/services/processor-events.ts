@@ -4,10 +4,10 @@ import type { ProcessorEvent } from '../processors/processor.ts';
 import { systemActor } from './actor.ts';
 import { audit, bigintReplacer, logActivity } from './audit.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
-import { disablePaymentMethod } from './payment-methods.ts';
 import { recordOutcome } from './payment-execution.ts';
-import { transitionPayment } from './payments.ts';
+import { disablePaymentMethod } from './payment-methods.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
+import { transitionPayment } from './payments.ts';
 import { reverseReceipt } from './receipt-reversals.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
@@ -52,20 +52,40 @@ export async function handleProcessorEvent(
   });
 }
 
-async function apply(tx: Tx, processor: string, event: ProcessorEvent, jobs: JobQueue, now: Date): Promise<EventOutcome> {
+async function apply(
+  tx: Tx,
+  processor: string,
+  event: ProcessorEvent,
+  jobs: JobQueue,
+  now: Date,
+): Promise<EventOutcome> {
   let query = tx.selectFrom('payment_attempts').selectAll().where('processor', '=', processor);
   query = event.idempotencyKey
     ? query.where((eb) =>
-        eb.or([eb('processor_reference', '=', event.processorReference), eb('idempotency_key', '=', event.idempotencyKey!)]),
+        eb.or([
+          eb('processor_reference', '=', event.processorReference),
+          eb('idempotency_key', '=', event.idempotencyKey!),
+        ]),
       )
     : query.where('processor_reference', '=', event.processorReference);
   const attempt = await query.executeTakeFirst();
   if (!attempt) return 'unmatched';
-  const payment = await tx.selectFrom('payments').selectAll().where('id', '=', attempt.payment_id).forUpdate().executeTakeFirstOrThrow();
+  const payment = await tx
+    .selectFrom('payments')
+    .selectAll()
+    .where('id', '=', attempt.payment_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
 
   if (event.type === 'payment.settled') {
     if (payment.state !== 'executing') return 'ignored';
-    const result = await recordOutcome(tx, attempt.id, { status: 'succeeded', processorReference: event.processorReference }, jobs, now);
+    const result = await recordOutcome(
+      tx,
+      attempt.id,
+      { status: 'succeeded', processorReference: event.processorReference },
+      jobs,
+      now,
+    );
     return result === 'recorded' ? 'posted' : 'ignored';
   }
 
@@ -76,7 +96,13 @@ async function apply(tx: Tx, processor: string, event: ProcessorEvent, jobs: Job
     await recordOutcome(
       tx,
       attempt.id,
-      { status: 'declined', code: returnCode, hard: true, message: `ACH return ${returnCode}`, processorReference: event.processorReference },
+      {
+        status: 'declined',
+        code: returnCode,
+        hard: true,
+        message: `ACH return ${returnCode}`,
+        processorReference: event.processorReference,
+      },
       jobs,
       now,
     );
@@ -85,7 +111,11 @@ async function apply(tx: Tx, processor: string, event: ProcessorEvent, jobs: Job
   }
   if (payment.state !== 'posted' || !payment.receipt_id) return 'ignored';
 
-  const receipt = await tx.selectFrom('receipts').select('receipt_number').where('id', '=', payment.receipt_id).executeTakeFirstOrThrow();
+  const receipt = await tx
+    .selectFrom('receipts')
+    .select('receipt_number')
+    .where('id', '=', payment.receipt_id)
+    .executeTakeFirstOrThrow();
   await reverseReceipt(
     tx,
     actor,
@@ -97,9 +127,16 @@ async function apply(tx: Tx, processor: string, event: ProcessorEvent, jobs: Job
     failure_code: returnCode ?? 'chargeback',
     failure_message: returnCode ? `ACH return ${returnCode}` : 'card chargeback',
   });
-  await logActivity(tx, actor, payment.customer_id, 'payment_reversed', `Payment reversed: ${returnCode ? `ACH return ${returnCode}` : 'chargeback'}`, {
-    paymentId: payment.id,
-  });
+  await logActivity(
+    tx,
+    actor,
+    payment.customer_id,
+    'payment_reversed',
+    `Payment reversed: ${returnCode ? `ACH return ${returnCode}` : 'chargeback'}`,
+    {
+      paymentId: payment.id,
+    },
+  );
   if (returnCode) await afterReturn(tx, payment, returnCode, jobs, now);
   await audit(tx, actor, 'payment.reversed', { type: 'payment', id: payment.id }, { event: event.id });
   return 'reversed';
@@ -108,7 +145,13 @@ async function apply(tx: Tx, processor: string, event: ProcessorEvent, jobs: Job
 /** What an ACH return leads to: disable the account, re-present an NSF, flag a poor history. */
 async function afterReturn(
   tx: Tx,
-  payment: { id: string; agency_id: string; customer_id: string; payment_method_id: string; represents_payment_id: string | null },
+  payment: {
+    id: string;
+    agency_id: string;
+    customer_id: string;
+    payment_method_id: string;
+    represents_payment_id: string | null;
+  },
   code: string,
   jobs: JobQueue,
   now: Date,
@@ -116,7 +159,11 @@ async function afterReturn(
   if (returnDisablesMethod(code)) await disablePaymentMethod(tx, payment.payment_method_id, `ACH return ${code}`);
   let representments = 0;
   for (let id = payment.represents_payment_id; id; representments++) {
-    const previous = await tx.selectFrom('payments').select('represents_payment_id').where('id', '=', id).executeTakeFirstOrThrow();
+    const previous = await tx
+      .selectFrom('payments')
+      .select('represents_payment_id')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     id = previous.represents_payment_id;
   }
   if (mayRepresent(code, representments)) await represent(tx, payment.id, jobs, now);
@@ -141,10 +188,18 @@ async function afterReturn(
     .where('updated_at', '>=', yearAgo)
     .executeTakeFirstOrThrow();
   if (threshold > 0 && Number(returns.n) + Number(reversedByReturn.n) >= threshold) {
-    const policies = await tx.selectFrom('policies').select(['id', 'tags']).where('customer_id', '=', payment.customer_id).execute();
+    const policies = await tx
+      .selectFrom('policies')
+      .select(['id', 'tags'])
+      .where('customer_id', '=', payment.customer_id)
+      .execute();
     for (const policy of policies) {
       if (!policy.tags.includes(POOR_PAYMENT_HISTORY_TAG)) {
-        await tx.updateTable('policies').set({ tags: [...policy.tags, POOR_PAYMENT_HISTORY_TAG], updated_at: now }).where('id', '=', policy.id).execute();
+        await tx
+          .updateTable('policies')
+          .set({ tags: [...policy.tags, POOR_PAYMENT_HISTORY_TAG], updated_at: now })
+          .where('id', '=', policy.id)
+          .execute();
       }
     }
   }
@@ -177,11 +232,26 @@ async function represent(tx: Tx, paymentId: string, jobs: JobQueue, now: Date): 
   const targets = await tx.selectFrom('payment_targets').selectAll().where('payment_id', '=', original.id).execute();
   await tx
     .insertInto('payment_targets')
-    .values(targets.map((t) => ({ agency_id: t.agency_id, payment_id: copy.id, sequence: t.sequence, invoice_id: t.invoice_id, amount_cents: t.amount_cents })))
+    .values(
+      targets.map((t) => ({
+        agency_id: t.agency_id,
+        payment_id: copy.id,
+        sequence: t.sequence,
+        invoice_id: t.invoice_id,
+        amount_cents: t.amount_cents,
+      })),
+    )
     .execute();
   await tx
     .insertInto('payment_transitions')
-    .values({ agency_id: original.agency_id, payment_id: copy.id, from_state: null, to_state: 'requested', actor: WORKER, reason: `re-presentment of ${original.id}` })
+    .values({
+      agency_id: original.agency_id,
+      payment_id: copy.id,
+      from_state: null,
+      to_state: 'requested',
+      actor: WORKER,
+      reason: `re-presentment of ${original.id}`,
+    })
     .execute();
   await jobs.enqueue(tx, paymentQueues.execute, { paymentId: copy.id });
 }

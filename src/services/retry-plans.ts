@@ -103,6 +103,11 @@ export async function createRetryPlan(
 
 export async function listRetryPlans(db: Db, actor: Actor): Promise<RetryPlanView[]> {
   await inTransaction(db, (tx) => defaultRetryPlanFor(tx, actor.agencyId));
-  const rows = await db.selectFrom('retry_plans').selectAll().where('agency_id', '=', actor.agencyId).orderBy('name').execute();
+  const rows = await db
+    .selectFrom('retry_plans')
+    .selectAll()
+    .where('agency_id', '=', actor.agencyId)
+    .orderBy('name')
+    .execute();
   return rows.map(toView);
 }

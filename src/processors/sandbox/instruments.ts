@@ -18,7 +18,9 @@ export interface InstrumentDetails {
   accountType: 'checking' | 'savings' | null;
 }
 
-export type Tokenizable = { ok: true; details: InstrumentDetails; behaviour: Behaviour } | { ok: false; error: InputError };
+export type Tokenizable =
+  | { ok: true; details: InstrumentDetails; behaviour: Behaviour }
+  | { ok: false; error: InputError };
 
 export interface InputError {
   code: string;
@@ -50,8 +52,7 @@ export function luhnValid(digits: string): boolean {
 export function routingNumberValid(digits: string): boolean {
   if (!/^\d{9}$/.test(digits)) return false;
   const d = [...digits].map(Number) as number[];
-  const sum =
-    3 * (d[0]! + d[3]! + d[6]!) + 7 * (d[1]! + d[4]! + d[7]!) + (d[2]! + d[5]! + d[8]!);
+  const sum = 3 * (d[0]! + d[3]! + d[6]!) + 7 * (d[1]! + d[4]! + d[7]!) + (d[2]! + d[5]! + d[8]!);
   return sum % 10 === 0;
 }
 
@@ -112,7 +113,16 @@ function card(body: Record<string, unknown>, holderName: string | null, now: Dat
   }
   return {
     ok: true,
-    details: { kind: 'card', brand, last4: raw.slice(-4), expMonth, expYear, bankName: null, holderName, accountType: null },
+    details: {
+      kind: 'card',
+      brand,
+      last4: raw.slice(-4),
+      expMonth,
+      expYear,
+      bankName: null,
+      holderName,
+      accountType: null,
+    },
     behaviour: cardBehaviour(raw),
   };
 }

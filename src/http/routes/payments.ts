@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { payerActors, paymentChannels } from '../../domain/eligibility.ts';
+import { toAmount } from '../../domain/money.ts';
+import { paymentStates } from '../../domain/payment-states.ts';
+import { deletePaymentMethod, listPaymentMethods, savePaymentMethod } from '../../services/payment-methods.ts';
+import { cancelPayment, createPayment, getPayment, listPayments, type PaymentView } from '../../services/payments.ts';
+import { createRetryPlan, listRetryPlans } from '../../services/retry-plans.ts';
+import { requireActor } from '../auth.ts';
+import { respond } from '../idempotency.ts';
+import {
+  amount,
+  customerNumber,
+  customerNumberParams,
+  errorResponses,
+  invoiceNumberParams,
+  money,
+  nonEmpty,
+} from '../schemas.ts';
+import type { App, RouteDeps } from '../types.ts';
+
+const paymentMethodSchema = z
+  .object({
+    id: z.string(),
+    customerNumber: z.number().int(),
+    processor: z.string(),
+    kind: z.enum(['card', 'ach']),
+    brand: z.string().nullable(),
+    last4: z.string(),
+    expMonth: z.number().int().nullable(),
+    expYear: z.number().int().nullable(),
+    bankName: z.string().nullable(),
+    holderName: z.string().nullable(),
+    isDefault: z.boolean(),
+    disabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+  })
+  .meta({ id: 'PaymentMethod' });
+
+const paymentSchema = z
+  .object({
+    id: z.string(),
+    customerNumber: z.number().int(),
+    type: z.enum(['card', 'ach']),
+    amount,
+    currency: z.string(),
+    paymentMethodId: z.string(),
+    channel: z.enum(paymentChannels),
+    payer: z.enum(payerActors),
+    state: z.enum(paymentStates),
+    retryPlan: z.string(),
+    attempts: z.number().int(),
+    nextAttemptAt: z.string().nullable(),
+    receiptNumber: z.number().int().nullable(),
+    failureCode: z.string().nullable(),
+    failureMessage: z.string().nullable(),
+    representsPaymentId: z.string().nullable(),
+    targets: z.array(z.object({ invoiceNumber: z.number().int(), amount })),
+    transitions: z.array(
+      z.object({
+        from: z.string().nullable(),
+        to: z.string(),
+        actor: z.string(),
+        reason: z.string().nullable(),
+        at: z.string(),
+      }),
+    ),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Payment' });
+
+function presentPayment(p: PaymentView): z.infer<typeof paymentSchema> {
+  return {
+    ...p,
+    amount: toAmount(p.amountCents),
+    nextAttemptAt: p.nextAttemptAt?.toISOString() ?? null,
+    targets: p.targets.map((t) => ({ invoiceNumber: t.invoiceNumber, amount: toAmount(t.amountCents) })),
+    transitions: p.transitions.map((t) => ({ ...t, at: t.at.toISOString() })),
+    createdAt: p.createdAt.toISOString(),
+  };
+}
+
+const retryPlanSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    delayDays: z.array(z.number().int()),
+    retryCodes: z.array(z.string()).nullable(),
+    isDefault: z.boolean(),
+  })
+  .meta({ id: 'RetryPlan' });
+
+const paymentIdParams = z.strictObject({ id: z.string().max(64) });
+
+export function paymentRoutes(app: App, deps: RouteDeps): void {
+  app.post(
+    '/api/v1/customers/:customerNumber/payment-methods',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Save a tokenized card or bank account (the number goes to the processor, never here)',
+        params: customerNumberParams,
+        body: z.strictObject({
+          processor: nonEmpty(40).default('sandbox'),
+          token: nonEmpty(200),
+          isDefault: z.boolean().optional(),
+        }),
+        response: { 201: paymentMethodSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const method = await savePaymentMethod(
+        deps.db,
+        deps.processors,
+        requireActor(request),
+        request.params.customerNumber,
+        request.body,
+      );
+      return respond(deps.db, request, reply, 201, async () => method);
+    },
+  );
+
+  app.get(
+    '/api/v1/customers/:customerNumber/payment-methods',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: "A customer's saved payment methods",
+        params: customerNumberParams,
+        response: { 200: z.object({ data: z.array(paymentMethodSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      data: await listPaymentMethods(deps.db, requireActor(request), request.params.customerNumber),
+    }),
+  );
+
+  app.delete(
+    '/api/v1/customers/:customerNumber/payment-methods/:id',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Remove a saved payment method',
+        params: z.strictObject({ customerNumber, id: z.string().max(64) }),
+        response: { 204: z.null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await deletePaymentMethod(deps.db, requireActor(request), request.params.customerNumber, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/payments',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Create a card or ACH payment (requested payments are executed by the workers)',
+        body: z.strictObject({
+          customerNumber,
+          type: z.enum(['card', 'ach']),
+          amount: money(),
+          currency: z.string().length(3).default('USD'),
+          paymentMethodId: z.string().max(64),
+          targets: z
+            .array(z.strictObject({ invoiceNumber: invoiceNumberParams.shape.invoiceNumber, amount: money() }))
+            .min(1)
+            .max(100),
+          channel: z.enum(paymentChannels),
+          retryPlan: nonEmpty(100).optional(),
+          state: z.enum(['draft', 'validated', 'requested']).optional(),
+          bankShortName: z.string().max(20).optional(),
+        }),
+        response: { 201: paymentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 201, async (tx) => {
+        const { amount: amountCents, targets, ...rest } = request.body;
+        const payment = await createPayment(
+          tx,
+          requireActor(request),
+          {
+            ...rest,
+            amountCents,
+            targets: targets.map((t) => ({ invoiceNumber: t.invoiceNumber, amountCents: t.amount })),
+          },
+          deps.jobs,
+        );
+        return presentPayment(payment);
+      }),
+  );
+
+  app.get(
+    '/api/v1/payments',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'List payments by customer and/or state',
+        querystring: z.strictObject({
+          customerNumber: customerNumber.optional(),
+          state: z.enum(paymentStates).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ data: z.array(paymentSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      data: (await listPayments(deps.db, requireActor(request), request.query)).map(presentPayment),
+    }),
+  );
+
+  app.get(
+    '/api/v1/payments/:id',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Get a payment with its transitions',
+        params: paymentIdParams,
+        response: { 200: paymentSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentPayment(await getPayment(deps.db, requireActor(request), request.params.id)),
+  );
+
+  app.post(
+    '/api/v1/payments/:id/cancel',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Cancel a draft, validated or requested payment',
+        params: paymentIdParams,
+        response: { 200: paymentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 200, async (tx) =>
+        presentPayment(await cancelPayment(tx, requireActor(request), request.params.id)),
+      ),
+  );
+
+  app.get(
+    '/api/v1/retry-plans',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Retry plans',
+        response: { 200: z.object({ data: z.array(retryPlanSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ data: await listRetryPlans(deps.db, requireActor(request)) }),
+  );
+
+  app.post(
+    '/api/v1/retry-plans',
+    {
+      config: { access: ['staff'] as const },
+      schema: {
+        tags: ['payments'],
+        summary: 'Create a retry plan: days between attempts and the decline codes retried (default: soft declines)',
+        body: z.strictObject({
+          name: nonEmpty(100),
+          delayDays: z.array(z.number().int().min(0).max(60)).max(10),
+          retryCodes: z.array(nonEmpty(60)).max(50).optional(),
+          isDefault: z.boolean().optional(),
+        }),
+        response: { 201: retryPlanSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 201, (tx) => createRetryPlan(tx, requireActor(request), request.body)),
+  );
+}

@@ -1,0 +1,124 @@
+import { Writable } from 'node:stream';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import { buildApp } from '../../src/http/app.ts';
+import type { App } from '../../src/http/types.ts';
+import { createProcessors } from '../../src/processors/registry.ts';
+import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
+import { createBank } from '../../src/services/banks.ts';
+import type { Processors } from '../../src/services/payment-methods.ts';
+import { openTestDatabase, type Target } from './db.ts';
+import { createTestAgency, type TestAgency } from './fixtures.ts';
+import { type ApiClient, apiClient } from './http.ts';
+
+export interface PaymentsWorld {
+  database: DatabaseHandle;
+  agency: TestAgency;
+  sandbox: Sandbox;
+  processors: Processors;
+  app: App;
+  url: string;
+  api: ApiClient;
+  /** Everything the server logged, for the card-number scan. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export const WEBHOOK_SECRET = 'whsec_test_policypay_sandbox';
+
+/**
+ * A real server, a real sandbox processor (its own HTTP server) whose webhooks come back to the
+ * server, and an agency with one bank.
+ */
+export async function startPaymentsWorld(target: Target): Promise<PaymentsWorld> {
+  const database = await openTestDatabase(target);
+  const agency = await createTestAgency(database.db);
+  await createBank(database.db, agency.actor, { shortName: 'OPER', name: 'Operating', division: 'Main' });
+  const sandbox = await startSandbox({ webhookSecret: WEBHOOK_SECRET, webhookRetryDelaysMs: [50, 100] });
+  const processors = createProcessors({
+    sandboxUrl: sandbox.url,
+    sandboxWebhookSecret: WEBHOOK_SECRET,
+    sandboxTimeoutMs: 1_500,
+  });
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp({ database, processors, logger: { level: 'info', stream } });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  sandbox.setWebhookUrl(`${url}/api/v1/webhooks/sandbox`);
+  return {
+    database,
+    agency,
+    sandbox,
+    processors,
+    app,
+    url,
+    api: apiClient(url, agency.apiKey),
+    logs,
+    async close() {
+      await sandbox.close();
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+/** Tokenizes a card at the sandbox, as the browser would: the number never goes to policypay. */
+export async function tokenizeCard(sandbox: Sandbox, number: string): Promise<string> {
+  const response = await fetch(`${sandbox.url}/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'card', number, expMonth: 12, expYear: 2031, cvc: '737', holderName: 'Jane Smith' }),
+  });
+  const body = (await response.json()) as { token: string };
+  if (!response.ok) throw new Error(`tokenize failed: ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+export async function tokenizeBankAccount(
+  sandbox: Sandbox,
+  accountNumber: string,
+  routingNumber: string,
+): Promise<string> {
+  const response = await fetch(`${sandbox.url}/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      kind: 'ach',
+      routingNumber,
+      accountNumber,
+      accountType: 'checking',
+      holderName: 'Jane Smith',
+      bankName: 'Test Bank',
+    }),
+  });
+  const body = (await response.json()) as { token: string };
+  if (!response.ok) throw new Error(`tokenize failed: ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+/**
+ * 13–19 digit runs that pass the Luhn check and start like a card network's numbers (2–6: Mastercard,
+ * Amex, Visa, Discover): what a leaked card number looks like. Decimal fractions (a log's
+ * responseTime) and epoch-millisecond timestamps (they start with 1) are not candidates.
+ */
+export function findCardNumbers(text: string): string[] {
+  const found: string[] = [];
+  for (const match of text.matchAll(/(?<![\d.])[2-6]\d{12,18}(?![\d.])/g)) {
+    const digits = match[0];
+    let total = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = Number(digits[digits.length - 1 - i]);
+      if (i % 2 === 1) {
+        d *= 2;
+        if (d > 9) d -= 9;
+      }
+      total += d;
+    }
+    if (total % 10 === 0) found.push(digits);
+  }
+  return found;
+}
