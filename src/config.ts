@@ -11,6 +11,13 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,200}$/, { error: 'must be 16–200 letters, digits, _ or -' })
     .optional(),
   POLICYPAY_PUBLIC_URL: z.url().optional(),
+  /** An external sandbox processor; without it `serve` starts one in-process. */
+  POLICYPAY_SANDBOX_URL: z.url().optional(),
+  POLICYPAY_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4242),
+  POLICYPAY_SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_API_BASE: z.url().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -9,7 +9,9 @@ import { createApiKey } from '../services/api-keys.ts';
 import { loadDemoAgency } from '../services/demo-agency.ts';
 import { createUser } from '../services/users.ts';
 import { openConfiguredDatabase } from './database.ts';
+import { runSandbox } from './sandbox.ts';
 import { serve } from './serve.ts';
+import { runWorker } from './worker.ts';
 
 function portNumber(value: string): number {
   const n = Number(value);
@@ -45,6 +47,20 @@ program
   .option('--no-workers', 'do not run background workers in this process')
   .option('--no-demo', 'do not load the demo agency into an empty database')
   .action(async (options: { port?: number; host?: string; workers: boolean; demo: boolean }) => serve(options));
+
+program
+  .command('worker')
+  .description('run the background workers (payments, janitor, maintenance) without the HTTP server')
+  .action(async () => runWorker());
+
+program
+  .command('sandbox')
+  .description('run the sandbox card/ACH processor alone (POLICYPAY_SANDBOX_WEBHOOK_URL, _SECRET)')
+  .addOption(new Option('-p, --port <port>', 'port to listen on').argParser(portNumber).default(4242))
+  .option('--state-file <file>', 'keep tokens and charges across restarts in this JSON file')
+  .action(async (options: { port: number; stateFile?: string }) => {
+    await runSandbox({ port: options.port, stateFile: options.stateFile });
+  });
 
 program
   .command('migrate')

@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
+import { isPostgresUrl, pgliteDataDir } from '../db/database.ts';
 import { buildApp } from '../http/app.ts';
+import { bossJobQueue } from '../jobs/job-queue.ts';
 import { startWorkers } from '../jobs/workers.ts';
 import { loadDemoAgency } from '../services/demo-agency.ts';
+import { noJobQueue } from '../services/job-queue.ts';
 import { buildWebAssets } from '../web/build.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
+import { setupProcessors } from './processors.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -32,12 +36,25 @@ export async function serve(options: ServeOptions): Promise<void> {
 
   const webDir = join(import.meta.dirname, '..', '..', 'dist', 'web');
   await buildWebAssets(webDir);
-  const workers = options.workers ? await startWorkers(database) : undefined;
-  const app = await buildApp({ database, webDir, logger: { level: config.LOG_LEVEL } });
-  await app.listen({ port, host });
-
   const url =
     config.POLICYPAY_PUBLIC_URL ?? `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${port}`;
+  // The in-process sandbox sends its webhooks to this server over loopback.
+  // Saved sandbox tokens outlive a restart when the database does (a directory, not memory://).
+  const dataDir = isPostgresUrl(config.DATABASE_URL) ? undefined : pgliteDataDir(config.DATABASE_URL);
+  const payments = await setupProcessors(config, {
+    startSandbox: true,
+    webhookBaseUrl: `http://127.0.0.1:${port}`,
+    stateFile: dataDir ? join(dataDir, 'policypay-sandbox.json') : undefined,
+  });
+  const workers = options.workers ? await startWorkers(database, { processors: payments.processors }) : undefined;
+  const app = await buildApp({
+    database,
+    webDir,
+    logger: { level: config.LOG_LEVEL },
+    processors: payments.processors,
+    jobs: workers ? bossJobQueue(workers.boss) : noJobQueue,
+  });
+  await app.listen({ port, host });
   console.log(`\npolicypay is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
   console.log(`  API reference   ${url}/api/docs`);
   console.log(`  health          ${url}/api/v1/health`);
@@ -49,6 +66,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log('  demo agency     already loaded; API key from POLICYPAY_DEMO_API_KEY');
   }
   console.log(workers ? '  workers         running (pg-boss)' : '  workers         off (--no-workers)');
+  console.log(
+    payments.sandbox
+      ? `  sandbox         ${payments.sandbox.url} (test card 4242 4242 4242 4242)`
+      : `  sandbox         ${config.POLICYPAY_SANDBOX_URL ?? 'not configured'}`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -57,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log(`\n${signal}: stopping`);
     await app.close();
     await workers?.stop();
+    await payments.close();
     await database.close();
     process.exit(0);
   };

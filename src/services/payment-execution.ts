@@ -203,7 +203,14 @@ export async function recordOutcome(
         .where('payment_id', '=', payment.id)
         .where('status', '=', 'declined')
         .executeTakeFirstOrThrow();
-      const decision = decideRetry(plan, outcome, Number(declines.n), now);
+      // ACH returns are not retried by the plan: an R01 is re-presented as a new payment instead.
+      const isAchReturn = /^R\d{2}$/.test(outcome.code);
+      const decision = decideRetry(
+        plan,
+        { code: outcome.code, hard: outcome.hard || isAchReturn },
+        Number(declines.n),
+        now,
+      );
       if (decision.retry) {
         await transitionPayment(tx, payment, 'requested', WORKER, `declined (${outcome.code}); retry scheduled`, {
           next_attempt_at: decision.nextAttemptAt,

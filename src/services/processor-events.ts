@@ -91,7 +91,10 @@ async function apply(
 
   const actor = systemActor(payment.agency_id, WORKER);
   const returnCode = event.type === 'payment.returned' ? (event.returnCode ?? 'R01') : null;
+  const attemptOpen = attempt.status === 'pending' || attempt.status === 'started' || attempt.status === 'unknown';
   if (payment.state === 'executing' && returnCode) {
+    // A failure for an attempt already declined (a processor's late echo of a synchronous decline).
+    if (!attemptOpen) return 'ignored';
     // Returned before it settled: nothing was posted, the payment failed.
     await recordOutcome(
       tx,

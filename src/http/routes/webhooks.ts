@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.ts';
-import { WebhookSignatureError } from '../../processors/processor.ts';
+import { IgnoredWebhookEvent, WebhookSignatureError } from '../../processors/processor.ts';
 import { handleProcessorEvent } from '../../services/processor-events.ts';
 import type { App, RouteDeps } from '../types.ts';
 
@@ -31,6 +31,8 @@ export function webhookRoutes(app: App, deps: RouteDeps): void {
       try {
         event = processor.parseWebhook(typeof request.body === 'string' ? request.body : '', headers);
       } catch (error) {
+        // A genuine event policypay does not act on: acknowledge it, or the processor redelivers.
+        if (error instanceof IgnoredWebhookEvent) return { received: true as const, outcome: 'ignored' };
         if (error instanceof WebhookSignatureError) {
           throw new DomainError('unauthenticated', `webhook refused: ${error.message}`);
         }

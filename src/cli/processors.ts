@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { createProcessors } from '../processors/registry.ts';
+import { type Sandbox, startSandbox } from '../processors/sandbox/server.ts';
+import type { Processors } from '../services/payment-methods.ts';
+
+export interface ProcessorSetup {
+  processors: Processors;
+  /** The in-process sandbox, when this process runs one. */
+  sandbox?: Sandbox;
+  close(): Promise<void>;
+}
+
+/**
+ * The processors this process talks to. `serve` without POLICYPAY_SANDBOX_URL runs the sandbox
+ * in-process on its own port, its webhooks pointed at this server; a worker only ever talks to one.
+ */
+export async function setupProcessors(
+  config: Config,
+  options: { startSandbox: boolean; webhookBaseUrl?: string | undefined; stateFile?: string | undefined },
+): Promise<ProcessorSetup> {
+  const webhookSecret = config.POLICYPAY_SANDBOX_WEBHOOK_SECRET ?? `whsec_sandbox_${randomBytes(18).toString('hex')}`;
+  let sandbox: Sandbox | undefined;
+  if (!config.POLICYPAY_SANDBOX_URL && options.startSandbox) {
+    const webhookUrl = options.webhookBaseUrl ? `${options.webhookBaseUrl}/api/v1/webhooks/sandbox` : undefined;
+    const base = { webhookSecret, webhookUrl, ...(options.stateFile ? { stateFile: options.stateFile } : {}) };
+    sandbox = await startSandbox({ ...base, port: config.POLICYPAY_SANDBOX_PORT }).catch((error) => {
+      // Port taken (another policypay): any free port will do for an in-process sandbox.
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return startSandbox({ ...base, port: 0 });
+      throw error;
+    });
+  }
+  const processors = createProcessors({
+    sandboxUrl: sandbox?.url ?? config.POLICYPAY_SANDBOX_URL,
+    sandboxWebhookSecret: webhookSecret,
+    stripeSecretKey: config.STRIPE_SECRET_KEY,
+    stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
+    stripeApiBase: config.STRIPE_API_BASE,
+  });
+  return {
+    processors,
+    ...(sandbox ? { sandbox } : {}),
+    async close() {
+      await sandbox?.close();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { loadConfig } from '../config.ts';
+import { startWorkers } from '../jobs/workers.ts';
+import { describeDatabase, openConfiguredDatabase } from './database.ts';
+import { setupProcessors } from './processors.ts';
+
+/** `policypay worker`: background workers without the HTTP server, for scaling out on PostgreSQL. */
+export async function runWorker(): Promise<void> {
+  const config = loadConfig();
+  console.log(`policypay worker on Node ${process.version}, ${describeDatabase(config.DATABASE_URL)}`);
+  const database = await openConfiguredDatabase();
+  const payments = await setupProcessors(config, { startSandbox: false });
+  const workers = await startWorkers(database, { processors: payments.processors });
+  console.log('workers running (pg-boss): payments, janitor, maintenance');
+  const stop = async (signal: string) => {
+    console.log(`${signal}: stopping`);
+    await workers.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
