@@ -290,6 +290,9 @@ for (const target of databaseTargets()) {
       });
       assert.equal(refused.status, 422);
       assert.equal(refused.body.errors[0].path, 'paymentMethodId');
+      // The R01 before and this R02: two returns in 12 months tags the customer's policies.
+      const policy = await world.api.get('/api/v1/policies/PAY-1');
+      assert.ok(policy.body.tags.includes('poor_payment_history'), JSON.stringify(policy.body.tags));
     });
 
     it('refuses a payment the eligibility rules refuse, with the reason', async () => {
@@ -316,6 +319,47 @@ for (const target of databaseTargets()) {
       const again = await world.api.post(`/api/v1/payments/${id}/cancel`);
       assert.equal(again.status, 409);
       assert.equal((await executePayment(world.database.db, world.processors, id)).status, 'skipped');
+    });
+
+    it('refunds a posted card payment in parts, reopening the invoice, staff only', async () => {
+      const { invoiceNumber } = await openInvoice(100);
+      const id = await pay(await saveCard(CARD_SUCCEEDS), invoiceNumber, 100);
+      await executePayment(world.database.db, world.processors, id);
+      assert.equal(await balance(invoiceNumber), 0);
+      const partial = await world.api.post(`/api/v1/payments/${id}/refunds`, { amount: 30, reason: 'overpaid' });
+      assert.equal(partial.status, 201, JSON.stringify(partial.body));
+      assert.equal(partial.body.amount, 30);
+      assert.equal(await balance(invoiceNumber), 30);
+      const tooMuch = await world.api.post(`/api/v1/payments/${id}/refunds`, { amount: 70.01 });
+      assert.equal(tooMuch.status, 422);
+      const rest = await world.api.post(`/api/v1/payments/${id}/refunds`, {});
+      assert.equal(rest.body.amount, 70);
+      assert.equal(await balance(invoiceNumber), 100);
+      assert.equal(world.sandbox.refunds().filter((r) => r.amountCents > 0n).length >= 2, true);
+      const key = await world.api.post('/api/v1/api-keys', { name: 'agent', role: 'agent' });
+      const agent = (await import('../support/http.ts')).apiClient(world.url, key.body.key);
+      assert.equal((await agent.post(`/api/v1/payments/${id}/refunds`, {})).status, 403);
+      const net = await sql<{ net: bigint }>`SELECT sum(amount_cents)::int8 AS net FROM journal_lines`.execute(
+        world.database.db,
+      );
+      assert.equal(net.rows[0]!.net, 0n);
+    });
+
+    it('reverses a posted card payment on a chargeback', async () => {
+      const { invoiceNumber } = await openInvoice(45);
+      const id = await pay(await saveCard(CARD_SUCCEEDS), invoiceNumber, 45);
+      await executePayment(world.database.db, world.processors, id);
+      const attempt = await sql<{
+        reference: string;
+      }>`SELECT processor_reference AS reference FROM payment_attempts WHERE payment_id = ${id}`.execute(
+        world.database.db,
+      );
+      world.sandbox.chargeback(attempt.rows[0]!.reference);
+      await world.sandbox.flushWebhooks();
+      const reversed = await payment(id);
+      assert.equal(reversed.state, 'reversed');
+      assert.equal(reversed.failureCode, 'chargeback');
+      assert.equal(await balance(invoiceNumber), 45);
     });
 
     it('refuses forged and unsigned webhooks', async () => {

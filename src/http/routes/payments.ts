@@ -3,6 +3,7 @@ import { payerActors, paymentChannels } from '../../domain/eligibility.ts';
 import { toAmount } from '../../domain/money.ts';
 import { paymentStates } from '../../domain/payment-states.ts';
 import { deletePaymentMethod, listPaymentMethods, savePaymentMethod } from '../../services/payment-methods.ts';
+import { refundPayment } from '../../services/payment-refunds.ts';
 import { cancelPayment, createPayment, getPayment, listPayments, type PaymentView } from '../../services/payments.ts';
 import { createRetryPlan, listRetryPlans } from '../../services/retry-plans.ts';
 import { requireActor } from '../auth.ts';
@@ -237,6 +238,42 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
       respond(deps.db, request, reply, 200, async (tx) =>
         presentPayment(await cancelPayment(tx, requireActor(request), request.params.id)),
       ),
+  );
+
+  app.post(
+    '/api/v1/payments/:id/refunds',
+    {
+      config: { access: ['staff'] as const },
+      schema: {
+        tags: ['payments'],
+        summary: 'Refund a posted card payment, in full (no amount) or in part',
+        params: paymentIdParams,
+        body: z.strictObject({ amount: money().optional(), reason: z.string().trim().max(500).optional() }),
+        response: {
+          201: z.object({
+            id: z.string(),
+            paymentId: z.string(),
+            amount,
+            status: z.literal('succeeded'),
+            reason: z.string().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const refund = await refundPayment(deps.db, deps.processors, requireActor(request), request.params.id, {
+        amountCents: request.body.amount,
+        reason: request.body.reason,
+      });
+      return respond(deps.db, request, reply, 201, async () => ({
+        id: refund.id,
+        paymentId: refund.paymentId,
+        amount: toAmount(refund.amountCents),
+        status: 'succeeded' as const,
+        reason: refund.reason,
+      }));
+    },
   );
 
   app.get(

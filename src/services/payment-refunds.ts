@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, notFound } from '../domain/errors.ts';
+import type { JournalLineDraft } from '../domain/ledger.ts';
+import { type Cents, formatAmount } from '../domain/money.ts';
+import { allocateRefund } from '../domain/refunds.ts';
+import type { Actor } from './actor.ts';
+import { agencyToday } from './agencies.ts';
+import { audit, logActivity } from './audit.ts';
+import { postJournalEntry } from './ledger.ts';
+import type { Processors } from './payment-methods.ts';
+import { lockCustomer } from './receipts.ts';
+import { type Db, inTransaction } from './transaction.ts';
+
+export interface RefundView {
+  id: string;
+  paymentId: string;
+  amountCents: Cents;
+  status: 'started' | 'succeeded' | 'failed' | 'unknown';
+  reason: string | null;
+}
+
+/**
+ * Refunds a posted card payment, in full or in part (staff only). The refund row and its
+ * idempotency key are committed before the processor is called; on success a new journal entry
+ * takes the money back out of the bank and unwinds the payment's applications in reverse.
+ */
+export async function refundPayment(
+  db: Db,
+  processors: Processors,
+  actor: Actor,
+  paymentId: string,
+  input: { amountCents?: Cents | undefined; reason?: string | undefined },
+): Promise<RefundView> {
+  if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may refund payments');
+  const started = await inTransaction(db, async (tx) => {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(paymentId);
+    const payment = isUuid
+      ? await tx
+          .selectFrom('payments')
+          .selectAll()
+          .where('agency_id', '=', actor.agencyId)
+          .where('id', '=', paymentId)
+          .forUpdate()
+          .executeTakeFirst()
+      : undefined;
+    if (!payment) throw notFound('payment', paymentId);
+    if (payment.state !== 'posted' || payment.type !== 'card') {
+      throw new DomainError(
+        'conflict',
+        `only a posted card payment can be refunded; this one is a ${payment.state} ${payment.type} payment`,
+      );
+    }
+    const refunds = await tx
+      .selectFrom('payment_refunds')
+      .select(['amount_cents', 'status'])
+      .where('payment_id', '=', payment.id)
+      .execute();
+    if (refunds.some((r) => r.status === 'started' || r.status === 'unknown')) {
+      throw new DomainError('conflict', 'another refund of this payment has no outcome yet');
+    }
+    const refunded = refunds.filter((r) => r.status === 'succeeded').reduce((t, r) => t + r.amount_cents, 0n);
+    const amountCents = input.amountCents ?? payment.amount_cents - refunded;
+    if (amountCents <= 0n || refunded + amountCents > payment.amount_cents) {
+      throw new DomainError(
+        'unprocessable',
+        `at most ${formatAmount(payment.amount_cents - refunded)} of this payment can still be refunded`,
+        {
+          errors: [{ path: 'amount', message: `must be at most ${formatAmount(payment.amount_cents - refunded)}` }],
+        },
+      );
+    }
+    const attempt = await tx
+      .selectFrom('payment_attempts')
+      .select(['processor', 'processor_reference'])
+      .where('payment_id', '=', payment.id)
+      .where('status', '=', 'succeeded')
+      .executeTakeFirstOrThrow();
+    const id = randomUUID();
+    await tx
+      .insertInto('payment_refunds')
+      .values({
+        id,
+        agency_id: actor.agencyId,
+        payment_id: payment.id,
+        amount_cents: amountCents,
+        idempotency_key: `ppr_${id}`,
+        status: 'started',
+        reason: input.reason ?? null,
+        created_by: actor.label,
+      })
+      .execute();
+    return { id, payment, attempt, amountCents, refunded };
+  });
+
+  const processor = processors.get(started.attempt.processor);
+  const outcome = processor
+    ? await processor.refund({
+        processorReference: started.attempt.processor_reference!,
+        amountCents: started.amountCents,
+        idempotencyKey: `ppr_${started.id}`,
+        reason: input.reason,
+      })
+    : { status: 'unknown' as const, reason: `processor ${started.attempt.processor} is not configured` };
+
+  if (outcome.status !== 'succeeded') {
+    // Recorded, then reported: an unknown refund blocks further refunds until it is resolved.
+    await db.updateTable('payment_refunds').set({ status: outcome.status }).where('id', '=', started.id).execute();
+    const message = outcome.status === 'failed' ? `${outcome.message} (${outcome.code})` : outcome.reason;
+    throw new DomainError('unprocessable', `the refund was not made: ${message}`, {
+      extensions: { refundId: started.id, status: outcome.status },
+    });
+  }
+  return inTransaction(db, async (tx) => {
+    const { payment } = started;
+    await lockCustomer(tx, payment.agency_id, payment.customer_id);
+    const receipt = await tx
+      .selectFrom('receipts')
+      .select(['id', 'on_account_cents', 'bank_id'])
+      .where('id', '=', payment.receipt_id!)
+      .executeTakeFirstOrThrow();
+    const applications = await tx
+      .selectFrom('receipt_applications')
+      .select(['invoice_id', 'applied_cents'])
+      .where('receipt_id', '=', receipt.id)
+      .where('invoice_id', 'is not', null)
+      .orderBy('sequence')
+      .execute();
+    const buckets = allocateRefund(
+      receipt.on_account_cents,
+      applications.map((a) => ({ invoiceId: a.invoice_id!, appliedCents: a.applied_cents })),
+      started.refunded,
+      started.amountCents,
+    );
+    const lines: JournalLineDraft[] = [{ account: 'cash', amountCents: -started.amountCents, bankId: receipt.bank_id }];
+    for (const bucket of buckets) {
+      lines.push(
+        bucket.invoiceId
+          ? {
+              account: 'accounts_receivable',
+              amountCents: bucket.cents,
+              customerId: payment.customer_id,
+              invoiceId: bucket.invoiceId,
+            }
+          : { account: 'on_account', amountCents: bucket.cents, customerId: payment.customer_id },
+      );
+    }
+    const entryId = await postJournalEntry(tx, payment.agency_id, {
+      kind: 'refund',
+      description: `Refund of card payment ${payment.id}`,
+      occurredOn: await agencyToday(tx, payment.agency_id),
+      sourceType: 'payment_refund',
+      sourceId: started.id,
+      lines,
+    });
+    await tx
+      .updateTable('payment_refunds')
+      .set({ status: 'succeeded', processor_reference: outcome.refundReference, journal_entry_id: entryId })
+      .where('id', '=', started.id)
+      .execute();
+    await logActivity(
+      tx,
+      actor,
+      payment.customer_id,
+      'payment_refunded',
+      `Card payment refunded: ${formatAmount(started.amountCents)}`,
+      {
+        paymentId: payment.id,
+        refundId: started.id,
+      },
+    );
+    await audit(
+      tx,
+      actor,
+      'payment.refunded',
+      { type: 'payment', id: payment.id },
+      { amountCents: started.amountCents },
+    );
+    return {
+      id: started.id,
+      paymentId: payment.id,
+      amountCents: started.amountCents,
+      status: 'succeeded',
+      reason: input.reason ?? null,
+    };
+  });
+}
