@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { EmbeddedDatabaseInUse } from '../db/embedded-lock.ts';
 import { migrateToLatest } from '../db/migrate.ts';
@@ -78,7 +79,7 @@ program
   .description('load the demo agency (if it is not loaded yet)')
   .action(async () =>
     withDatabase(async (database) => {
-      const demo = await loadDemoAgency(database.db, { apiKey: process.env.POLICYPAY_DEMO_API_KEY });
+      const demo = await loadDemoAgency(database.db, { apiKey: loadConfig().POLICYPAY_DEMO_API_KEY });
       if (!demo.created) return console.log('the demo agency is already loaded');
       console.log(`loaded "${demo.agency.name}"; staff sign-in ${demo.staff.email} / ${demo.staff.password}`);
       console.log(`staff API key (shown once): ${demo.apiKey}`);
@@ -139,7 +140,7 @@ user
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof EmbeddedDatabaseInUse || error instanceof DomainError) {
+  if (error instanceof EmbeddedDatabaseInUse || error instanceof DomainError || error instanceof ConfigError) {
     console.error(`policypay: ${error.message}`);
   } else {
     console.error('policypay:', error);
