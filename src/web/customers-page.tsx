@@ -134,9 +134,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
             </caption>
             <thead>
               <tr>
-                <th scope="col" className="num">
-                  Number
-                </th>
+                <th scope="col">Number</th>
                 <th scope="col">Name</th>
                 <th scope="col">Type</th>
                 <th scope="col">Email</th>
@@ -149,7 +147,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
                   className="clickable-row"
                   onClick={(event) => openRow(event, customer.customerNumber)}
                 >
-                  <td className="num mono">{customer.customerNumber}</td>
+                  <td className="mono">{customer.customerNumber}</td>
                   <td>
                     <Link to={customerHref(customer.customerNumber)} className="row-link">
                       {customer.name}

@@ -1,7 +1,7 @@
 // The signed-in shell: top bar with agency, navigation, user and sign-out.
 import { type ReactNode, useState } from 'react';
 import { type Session, signOut } from './api.ts';
-import { Link } from './router.tsx';
+import { Link, useLocation } from './router.tsx';
 
 type LayoutProps = {
   session: Session;
@@ -17,6 +17,10 @@ function initials(name: string): string {
 
 export function Layout({ session, onSignedOut, children }: LayoutProps) {
   const [signingOut, setSigningOut] = useState(false);
+  const pathname = useLocation().split('?')[0];
+  // "page" on the list itself, "location" when inside the section (e.g. a customer's account).
+  const customersCurrent =
+    pathname === '/app/customers' ? 'page' : pathname?.startsWith('/app/customers/') ? 'location' : undefined;
 
   async function handleSignOut() {
     setSigningOut(true);
@@ -42,7 +46,7 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
             <span className="brand-name">{session.agency.name}</span>
           </Link>
           <nav aria-label="Main" className="main-nav">
-            <Link to="/app/customers" aria-current="page">
+            <Link to="/app/customers" aria-current={customersCurrent}>
               Customers
             </Link>
           </nav>
