@@ -1,5 +1,5 @@
-// Where the CPU went during a run: the bench process (server + driver in the main thread, HTTP
-// clients in a worker), how busy the main thread's event loop was, the whole machine, and the
+// Where the CPU went during a run: the bench process (the HTTP server and the raw driver; the HTTP
+// clients run in a separate process), how busy its event loop was, the whole machine, and the
 // local PostgreSQL server's processes (Linux /proc; absent elsewhere or when the server is remote).
 import { readdirSync, readFileSync } from 'node:fs';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
@@ -16,7 +16,7 @@ interface Snapshot {
 }
 
 export interface CpuUsage {
-  /** CPU seconds of the bench process per wall second (1 = one core busy). */
+  /** CPU seconds of the bench process (server, driver, PGlite; not the HTTP clients) per wall second. */
   benchProcessCores: number;
   /** Share of the wall time the main thread's event loop (the HTTP server, the raw driver) was busy. */
   mainEventLoopUtilization: number;

@@ -1,39 +1,72 @@
-import { Worker } from 'node:worker_threads';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { HttpLoadJob, HttpLoadReply } from './http-worker.ts';
 import { Histogram, type LoadResult } from './load.ts';
 
-/** Runs one HTTP load run in a fresh worker thread and brings its figures back. */
-export function runHttpLoad(job: HttpLoadJob): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./http-worker.ts', import.meta.url), { workerData: job });
-    let settled = false;
-    // The worker bounds itself by duration; this only catches a worker that hangs.
-    const watchdog = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
-      reject(new Error('the HTTP load worker did not finish in time'));
-    }, job.durationMs + 120_000);
-    worker.once('message', (message: { ok: true; reply: HttpLoadReply } | { ok: false; error: string }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(watchdog);
-      void worker.terminate();
-      if (!message.ok) return reject(new Error(message.error));
-      const { histogram, ...rest } = message.reply;
-      resolve({ ...rest, histogram: Histogram.fromJSON(histogram) });
-    });
-    worker.once('error', (error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(watchdog);
-      reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(watchdog);
-      reject(new Error(`the HTTP load worker exited with code ${code}`));
-    });
+type Reply = { id: number; ok: true; reply: HttpLoadReply } | { id: number; ok: false; error: string };
+
+interface Pending {
+  resolve: (result: LoadResult) => void;
+  reject: (error: Error) => void;
+  watchdog: NodeJS.Timeout;
+}
+
+let child: ChildProcess | undefined;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+
+function failAll(error: Error): void {
+  for (const [id, job] of pending) {
+    clearTimeout(job.watchdog);
+    job.reject(error);
+    pending.delete(id);
+  }
+  child = undefined;
+}
+
+/**
+ * The load generator's process, started on first use and kept for every run: the clients' CPU and
+ * memory stay out of the figures of the process being measured (the server and the baselines).
+ */
+function loadProcess(): ChildProcess {
+  if (child) return child;
+  const started = fork(fileURLToPath(new URL('./http-worker.ts', import.meta.url)), [], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  started.on('message', (message: Reply) => {
+    const job = pending.get(message.id);
+    if (!job) return;
+    pending.delete(message.id);
+    clearTimeout(job.watchdog);
+    if (!message.ok) return job.reject(new Error(message.error));
+    const { histogram, ...rest } = message.reply;
+    job.resolve({ ...rest, histogram: Histogram.fromJSON(histogram) });
+  });
+  started.on('error', (error) => failAll(error));
+  started.on('exit', (code, signal) => failAll(new Error(`the HTTP load process exited (${signal ?? code})`)));
+  child = started;
+  return started;
+}
+
+/** Runs one HTTP load run in the load process and brings its figures back. */
+export function runHttpLoad(job: HttpLoadJob): Promise<LoadResult> {
+  const target = loadProcess();
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    // The load process bounds each run by duration; this only catches one that hangs.
+    const watchdog = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error('the HTTP load process did not finish in time'));
+    }, job.durationMs + 120_000);
+    pending.set(id, { resolve, reject, watchdog });
+    target.send({ id, job });
+  });
+}
+
+/** Ends the load process. */
+export function stopHttpLoad(): void {
+  const current = child;
+  child = undefined;
+  if (current?.connected) current.disconnect();
 }

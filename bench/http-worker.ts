@@ -1,7 +1,6 @@
-// The HTTP load generator, run in a worker thread so that the client's own work (building requests,
-// parsing responses) does not share the event loop of the server it measures.
+// The HTTP load generator, run in its own process (forked by http-load.ts) so that the client's own
+// work (building requests, parsing responses) and memory are not the server's it measures.
 import http from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
 import { type HistogramJson, runLoad, seededRandom } from './load.ts';
 
 export type HttpPlan =
@@ -129,10 +128,15 @@ async function main(job: HttpLoadJob): Promise<HttpLoadReply> {
   };
 }
 
-if (parentPort) {
-  const port = parentPort;
-  main(workerData as HttpLoadJob).then(
-    (reply) => port.postMessage({ ok: true, reply }),
-    (error: unknown) => port.postMessage({ ok: false, error: error instanceof Error ? error.stack : String(error) }),
-  );
+// One long-lived process runs every job in turn; it ends with its parent.
+if (process.send) {
+  const send = process.send.bind(process);
+  process.on('message', (message: { id: number; job: HttpLoadJob }) => {
+    main(message.job).then(
+      (reply) => send({ id: message.id, ok: true, reply }),
+      (error: unknown) =>
+        send({ id: message.id, ok: false, error: error instanceof Error ? error.stack : String(error) }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
 }

@@ -52,7 +52,7 @@ export interface ScenarioResult {
   errors?: number;
   opsPerSecond?: OpsPerSecond;
   latencyMs?: LatencySummary | null;
-  /** Peak resident set size of the bench process (server, driver and PGlite) during the scenario's runs. */
+  /** Peak resident set size of the bench process (server, driver and PGlite; not the HTTP clients) during the runs. */
   peakRssMb?: number;
   baseline?: Baseline | null;
   baselineNote?: string;

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { stopHttpLoad } from './http-load.ts';
 import { type BenchOptions, type DatabaseChoice, parseOptions, type ScenarioId, usage } from './options.ts';
 import { log, type ScenarioResult } from './report.ts';
 import { eligibilityEndpointScenario, eligibilityPureScenario } from './scenarios/eligibility.ts';
@@ -161,7 +162,11 @@ async function main(): Promise<number> {
     // PostgreSQL first: PGlite's WebAssembly heap stays resident after it closes and would inflate
     // the PostgreSQL scenarios' peak RSS.
     const order = (['postgres', 'pglite'] as const).filter((d) => options.databases.includes(d));
-    for (const database of order) results.push(...(await runOnDatabase(options, database, scenarios)));
+    try {
+      for (const database of order) results.push(...(await runOnDatabase(options, database, scenarios)));
+    } finally {
+      stopHttpLoad();
+    }
   }
   results.push(...skippedScenarios());
 
@@ -181,7 +186,8 @@ async function main(): Promise<number> {
       postgres: options.databaseUrl ? redactUrl(options.databaseUrl) : null,
     },
     notes: [
-      'The HTTP server and the raw-SQL baselines share the main thread; the HTTP load clients run in a worker thread. ' +
+      'The HTTP server and the raw-SQL baselines run in the bench process (its peak RSS is reported); the HTTP load ' +
+        'clients run in a separate process. ' +
         'PostgreSQL, when used, runs on the same machine.',
       'ratio.opsPerSecond = policypay median ops/s ÷ baseline median ops/s, both measured in this run, interleaved.',
       'diagnostics.cpu (means over the measured runs): benchProcessCores = CPU seconds per second of this process, ' +

@@ -45,7 +45,7 @@ export async function openPgliteTarget(): Promise<BenchTarget> {
     app,
     url,
     poolSize: 1,
-    serverVersion: `PGlite (${version.rows[0]?.version ?? 'unknown'})`,
+    serverVersion: `PGlite (${(version.rows[0]?.version ?? 'unknown').split(' on ')[0]})`,
     async close() {
       await app.close();
       await handle.close();

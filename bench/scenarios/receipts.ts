@@ -74,7 +74,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
     node: process.version,
     description:
       'POST /api/v1/receipt/customer (API key, 2 invoices per receipt, customers drawn at random from ' +
-      `${RECEIPT_CUSTOMERS}); closed loop, the client in a worker thread, the server in the main thread`,
+      `${RECEIPT_CUSTOMERS}); closed loop, the clients in a separate process`,
     concurrency: options.concurrency,
     poolSize: target.poolSize,
     runs: options.runs,
