@@ -9,6 +9,7 @@ import { findAgencyBySlug } from '../services/agencies.ts';
 import { createApiKey } from '../services/api-keys.ts';
 import { loadDemoAgency } from '../services/demo-agency.ts';
 import { createUser } from '../services/users.ts';
+import { isoInstant, runAutopayCommand } from './autopay.ts';
 import { openConfiguredDatabase } from './database.ts';
 import { runSandbox } from './sandbox.ts';
 import { serve } from './serve.ts';
@@ -83,6 +84,18 @@ program
       if (!demo.created) return console.log('the demo agency is already loaded');
       console.log(`loaded "${demo.agency.name}"; staff sign-in ${demo.staff.email} / ${demo.staff.password}`);
       console.log(`staff API key (shown once): ${demo.apiKey}`);
+    }),
+  );
+
+const autopay = program.command('autopay').description('autopay passes');
+autopay
+  .command('run')
+  .description('run one autopay pass now, with a progress bar and a summary (fired, skipped by reason, payments)')
+  .addOption(new Option('--now <iso>', 'run the pass as of this instant (ISO 8601 with a zone)').argParser(isoInstant))
+  .option('--agency <slug>', 'only this agency (default: every agency with due autopay invoices)')
+  .action(async (options: { now?: Date; agency?: string }) =>
+    withDatabase(async (database) => {
+      await runAutopayCommand(database, options);
     }),
   );
 

@@ -3,6 +3,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import * as foundation from './migrations/0001_foundation.ts';
 import * as receipts from './migrations/0002_receipts.ts';
 import * as payments from './migrations/0003_payments.ts';
+import * as autopay from './migrations/0004_autopay.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_receipts': receipts,
   '0003_payments': payments,
+  '0004_autopay': autopay,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

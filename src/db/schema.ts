@@ -130,6 +130,8 @@ export interface InvoicesTable {
   description: string | null;
   suppress_autopay: Generated<boolean>;
   autopay_time: Date | null;
+  /** The autopay time the autopay passes are done with (fired, or finally skipped). */
+  autopay_decided_time: Generated<Date | null>;
   created_at: CreatedAt;
 }
 
@@ -383,6 +385,66 @@ export interface PaymentRefundsTable {
   created_at: CreatedAt;
 }
 
+export interface AutopayEnrollmentsTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  payment_method_id: string;
+  enrolled_by: string;
+  enrolled_at: CreatedAt;
+  ended_by: string | null;
+  ended_at: Date | null;
+  end_reason: string | null;
+}
+
+export interface AutopayRunsTable {
+  id: Generated<string>;
+  agency_id: string;
+  trigger: 'schedule' | 'cli' | 'manual';
+  as_of: Date;
+  status: 'running' | 'finished' | 'failed';
+  started_at: CreatedAt;
+  finished_at: Date | null;
+  examined: Generated<number>;
+  fired: Generated<number>;
+  already_fired: Generated<number>;
+  payments_created: Generated<number>;
+  receipts_posted: Generated<number>;
+  no_payment: Generated<number>;
+  failed: Generated<number>;
+  skipped: ColumnType<Record<string, number>, string | undefined, string>;
+  error: string | null;
+}
+
+export interface AutopayFiringsTable {
+  id: Generated<string>;
+  agency_id: string;
+  invoice_id: string;
+  autopay_time: Date;
+  run_id: string;
+  status: 'claimed' | 'payment_created' | 'receipt_posted' | 'no_payment' | 'failed';
+  payment_id: string | null;
+  receipt_id: string | null;
+  payment_state: 'draft' | 'validated' | 'requested' | null;
+  next_request_time: Date | null;
+  decision: ColumnType<unknown, string | null, string | null>;
+  error: string | null;
+  fired_at: CreatedAt;
+  decided_at: Date | null;
+}
+
+export interface AutopaySkipsTable {
+  agency_id: string;
+  invoice_id: string;
+  autopay_time: Date;
+  reason: string;
+  eligibility_reason: string | null;
+  message: string;
+  final: boolean;
+  run_id: string;
+  skipped_at: CreatedAt;
+}
+
 export interface Database {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -413,6 +475,10 @@ export interface Database {
   payment_attempts: PaymentAttemptsTable;
   processor_events: ProcessorEventsTable;
   payment_refunds: PaymentRefundsTable;
+  autopay_enrollments: AutopayEnrollmentsTable;
+  autopay_runs: AutopayRunsTable;
+  autopay_firings: AutopayFiringsTable;
+  autopay_skips: AutopaySkipsTable;
 }
 
 export type Customer = Selectable<CustomersTable>;

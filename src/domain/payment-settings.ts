@@ -20,6 +20,8 @@ export interface PaymentSettings {
   nsfFeeCents: Cents | null;
   /** After this many ACH returns in 12 months the customer's policies are tagged poor_payment_history (0 = never). */
   poorPaymentHistoryAfterReturns: number;
+  /** Local hour (0–23, agency time zone) at which installments' autopay fires on their autopay day. */
+  autopayHour: number;
 }
 
 export type PaymentSettingName = keyof PaymentSettings;
@@ -35,6 +37,7 @@ export const defaultPaymentSettings: Readonly<PaymentSettings> = Object.freeze({
   enforceMinMaxAgentSweep: false,
   nsfFeeCents: null,
   poorPaymentHistoryAfterReturns: 2,
+  autopayHour: 6,
 });
 
 export const paymentSettingNames = Object.keys(defaultPaymentSettings) as PaymentSettingName[];
@@ -52,6 +55,9 @@ function isValidValue(name: PaymentSettingName, value: unknown): boolean {
   if (name === 'poorPaymentHistoryAfterReturns') {
     return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 100;
   }
+  if (name === 'autopayHour') {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 23;
+  }
   if (name === 'nsfFeeCents')
     return value === null || (typeof value === 'bigint' && value > 0n && value <= MAX_FEE_CENTS);
   return typeof value === 'boolean';
@@ -62,6 +68,7 @@ const invalidMessage: Partial<Record<PaymentSettingName, string>> = {
     'must be an integer of at least -1 (-1 = indefinitely, 0 = never, N = up to N days)',
   nsfFeeCents: 'must be an amount greater than 0, or null for no fee',
   poorPaymentHistoryAfterReturns: 'must be an integer from 0 (never) to 100',
+  autopayHour: 'must be an hour of the day, an integer from 0 to 23',
 };
 
 // jsonb holds no bigint: the fee is stored as a number of cents.

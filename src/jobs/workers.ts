@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { DatabaseHandle } from '../db/database.ts';
 import type { Processors } from '../services/payment-methods.ts';
+import { registerAutopayWorkers } from './autopay.ts';
 import { createBoss } from './boss.ts';
 import { registerMaintenance } from './maintenance.ts';
 import { registerPaymentWorkers } from './payments.ts';
@@ -21,6 +22,7 @@ export async function startWorkers(
   await registerMaintenance(boss, database.db);
   if (options.processors) {
     await registerPaymentWorkers(boss, database.db, options.processors, { databaseKind: database.kind });
+    await registerAutopayWorkers(boss, database.db, { databaseKind: database.kind });
   }
   return {
     boss,

@@ -1,9 +1,12 @@
+import { installmentAutopayTime, invoiceAutopayTime } from '../domain/autopay-time.ts';
+import { dateInZone } from '../domain/calendar.ts';
 import { DomainError } from '../domain/errors.ts';
 import { type Frequency, scheduleInstallments } from '../domain/installments.ts';
 import type { Actor } from './actor.ts';
-import { agencyToday } from './agencies.ts';
+import { getAgency } from './agencies.ts';
 import { audit } from './audit.ts';
 import { insertInvoice } from './invoices.ts';
+import { loadPaymentSettings } from './payment-settings.ts';
 import { findPolicy } from './policies.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
@@ -12,6 +15,7 @@ export interface BilledInstallment {
   dueDate: string;
   amountCents: bigint;
   invoiceNumber: number;
+  autopayTime: Date | null;
 }
 
 /**
@@ -40,7 +44,13 @@ export async function billPolicy(db: Db | Tx, actor: Actor, policyNumber: string
       .selectAll()
       .where('id', '=', policy.installment_plan_id)
       .executeTakeFirstOrThrow();
-    const today = await agencyToday(tx, actor.agencyId);
+    const agency = await getAgency(tx, actor.agencyId);
+    const today = dateInZone(new Date(), agency.timeZone);
+    const timing = {
+      leadDays: plan.autopay_lead_days,
+      hour: (await loadPaymentSettings(tx, actor.agencyId)).autopayHour,
+      timeZone: agency.timeZone,
+    };
     const schedule = scheduleInstallments(
       policy.premium_cents,
       plan.installments,
@@ -49,6 +59,7 @@ export async function billPolicy(db: Db | Tx, actor: Actor, policyNumber: string
     );
     const billed: BilledInstallment[] = [];
     for (const item of schedule) {
+      const autopayTime = installmentAutopayTime(item.dueDate, timing);
       const invoice = await insertInvoice(
         tx,
         actor,
@@ -58,6 +69,8 @@ export async function billPolicy(db: Db | Tx, actor: Actor, policyNumber: string
           dueDate: item.dueDate,
           amountCents: item.amountCents,
           description: `${policy.policy_number} installment ${item.sequence} of ${schedule.length}`,
+          // One installment per invoice today; an invoice holding several takes the earliest.
+          autopayTime: invoiceAutopayTime([autopayTime]),
         },
         today,
       );
@@ -70,9 +83,10 @@ export async function billPolicy(db: Db | Tx, actor: Actor, policyNumber: string
           sequence: item.sequence,
           due_date: item.dueDate,
           amount_cents: item.amountCents,
+          autopay_time: autopayTime,
         })
         .execute();
-      billed.push({ ...item, invoiceNumber: invoice.invoice_number });
+      billed.push({ ...item, invoiceNumber: invoice.invoice_number, autopayTime });
     }
     await audit(tx, actor, 'policy.billed', { type: 'policy', id: policy.id }, { installments: billed.length });
     return billed;

@@ -25,6 +25,8 @@ export interface PaymentCreateRequest {
   extension?: Record<string, unknown> | undefined;
   /** Who pays, when not the caller's role (autopay pulls as an outside payer). */
   payer?: PayerActor | undefined;
+  /** A requested payment's first attempt waits until then (autopay's nextRequestTime); default now. */
+  nextAttemptAt?: Date | undefined;
 }
 
 export interface PaymentView {
@@ -175,7 +177,7 @@ export async function createPayment(
         state,
         retry_plan_id: plan.id,
         bank_id: bank.id,
-        next_attempt_at: state === 'requested' ? now : null,
+        next_attempt_at: state === 'requested' ? (request.nextAttemptAt ?? now) : null,
         extension: JSON.stringify(request.extension ?? {}),
         created_by: actor.label,
       })
@@ -204,7 +206,9 @@ export async function createPayment(
         reason: 'created',
       })
       .execute();
-    if (state === 'requested') await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id });
+    if (state === 'requested') {
+      await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id }, { startAfter: request.nextAttemptAt });
+    }
     await logActivity(tx, actor, customer.id, 'payment_created', `Payment of ${request.type} requested`, {
       paymentId: payment.id,
     });

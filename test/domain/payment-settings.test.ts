@@ -28,8 +28,9 @@ describe('payment settings', () => {
       enforceMinMaxAgentSweep: false,
       nsfFeeCents: null,
       poorPaymentHistoryAfterReturns: 2,
+      autopayHour: 6,
     });
-    assert.equal(paymentSettingNames.length, 9);
+    assert.equal(paymentSettingNames.length, 10);
   });
 
   it('applies defaults on read and ignores unknown keys and wrongly typed values', () => {

@@ -25,7 +25,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 const DEMO_KEY = 'pp_demo_key_for_eligibility_tests';
 /** The defaults as the API shows them: amounts instead of cents. */
 const { nsfFeeCents: _noFee, ...defaultFlags } = defaultPaymentSettings;
-const defaultsAsJson = { ...defaultFlags, poorPaymentHistoryAfterReturns: 2, nsfFee: null };
+const defaultsAsJson = { ...defaultFlags, poorPaymentHistoryAfterReturns: 2, autopayHour: 6, nsfFee: null };
 const SETTINGS = '/api/v1/settings/payments';
 
 function assertProblem(res: JsonResponse, status: number, paths: string[] = []): void {

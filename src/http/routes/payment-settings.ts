@@ -34,6 +34,12 @@ const fields = {
     .min(0, { error: 'must be an integer from 0 to 100' })
     .max(100, { error: 'must be an integer from 0 to 100' })
     .meta({ description: 'ACH returns in 12 months after which policies are tagged poor_payment_history; 0 = never' }),
+  autopayHour: z
+    .number({ error: 'must be an integer from 0 to 23' })
+    .int({ error: 'must be an integer from 0 to 23' })
+    .min(0, { error: 'must be an integer from 0 to 23' })
+    .max(23, { error: 'must be an integer from 0 to 23' })
+    .meta({ description: "Local hour (agency time zone) at which autopay fires on an installment's autopay day" }),
 };
 const nsfFeeDescription = 'Fee invoiced when a receipt is reversed as NSF; null = no fee';
 
@@ -78,6 +84,7 @@ export function paymentSettingsRoutes(app: App, deps: RouteDeps): void {
           enforceMinMaxSecureCheckout: fields.enforceMinMaxSecureCheckout.optional(),
           enforceMinMaxAgentSweep: fields.enforceMinMaxAgentSweep.optional(),
           poorPaymentHistoryAfterReturns: fields.poorPaymentHistoryAfterReturns.optional(),
+          autopayHour: fields.autopayHour.optional(),
           nsfFee: money().nullable().optional().meta({ description: nsfFeeDescription }),
         }),
         response: { 200: paymentSettingsSchema, ...errorResponses },

@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import {
+  type AutopayEnrollmentView,
+  cancelAutopay,
+  enrollAutopay,
+  getAutopayEnrollment,
+} from '../../services/autopay-enrollment.ts';
+import { type AutopayRunView, listAutopayRuns } from '../../services/autopay-runs.ts';
+import { getInvoiceAutopay, type InvoiceAutopayView } from '../../services/autopay-status.ts';
+import { requireActor } from '../auth.ts';
+import { respond } from '../idempotency.ts';
+import { customerNumberParams, errorResponses, invoiceNumberParams } from '../schemas.ts';
+import type { App, RouteDeps } from '../types.ts';
+
+const enrollmentSchema = z
+  .object({
+    customerNumber: z.number().int(),
+    enrolled: z.boolean(),
+    paymentMethod: z
+      .object({
+        id: z.string(),
+        kind: z.enum(['card', 'ach']),
+        brand: z.string().nullable(),
+        last4: z.string(),
+        usable: z.boolean(),
+      })
+      .nullable(),
+    enrolledAt: z.string().nullable(),
+    enrolledBy: z.string().nullable(),
+  })
+  .meta({ id: 'AutopayEnrollment' });
+
+const runSchema = z
+  .object({
+    id: z.string(),
+    trigger: z.enum(['schedule', 'cli', 'manual']),
+    asOf: z.string(),
+    status: z.enum(['running', 'finished', 'failed']),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    examined: z.number().int(),
+    fired: z.number().int(),
+    alreadyFired: z.number().int(),
+    paymentsCreated: z.number().int(),
+    receiptsPosted: z.number().int(),
+    noPayment: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.record(z.string(), z.number().int()),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'AutopayRun' });
+
+const invoiceAutopaySchema = z
+  .object({
+    invoiceNumber: z.number().int(),
+    autopayTime: z.string().nullable(),
+    suppressAutopay: z.boolean(),
+    decided: z.boolean(),
+    firing: z
+      .object({
+        status: z.string(),
+        firedAt: z.string(),
+        decidedAt: z.string().nullable(),
+        paymentId: z.string().nullable(),
+        paymentState: z.string().nullable(),
+        receiptNumber: z.number().int().nullable(),
+        nextRequestTime: z.string().nullable(),
+        error: z.string().nullable(),
+      })
+      .nullable(),
+    skip: z
+      .object({
+        reason: z.string(),
+        eligibilityReason: z.string().nullable(),
+        message: z.string(),
+        final: z.boolean(),
+        skippedAt: z.string(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'InvoiceAutopay' });
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+function presentEnrollment(view: AutopayEnrollmentView): z.infer<typeof enrollmentSchema> {
+  return { ...view, enrolledAt: iso(view.enrolledAt) };
+}
+
+function presentRun(run: AutopayRunView): z.infer<typeof runSchema> {
+  return {
+    ...run,
+    asOf: run.asOf.toISOString(),
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: iso(run.finishedAt),
+  };
+}
+
+function presentInvoiceAutopay(view: InvoiceAutopayView): z.infer<typeof invoiceAutopaySchema> {
+  return {
+    ...view,
+    autopayTime: iso(view.autopayTime),
+    firing: view.firing && {
+      ...view.firing,
+      firedAt: view.firing.firedAt.toISOString(),
+      decidedAt: iso(view.firing.decidedAt),
+      nextRequestTime: iso(view.firing.nextRequestTime),
+    },
+    skip: view.skip && { ...view.skip, skippedAt: view.skip.skippedAt.toISOString() },
+  };
+}
+
+const staffOrAgent = { access: ['staff', 'agent'] as const };
+
+export function autopayRoutes(app: App, deps: RouteDeps): void {
+  app.get(
+    '/api/v1/customers/:customerNumber/autopay',
+    {
+      schema: {
+        tags: ['autopay'],
+        summary: "A customer's autopay enrollment",
+        params: customerNumberParams,
+        response: { 200: enrollmentSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      presentEnrollment(await getAutopayEnrollment(deps.db, requireActor(request), request.params.customerNumber)),
+  );
+
+  app.post(
+    '/api/v1/customers/:customerNumber/autopay',
+    {
+      config: staffOrAgent,
+      schema: {
+        tags: ['autopay'],
+        summary:
+          'Turn autopay on with one of the customer’s saved payment methods (default: their default method); again with another method replaces it',
+        params: customerNumberParams,
+        body: z.strictObject({ paymentMethodId: z.string().max(64).optional() }),
+        response: { 200: enrollmentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 200, async (tx) =>
+        presentEnrollment(
+          await enrollAutopay(tx, requireActor(request), request.params.customerNumber, request.body ?? {}),
+        ),
+      ),
+  );
+
+  app.delete(
+    '/api/v1/customers/:customerNumber/autopay',
+    {
+      config: staffOrAgent,
+      schema: {
+        tags: ['autopay'],
+        summary: 'Turn autopay off for a customer',
+        params: customerNumberParams,
+        response: { 204: z.null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await cancelAutopay(deps.db, requireActor(request), request.params.customerNumber);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/invoices/:invoiceNumber/autopay',
+    {
+      schema: {
+        tags: ['autopay'],
+        summary: 'What autopay did for an invoice’s autopay time, or why it skipped it',
+        params: invoiceNumberParams,
+        response: { 200: invoiceAutopaySchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      presentInvoiceAutopay(await getInvoiceAutopay(deps.db, requireActor(request), request.params.invoiceNumber)),
+  );
+
+  app.get(
+    '/api/v1/autopay/runs',
+    {
+      config: staffOrAgent,
+      schema: {
+        tags: ['autopay'],
+        summary: 'Past autopay passes, latest first: fired, skipped by reason, payments created',
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        response: { 200: z.object({ data: z.array(runSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      data: (await listAutopayRuns(deps.db, requireActor(request), request.query)).map(presentRun),
+    }),
+  );
+}

@@ -1,0 +1,263 @@
+import { defaultAutopayPlugin } from '../autopay/default-plugin.ts';
+import {
+  type AutopayPlugin,
+  type AutopayRunFigures,
+  autopaySkipReason,
+  emptyRunFigures,
+  isFinalSkip,
+  skipKey,
+  skipMessages,
+} from '../domain/autopay.ts';
+import { dateInZone } from '../domain/calendar.ts';
+import { decidePaymentEligibility, type EligibilityDecision } from '../domain/eligibility.ts';
+import type { Cents } from '../domain/money.ts';
+import type { PaymentSettings } from '../domain/payment-settings.ts';
+import { type Actor, systemActor } from './actor.ts';
+import { getAgency } from './agencies.ts';
+import {
+  type AutopaySkip,
+  agenciesWithDueAutopay,
+  countDueInvoices,
+  type DueInvoice,
+  dueInvoicePage,
+  type PageCursor,
+  policyOpenBalances,
+  recordAutopaySkips,
+} from './autopay-candidates.ts';
+import { type FiringContext, fireInvoice } from './autopay-firing.ts';
+import {
+  type AutopayRunTrigger,
+  type AutopayRunView,
+  discardAutopayRun,
+  saveAutopayRun,
+  startAutopayRun,
+} from './autopay-runs.ts';
+import { type JobQueue, noJobQueue } from './job-queue.ts';
+import { loadPaymentSettings } from './payment-settings.ts';
+import type { Db } from './transaction.ts';
+
+export interface AutopayPassOptions {
+  /** The pass's clock (tests and `--now` move it); default the real time. */
+  now?: Date | undefined;
+  trigger?: AutopayRunTrigger | undefined;
+  plugin?: AutopayPlugin | undefined;
+  /** Where created payments are queued for execution; without it the payment sweep finds them. */
+  jobs?: JobQueue | undefined;
+  /** Due invoices read per page (memory is one page). */
+  pageSize?: number | undefined;
+  /** Invoices decided and fired at once within a page (1 on PGlite, which is one session anyway). */
+  concurrency?: number | undefined;
+  pluginTimeoutMs?: number | undefined;
+  onProgress?: ((progress: { examined: number; total: number; figures: AutopayRunFigures }) => void) | undefined;
+}
+
+export const AUTOPAY_ACTOR_LABEL = 'autopay';
+
+/**
+ * One autopay pass over an agency's due invoices (autopay time ≤ now, not yet decided): each is
+ * skipped with a reason or fired once through the plugin. Reads one keyset page at a time.
+ */
+export async function runAutopayPass(db: Db, actor: Actor, options: AutopayPassOptions = {}): Promise<AutopayRunView> {
+  const now = options.now ?? new Date();
+  const trigger = options.trigger ?? 'manual';
+  const pageSize = Math.max(1, Math.min(options.pageSize ?? 500, 5_000));
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
+  const agency = await getAgency(db, actor.agencyId);
+  const today = dateInZone(now, agency.timeZone);
+  const settings = await loadPaymentSettings(db, actor.agencyId);
+  const runId = await startAutopayRun(db, actor.agencyId, trigger, now);
+  const startedAt = new Date();
+  const figures = emptyRunFigures();
+  const firing: FiringContext = {
+    db,
+    actor,
+    runId,
+    now,
+    agency: { id: agency.id, slug: agency.slug, timeZone: agency.timeZone },
+    plugin: options.plugin ?? defaultAutopayPlugin,
+    jobs: options.jobs ?? noJobQueue,
+    pluginTimeoutMs: options.pluginTimeoutMs ?? 60_000,
+  };
+  let changes = 0;
+  try {
+    const total = await countDueInvoices(db, actor.agencyId, now);
+    // Keyset pages always move forward; the bound only stops a pass that new invoices keep feeding.
+    const maxPages = Math.ceil(total / pageSize) + 100;
+    let cursor: PageCursor | null = null;
+    for (let page = 0; page < maxPages; page++) {
+      const invoices = await dueInvoicePage(db, actor.agencyId, now, cursor, pageSize);
+      if (invoices.length === 0) break;
+      const last = invoices[invoices.length - 1]!;
+      cursor = { autopayTime: last.autopayTime, id: last.id };
+      figures.examined += invoices.length;
+      const { skips, eligible } = await sortPage(db, actor.agencyId, invoices, settings, today);
+      await forEachLimited(eligible, concurrency, async (invoice) => {
+        const result = await fireInvoice(firing, invoice);
+        tally(figures, result.outcome);
+        if (result.outcome === 'no_balance') skips.push(skipRecord(invoice, 'no_balance', null, today));
+      });
+      for (const skip of skips) {
+        const key = skipKey(skip.reason, skip.eligibilityReason);
+        figures.skipped[key] = (figures.skipped[key] ?? 0) + 1;
+      }
+      changes += await recordAutopaySkips(db, actor.agencyId, runId, skips);
+      await saveAutopayRun(db, actor.agencyId, runId, figures);
+      options.onProgress?.({ examined: figures.examined, total: Math.max(total, figures.examined), figures });
+      if (invoices.length < pageSize) break;
+    }
+  } catch (error) {
+    await saveAutopayRun(db, actor.agencyId, runId, figures, {
+      status: 'failed',
+      error: (error as Error).message,
+    }).catch(() => {});
+    throw error;
+  }
+  const quiet = figures.fired === 0 && figures.alreadyFired === 0 && figures.failed === 0 && changes === 0;
+  if (trigger === 'schedule' && quiet) await discardAutopayRun(db, actor.agencyId, runId);
+  else await saveAutopayRun(db, actor.agencyId, runId, figures, { status: 'finished' });
+  return {
+    id: runId,
+    trigger,
+    asOf: now,
+    status: 'finished',
+    startedAt,
+    finishedAt: new Date(),
+    error: null,
+    ...figures,
+  };
+}
+
+/** Every agency with due autopay times, one pass each; one agency's failure does not stop the others. */
+export async function runAutopayForAllAgencies(
+  db: Db,
+  options: AutopayPassOptions = {},
+): Promise<{ agency: string; run: AutopayRunView }[]> {
+  const now = options.now ?? new Date();
+  const agencies = await agenciesWithDueAutopay(db, now);
+  const runs: { agency: string; run: AutopayRunView }[] = [];
+  const errors: Error[] = [];
+  for (const agency of agencies) {
+    try {
+      const run = await runAutopayPass(db, systemActor(agency.id, AUTOPAY_ACTOR_LABEL), { ...options, now });
+      runs.push({ agency: agency.slug, run });
+    } catch (error) {
+      errors.push(new Error(`autopay pass for agency ${agency.slug} failed: ${(error as Error).message}`));
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
+  return runs;
+}
+
+function skipRecord(
+  invoice: DueInvoice,
+  reason: AutopaySkip['reason'],
+  eligibility: EligibilityDecision | null,
+  today: string,
+): AutopaySkip {
+  return {
+    invoiceId: invoice.id,
+    autopayTime: invoice.autopayTime,
+    reason,
+    eligibilityReason: eligibility?.reason ?? null,
+    message: eligibility?.message ?? skipMessages[reason],
+    final: isFinalSkip(invoice.dueDate, today),
+  };
+}
+
+/** A page's invoices: those to skip (with why) and those to fire. */
+async function sortPage(
+  db: Db,
+  agencyId: string,
+  invoices: readonly DueInvoice[],
+  settings: PaymentSettings,
+  today: string,
+): Promise<{ skips: AutopaySkip[]; eligible: DueInvoice[] }> {
+  const skips: AutopaySkip[] = [];
+  const candidates: DueInvoice[] = [];
+  for (const invoice of invoices) {
+    const reason = autopaySkipReason({
+      balanceCents: invoice.balanceCents,
+      suppressed: invoice.suppressed,
+      enrolled: invoice.enrollment !== null,
+      methodUsable: invoice.enrollment?.usable ?? false,
+      paymentInProgress: invoice.paymentInProgress,
+    });
+    if (reason) skips.push(skipRecord(invoice, reason, null, today));
+    else candidates.push(invoice);
+  }
+  const balances = await policyOpenBalances(db, agencyId, candidates, today);
+  const eligible = candidates.filter((invoice) => {
+    const decision = eligibilityOf(invoice, settings, today, balances);
+    if (!decision || decision.allowed) return true;
+    skips.push(skipRecord(invoice, 'ineligible', decision, today));
+    return false;
+  });
+  return { skips, eligible };
+}
+
+/**
+ * The eligibility rules for channel autopay (an outside payer), on facts loaded for the whole page.
+ * `createPayment` asks them again, with the amount, inside the transaction that takes the payment.
+ */
+function eligibilityOf(
+  invoice: DueInvoice,
+  settings: PaymentSettings,
+  today: string,
+  balances: Map<string, { currentlyDueCents: Cents; payoffCents: Cents }>,
+): EligibilityDecision | null {
+  if (!invoice.policy) return null;
+  const open = balances.get(invoice.policy.id);
+  return decidePaymentEligibility({
+    policy: invoice.policy,
+    channel: 'autopay',
+    actor: 'external',
+    settings,
+    today,
+    currentlyDue: open?.currentlyDueCents ?? 0n,
+    payoff: open?.payoffCents ?? 0n,
+  });
+}
+
+function tally(figures: AutopayRunFigures, outcome: Awaited<ReturnType<typeof fireInvoice>>['outcome']): void {
+  switch (outcome) {
+    case 'already_fired':
+      figures.alreadyFired++;
+      return;
+    case 'no_balance':
+      return;
+    case 'payment_created':
+      figures.fired++;
+      figures.paymentsCreated++;
+      return;
+    case 'receipt_posted':
+      figures.fired++;
+      figures.receiptsPosted++;
+      return;
+    case 'no_payment':
+      figures.fired++;
+      figures.noPayment++;
+      return;
+    case 'failed':
+      figures.fired++;
+      figures.failed++;
+      return;
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; after a failure no new item starts. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  });
+  await Promise.all(lanes);
+  if (failure) throw failure.error;
+}

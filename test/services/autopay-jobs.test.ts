@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import { dateInZone } from '../../src/domain/calendar.ts';
+import { autopaySchedules } from '../../src/jobs/autopay.ts';
+import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
+import { createProcessors } from '../../src/processors/registry.ts';
+import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
+import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
+import { createBank } from '../../src/services/banks.ts';
+import { seedAutopayBook } from '../support/autopay-book.ts';
+import { databaseTargets, openTestDatabase } from '../support/db.ts';
+import { createTestAgency } from '../support/fixtures.ts';
+import { tokenizeCard } from '../support/payments.ts';
+
+const SECRET = 'whsec_autopay_jobs_test_0001';
+
+for (const target of databaseTargets()) {
+  describe(`autopay schedule (pg-boss) on ${target}`, () => {
+    let database: DatabaseHandle;
+    let sandbox: Sandbox;
+    let workers: Workers;
+    const schema = `pgboss_${randomBytes(4).toString('hex')}`;
+
+    before(async () => {
+      database = await openTestDatabase(target);
+      sandbox = await startSandbox({ webhookSecret: SECRET });
+      const processors = createProcessors({ sandboxUrl: sandbox.url, sandboxWebhookSecret: SECRET });
+      workers = await startWorkers(database, { schema, processors });
+    });
+    after(async () => {
+      await workers.stop();
+      if (target === 'postgres') await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);
+      await sandbox.close();
+      await database.close();
+    });
+
+    it('runs the pass every minute; its payments are queued for and collected by the execution workers', async () => {
+      const schedules = await workers.boss.getSchedules();
+      const pass = schedules.find((s) => s.name === autopaySchedules.pass);
+      assert.equal(pass?.cron, '* * * * *');
+
+      const db = database.db;
+      const agency = await createTestAgency(db);
+      await createBank(db, agency.actor, { shortName: 'OPER', name: 'Operating', division: 'Main' });
+      const tokens = [await tokenizeCard(sandbox, CARD_SUCCEEDS), await tokenizeCard(sandbox, CARD_SUCCEEDS)];
+      const now = new Date();
+      const today = dateInZone(now, 'America/Chicago');
+      await seedAutopayBook(db, agency.id, {
+        customers: 2,
+        invoicesPerCustomer: 2,
+        autopayTime: new Date(now.getTime() - 60_000),
+        dueDate: today,
+        today,
+        amountCents: 5_000n,
+        tokens,
+      });
+
+      // What the schedule sends each minute, sent now.
+      const jobId = await workers.boss.send(autopaySchedules.pass, {});
+      assert.ok(jobId);
+      const deadline = Date.now() + 30_000;
+      let job = await workers.boss.getJobById(autopaySchedules.pass, jobId!);
+      while (job?.state !== 'completed' && job?.state !== 'failed' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        job = await workers.boss.getJobById(autopaySchedules.pass, jobId!);
+      }
+      assert.equal(job?.state, 'completed', JSON.stringify(job?.output));
+      const output = job?.output as { passes: { agency: string; fired: number; paymentsCreated: number }[] };
+      const ours = output.passes.find((p) => p.agency === agency.slug);
+      assert.deepEqual(ours && { fired: ours.fired, paymentsCreated: ours.paymentsCreated }, {
+        fired: 4,
+        paymentsCreated: 4,
+      });
+
+      // The payments were enqueued in the pass's transactions: the execution workers post them.
+      let posted = 0n;
+      while (Date.now() < deadline + 30_000) {
+        const rows = await sql<{ n: bigint }>`SELECT count(*) AS n FROM payments
+          WHERE agency_id = ${agency.id} AND state = 'posted'`.execute(db);
+        posted = rows.rows[0]!.n;
+        if (posted === 4n) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(posted, 4n);
+      const runs = await sql<{ trigger: string; fired: number }>`SELECT trigger, fired FROM autopay_runs
+        WHERE agency_id = ${agency.id}`.execute(db);
+      assert.deepEqual(runs.rows, [{ trigger: 'schedule', fired: 4 }]);
+    });
+  });
+}
