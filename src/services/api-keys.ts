@@ -1,4 +1,5 @@
 import { DomainError, notFound } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
 import { hashToken, newToken } from './secrets.ts';
@@ -72,8 +73,8 @@ export async function createApiKey(db: Db | Tx, actor: Actor, input: ApiKeyInput
 
 export async function revokeApiKey(db: Db | Tx, actor: Actor, id: string): Promise<void> {
   return inTransaction(db, async (tx) => {
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-    const row = isUuid
+    const validId = isUuid(id);
+    const row = validId
       ? await tx
           .updateTable('api_keys')
           .set({ revoked_at: new Date() })

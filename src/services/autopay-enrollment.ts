@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import type { Actor } from './actor.ts';
 import { audit, logActivity } from './audit.ts';
 import { findCustomer } from './customers.ts';
@@ -19,8 +20,6 @@ export interface AutopayEnrollmentView {
   enrolledAt: Date | null;
   enrolledBy: string | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function activeEnrollment(db: Db | Tx, agencyId: string, customerId: string) {
   return db
@@ -161,7 +160,7 @@ async function enrollableMethod(tx: Tx, agencyId: string, customerId: string, id
       });
     }
     query = query.where('id', '=', method.id);
-  } else if (UUID.test(id)) {
+  } else if (isUuid(id)) {
     query = query.where('id', '=', id);
   } else {
     throw notSaved(id);

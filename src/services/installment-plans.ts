@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import type { Frequency } from '../domain/installments.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
@@ -74,7 +75,7 @@ export async function findInstallmentPlan(
   agencyId: string,
   idOrName: string,
 ): Promise<InstallmentPlanView | undefined> {
-  const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
+  const isId = isUuid(idOrName);
   const row = await db
     .selectFrom('installment_plans')
     .selectAll()

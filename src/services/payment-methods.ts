@@ -1,4 +1,5 @@
 import { DomainError, notFound } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import type { PaymentProcessor } from '../processors/processor.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
@@ -159,8 +160,8 @@ export async function listPaymentMethods(db: Db, actor: Actor, customerNumber: n
 export async function deletePaymentMethod(db: Db, actor: Actor, customerNumber: number, id: string): Promise<void> {
   await inTransaction(db, async (tx) => {
     const customer = await findCustomer(tx, actor.agencyId, customerNumber);
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-    const row = isUuid
+    const validId = isUuid(id);
+    const row = validId
       ? await tx
           .updateTable('payment_methods')
           .set({ deleted_at: new Date(), is_default: false })

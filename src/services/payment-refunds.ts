@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, notFound } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import type { JournalLineDraft } from '../domain/ledger.ts';
 import { type Cents, formatAmount } from '../domain/money.ts';
 import { allocateRefund } from '../domain/refunds.ts';
@@ -33,8 +34,8 @@ export async function refundPayment(
 ): Promise<RefundView> {
   if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may refund payments');
   const started = await inTransaction(db, async (tx) => {
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(paymentId);
-    const payment = isUuid
+    const validId = isUuid(paymentId);
+    const payment = validId
       ? await tx
           .selectFrom('payments')
           .selectAll()

@@ -1,5 +1,6 @@
 import type { PayerActor, PaymentChannel } from '../domain/eligibility.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import { type Cents, sum } from '../domain/money.ts';
 import { assertPaymentTransition, type PaymentState } from '../domain/payment-states.ts';
 import type { Actor } from './actor.ts';
@@ -224,8 +225,8 @@ export async function createPayment(
 }
 
 async function usableMethod(tx: Tx, agencyId: string, customerId: string, id: string, type: 'card' | 'ach') {
-  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-  const method = isUuid
+  const validId = isUuid(id);
+  const method = validId
     ? await tx
         .selectFrom('payment_methods')
         .select(['id', 'customer_id', 'kind', 'disabled_at', 'disabled_reason', 'deleted_at'])
@@ -321,7 +322,7 @@ export async function getPaymentById(db: Db | Tx, agencyId: string, id: string):
 }
 
 export async function getPayment(db: Db, actor: Actor, id: string): Promise<PaymentView> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound('payment', id);
+  if (!isUuid(id)) throw notFound('payment', id);
   return getPaymentById(db, actor.agencyId, id);
 }
 
