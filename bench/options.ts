@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const scenarioIds = ['receipts', 'eligibility', 'ledger'] as const;
+export const scenarioIds = ['receipts', 'eligibility', 'payments', 'autopay', 'ledger'] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 export type DatabaseChoice = 'pglite' | 'postgres';
 
@@ -14,6 +14,10 @@ export interface BenchOptions {
   /** BENCH_DATABASE_URL: PostgreSQL scenarios are skipped without it. */
   databaseUrl: string | undefined;
   out: string;
+  /** Due invoices in the autopay scenario's book on PostgreSQL (PGlite: at most 10,000). */
+  autopayInvoices: number;
+  /** Requested payments executed per run of the payments scenario. */
+  payments: number;
 }
 
 export const usage = `npm run bench [-- options]
@@ -25,6 +29,10 @@ export const usage = `npm run bench [-- options]
   --only <ids>        comma-separated: ${scenarioIds.join(', ')} (BENCH_ONLY, default all)
   --databases <list>  pglite,postgres (BENCH_DATABASES, default both; postgres needs BENCH_DATABASE_URL)
   --out <file>        where the JSON goes besides stdout (BENCH_OUT, default bench-results/latest.json)
+  --autopay-invoices <n>  due invoices per autopay pass on PostgreSQL (BENCH_AUTOPAY_INVOICES, default 100000;
+                      PGlite: at most 10000)
+  --payments <n>      requested payments executed per run of the payments scenario (BENCH_PAYMENTS, default 2000;
+                      PGlite: at most 500)
   --help
 
 BENCH_DATABASE_URL=postgres://user@host:5432/db selects the PostgreSQL server (a bench_* schema is
@@ -60,6 +68,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       only: { type: 'string' },
       databases: { type: 'string' },
       out: { type: 'string' },
+      'autopay-invoices': { type: 'string' },
+      payments: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -73,6 +83,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     databases: list('--databases', values.databases ?? env.BENCH_DATABASES, ['pglite', 'postgres'] as const),
     databaseUrl: env.BENCH_DATABASE_URL || undefined,
     out: values.out ?? env.BENCH_OUT ?? 'bench-results/latest.json',
+    autopayInvoices: positiveNumber(
+      '--autopay-invoices',
+      values['autopay-invoices'] ?? env.BENCH_AUTOPAY_INVOICES,
+      100_000,
+      true,
+    ),
+    payments: positiveNumber('--payments', values.payments ?? env.BENCH_PAYMENTS, 2_000, true),
   };
 }
 

@@ -8,8 +8,10 @@ import { dirname, resolve } from 'node:path';
 import { stopHttpLoad } from './http-load.ts';
 import { type BenchOptions, type DatabaseChoice, parseOptions, type ScenarioId, usage } from './options.ts';
 import { log, type ScenarioResult } from './report.ts';
+import { autopayScenario } from './scenarios/autopay.ts';
 import { eligibilityEndpointScenario, eligibilityPureScenario } from './scenarios/eligibility.ts';
 import { ledgerScenario } from './scenarios/ledger.ts';
+import { paymentsScenario } from './scenarios/payments.ts';
 import { receiptsScenario } from './scenarios/receipts.ts';
 import { skippedScenarios } from './scenarios/skipped.ts';
 import { type BenchTarget, openPgliteTarget, openPostgresTarget, redactUrl } from './targets.ts';
@@ -28,6 +30,20 @@ const databaseScenarios: {
     issueScenario: 2,
     name: 'eligibility decisions via the endpoint',
     run: eligibilityEndpointScenario,
+  },
+  {
+    id: 'payments',
+    resultId: 'payments',
+    issueScenario: 3,
+    name: 'payments executed per second against the sandbox processor',
+    run: paymentsScenario,
+  },
+  {
+    id: 'autopay',
+    resultId: 'autopay',
+    issueScenario: 4,
+    name: 'autopay pass over due invoices',
+    run: autopayScenario,
   },
   {
     id: 'ledger',

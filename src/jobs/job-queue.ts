@@ -10,5 +10,13 @@ export function bossJobQueue(boss: PgBoss): JobQueue {
         ...(options?.startAfter ? { startAfter: options.startAfter } : {}),
       });
     },
+    async enqueueMany(tx, queue, jobs) {
+      if (jobs.length === 0) return;
+      await boss.insert(
+        queue,
+        jobs.map((job) => ({ data: job.data, ...(job.startAfter ? { startAfter: job.startAfter } : {}) })),
+        { db: fromKysely(tx) },
+      );
+    },
   };
 }

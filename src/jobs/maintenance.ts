@@ -1,5 +1,7 @@
 import type { PgBoss } from 'pg-boss';
+import type { DatabaseKind } from '../db/database.ts';
 import { purgeIdempotencyKeys } from '../services/idempotency.ts';
+import { analyzeDatabase } from '../services/statistics.ts';
 import type { Db } from '../services/transaction.ts';
 import { purgeExpiredSessions } from '../services/users.ts';
 
@@ -7,9 +9,14 @@ import { purgeExpiredSessions } from '../services/users.ts';
 export const maintenanceQueues = {
   purgeIdempotencyKeys: 'maintenance.purge-idempotency-keys',
   purgeSessions: 'maintenance.purge-sessions',
+  analyze: 'maintenance.analyze',
 } as const;
 
-export async function registerMaintenance(boss: PgBoss, db: Db): Promise<void> {
+export async function registerMaintenance(
+  boss: PgBoss,
+  db: Db,
+  options: { databaseKind: DatabaseKind },
+): Promise<void> {
   for (const queue of Object.values(maintenanceQueues)) await boss.createQueue(queue);
   await boss.schedule(maintenanceQueues.purgeIdempotencyKeys, '17 * * * *');
   await boss.schedule(maintenanceQueues.purgeSessions, '23 3 * * *');
@@ -17,4 +24,9 @@ export async function registerMaintenance(boss: PgBoss, db: Db): Promise<void> {
     purged: await purgeIdempotencyKeys(db),
   }));
   await boss.work(maintenanceQueues.purgeSessions, async () => ({ purged: await purgeExpiredSessions(db) }));
+  // PostgreSQL's autovacuum keeps statistics fresh; embedded PGlite has none, so a schedule does.
+  // The job itself works on both (an operator may send it after a bulk load).
+  await boss.work(maintenanceQueues.analyze, async () => ({ tables: await analyzeDatabase(db) }));
+  if (options.databaseKind === 'pglite') await boss.schedule(maintenanceQueues.analyze, '*/15 * * * *');
+  else await boss.unschedule(maintenanceQueues.analyze);
 }

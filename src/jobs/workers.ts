@@ -19,7 +19,7 @@ export async function startWorkers(
   const boss = createBoss(database, options);
   boss.on('error', (error) => console.error('[workers]', error.message));
   await boss.start();
-  await registerMaintenance(boss, database.db);
+  await registerMaintenance(boss, database.db, { databaseKind: database.kind });
   if (options.processors) {
     await registerPaymentWorkers(boss, database.db, options.processors, { databaseKind: database.kind });
     await registerAutopayWorkers(boss, database.db, { databaseKind: database.kind });

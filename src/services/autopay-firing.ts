@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { parseAutopayDecision } from '../autopay/plugin.ts';
 import {
+  type AutopayAction,
   type AutopayContext,
   type AutopayDecision,
   type AutopayInvoice,
@@ -52,12 +53,23 @@ const BUSY_RETRIES = 3;
 export async function fireInvoice(ctx: FiringContext, due: DueInvoice): Promise<FiringResult> {
   const claim = await claimFiring(ctx, due);
   if (claim.kind !== 'claimed') return { outcome: claim.kind };
+  const decided = await decideFiring(ctx, due, claim.balanceCents);
+  return completeFiring(ctx, due, claim.firingId, decided);
+}
+
+/** What the plugin decided for a claimed invoice, defaults applied, or why it could not decide. */
+export type DecidedFiring =
+  | { decision: AutopayDecision | null; action: AutopayAction }
+  | { decision: null; pluginError: string };
+
+/** Calls the plugin, with no transaction open (it may call an outside system). */
+export async function decideFiring(ctx: FiringContext, due: DueInvoice, balanceCents: Cents): Promise<DecidedFiring> {
   const invoice: AutopayInvoice = {
     invoiceNumber: due.invoiceNumber,
     customerNumber: due.customerNumber,
     policyNumber: due.policy?.policyNumber ?? null,
     amountCents: due.amountCents,
-    balanceCents: claim.balanceCents,
+    balanceCents,
     currency: due.currency,
     dueDate: due.dueDate,
     autopayTime: due.autopayTime,
@@ -73,18 +85,28 @@ export async function fireInvoice(ctx: FiringContext, due: DueInvoice): Promise<
     },
     policy: due.policy ? { policyNumber: due.policy.policyNumber, status: due.policy.status } : null,
   };
-
   let decision: AutopayDecision | null;
   try {
     decision = parseAutopayDecision(await callPlugin(ctx, invoice, context));
   } catch (error) {
-    return recordFailure(ctx, claim.firingId, null, `autopay plugin: ${messageOf(error)}`);
+    return { decision: null, pluginError: `autopay plugin: ${messageOf(error)}` };
   }
-  const action = resolveAutopayDecision(decision, invoice, context);
-  if (action.kind === 'invalid') return recordFailure(ctx, claim.firingId, decision, action.message);
+  return { decision, action: resolveAutopayDecision(decision, invoice, context) };
+}
+
+/** Acts on a claimed invoice's decision, one invoice at a time, and records the firing's outcome. */
+export async function completeFiring(
+  ctx: FiringContext,
+  due: DueInvoice,
+  firingId: string,
+  decided: DecidedFiring,
+): Promise<FiringResult> {
+  if ('pluginError' in decided) return recordFailure(ctx, firingId, null, decided.pluginError);
+  const { decision, action } = decided;
+  if (action.kind === 'invalid') return recordFailure(ctx, firingId, decision, action.message);
   if (action.kind === 'no_payment') {
     await inTransaction(ctx.db, (tx) =>
-      finishFiring(tx, ctx.actor.agencyId, claim.firingId, { status: 'no_payment', decision }),
+      finishFiring(tx, ctx.actor.agencyId, firingId, { status: 'no_payment', decision }),
     );
     return { outcome: 'no_payment' };
   }
@@ -92,13 +114,13 @@ export async function fireInvoice(ctx: FiringContext, due: DueInvoice): Promise<
   let lastError: unknown;
   for (let attempt = 1; attempt <= BUSY_RETRIES; attempt++) {
     try {
-      return await inTransaction(ctx.db, (tx) => actOnPayment(tx, ctx, due, claim.firingId, decision, action.payment));
+      return await inTransaction(ctx.db, (tx) => actOnPayment(tx, ctx, due, firingId, decision, action.payment));
     } catch (error) {
       lastError = error;
       if (!(error instanceof DomainError && error.code === 'database_busy')) break;
     }
   }
-  return recordFailure(ctx, claim.firingId, decision, messageOf(lastError));
+  return recordFailure(ctx, firingId, decision, messageOf(lastError));
 }
 
 type Claim = { kind: 'claimed'; firingId: string; balanceCents: Cents } | { kind: 'already_fired' | 'no_balance' };
@@ -272,7 +294,7 @@ async function onlyBank(tx: Tx, agencyId: string): Promise<string> {
   return banks[0]!.short_name;
 }
 
-async function finishFiring(
+export async function finishFiring(
   tx: Tx,
   agencyId: string,
   firingId: string,

@@ -14,6 +14,7 @@ import type { Cents } from '../domain/money.ts';
 import type { PaymentSettings } from '../domain/payment-settings.ts';
 import { type Actor, systemActor } from './actor.ts';
 import { getAgency } from './agencies.ts';
+import { firePage, newPassCache } from './autopay-batch.ts';
 import {
   type AutopaySkip,
   agenciesWithDueAutopay,
@@ -24,7 +25,7 @@ import {
   policyOpenBalances,
   recordAutopaySkips,
 } from './autopay-candidates.ts';
-import { type FiringContext, fireInvoice } from './autopay-firing.ts';
+import type { FiringContext, FiringResult } from './autopay-firing.ts';
 import {
   type AutopayRunTrigger,
   type AutopayRunView,
@@ -78,6 +79,7 @@ export async function runAutopayPass(db: Db, actor: Actor, options: AutopayPassO
     jobs: options.jobs ?? noJobQueue,
     pluginTimeoutMs: options.pluginTimeoutMs ?? 60_000,
   };
+  const cache = newPassCache();
   let changes = 0;
   try {
     const total = await countDueInvoices(db, actor.agencyId, now);
@@ -91,11 +93,12 @@ export async function runAutopayPass(db: Db, actor: Actor, options: AutopayPassO
       cursor = { autopayTime: last.autopayTime, id: last.id };
       figures.examined += invoices.length;
       const { skips, eligible } = await sortPage(db, actor.agencyId, invoices, settings, today);
-      await forEachLimited(eligible, concurrency, async (invoice) => {
-        const result = await fireInvoice(firing, invoice);
+      const fired = await firePage(firing, eligible, { settings, today, cache }, concurrency);
+      for (const invoice of eligible) {
+        const result = fired.get(invoice.id)!;
         tally(figures, result.outcome);
         if (result.outcome === 'no_balance') skips.push(skipRecord(invoice, 'no_balance', null, today));
-      });
+      }
       for (const skip of skips) {
         const key = skipKey(skip.reason, skip.eligibilityReason);
         figures.skipped[key] = (figures.skipped[key] ?? 0) + 1;
@@ -218,7 +221,7 @@ function eligibilityOf(
   });
 }
 
-function tally(figures: AutopayRunFigures, outcome: Awaited<ReturnType<typeof fireInvoice>>['outcome']): void {
+function tally(figures: AutopayRunFigures, outcome: FiringResult['outcome']): void {
   switch (outcome) {
     case 'already_fired':
       figures.alreadyFired++;
@@ -242,27 +245,4 @@ function tally(figures: AutopayRunFigures, outcome: Awaited<ReturnType<typeof fi
       figures.failed++;
       return;
   }
-}
-
-/**
- * Runs `work` over `items`, at most `limit` at a time; after a failure no new item starts. Each
- * item yields to the event loop first: PGlite answers without one, and a long pass would otherwise
- * keep the server (and pg-boss) from answering anything until it ends.
- */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++]!;
-      await new Promise((resolve) => setImmediate(resolve));
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  });
-  await Promise.all(lanes);
-  if (failure) throw failure.error;
 }

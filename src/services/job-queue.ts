@@ -7,11 +7,14 @@ import type { Tx } from './transaction.ts';
  */
 export interface JobQueue {
   enqueue(tx: Tx, queue: string, data: object, options?: { startAfter?: Date | undefined }): Promise<void>;
+  /** Many jobs of one queue in one statement (the autopay pass queues a page's payments at once). */
+  enqueueMany(tx: Tx, queue: string, jobs: { data: object; startAfter?: Date | undefined }[]): Promise<void>;
 }
 
 /** For callers without workers (tests, CLI): scheduled sweeps pick the work up instead. */
 export const noJobQueue: JobQueue = {
   async enqueue() {},
+  async enqueueMany() {},
 };
 
 export const paymentQueues = {
