@@ -59,7 +59,13 @@ export async function autopayScenario(options: BenchOptions, target: BenchTarget
   const baseline: LoadResult[] = [];
   const rssPeaks: number[] = [];
   const rssStarts: number[] = [];
-  const checks: { run: number; paymentsCreated: number; fired: number; skipped: number }[] = [];
+  const checks: {
+    run: number;
+    invoicesPerSecondByTenth: number[];
+    paymentsCreated: number;
+    fired: number;
+    skipped: number;
+  }[] = [];
   for (let run = 0; run < options.runs; run += 1) {
     const ours = await book(`bench-autopay-${run}`);
     const theirs = await book(`bench-autopay-raw-${run}`);
@@ -68,11 +74,27 @@ export async function autopayScenario(options: BenchOptions, target: BenchTarget
       rss.start(20);
       rssStarts.push(rss.peak);
       const t0 = performance.now();
-      const result = await runAutopayPass(db, systemActor(ours.id, 'autopay'), { now, concurrency, trigger: 'manual' });
+      // Invoices per second over each tenth of the pass: flat means the pass scales linearly.
+      const slices: number[] = [];
+      let sliceStart = t0;
+      let sliceExamined = 0;
+      const result = await runAutopayPass(db, systemActor(ours.id, 'autopay'), {
+        now,
+        concurrency,
+        trigger: 'manual',
+        onProgress: ({ examined }) => {
+          if (examined - sliceExamined < invoices / 10 && examined < invoices) return;
+          const t = performance.now();
+          slices.push(Math.round((examined - sliceExamined) / ((t - sliceStart) / 1000)));
+          sliceStart = t;
+          sliceExamined = examined;
+        },
+      });
       const elapsedMs = performance.now() - t0;
       rssPeaks.push(rss.stop());
       checks.push({
         run,
+        invoicesPerSecondByTenth: slices,
         paymentsCreated: result.paymentsCreated,
         fired: result.fired,
         skipped: Object.values(result.skipped).reduce((a, b) => a + b, 0),
@@ -247,7 +269,7 @@ async function baselinePass(raw: RawDriver, agencyId: string, bankId: string, no
         `UPDATE autopay_firings f SET status = 'payment_created', payment_id = t.payment_id, payment_state = 'requested',
                 decided_at = now()
            FROM unnest($2::uuid[], $3::uuid[]) AS t (firing_id, payment_id)
-          WHERE f.agency_id = $1 AND f.id = t.firing_id`,
+          WHERE f.agency_id = $1 AND f.id = ANY($2::uuid[]) AND f.id = t.firing_id`,
         [agencyId, firings.map((f) => f.id), firings.map((f) => paymentByInvoice.get(f.invoice_id))],
       );
       return rows;

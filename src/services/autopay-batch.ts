@@ -124,12 +124,13 @@ async function claimPage(ctx: FiringContext, invoices: readonly DueInvoice[]): P
     ), decided AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
       UPDATE invoices SET autopay_decided_time = claimed.autopay_time
         FROM claimed
-       WHERE invoices.agency_id = ${agencyId} AND invoices.id = claimed.invoice_id
-         AND invoices.autopay_time = claimed.autopay_time
+       WHERE invoices.agency_id = ${agencyId} AND invoices.id = ANY(${ordered.map((i) => i.id)}::uuid[])
+         AND invoices.id = claimed.invoice_id AND invoices.autopay_time = claimed.autopay_time
       RETURNING invoices.id
     ), unskipped AS (
       DELETE FROM autopay_skips USING claimed
-       WHERE autopay_skips.agency_id = ${agencyId} AND autopay_skips.invoice_id = claimed.invoice_id
+       WHERE autopay_skips.agency_id = ${agencyId} AND autopay_skips.invoice_id = ANY(${ordered.map((i) => i.id)}::uuid[])
+         AND autopay_skips.invoice_id = claimed.invoice_id
          AND autopay_skips.autopay_time = claimed.autopay_time
       RETURNING autopay_skips.invoice_id
     )
@@ -300,7 +301,9 @@ async function createPlainPayments(
                     ${accepted.map((a) => a.id)}::uuid[], ${accepted.map((a) => a.payment.state)}::text[],
                     ${accepted.map((a) => a.payment.nextRequestTime)}::timestamptz[])
              AS u (firing_id, decision, payment_id, payment_state, next_request_time)
-       WHERE f.agency_id = ${agencyId} AND f.id = u.firing_id
+       -- The ANY gives the planner the rows by primary key whatever its statistics say; a join
+       -- on the unnest alone was planned as a scan of every firing once the table outgrew them.
+       WHERE f.agency_id = ${agencyId} AND f.id = ANY(${accepted.map((a) => a.firingId)}::uuid[]) AND f.id = u.firing_id
     `.execute(tx);
     return { created: new Map(accepted.map((a) => [a.due.id, a.id])), declined };
   });

@@ -52,11 +52,15 @@ export async function seedAutopayBook(db: Db, agencyId: string, options: Autopay
         CROSS JOIN generate_series(1, ${perCustomer}::int) k
        WHERE p.agency_id = ${agencyId}::uuid
     `.execute(tx);
+    // Fresh statistics before the joins below: planned for the empty tables they had, they would
+    // loop over every invoice per entry. (ANALYZE counts this transaction's own rows.)
+    await sql`ANALYZE customers, policies, invoices`.execute(tx);
     await sql`
       INSERT INTO journal_entries (agency_id, kind, description, occurred_on, source_type, source_id)
       SELECT agency_id, 'invoice', 'Invoice ' || invoice_number, ${options.today}::date, 'invoice', id
         FROM invoices WHERE agency_id = ${agencyId}::uuid
     `.execute(tx);
+    await sql`ANALYZE journal_entries`.execute(tx);
     await sql`
       INSERT INTO journal_lines (agency_id, entry_id, account, customer_id, invoice_id, amount_cents)
       SELECT e.agency_id, e.id, x.account, i.customer_id, x.invoice_id, x.amount_cents
@@ -69,10 +73,13 @@ export async function seedAutopayBook(db: Db, agencyId: string, options: Autopay
     await sql`
       INSERT INTO payment_methods (agency_id, customer_id, processor, token, kind, brand, last4, exp_month, exp_year,
                                    holder_name, is_default)
-      SELECT c.agency_id, c.id, ${options.processor ?? 'sandbox'}, (${[...options.tokens]}::text[])[c.customer_number],
-             'card', 'visa', '4242', 12, 2031, c.name, true
-        FROM customers c WHERE c.agency_id = ${agencyId}::uuid
+      SELECT c.agency_id, c.id, ${options.processor ?? 'sandbox'}, t.token, 'card', 'visa', '4242', 12, 2031, c.name, true
+        FROM customers c
+        -- A join, not tokens[n]: subscripting a text array walks it, quadratic over a big book.
+        JOIN unnest(${[...options.tokens]}::text[]) WITH ORDINALITY AS t (token, n) ON t.n = c.customer_number
+       WHERE c.agency_id = ${agencyId}::uuid
     `.execute(tx);
+    await sql`ANALYZE payment_methods`.execute(tx);
     await sql`
       INSERT INTO autopay_enrollments (agency_id, customer_id, payment_method_id, enrolled_by)
       SELECT m.agency_id, m.customer_id, m.id, 'seed' FROM payment_methods m WHERE m.agency_id = ${agencyId}::uuid
