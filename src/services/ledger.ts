@@ -1,30 +1,37 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { assertBalanced, type JournalEntryDraft } from '../domain/ledger.ts';
 import type { Cents } from '../domain/money.ts';
 import type { Db, Tx } from './transaction.ts';
 
-/** Writes a balanced journal entry; the database re-checks balance at commit. */
+/**
+ * Writes a balanced journal entry; the database re-checks balance at commit. The entry and its
+ * lines go in one statement (the entry id is made here), one round trip instead of two.
+ */
 export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalEntryDraft): Promise<string> {
   assertBalanced(draft);
-  const entry = await tx
-    .insertInto('journal_entries')
-    .values({
-      agency_id: agencyId,
-      kind: draft.kind,
-      description: draft.description,
-      occurred_on: draft.occurredOn,
-      source_type: draft.sourceType ?? null,
-      source_id: draft.sourceId ?? null,
-      reverses_entry_id: draft.reversesEntryId ?? null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const entryId = randomUUID();
   await tx
+    .with('entry', (db) =>
+      db
+        .insertInto('journal_entries')
+        .values({
+          id: entryId,
+          agency_id: agencyId,
+          kind: draft.kind,
+          description: draft.description,
+          occurred_on: draft.occurredOn,
+          source_type: draft.sourceType ?? null,
+          source_id: draft.sourceId ?? null,
+          reverses_entry_id: draft.reversesEntryId ?? null,
+        })
+        .returning('id'),
+    )
     .insertInto('journal_lines')
     .values(
       draft.lines.map((line) => ({
         agency_id: agencyId,
-        entry_id: entry.id,
+        entry_id: entryId,
         account: line.account,
         customer_id: line.customerId ?? null,
         invoice_id: line.invoiceId ?? null,
@@ -33,7 +40,7 @@ export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalE
       })),
     )
     .execute();
-  return entry.id;
+  return entryId;
 }
 
 /** Open balance per invoice, derived from the AR lines of the ledger. */
