@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { isUuid } from '../domain/ids.ts';
 import { isUniqueViolation, type Tx } from './transaction.ts';
 
@@ -32,24 +32,37 @@ export async function nextNumber(
 }
 
 /**
- * Next number from a per-agency PostgreSQL sequence, for numbers only policypay hands out
- * (receipt numbers). Unlike `nextNumber` nothing stays locked until commit: `nextval` is
- * non-transactional, so concurrent receipts of one agency do not queue behind each other. Numbers
- * are unique and increase in the order they are taken; a transaction that rolls back after taking
- * one leaves a gap, as sequences (and Stripe's or an AMS's generated numbers) do.
+ * Per-agency PostgreSQL sequences, for numbers only policypay hands out (receipt numbers). Unlike
+ * `nextNumber` nothing stays locked until commit: `nextval` is non-transactional, so concurrent
+ * receipts of one agency do not queue behind each other. Numbers are unique and increase in the
+ * order they are taken; a transaction that rolls back after taking one leaves a gap, as sequences
+ * (and Stripe's or an AMS's generated numbers) do.
  *
- * The sequence is created on first use, inside the caller's transaction, starting after the
- * table's current maximum (`currentMax`), so an agency that already has numbers carries on.
+ * A use case takes the number inside its own write statement (`sequenceNextValue`) and checks
+ * that the sequence exists in a read it makes anyway (`sequenceExists`), so numbering costs no
+ * round trip of its own; `ensureNumberSequence` creates a missing one.
  */
-export async function nextSequenceNumber(
-  tx: Tx,
-  agencyId: string,
-  name: string,
-  currentMax: () => Promise<number>,
-): Promise<number> {
-  const sequence = sequenceName(agencyId, name);
-  const taken = await takeNext(tx, sequence);
-  if (taken !== undefined) return taken;
+export function numberSequence(agencyId: string, name: string): string {
+  // Checked, because the name is written into DDL.
+  if (!isUuid(agencyId) || !/^[a-z]{1,20}$/.test(name)) throw new Error(`no number sequence for ${name}/${agencyId}`);
+  return `${name}_numbers_${agencyId.toLowerCase().replaceAll('-', '')}`;
+}
+
+/** `nextval` of the sequence, as SQL for the statement that uses the number. */
+export function sequenceNextValue(sequence: string): RawBuilder<number> {
+  return sql<number>`nextval(${sequence}::regclass)::int`;
+}
+
+/** Whether the sequence exists, as SQL to add to a statement the use case makes anyway. */
+export function sequenceExists(sequence: string): RawBuilder<boolean> {
+  return sql<boolean>`to_regclass(${sequence}) IS NOT NULL`;
+}
+
+/**
+ * Creates the sequence, inside the caller's transaction, starting after the table's current
+ * maximum (`currentMax`), so that an agency that already has numbers carries on.
+ */
+export async function ensureNumberSequence(tx: Tx, sequence: string, currentMax: () => Promise<number>): Promise<void> {
   const start = (await currentMax()) + 1;
   // A savepoint: another transaction creating the same sequence at the same moment makes this
   // CREATE fail once that one commits, and the failure must not abort the caller's transaction.
@@ -61,22 +74,4 @@ export async function nextSequenceNumber(
     await sql`ROLLBACK TO SAVEPOINT create_number_sequence`.execute(tx);
     if (!isUniqueViolation(error) && (error as { code?: string }).code !== '42P07') throw error;
   }
-  const next = await takeNext(tx, sequence);
-  if (next === undefined) throw new Error(`the number sequence ${sequence} could not be created`);
-  return next;
-}
-
-/** `nextval` of the sequence, or undefined when it does not exist yet (to_regclass gives null). */
-async function takeNext(tx: Tx, sequence: string): Promise<number | undefined> {
-  const { rows } = await sql<{
-    next: bigint | string | null;
-  }>`SELECT nextval(to_regclass(${sequence})) AS next`.execute(tx);
-  const next = rows[0]?.next;
-  return next === null || next === undefined ? undefined : Number(next);
-}
-
-/** `receipt_numbers_<agency id without dashes>`: checked, because it is written into DDL. */
-export function sequenceName(agencyId: string, name: string): string {
-  if (!isUuid(agencyId) || !/^[a-z]{1,20}$/.test(name)) throw new Error(`no number sequence for ${name}/${agencyId}`);
-  return `${name}_numbers_${agencyId.toLowerCase().replaceAll('-', '')}`;
 }

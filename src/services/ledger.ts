@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Expression, type InsertObject, sql } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import { assertBalanced, type JournalEntryDraft } from '../domain/ledger.ts';
 import type { Cents } from '../domain/money.ts';
 import type { Db, Tx } from './transaction.ts';
@@ -9,38 +10,49 @@ import type { Db, Tx } from './transaction.ts';
  * lines go in one statement (the entry id is made here), one round trip instead of two.
  */
 export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalEntryDraft): Promise<string> {
-  assertBalanced(draft);
-  const entryId = randomUUID();
+  const { id, entry, lines } = journalEntryRows(agencyId, draft);
   await tx
-    .with('entry', (db) =>
-      db
-        .insertInto('journal_entries')
-        .values({
-          id: entryId,
-          agency_id: agencyId,
-          kind: draft.kind,
-          description: draft.description,
-          occurred_on: draft.occurredOn,
-          source_type: draft.sourceType ?? null,
-          source_id: draft.sourceId ?? null,
-          reverses_entry_id: draft.reversesEntryId ?? null,
-        })
-        .returning('id'),
-    )
+    .with('entry', (db) => db.insertInto('journal_entries').values(entry).returning('id'))
     .insertInto('journal_lines')
-    .values(
-      draft.lines.map((line) => ({
-        agency_id: agencyId,
-        entry_id: entryId,
-        account: line.account,
-        customer_id: line.customerId ?? null,
-        invoice_id: line.invoiceId ?? null,
-        bank_id: line.bankId ?? null,
-        amount_cents: line.amountCents,
-      })),
-    )
+    .values(lines)
     .execute();
-  return entryId;
+  return id;
+}
+
+/**
+ * The rows `postJournalEntry` writes, checked balanced, for a use case that writes the entry in a
+ * statement of its own (a receipt writes everything in one). `description` replaces the draft's
+ * when the text is only known to the database (it holds a number taken in the same statement).
+ */
+export function journalEntryRows(
+  agencyId: string,
+  draft: JournalEntryDraft,
+  description: string | Expression<string> = draft.description,
+): { id: string; entry: InsertObject<Database, 'journal_entries'>; lines: InsertObject<Database, 'journal_lines'>[] } {
+  assertBalanced(draft);
+  const id = randomUUID();
+  return {
+    id,
+    entry: {
+      id,
+      agency_id: agencyId,
+      kind: draft.kind,
+      description,
+      occurred_on: draft.occurredOn,
+      source_type: draft.sourceType ?? null,
+      source_id: draft.sourceId ?? null,
+      reverses_entry_id: draft.reversesEntryId ?? null,
+    },
+    lines: draft.lines.map((line) => ({
+      agency_id: agencyId,
+      entry_id: id,
+      account: line.account,
+      customer_id: line.customerId ?? null,
+      invoice_id: line.invoiceId ?? null,
+      bank_id: line.bankId ?? null,
+      amount_cents: line.amountCents,
+    })),
+  };
 }
 
 /** Open balance per invoice, derived from the AR lines of the ledger. */

@@ -21,9 +21,9 @@ import { resolveTimeZone } from '../domain/time-zones.ts';
 import type { Actor } from './actor.ts';
 import { activityRow, auditRow } from './audit.ts';
 import { checkDepositBank, type DepositBank } from './bank-access.ts';
-import { nextSequenceNumber } from './counters.ts';
+import { ensureNumberSequence, numberSequence, sequenceExists, sequenceNextValue } from './counters.ts';
 import { findCustomer } from './customers.ts';
-import { postJournalEntry } from './ledger.ts';
+import { journalEntryRows } from './ledger.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 /** A customer cash receipt as AMS360's `CustomerCashReceiptPostRequest` describes it, amounts in cents. */
@@ -126,21 +126,25 @@ export async function postCustomerReceipt(
         invoiceNumbers: request.items.flatMap((i) => (i.invoiceNumber === undefined ? [] : [i.invoiceNumber])),
       });
     const receiptId = randomUUID();
-    // Taken last, after every check that can refuse the receipt, so a refused one burns no number.
-    const receiptNumber = await nextSequenceNumber(tx, actor.agencyId, 'receipt', async () => {
-      const row = await tx
-        .selectFrom('receipts')
-        .select((eb) => eb.fn.max('receipt_number').as('max'))
-        .where('agency_id', '=', actor.agencyId)
-        .executeTakeFirst();
-      return Number(row?.max ?? 0);
-    });
-    const entryId = await postJournalEntry(
-      tx,
+    const sequence = numberSequence(actor.agencyId, 'receipt');
+    if (!customer.hasNumberSequence) {
+      await ensureNumberSequence(tx, sequence, async () => {
+        const row = await tx
+          .selectFrom('receipts')
+          .select((eb) => eb.fn.max('receipt_number').as('max'))
+          .where('agency_id', '=', actor.agencyId)
+          .executeTakeFirst();
+        return Number(row?.max ?? 0);
+      });
+    }
+    // The receipt number is taken inside the write below, after every check that can refuse the
+    // receipt (a refused one burns no number), and the texts that name it are finished there.
+    const takenNumber = sql<number>`(SELECT value FROM receipt_number)`;
+    const journal = journalEntryRows(
       actor.agencyId,
       receiptEntry({
         receiptId,
-        receiptNumber,
+        receiptNumber: 0,
         customerId: customer.id,
         bankId: bank.id,
         amountCents: request.receiptAmountCents,
@@ -148,14 +152,24 @@ export async function postCustomerReceipt(
         result,
         description,
       }),
+      // receiptEntry's description, with the number known only here.
+      sql<string>`concat('Receipt ', ${takenNumber}, ': ', ${description}::text)`,
     );
     const source = options.source ?? 'api';
     const payerBankAccountLast4 =
       isCheck && request.payerBankAccountNumber ? maskAccountNumber(request.payerBankAccountNumber) : null;
     const applications = result.applications.map((application, index) => ({ ...application, sequence: index + 1 }));
-    // The receipt, its applications, the customer's activity and the audit row: one statement
-    // (foreign keys are checked at its end, so the order inside does not matter).
+    const activity = activityRow(actor, customer.id, 'receipt_posted', '', {
+      amountCents: request.receiptAmountCents,
+      onAccountCents: result.onAccountCents,
+    });
+    // The number, the journal entry and its lines, the receipt, its applications, the customer's
+    // activity and the audit row: one statement, one round trip (foreign keys are checked at its
+    // end, so the order inside does not matter).
     const inserted = await tx
+      .with('receipt_number', (qb) => qb.selectNoFrom(sequenceNextValue(sequence).as('value')))
+      .with('journal_entry', (qb) => qb.insertInto('journal_entries').values(journal.entry).returning('id'))
+      .with('journal_lines', (qb) => qb.insertInto('journal_lines').values(journal.lines).returning('id'))
       .with('applications', (qb) =>
         qb
           .insertInto('receipt_applications')
@@ -176,28 +190,27 @@ export async function postCustomerReceipt(
       .with('activity', (qb) =>
         qb
           .insertInto('activities')
-          .values(
-            activityRow(
-              actor,
-              customer.id,
-              'receipt_posted',
-              `Receipt ${receiptNumber}: ${formatAmount(request.receiptAmountCents)} by ${paymentCheckType} deposited to ${bank.shortName}`,
-              { receiptNumber, amountCents: request.receiptAmountCents, onAccountCents: result.onAccountCents },
-            ),
-          )
+          .values({
+            ...activity,
+            summary: sql<string>`concat('Receipt ', ${takenNumber}, ${`: ${formatAmount(request.receiptAmountCents)} by ${paymentCheckType} deposited to ${bank.shortName}`}::text)`,
+            data: sql<string>`${activity.data}::jsonb || jsonb_build_object('receiptNumber', ${takenNumber})`,
+          })
           .returning('activities.id'),
       )
       .with('audit', (qb) =>
         qb
           .insertInto('audit_log')
-          .values(auditRow(actor, 'receipt.posted', { type: 'receipt', id: receiptId }, { receiptNumber }))
+          .values({
+            ...auditRow(actor, 'receipt.posted', { type: 'receipt', id: receiptId }),
+            data: sql<string>`jsonb_build_object('receiptNumber', ${takenNumber})`,
+          })
           .returning('audit_log.id'),
       )
       .insertInto('receipts')
       .values({
         id: receiptId,
         agency_id: actor.agencyId,
-        receipt_number: receiptNumber,
+        receipt_number: takenNumber,
         customer_id: customer.id,
         bank_id: bank.id,
         amount_cents: request.receiptAmountCents,
@@ -209,11 +222,12 @@ export async function postCustomerReceipt(
         payer_bank_account_last4: payerBankAccountLast4,
         payer_check_number: checkNumber,
         source,
-        journal_entry_id: entryId,
+        journal_entry_id: journal.id,
         created_by: actor.label,
       })
-      .returning('created_at')
+      .returning(['receipt_number', 'created_at'])
       .executeTakeFirstOrThrow();
+    const receiptNumber = inserted.receipt_number;
     // Everything the view shows was just written: built here rather than read back.
     return {
       id: receiptId,
@@ -246,7 +260,7 @@ async function lockCustomerWithBank(
   actor: Actor,
   customerNumber: number,
   bankShortName: string,
-): Promise<{ customer: Customer; bank: DepositBank }> {
+): Promise<{ customer: Customer & { hasNumberSequence: boolean }; bank: DepositBank }> {
   const row = await tx
     .selectFrom('customers')
     .leftJoin(
@@ -266,6 +280,7 @@ async function lockCustomerWithBank(
     )
     .selectAll('customers')
     .select(['bank.bank_id', 'bank.bank_short_name', 'bank.bank_division'])
+    .select(sequenceExists(numberSequence(actor.agencyId, 'receipt')).as('has_number_sequence'))
     .where('customers.agency_id', '=', actor.agencyId)
     .where('customers.customer_number', '=', customerNumber)
     .forUpdate('customers')
@@ -275,7 +290,7 @@ async function lockCustomerWithBank(
       errors: [{ path: 'customerNumber', message: 'unknown customer' }],
     });
   }
-  const { bank_id, bank_short_name, bank_division, ...customer } = row;
+  const { bank_id, bank_short_name, bank_division, has_number_sequence, ...customer } = row;
   const bank = checkDepositBank(
     actor,
     bankShortName,
@@ -283,7 +298,7 @@ async function lockCustomerWithBank(
       ? { id: bank_id, shortName: bank_short_name, division: bank_division }
       : undefined,
   );
-  return { customer, bank };
+  return { customer: { ...customer, hasNumberSequence: has_number_sequence }, bank };
 }
 
 /**
