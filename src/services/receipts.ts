@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { prepared } from '../db/prepared-statements.ts';
 import type { Customer } from '../db/schema.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import type { JournalLineDraft } from '../domain/ledger.ts';
@@ -226,6 +227,7 @@ export async function postCustomerReceipt(
         created_by: actor.label,
       })
       .returning(['receipt_number', 'created_at'])
+      .modifyEnd(prepared)
       .executeTakeFirstOrThrow();
     const receiptNumber = inserted.receipt_number;
     // Everything the view shows was just written: built here rather than read back.
@@ -251,6 +253,8 @@ export async function postCustomerReceipt(
   });
 }
 
+type LockedCustomer = Pick<Customer, 'id' | 'name' | 'customer_number'> & { hasNumberSequence: boolean };
+
 /**
  * The customer, locked (every money movement of one customer is serialised on its row), and the
  * deposit bank with the caller's access to it checked: one statement. Unknown customer → 422.
@@ -260,7 +264,7 @@ async function lockCustomerWithBank(
   actor: Actor,
   customerNumber: number,
   bankShortName: string,
-): Promise<{ customer: Customer & { hasNumberSequence: boolean }; bank: DepositBank }> {
+): Promise<{ customer: LockedCustomer; bank: DepositBank }> {
   const row = await tx
     .selectFrom('customers')
     .leftJoin(
@@ -278,12 +282,13 @@ async function lockCustomerWithBank(
           .as('bank'),
       (join) => join.onTrue(),
     )
-    .selectAll('customers')
+    .select(['customers.id', 'customers.name', 'customers.customer_number'])
     .select(['bank.bank_id', 'bank.bank_short_name', 'bank.bank_division'])
     .select(sequenceExists(numberSequence(actor.agencyId, 'receipt')).as('has_number_sequence'))
     .where('customers.agency_id', '=', actor.agencyId)
     .where('customers.customer_number', '=', customerNumber)
     .forUpdate('customers')
+    .modifyEnd(prepared)
     .executeTakeFirst();
   if (!row) {
     throw new DomainError('unprocessable', `customer ${customerNumber} does not exist`, {
@@ -308,7 +313,7 @@ async function lockCustomerWithBank(
 async function openInvoices(
   tx: Tx,
   agencyId: string,
-  customer: Customer,
+  customer: Pick<Customer, 'id' | 'customer_number'>,
   items: ReceiptRequest['items'],
 ): Promise<Map<number, OpenInvoice>> {
   const numbers = [...new Set(items.flatMap((i) => (i.invoiceNumber === undefined ? [] : [i.invoiceNumber])))];
@@ -330,6 +335,7 @@ async function openInvoices(
     .where('invoices.agency_id', '=', agencyId)
     .where('invoices.invoice_number', 'in', numbers)
     .groupBy('invoices.id')
+    .modifyEnd(prepared)
     .execute();
   const byNumber = new Map(rows.map((r) => [r.invoice_number, r]));
   items.forEach((item, index) => {
