@@ -1,4 +1,4 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import { isUuid } from '../domain/ids.ts';
 import { isUniqueViolation, type Tx } from './transaction.ts';
 
@@ -38,24 +38,14 @@ export async function nextNumber(
  * order they are taken; a transaction that rolls back after taking one leaves a gap, as sequences
  * (and Stripe's or an AMS's generated numbers) do.
  *
- * A use case takes the number inside its own write statement (`sequenceNextValue`) and checks
- * that the sequence exists in a read it makes anyway (`sequenceExists`), so numbering costs no
- * round trip of its own; `ensureNumberSequence` creates a missing one.
+ * A use case takes the number inside its own write statement (`nextval(<sequence>::regclass)`)
+ * and checks that the sequence exists in a read it makes anyway (`to_regclass(<sequence>)`), so
+ * numbering costs no round trip of its own; `ensureNumberSequence` creates a missing one.
  */
 export function numberSequence(agencyId: string, name: string): string {
   // Checked, because the name is written into DDL.
   if (!isUuid(agencyId) || !/^[a-z]{1,20}$/.test(name)) throw new Error(`no number sequence for ${name}/${agencyId}`);
   return `${name}_numbers_${agencyId.toLowerCase().replaceAll('-', '')}`;
-}
-
-/** `nextval` of the sequence, as SQL for the statement that uses the number. */
-export function sequenceNextValue(sequence: string): RawBuilder<number> {
-  return sql<number>`nextval(${sequence}::regclass)::int`;
-}
-
-/** Whether the sequence exists, as SQL to add to a statement the use case makes anyway. */
-export function sequenceExists(sequence: string): RawBuilder<boolean> {
-  return sql<boolean>`to_regclass(${sequence}) IS NOT NULL`;
 }
 
 /**

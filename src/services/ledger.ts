@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Expression, type InsertObject, sql } from 'kysely';
-import type { Database } from '../db/schema.ts';
-import { assertBalanced, type JournalEntryDraft } from '../domain/ledger.ts';
+import { sql } from 'kysely';
+import { assertBalanced, type JournalEntryDraft, type LedgerAccount } from '../domain/ledger.ts';
 import type { Cents } from '../domain/money.ts';
 import type { Db, Tx } from './transaction.ts';
 
@@ -21,14 +20,12 @@ export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalE
 
 /**
  * The rows `postJournalEntry` writes, checked balanced, for a use case that writes the entry in a
- * statement of its own (a receipt writes everything in one). `description` replaces the draft's
- * when the text is only known to the database (it holds a number taken in the same statement).
+ * statement of its own (a receipt writes everything in one).
  */
 export function journalEntryRows(
   agencyId: string,
   draft: JournalEntryDraft,
-  description: string | Expression<string> = draft.description,
-): { id: string; entry: InsertObject<Database, 'journal_entries'>; lines: InsertObject<Database, 'journal_lines'>[] } {
+): { id: string; entry: JournalEntryRow; lines: JournalLineRow[] } {
   assertBalanced(draft);
   const id = randomUUID();
   return {
@@ -37,7 +34,7 @@ export function journalEntryRows(
       id,
       agency_id: agencyId,
       kind: draft.kind,
-      description,
+      description: draft.description,
       occurred_on: draft.occurredOn,
       source_type: draft.sourceType ?? null,
       source_id: draft.sourceId ?? null,
@@ -53,6 +50,27 @@ export function journalEntryRows(
       amount_cents: line.amountCents,
     })),
   };
+}
+
+export interface JournalEntryRow {
+  id: string;
+  agency_id: string;
+  kind: string;
+  description: string;
+  occurred_on: string;
+  source_type: string | null;
+  source_id: string | null;
+  reverses_entry_id: string | null;
+}
+
+export interface JournalLineRow {
+  agency_id: string;
+  entry_id: string;
+  account: LedgerAccount;
+  customer_id: string | null;
+  invoice_id: string | null;
+  bank_id: string | null;
+  amount_cents: Cents;
 }
 
 /** Open balance per invoice, derived from the AR lines of the ledger. */

@@ -22,7 +22,7 @@ import { resolveTimeZone } from '../domain/time-zones.ts';
 import type { Actor } from './actor.ts';
 import { activityRow, auditRow } from './audit.ts';
 import { checkDepositBank, type DepositBank } from './bank-access.ts';
-import { ensureNumberSequence, numberSequence, sequenceExists, sequenceNextValue } from './counters.ts';
+import { ensureNumberSequence, numberSequence } from './counters.ts';
 import { findCustomer } from './customers.ts';
 import { journalEntryRows } from './ledger.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
@@ -138,14 +138,11 @@ export async function postCustomerReceipt(
         return Number(row?.max ?? 0);
       });
     }
-    // The receipt number is taken inside the write below, after every check that can refuse the
-    // receipt (a refused one burns no number), and the texts that name it are finished there.
-    const takenNumber = sql<number>`(SELECT value FROM receipt_number)`;
     const journal = journalEntryRows(
       actor.agencyId,
       receiptEntry({
         receiptId,
-        receiptNumber: 0,
+        receiptNumber: 0, // the number is taken in the write below; the entry's description there
         customerId: customer.id,
         bankId: bank.id,
         amountCents: request.receiptAmountCents,
@@ -153,8 +150,6 @@ export async function postCustomerReceipt(
         result,
         description,
       }),
-      // receiptEntry's description, with the number known only here.
-      sql<string>`concat('Receipt ', ${takenNumber}, ': ', ${description}::text)`,
     );
     const source = options.source ?? 'api';
     const payerBankAccountLast4 =
@@ -164,71 +159,72 @@ export async function postCustomerReceipt(
       amountCents: request.receiptAmountCents,
       onAccountCents: result.onAccountCents,
     });
-    // The number, the journal entry and its lines, the receipt, its applications, the customer's
-    // activity and the audit row: one statement, one round trip (foreign keys are checked at its
-    // end, so the order inside does not matter).
-    const inserted = await tx
-      .with('receipt_number', (qb) => qb.selectNoFrom(sequenceNextValue(sequence).as('value')))
-      .with('journal_entry', (qb) => qb.insertInto('journal_entries').values(journal.entry).returning('id'))
-      .with('journal_lines', (qb) => qb.insertInto('journal_lines').values(journal.lines).returning('id'))
-      .with('applications', (qb) =>
-        qb
-          .insertInto('receipt_applications')
-          .values(
-            applications.map((application) => ({
-              agency_id: actor.agencyId,
-              receipt_id: receiptId,
-              sequence: application.sequence,
-              invoice_id: application.invoiceId,
-              applied_cents: application.appliedCents,
-              on_account_cents: application.onAccountCents,
-              description: application.description,
-              note: application.note ?? null,
-            })),
-          )
-          .returning('receipt_applications.id'),
+    const audit = auditRow(actor, 'receipt.posted', { type: 'receipt', id: receiptId });
+    const { entry } = journal;
+    // One statement, one round trip: the receipt number (taken here, after every check that can
+    // refuse the receipt, so a refused one burns none), the journal entry and its lines, the
+    // receipt, its applications, the customer's activity and the audit row. Foreign keys are
+    // checked at the statement's end, so the order inside does not matter. The texts that name the
+    // number are finished here: "Receipt <n>: …" as receiptEntry and the activity word them.
+    // Written as SQL rather than with the query builder: building this statement cost more of the
+    // server's CPU than running it (see docs/architecture.md, Receipts).
+    const { rows } = await sql<{ receipt_number: number; created_at: Date }>`
+      WITH receipt_number AS (SELECT nextval(${sequence}::regclass)::int AS value),
+      journal_entry AS (
+        INSERT INTO journal_entries (id, agency_id, kind, description, occurred_on, source_type, source_id)
+        SELECT ${entry.id}::uuid, ${entry.agency_id}::uuid, ${entry.kind}::text,
+               concat('Receipt ', value, ': ', ${description}::text), ${entry.occurred_on}::date,
+               ${entry.source_type}::text, ${entry.source_id}::uuid
+          FROM receipt_number
+        RETURNING id
+      ),
+      journal_lines AS (
+        INSERT INTO journal_lines (agency_id, entry_id, account, customer_id, invoice_id, bank_id, amount_cents)
+        VALUES ${sql.join(
+          journal.lines.map(
+            (line) =>
+              sql`(${line.agency_id}, ${line.entry_id}, ${line.account}, ${line.customer_id}, ${line.invoice_id}, ${line.bank_id}, ${line.amount_cents})`,
+          ),
+        )}
+        RETURNING id
+      ),
+      applications AS (
+        INSERT INTO receipt_applications
+          (agency_id, receipt_id, sequence, invoice_id, applied_cents, on_account_cents, description, note)
+        VALUES ${sql.join(
+          applications.map(
+            (application) =>
+              sql`(${actor.agencyId}, ${receiptId}, ${application.sequence}, ${application.invoiceId}, ${application.appliedCents}, ${application.onAccountCents}, ${application.description}, ${application.note ?? null})`,
+          ),
+        )}
+        RETURNING id
+      ),
+      activity AS (
+        INSERT INTO activities (agency_id, customer_id, kind, summary, data, actor)
+        SELECT ${activity.agency_id}::uuid, ${activity.customer_id}::uuid, ${activity.kind}::text,
+               concat('Receipt ', value, ${`: ${formatAmount(request.receiptAmountCents)} by ${paymentCheckType} deposited to ${bank.shortName}`}::text),
+               ${activity.data}::jsonb || jsonb_build_object('receiptNumber', value), ${activity.actor}::text
+          FROM receipt_number
+        RETURNING id
+      ),
+      audit AS (
+        INSERT INTO audit_log (agency_id, actor, action, entity_type, entity_id, data)
+        SELECT ${audit.agency_id}::uuid, ${audit.actor}::text, ${audit.action}::text, ${audit.entity_type}::text,
+               ${audit.entity_id}::text, jsonb_build_object('receiptNumber', value)
+          FROM receipt_number
+        RETURNING id
       )
-      .with('activity', (qb) =>
-        qb
-          .insertInto('activities')
-          .values({
-            ...activity,
-            summary: sql<string>`concat('Receipt ', ${takenNumber}, ${`: ${formatAmount(request.receiptAmountCents)} by ${paymentCheckType} deposited to ${bank.shortName}`}::text)`,
-            data: sql<string>`${activity.data}::jsonb || jsonb_build_object('receiptNumber', ${takenNumber})`,
-          })
-          .returning('activities.id'),
-      )
-      .with('audit', (qb) =>
-        qb
-          .insertInto('audit_log')
-          .values({
-            ...auditRow(actor, 'receipt.posted', { type: 'receipt', id: receiptId }),
-            data: sql<string>`jsonb_build_object('receiptNumber', ${takenNumber})`,
-          })
-          .returning('audit_log.id'),
-      )
-      .insertInto('receipts')
-      .values({
-        id: receiptId,
-        agency_id: actor.agencyId,
-        receipt_number: takenNumber,
-        customer_id: customer.id,
-        bank_id: bank.id,
-        amount_cents: request.receiptAmountCents,
-        on_account_cents: result.onAccountCents,
-        receipt_date: receiptDate,
-        receipt_time_zone: timeZone,
-        payment_check_type: paymentCheckType,
-        description,
-        payer_bank_account_last4: payerBankAccountLast4,
-        payer_check_number: checkNumber,
-        source,
-        journal_entry_id: journal.id,
-        created_by: actor.label,
-      })
-      .returning(['receipt_number', 'created_at'])
-      .modifyEnd(prepared)
-      .executeTakeFirstOrThrow();
+      INSERT INTO receipts (id, agency_id, receipt_number, customer_id, bank_id, amount_cents, on_account_cents,
+                            receipt_date, receipt_time_zone, payment_check_type, description,
+                            payer_bank_account_last4, payer_check_number, source, journal_entry_id, created_by)
+      SELECT ${receiptId}::uuid, ${actor.agencyId}::uuid, value, ${customer.id}::uuid, ${bank.id}::uuid,
+             ${request.receiptAmountCents}::int8, ${result.onAccountCents}::int8, ${receiptDate}::date, ${timeZone}::text,
+             ${paymentCheckType}::text, ${description}::text, ${payerBankAccountLast4}::text, ${checkNumber}::text,
+             ${source}::text, ${entry.id}::uuid, ${actor.label}::text
+        FROM receipt_number
+      RETURNING receipt_number, created_at ${prepared}`.execute(tx);
+    const inserted = rows[0];
+    if (!inserted) throw new Error('the receipt was not written');
     const receiptNumber = inserted.receipt_number;
     // Everything the view shows was just written: built here rather than read back.
     return {
@@ -265,31 +261,24 @@ async function lockCustomerWithBank(
   customerNumber: number,
   bankShortName: string,
 ): Promise<{ customer: LockedCustomer; bank: DepositBank }> {
-  const row = await tx
-    .selectFrom('customers')
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('banks')
-          .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
-          .select([
-            'banks.id as bank_id',
-            'banks.short_name as bank_short_name',
-            'bank_divisions.name as bank_division',
-          ])
-          .where('banks.agency_id', '=', actor.agencyId)
-          .where('banks.short_name', '=', bankShortName)
-          .as('bank'),
-      (join) => join.onTrue(),
-    )
-    .select(['customers.id', 'customers.name', 'customers.customer_number'])
-    .select(['bank.bank_id', 'bank.bank_short_name', 'bank.bank_division'])
-    .select(sequenceExists(numberSequence(actor.agencyId, 'receipt')).as('has_number_sequence'))
-    .where('customers.agency_id', '=', actor.agencyId)
-    .where('customers.customer_number', '=', customerNumber)
-    .forUpdate('customers')
-    .modifyEnd(prepared)
-    .executeTakeFirst();
+  const { rows } = await sql<{
+    id: string;
+    name: string;
+    customer_number: number;
+    bank_id: string | null;
+    bank_short_name: string | null;
+    bank_division: string | null;
+    has_number_sequence: boolean;
+  }>`
+    SELECT c.id, c.name, c.customer_number,
+           b.id AS bank_id, b.short_name AS bank_short_name, d.name AS bank_division,
+           to_regclass(${numberSequence(actor.agencyId, 'receipt')}::text) IS NOT NULL AS has_number_sequence
+      FROM customers c
+      LEFT JOIN (banks b JOIN bank_divisions d ON d.id = b.division_id)
+        ON b.agency_id = c.agency_id AND b.short_name = ${bankShortName}::text
+     WHERE c.agency_id = ${actor.agencyId}::uuid AND c.customer_number = ${customerNumber}::int
+       FOR UPDATE OF c ${prepared}`.execute(tx);
+  const row = rows[0];
   if (!row) {
     throw new DomainError('unprocessable', `customer ${customerNumber} does not exist`, {
       errors: [{ path: 'customerNumber', message: 'unknown customer' }],
@@ -318,25 +307,14 @@ async function openInvoices(
 ): Promise<Map<number, OpenInvoice>> {
   const numbers = [...new Set(items.flatMap((i) => (i.invoiceNumber === undefined ? [] : [i.invoiceNumber])))];
   if (numbers.length === 0) return new Map();
-  const rows = await tx
-    .selectFrom('invoices')
-    .leftJoin('journal_lines', (join) =>
-      join
-        .onRef('journal_lines.agency_id', '=', 'invoices.agency_id')
-        .onRef('journal_lines.invoice_id', '=', 'invoices.id')
-        .on('journal_lines.account', '=', 'accounts_receivable'),
-    )
-    .select([
-      'invoices.id',
-      'invoices.invoice_number',
-      'invoices.customer_id',
-      sql<bigint>`coalesce(sum(journal_lines.amount_cents), 0)::int8`.as('balance'),
-    ])
-    .where('invoices.agency_id', '=', agencyId)
-    .where('invoices.invoice_number', 'in', numbers)
-    .groupBy('invoices.id')
-    .modifyEnd(prepared)
-    .execute();
+  // One text for any number of invoices (= ANY of an array), so one prepared statement.
+  const { rows } = await sql<{ id: string; invoice_number: number; customer_id: string; balance: bigint }>`
+    SELECT i.id, i.invoice_number, i.customer_id, coalesce(sum(l.amount_cents), 0)::int8 AS balance
+      FROM invoices i
+      LEFT JOIN journal_lines l
+        ON l.agency_id = i.agency_id AND l.invoice_id = i.id AND l.account = 'accounts_receivable'
+     WHERE i.agency_id = ${agencyId}::uuid AND i.invoice_number = ANY(${numbers}::int[])
+     GROUP BY i.id ${prepared}`.execute(tx);
   const byNumber = new Map(rows.map((r) => [r.invoice_number, r]));
   items.forEach((item, index) => {
     if (item.invoiceNumber === undefined) return;
