@@ -25,11 +25,23 @@ type Query = (this: pg.Client, ...args: unknown[]) => unknown;
 const baseQuery = pg.Client.prototype.query as unknown as Query;
 const preparedNames = new WeakMap<pg.Client, Set<string>>();
 
+// Hashing a long statement on every execution showed in profiles: names are remembered by text.
+const namesByText = new Map<string, string>();
+function statementName(text: string): string {
+  let name = namesByText.get(text);
+  if (!name) {
+    name = `pp_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    if (namesByText.size >= 1_000) namesByText.clear();
+    namesByText.set(text, name);
+  }
+  return name;
+}
+
 // Patched on the prototype rather than declared: pg's typings overload `query` a dozen ways.
 (PreparingClient.prototype as unknown as { query: Query }).query = function (this: pg.Client, ...args: unknown[]) {
   const [text, values, callback] = args;
   if (typeof text === 'string' && text.endsWith(MARK) && Array.isArray(values)) {
-    const name = `pp_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    const name = statementName(text);
     let names = preparedNames.get(this);
     if (!names) {
       names = new Set();
