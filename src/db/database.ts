@@ -3,6 +3,7 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './embedded-lock.ts';
+import { PreparingClient } from './prepared-statements.ts';
 import type { Database } from './schema.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -100,6 +101,7 @@ async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
     connectionString: options.url,
     max: options.poolSize ?? 10,
     types: typeParsers as pg.CustomTypesConfig,
+    Client: PreparingClient,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

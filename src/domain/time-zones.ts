@@ -56,8 +56,22 @@ const windowsToIana: Readonly<Record<string, string>> = {
 
 const byLowerCase = new Map(Object.entries(windowsToIana).map(([windows, iana]) => [windows.toLowerCase(), iana]));
 
+// Resolving a name builds Intl.DateTimeFormat objects (~0.3 ms each): every receipt names its zone,
+// and there are few distinct names, so answers are remembered. Bounded, because the names come from
+// requests: past the bound the memory starts over.
+const resolved = new Map<string, string | undefined>();
+const MAX_REMEMBERED = 1_000;
+
 /** An IANA name as given, or the IANA name of a Windows zone ID; undefined when unknown. */
 export function resolveTimeZone(name: string): string | undefined {
+  if (resolved.has(name)) return resolved.get(name);
+  const zone = resolveUncached(name);
+  if (resolved.size >= MAX_REMEMBERED) resolved.clear();
+  resolved.set(name, zone);
+  return zone;
+}
+
+function resolveUncached(name: string): string | undefined {
   const trimmed = name.trim();
   const windows = byLowerCase.get(trimmed.toLowerCase());
   if (windows) return windows;

@@ -72,7 +72,7 @@ export async function createApiKey(db: Db | Tx, actor: Actor, input: ApiKeyInput
 }
 
 export async function revokeApiKey(db: Db | Tx, actor: Actor, id: string): Promise<void> {
-  return inTransaction(db, async (tx) => {
+  await inTransaction(db, async (tx) => {
     const validId = isUuid(id);
     const row = validId
       ? await tx
@@ -87,18 +87,51 @@ export async function revokeApiKey(db: Db | Tx, actor: Actor, id: string): Promi
     if (!row) throw notFound('api key', id);
     await audit(tx, actor, 'api_key.revoked', { type: 'api_key', id });
   });
+  // After the commit: a request authenticating now reads the revoked row.
+  forgetApiKey(id);
 }
 
-/** Resolves a bearer key to the actor it stands for; revoked or unknown keys resolve to nothing. */
-export async function authenticateApiKey(db: Db, key: string): Promise<Actor | undefined> {
+/**
+ * How long a successful authentication is remembered. Revoking a key through this process forgets
+ * it at once; a key revoked by another process (another server on the same database) keeps
+ * working here for at most this long.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+const MAX_CACHED_KEYS = 10_000;
+
+interface CachedKey {
+  db: Db;
+  actor: Actor;
+  expiresAt: number;
+}
+
+// By key hash. Each entry remembers its database, so two databases in one process (tests, the
+// demo key in PGlite and PostgreSQL) never answer for each other.
+const cachedKeys = new Map<string, CachedKey>();
+// Bumped by every revocation: a lookup that started before it does not store its answer.
+let revocations = 0;
+
+/**
+ * Resolves a bearer key to the actor it stands for; revoked or unknown keys resolve to nothing.
+ * Every request authenticates, so a found key is remembered for API_KEY_CACHE_MS (one query less
+ * per request); unknown keys are not remembered.
+ */
+export async function authenticateApiKey(db: Db, key: string, now = Date.now()): Promise<Actor | undefined> {
+  const hash = hashToken(key);
+  const cached = cachedKeys.get(hash);
+  if (cached && cached.db === db && cached.expiresAt > now) return { ...cached.actor };
+  const revocationsBefore = revocations;
   const row = await db
     .selectFrom('api_keys')
     .select(['id', 'agency_id', 'role', 'banks', 'divisions', 'name'])
-    .where('key_hash', '=', hashToken(key))
+    .where('key_hash', '=', hash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  if (!row) return undefined;
-  return {
+  if (!row) {
+    if (cached?.db === db) cachedKeys.delete(hash);
+    return undefined;
+  }
+  const actor: Actor = {
     agencyId: row.agency_id,
     role: row.role,
     apiKeyId: row.id,
@@ -106,6 +139,17 @@ export async function authenticateApiKey(db: Db, key: string): Promise<Actor | u
     divisions: row.divisions,
     label: `api_key:${row.name}`,
   };
+  if (revocations === revocationsBefore) {
+    if (cachedKeys.size >= MAX_CACHED_KEYS) cachedKeys.clear();
+    cachedKeys.set(hash, { db, actor, expiresAt: now + API_KEY_CACHE_MS });
+  }
+  return { ...actor };
+}
+
+/** Forgets a revoked key's remembered authentication in this process. */
+export function forgetApiKey(id: string): void {
+  revocations += 1;
+  for (const [hash, cached] of cachedKeys) if (cached.actor.apiKeyId === id) cachedKeys.delete(hash);
 }
 
 /** Creates the key unless a key with the same text already exists (a preset key across restarts). */

@@ -1,3 +1,5 @@
+import type { Insertable } from 'kysely';
+import type { ActivitiesTable, AuditLogTable } from '../db/schema.ts';
 import type { Actor } from './actor.ts';
 import type { Tx } from './transaction.ts';
 
@@ -11,15 +13,25 @@ export async function audit(
 ): Promise<void> {
   await tx
     .insertInto('audit_log')
-    .values({
-      agency_id: actor.agencyId,
-      actor: actor.label,
-      action,
-      entity_type: entity.type,
-      entity_id: entity.id,
-      data: JSON.stringify(data, bigintReplacer),
-    })
+    .values(auditRow(actor, action, entity, data))
     .execute();
+}
+
+/** The audit log row `audit` writes, for a use case that folds it into a statement of its own. */
+export function auditRow(
+  actor: Actor,
+  action: string,
+  entity: { type: string; id: string },
+  data: Record<string, unknown> = {},
+): Insertable<AuditLogTable> {
+  return {
+    agency_id: actor.agencyId,
+    actor: actor.label,
+    action,
+    entity_type: entity.type,
+    entity_id: entity.id,
+    data: JSON.stringify(data, bigintReplacer),
+  };
 }
 
 export async function logActivity(
@@ -32,15 +44,26 @@ export async function logActivity(
 ): Promise<void> {
   await tx
     .insertInto('activities')
-    .values({
-      agency_id: actor.agencyId,
-      customer_id: customerId,
-      kind,
-      summary,
-      data: JSON.stringify(data, bigintReplacer),
-      actor: actor.label,
-    })
+    .values(activityRow(actor, customerId, kind, summary, data))
     .execute();
+}
+
+/** The activity row `logActivity` writes, for a use case that folds it into a statement of its own. */
+export function activityRow(
+  actor: Actor,
+  customerId: string,
+  kind: string,
+  summary: string,
+  data: Record<string, unknown> = {},
+): Insertable<ActivitiesTable> {
+  return {
+    agency_id: actor.agencyId,
+    customer_id: customerId,
+    kind,
+    summary,
+    data: JSON.stringify(data, bigintReplacer),
+    actor: actor.label,
+  };
 }
 
 export function bigintReplacer(_key: string, value: unknown): unknown {

@@ -22,28 +22,38 @@ export async function resolveDepositBank(
   const bank = await db
     .selectFrom('banks')
     .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
-    .select(['banks.id', 'banks.short_name', 'bank_divisions.name as division'])
+    .select(['banks.id', 'banks.short_name as shortName', 'bank_divisions.name as division'])
     .where('banks.agency_id', '=', actor.agencyId)
     .where('banks.short_name', '=', shortName)
     .executeTakeFirst();
+  return checkDepositBank(actor, shortName, bank, path);
+}
+
+/** The access rule of `resolveDepositBank`, for a caller that read the bank in a query of its own. */
+export function checkDepositBank(
+  actor: Actor,
+  shortName: string,
+  bank: DepositBank | undefined,
+  path = 'bankShortName',
+): DepositBank {
   if (!bank) {
     throw new DomainError('unprocessable', `bank "${shortName}" does not exist`, {
       errors: [{ path, message: 'unknown bank' }],
     });
   }
-  if (actor.banks && !actor.banks.includes(bank.short_name)) {
-    throw new DomainError('forbidden', `this caller has no access to bank ${bank.short_name}`, {
+  if (actor.banks && !actor.banks.includes(bank.shortName)) {
+    throw new DomainError('forbidden', `this caller has no access to bank ${bank.shortName}`, {
       errors: [{ path, message: 'no access to this bank' }],
     });
   }
   if (actor.divisions && !actor.divisions.includes(bank.division)) {
     throw new DomainError(
       'forbidden',
-      `this caller has no access to division "${bank.division}" of bank ${bank.short_name}`,
+      `this caller has no access to division "${bank.division}" of bank ${bank.shortName}`,
       {
         errors: [{ path, message: 'no access to the bank division' }],
       },
     );
   }
-  return { id: bank.id, shortName: bank.short_name, division: bank.division };
+  return { id: bank.id, shortName: bank.shortName, division: bank.division };
 }
