@@ -34,6 +34,7 @@ export async function registerAutopayWorkers(
       passes: runs.map(({ agency, run }) => ({
         agency,
         fired: run.fired,
+        alreadyFired: run.alreadyFired,
         paymentsCreated: run.paymentsCreated,
         skipped: run.skipped,
       })),

@@ -68,12 +68,12 @@ for (const target of databaseTargets()) {
         job = await workers.boss.getJobById(autopaySchedules.pass, jobId!);
       }
       assert.equal(job?.state, 'completed', JSON.stringify(job?.output));
-      const output = job?.output as { passes: { agency: string; fired: number; paymentsCreated: number }[] };
+      // The cron tick may have run a pass of its own at the same moment (and then this job may find
+      // nothing left to decide): between them each invoice fires once, whichever pass claims it, so
+      // what is checked below is the database — one firing per invoice, the runs' figures summed.
+      const output = job?.output as { passes: { agency: string; fired: number; alreadyFired: number }[] };
       const ours = output.passes.find((p) => p.agency === agency.slug);
-      assert.deepEqual(ours && { fired: ours.fired, paymentsCreated: ours.paymentsCreated }, {
-        fired: 4,
-        paymentsCreated: 4,
-      });
+      if (ours) assert.ok(ours.fired + ours.alreadyFired <= 4, JSON.stringify(ours));
 
       // The payments were enqueued in the pass's transactions: the execution workers post them.
       let posted = 0n;
@@ -87,7 +87,14 @@ for (const target of databaseTargets()) {
       assert.equal(posted, 4n);
       const runs = await sql<{ trigger: string; fired: number }>`SELECT trigger, fired FROM autopay_runs
         WHERE agency_id = ${agency.id}`.execute(db);
-      assert.deepEqual(runs.rows, [{ trigger: 'schedule', fired: 4 }]);
+      assert.ok(runs.rows.length >= 1 && runs.rows.every((r) => r.trigger === 'schedule'));
+      assert.equal(
+        runs.rows.reduce((total, r) => total + r.fired, 0),
+        4,
+      );
+      const firings = await sql<{ n: bigint }>`SELECT count(DISTINCT invoice_id) AS n FROM autopay_firings
+        WHERE agency_id = ${agency.id}`.execute(db);
+      assert.equal(firings.rows[0]!.n, 4n);
     });
   });
 }
