@@ -468,6 +468,7 @@ export interface AmsReceiptExportsTable {
   body: Json;
   status: ColumnType<AmsReceiptExportStatus, AmsReceiptExportStatus | undefined, AmsReceiptExportStatus>;
   attempts: Generated<number>;
+  claim_id: string | null;
   next_attempt_at: Date | null;
   last_http_status: number | null;
   last_error: string | null;

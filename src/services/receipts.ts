@@ -17,11 +17,13 @@ import {
   parseReceiptDate,
 } from '../domain/receipt-input.ts';
 import { resolveTimeZone } from '../domain/time-zones.ts';
+import { queueAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
 import type { Actor } from './actor.ts';
 import { audit, logActivity } from './audit.ts';
 import { resolveDepositBank } from './bank-access.ts';
 import { nextNumber } from './counters.ts';
 import { findCustomer } from './customers.ts';
+import type { JobQueue } from './job-queue.ts';
 import { invoiceBalances, postJournalEntry } from './ledger.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
@@ -78,7 +80,7 @@ export async function postCustomerReceipt(
   db: Db | Tx,
   actor: Actor,
   request: ReceiptRequest,
-  options: { source?: string } = {},
+  options: { source?: string; jobs?: JobQueue | undefined } = {},
 ): Promise<ReceiptView> {
   const timeZone = resolveTimeZone(request.receiptDateTimeZone);
   if (!timeZone) {
@@ -201,6 +203,8 @@ export async function postCustomerReceipt(
       { receiptNumber, amountCents: request.receiptAmountCents, onAccountCents: result.onAccountCents },
     );
     await audit(tx, actor, 'receipt.posted', { type: 'receipt', id: receiptId }, { receiptNumber });
+    // Outbox: the AMS360 export (when the agency has the connector) commits with the receipt.
+    await queueAmsReceiptExport(tx, actor.agencyId, receiptId, options.source ?? 'api', options.jobs);
     return getReceiptById(tx, actor.agencyId, receiptId);
   });
 }
