@@ -12,6 +12,7 @@ import type { Processors } from '../services/payment-methods.ts';
 import { authHook } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { problemFor, sendProblem, toProblem } from './problem.ts';
+import { ams360ReceiptRoutes } from './routes/ams360-receipts.ts';
 import { autopayRoutes } from './routes/autopay.ts';
 import { agencySetupRoutes } from './routes/billing-setup.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);
   autopayRoutes(app, deps);
+  ams360ReceiptRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
 

@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { DatabaseHandle } from '../db/database.ts';
 import type { Processors } from '../services/payment-methods.ts';
+import { registerAmsReceiptWorkers } from './ams-receipts.ts';
 import { registerAutopayWorkers } from './autopay.ts';
 import { createBoss } from './boss.ts';
 import { registerMaintenance } from './maintenance.ts';
@@ -20,6 +21,7 @@ export async function startWorkers(
   boss.on('error', (error) => console.error('[workers]', error.message));
   await boss.start();
   await registerMaintenance(boss, database.db);
+  await registerAmsReceiptWorkers(boss, database.db, { databaseKind: database.kind });
   if (options.processors) {
     await registerPaymentWorkers(boss, database.db, options.processors, { databaseKind: database.kind });
     await registerAutopayWorkers(boss, database.db, { databaseKind: database.kind });
