@@ -555,6 +555,7 @@ export interface SyncOutboxTable {
   attempts: Generated<number>;
   last_error: string | null;
   created_at: CreatedAt;
+  requests: Generated<number>;
   done_at: Date | null;
 }
 

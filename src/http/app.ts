@@ -24,6 +24,8 @@ import { paymentRoutes } from './routes/payments.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { syncRoutes } from './routes/sync.ts';
+import { syncWebhookRoutes } from './routes/sync-webhooks.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import type { App, RouteDeps } from './types.ts';
 
@@ -110,6 +112,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   autopayRoutes(app, deps);
   ams360ReceiptRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
+  syncRoutes(app, deps);
+  await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {

@@ -102,6 +102,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       attempts integer NOT NULL DEFAULT 0,
       last_error text,
       created_at timestamptz NOT NULL DEFAULT now(),
+      -- Counted up by every later request for the same push; a push is done only if it did not move.
+      requests integer NOT NULL DEFAULT 1,
       done_at timestamptz
     );
     -- Repeated edits before a push coalesce into one pending row.
