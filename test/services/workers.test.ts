@@ -6,6 +6,7 @@ import type { DatabaseHandle } from '../../src/db/database.ts';
 import { maintenanceQueues } from '../../src/jobs/maintenance.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/services/idempotency.ts';
+import { amsReceiptQueues } from '../../src/sync/ams360-receipts/outbox.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 
@@ -27,7 +28,10 @@ for (const target of databaseTargets()) {
 
     it('schedules maintenance and its purge job removes keys older than the retention window only', async () => {
       const schedules = await workers.boss.getSchedules();
-      assert.deepEqual(schedules.map((s) => s.name).sort(), Object.values(maintenanceQueues).sort());
+      assert.deepEqual(
+        schedules.map((s) => s.name).sort(),
+        [...Object.values(maintenanceQueues), amsReceiptQueues.sweep].sort(),
+      );
 
       const agency = await createTestAgency(database.db);
       for (const key of ['old', 'fresh']) {
