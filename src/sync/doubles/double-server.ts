@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { signSyncWebhook } from '../../domain/sync-signature.ts';
 
-export type Fault = '500' | 'timeout' | 'die';
+export type Fault = '500' | 'timeout' | 'die' | 'lose-answer';
 
 export interface WebhookTarget {
   url: string;
@@ -80,7 +80,10 @@ export class DoubleServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The next `times` requests (to paths starting with `pathPrefix`, if given) meet `fault`. */
+  /**
+   * The next `times` requests (to paths starting with `pathPrefix`, if given) meet `fault`: an
+   * HTTP 500, no answer at all, the server dying, or the request done but its answer lost.
+   */
   inject(fault: Fault, times = 1, pathPrefix?: string): void {
     for (let i = 0; i < times; i++) this.#faults.push({ fault, pathPrefix });
   }
@@ -148,8 +151,10 @@ export class DoubleServer {
       const fault = this.#faults.splice(faultIndex, 1)[0]?.fault;
       if (fault === '500') return send(response, 500, { error: 'injected failure' });
       if (fault === 'timeout') return; // never answers; the client's timeout ends it
-      await this.stop();
-      return;
+      if (fault === 'die') {
+        await this.stop();
+        return;
+      }
     }
     if (this.#dieAfter && matches(this.#dieAfter.pathPrefix)) {
       if (this.#dieAfter.requests <= 0) {
@@ -174,6 +179,8 @@ export class DoubleServer {
     this.requests++;
     try {
       const result = await this.#handler(request.method ?? 'GET', url.pathname, url.searchParams, body);
+      // The request took effect but the answer never arrives (the client sees a reset connection).
+      if (faultIndex >= 0) return void response.socket?.destroy();
       send(response, result.status, result.body);
     } catch (error) {
       send(response, 500, { error: (error as Error).message });
