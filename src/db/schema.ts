@@ -453,6 +453,7 @@ export interface AmsReceiptConnectorsTable {
   auth_header_value: string | null;
   sources: ColumnType<string[], string[] | undefined, string[]>;
   timeout_ms: Generated<number>;
+  lookup_by_reference: Generated<boolean>;
   updated_by: string;
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }

@@ -149,3 +149,20 @@ export function nextExportAttempt(attempts: number, now: Date): Date | null {
   const delay = RETRY_DELAYS_MS[attempts - 1] ?? LATER_DELAY_MS;
   return new Date(now.getTime() + delay);
 }
+
+export type LookupVerdict = { found: true; amsReceiptId: string | null } | { found: false } | { unknown: string };
+
+/**
+ * Reads `GET /receipt/customer?externalReference=…`: a non-empty list (bare or under `data`) means
+ * the receipt is there; an empty list or 404 means it is not; anything else leaves it unknown, and
+ * then nothing is posted (a blind re-post could duplicate it).
+ */
+export function judgeLookupAnswer(answer: AmsAnswer): LookupVerdict {
+  if (answer.kind === 'no_response') return { unknown: `lookup got no answer: ${answer.reason}` };
+  if (answer.status === 404) return { found: false };
+  if (answer.status !== 200) return { unknown: `lookup answered HTTP ${answer.status}` };
+  const body = answer.body as { data?: unknown } | unknown[] | null;
+  const list = Array.isArray(body) ? body : Array.isArray(body?.data) ? body.data : null;
+  if (!list) return { unknown: 'lookup answer is not a list' };
+  return list.length === 0 ? { found: false } : { found: true, amsReceiptId: receiptIdOf(list[0]) };
+}

@@ -5,6 +5,7 @@ import {
   amsReceiptIdempotencyKey,
   amsReceiptReference,
   judgeAmsAnswer,
+  judgeLookupAnswer,
   MAX_EXPORT_ATTEMPTS,
   nextExportAttempt,
 } from '../../src/domain/ams-receipt-export.ts';
@@ -104,6 +105,28 @@ describe('reading the AMS answer', () => {
       /HTTP 422: Unprocessable receipt — bankShortName unknown bank/,
     );
     assert.equal(judgeAmsAnswer({ kind: 'response', status: 401, body: null }).outcome, 'failed');
+  });
+});
+
+describe('reading a lookup by reference', () => {
+  it('finds a receipt in a list, takes an empty list or 404 as absent, and anything else as unknown', () => {
+    assert.deepEqual(judgeLookupAnswer({ kind: 'response', status: 200, body: { data: [{ receiptId: 'R7' }] } }), {
+      found: true,
+      amsReceiptId: 'R7',
+    });
+    assert.deepEqual(judgeLookupAnswer({ kind: 'response', status: 200, body: [{ id: 8 }] }), {
+      found: true,
+      amsReceiptId: '8',
+    });
+    assert.deepEqual(judgeLookupAnswer({ kind: 'response', status: 200, body: { data: [] } }), { found: false });
+    assert.deepEqual(judgeLookupAnswer({ kind: 'response', status: 404, body: null }), { found: false });
+    for (const answer of [
+      { kind: 'no_response' as const, reason: 'timed out' },
+      { kind: 'response' as const, status: 500, body: null },
+      { kind: 'response' as const, status: 200, body: { receipts: 'none' } },
+    ]) {
+      assert.ok('unknown' in judgeLookupAnswer(answer), JSON.stringify(answer));
+    }
   });
 });
 

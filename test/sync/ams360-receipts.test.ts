@@ -130,6 +130,42 @@ for (const target of databaseTargets()) {
       }
     });
 
+    it('with an AMS that de-duplicates nothing, looks the reference up before a repeated attempt', async () => {
+      const naive = await startAmsReceiptDouble({ authHeader: AMS_AUTH, repeatedKey: 'ignore' });
+      const actor = world.agency.actor;
+      try {
+        // Without the lookup, a lost response becomes a duplicate at such an AMS: why the option exists.
+        await saveAmsReceiptConnector(world.database.db, actor, { baseUrl: naive.url, lookupByReference: false });
+        const blind = await postedPayment(world);
+        naive.injectFaults('record-then-drop');
+        await sendDueAmsReceipts(world.database.db, { now: current() });
+        await sendDueAmsReceipts(world.database.db, { now: later() });
+        assert.equal(naive.countFor(blind.reference), 2);
+
+        await saveAmsReceiptConnector(world.database.db, actor, { baseUrl: naive.url, lookupByReference: true });
+        const lost = await postedPayment(world);
+        naive.injectFaults('record-then-drop');
+        assert.equal((await sendDueAmsReceipts(world.database.db, { now: current() })).retrying, 1);
+        const requests = naive.requests;
+        assert.equal((await sendDueAmsReceipts(world.database.db, { now: later() })).sent, 1);
+        assert.equal(naive.requests, requests, 'found by the lookup: not posted again');
+        assert.equal(naive.countFor(lost.reference), 1);
+        const found = await exportOf(lost.receiptNumber);
+        assert.match(found.lastError ?? '', /found at the AMS by reference/);
+        assert.equal(found.amsReceiptId, naive.receipts().find((r) => r.reference === lost.reference)?.amsReceiptId);
+
+        // Never arrived (dropped before recording): the lookup finds nothing, so it is posted.
+        const dropped = await postedPayment(world);
+        naive.injectFaults('drop');
+        await sendDueAmsReceipts(world.database.db, { now: current() });
+        assert.equal((await sendDueAmsReceipts(world.database.db, { now: later() })).sent, 1);
+        assert.equal(naive.countFor(dropped.reference), 1);
+      } finally {
+        await saveAmsReceiptConnector(world.database.db, actor, { baseUrl: world.ams.url, lookupByReference: false });
+        await naive.stop();
+      }
+    });
+
     it('marks a receipt the AMS refuses (4xx) failed with the problem, stops, and a staff retry sends it once', async () => {
       const payment = await postedPayment(world);
       world.ams.injectFaults('reject');

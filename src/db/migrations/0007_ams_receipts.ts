@@ -18,6 +18,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- Receipt sources exported: money policypay collected (payments, autopay) by default.
       sources text[] NOT NULL DEFAULT '{payment,autopay}',
       timeout_ms integer NOT NULL DEFAULT 10000 CHECK (timeout_ms BETWEEN 100 AND 120000),
+      -- For an AMS that honours neither Idempotency-Key nor the reference: before sending again
+      -- after an unknown outcome, ask GET /receipt/customer?externalReference=… whether it arrived.
+      lookup_by_reference boolean NOT NULL DEFAULT false,
       updated_by text NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now(),
       CHECK ((auth_header_name IS NULL) = (auth_header_value IS NULL))

@@ -23,6 +23,7 @@ const connectorSchema = z
     authHeaderSet: z.boolean().meta({ description: 'Whether an auth header value is stored (it is never shown)' }),
     sources: z.array(z.string()),
     timeoutMs: z.number().int(),
+    lookupByReference: z.boolean(),
     updatedBy: z.string(),
     updatedAt: z.string(),
   })
@@ -51,6 +52,10 @@ const connectorBody = z.strictObject({
     .optional()
     .meta({ description: 'Receipt sources exported (default payment, autopay)' }),
   timeoutMs: z.number().int().min(100).max(120_000).optional(),
+  lookupByReference: z.boolean().optional().meta({
+    description:
+      'For an AMS that honours neither Idempotency-Key nor the reference: before a repeated attempt, ask GET /receipt/customer?externalReference=… whether the receipt arrived',
+  }),
 });
 
 const exportStatus = z.enum(['pending', 'sending', 'sent', 'failed']);

@@ -35,6 +35,30 @@ export async function postAmsReceipt(
   }
 }
 
+/** `GET {baseUrl}/receipt/customer?externalReference=…`, for an AMS that de-duplicates nothing itself. */
+export async function lookupAmsReceipt(endpoint: AmsEndpoint, reference: string): Promise<AmsAnswer> {
+  try {
+    const url = `${endpoint.baseUrl}/receipt/customer?externalReference=${encodeURIComponent(reference)}`;
+    const response = await fetch(url, {
+      headers: {
+        accept: 'application/json',
+        ...(endpoint.authHeader ? { [endpoint.authHeader.name]: endpoint.authHeader.value } : {}),
+      },
+      signal: AbortSignal.timeout(endpoint.timeoutMs),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { kind: 'response', status: response.status, body };
+  } catch (error) {
+    return { kind: 'no_response', reason: describeFailure(error) };
+  }
+}
+
 function describeFailure(error: unknown): string {
   if (error instanceof Error) {
     if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';

@@ -14,6 +14,7 @@ export interface AmsReceiptConnectorInput {
   authHeader?: { name: string; value: string } | null | undefined;
   sources?: ExportableSource[] | undefined;
   timeoutMs?: number | undefined;
+  lookupByReference?: boolean | undefined;
 }
 
 /** The configuration as staff see it: the auth header's value is never shown back. */
@@ -24,6 +25,7 @@ export interface AmsReceiptConnectorView {
   authHeaderSet: boolean;
   sources: string[];
   timeoutMs: number;
+  lookupByReference: boolean;
   updatedBy: string;
   updatedAt: Date;
 }
@@ -34,6 +36,7 @@ export interface AmsEndpoint {
   baseUrl: string;
   authHeader: { name: string; value: string } | null;
   timeoutMs: number;
+  lookupByReference: boolean;
 }
 
 export async function getAmsReceiptConnector(db: Db | Tx, actor: Actor): Promise<AmsReceiptConnectorView> {
@@ -50,6 +53,7 @@ export async function getAmsReceiptConnector(db: Db | Tx, actor: Actor): Promise
     authHeaderSet: row.auth_header_value !== null,
     sources: row.sources,
     timeoutMs: row.timeout_ms,
+    lookupByReference: row.lookup_by_reference,
     updatedBy: row.updated_by,
     updatedAt: row.updated_at,
   };
@@ -64,7 +68,7 @@ export async function saveAmsReceiptConnector(
   return inTransaction(db, async (tx) => {
     const existing = await tx
       .selectFrom('ams_receipt_connectors')
-      .select(['auth_header_name', 'auth_header_value', 'sources', 'timeout_ms', 'enabled'])
+      .select(['auth_header_name', 'auth_header_value', 'sources', 'timeout_ms', 'enabled', 'lookup_by_reference'])
       .where('agency_id', '=', actor.agencyId)
       .forUpdate()
       .executeTakeFirst();
@@ -79,6 +83,7 @@ export async function saveAmsReceiptConnector(
       auth_header_value: header.value,
       sources: input.sources ?? existing?.sources ?? ['payment', 'autopay'],
       timeout_ms: input.timeoutMs ?? existing?.timeout_ms ?? 10_000,
+      lookup_by_reference: input.lookupByReference ?? existing?.lookup_by_reference ?? false,
       updated_by: actor.label,
       updated_at: new Date(),
     };
@@ -118,5 +123,6 @@ export async function amsEndpoint(db: Db | Tx, agencyId: string): Promise<AmsEnd
         ? { name: row.auth_header_name, value: row.auth_header_value }
         : null,
     timeoutMs: row.timeout_ms,
+    lookupByReference: row.lookup_by_reference,
   };
 }

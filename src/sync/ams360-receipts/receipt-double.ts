@@ -13,6 +13,8 @@ import type { AddressInfo, Socket } from 'node:net';
  * - `reject`: a 422 problem for a body the AMS cannot take;
  * - `die`: the whole server goes down with every open connection, and stays down until `restart()`.
  *
+ * `GET /receipt/customer?externalReference=…` lists the receipts recorded with a reference.
+ *
  * `handle()` can be mounted on another node:http server (the sync hub's AMS double).
  */
 export type ReceiptFault =
@@ -36,8 +38,11 @@ export interface RecordedReceipt {
 export interface AmsReceiptDoubleOptions {
   /** Required on every request when set. */
   authHeader?: { name: string; value: string };
-  /** What a repeated Idempotency-Key gets: the first answer again (default), or a duplicate 409. */
-  repeatedKey?: 'replay' | 'duplicate';
+  /**
+   * What a repeated Idempotency-Key gets: the first answer again (default), a duplicate 409, or
+   * nothing special (`ignore`: an AMS that de-duplicates neither keys nor references).
+   */
+  repeatedKey?: 'replay' | 'duplicate' | 'ignore';
   /** Each request draws a fault with this probability (for the crash test). */
   randomFaults?: { rate: number; faults: ReceiptFault[]; random?: () => number };
 }
@@ -124,10 +129,29 @@ export class AmsReceiptDouble {
 
   /** Handles `POST /receipt/customer`; false for any other request, so a host server can route it. */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
-    const path = (request.url ?? '').split('?')[0] ?? '';
-    if (!(request.method === 'POST' && path.endsWith('/receipt/customer'))) return false;
+    const [path = '', query = ''] = (request.url ?? '').split('?');
+    if (!path.endsWith('/receipt/customer')) return false;
+    if (request.method === 'GET') {
+      this.#lookup(request, response, new URLSearchParams(query));
+      return true;
+    }
+    if (request.method !== 'POST') return false;
     void this.#serve(request, response).catch(() => response.destroy());
     return true;
+  }
+
+  /** `GET /receipt/customer?externalReference=…`: the receipts recorded with that reference. */
+  #lookup(request: IncomingMessage, response: ServerResponse, query: URLSearchParams): void {
+    const auth = this.#options.authHeader;
+    if (auth && request.headers[auth.name.toLowerCase()] !== auth.value) {
+      sendJson(response, 401, problem('unauthorized', 'Unauthorized', `missing or wrong ${auth.name}`));
+      return;
+    }
+    const reference = query.get('externalReference');
+    const matches = this.#records.filter((r) => reference !== null && r.reference === reference);
+    sendJson(response, 200, {
+      data: matches.map((r) => ({ receiptId: r.amsReceiptId, externalReference: r.reference })),
+    });
   }
 
   async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -159,7 +183,8 @@ export class AmsReceiptDouble {
 
     const key = header(request, 'idempotency-key');
     const reference = header(request, 'x-external-reference');
-    const stored = key ? this.#byKey.get(key) : undefined;
+    const deduplicates = this.#options.repeatedKey !== 'ignore';
+    const stored = key && deduplicates ? this.#byKey.get(key) : undefined;
     if (stored) {
       if (this.#options.repeatedKey === 'duplicate') {
         sendJson(response, 409, duplicate(reference ?? key ?? ''));
@@ -168,7 +193,7 @@ export class AmsReceiptDouble {
       }
       return;
     }
-    const known = reference ? this.#byReference.get(reference) : undefined;
+    const known = reference && deduplicates ? this.#byReference.get(reference) : undefined;
     if (known) {
       sendJson(response, 409, { ...duplicate(reference ?? ''), receiptId: known.amsReceiptId });
       return;

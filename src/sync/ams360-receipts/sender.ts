@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { judgeAmsAnswer, nextExportAttempt } from '../../domain/ams-receipt-export.ts';
+import {
+  type AmsVerdict,
+  judgeAmsAnswer,
+  judgeLookupAnswer,
+  nextExportAttempt,
+} from '../../domain/ams-receipt-export.ts';
 import { type Db, inTransaction } from '../../services/transaction.ts';
-import { postAmsReceipt } from './client.ts';
+import { lookupAmsReceipt, postAmsReceipt } from './client.ts';
 import { type AmsEndpoint, amsEndpoint } from './connector.ts';
 
 /** How long a claim keeps other senders away: longer than the longest allowed AMS timeout. */
@@ -55,6 +60,32 @@ export async function sendDueAmsReceipts(
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   return report;
+}
+
+/**
+ * Posts the receipt; when the connector says the AMS de-duplicates nothing, a repeated attempt
+ * (the earlier one's outcome was unknown) first asks the AMS whether the receipt arrived.
+ */
+async function deliver(
+  endpoint: AmsEndpoint,
+  claim: Claimed,
+): Promise<{ verdict: AmsVerdict; httpStatus: number | null }> {
+  if (endpoint.lookupByReference && claim.attempts > 1) {
+    const lookup = judgeLookupAnswer(await lookupAmsReceipt(endpoint, claim.reference));
+    if ('unknown' in lookup) return { verdict: { outcome: 'retry', reason: lookup.unknown }, httpStatus: null };
+    if (lookup.found) {
+      return {
+        verdict: {
+          outcome: 'sent',
+          amsReceiptId: lookup.amsReceiptId,
+          note: 'found at the AMS by reference; not sent again',
+        },
+        httpStatus: null,
+      };
+    }
+  }
+  const answer = await postAmsReceipt(endpoint, claim);
+  return { verdict: judgeAmsAnswer(answer), httpStatus: answer.kind === 'response' ? answer.status : null };
 }
 
 async function claimDue(db: Db, now: Date, limit: number): Promise<Claimed[]> {
@@ -121,9 +152,7 @@ async function sendOne(
       .execute();
     return 'parked';
   }
-  const answer = await postAmsReceipt(endpoint, claim);
-  const verdict = judgeAmsAnswer(answer);
-  const httpStatus = answer.kind === 'response' ? answer.status : null;
+  const { verdict, httpStatus } = await deliver(endpoint, claim);
   // The clock for the outcome: the request may have taken a while.
   const at = new Date(Math.max(now.getTime(), Date.now()));
   return inTransaction(db, async (tx) => {
