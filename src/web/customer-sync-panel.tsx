@@ -33,7 +33,7 @@ export function CustomerSyncPanel({ customerNumber }: { customerNumber: number }
   }, [customerNumber]);
 
   return (
-    <section className="card" aria-labelledby="sync-heading" data-testid="customer-sync">
+    <section className="card" style={{ marginTop: 16 }} aria-labelledby="sync-heading" data-testid="customer-sync">
       <div className="card-header">
         <h2 id="sync-heading">External systems</h2>
         {state.status === 'ready' && (
@@ -83,7 +83,7 @@ export function CustomerSyncPanel({ customerNumber }: { customerNumber: number }
                   <td>
                     <time dateTime={badge.syncedAt}>{timestamp.format(new Date(badge.syncedAt))}</time>
                   </td>
-                  <td>{badge.lastError ?? '—'}</td>
+                  <td style={{ whiteSpace: 'normal' }}>{badge.lastError ?? '—'}</td>
                 </tr>
               ))}
             </tbody>

@@ -50,7 +50,7 @@ function Section<T>(props: {
 }) {
   const { state } = props;
   return (
-    <section className="card" aria-labelledby={`${props.id}-heading`} data-testid={props.id}>
+    <section className="card" style={sectionStyle} aria-labelledby={`${props.id}-heading`} data-testid={props.id}>
       <div className="card-header">
         <h2 id={`${props.id}-heading`}>{props.title}</h2>
       </div>
@@ -83,10 +83,15 @@ function Section<T>(props: {
 }
 
 function recordName(review: SyncReview): string {
-  const record = review.record;
-  const name = record.name ?? record.accountName ?? record.customerName;
+  const fields = review.record.fields as Record<string, unknown> | undefined;
+  const name = fields?.name ?? review.record.name;
   return typeof name === 'string' ? name : review.externalId;
 }
+
+// Inline so the shared stylesheet stays untouched: sections apart, long text and buttons wrapping.
+const sectionStyle = { marginTop: 16 };
+const wrap = { whiteSpace: 'normal' } as const;
+const actionsStyle = { display: 'flex', flexWrap: 'wrap', gap: 8, whiteSpace: 'normal' } as const;
 
 const exportTone: Record<AmsReceiptExport['status'], string> = {
   pending: 'blue',
@@ -157,35 +162,37 @@ export function SyncPage() {
             <td>
               {recordName(review)} <span className="mono muted">{review.externalId}</span>
             </td>
-            <td>{review.reason}</td>
+            <td style={wrap}>{review.reason}</td>
             <td>
-              {review.candidates.map((candidate) => (
+              <div style={actionsStyle}>
+                {review.candidates.map((candidate) => (
+                  <button
+                    key={candidate.customerNumber}
+                    type="button"
+                    className="button button-secondary"
+                    disabled={busy !== null}
+                    onClick={() => resolve(review, 'merge', candidate.customerNumber)}
+                  >
+                    Merge into #{candidate.customerNumber} {candidate.name}
+                  </button>
+                ))}
                 <button
-                  key={candidate.customerNumber}
                   type="button"
                   className="button button-secondary"
                   disabled={busy !== null}
-                  onClick={() => resolve(review, 'merge', candidate.customerNumber)}
+                  onClick={() => resolve(review, 'accept')}
                 >
-                  Merge into #{candidate.customerNumber} {candidate.name}
+                  Accept as new customer
                 </button>
-              ))}
-              <button
-                type="button"
-                className="button button-secondary"
-                disabled={busy !== null}
-                onClick={() => resolve(review, 'accept')}
-              >
-                Accept as new customer
-              </button>
-              <button
-                type="button"
-                className="button button-secondary"
-                disabled={busy !== null}
-                onClick={() => resolve(review, 'reject')}
-              >
-                Reject
-              </button>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  disabled={busy !== null}
+                  onClick={() => resolve(review, 'reject')}
+                >
+                  Reject
+                </button>
+              </div>
             </td>
           </tr>
         )}
@@ -221,7 +228,7 @@ export function SyncPage() {
             </td>
             <td className="num">{item.attempts}</td>
             <td className="mono">{item.amsReceiptId ?? '—'}</td>
-            <td>{item.manualAction ?? item.lastError ?? '—'}</td>
+            <td style={wrap}>{item.manualAction ?? item.lastError ?? '—'}</td>
             <td>
               {item.status === 'failed' && (
                 <button
@@ -277,7 +284,7 @@ export function SyncPage() {
               )}
             </td>
             <td className="mono">{entry.externalId ?? '—'}</td>
-            <td>{entry.message ?? '—'}</td>
+            <td style={wrap}>{entry.message ?? '—'}</td>
           </tr>
         )}
       />
