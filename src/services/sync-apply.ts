@@ -33,7 +33,6 @@ export function addFigures(total: ApplyFigures, more: ApplyFigures): void {
 }
 
 const CHUNK = 1000;
-const nameKey = sql<string>`lower(regexp_replace(name, '[^a-zA-Z0-9]+', '', 'g'))`;
 
 interface LinkRow {
   local_id: string;
@@ -105,9 +104,18 @@ export async function applyExternalCustomers(
       .execute(),
   );
   const names = [...new Set(unlinked.map((r) => normalizedName(r.fields.name)).filter((n) => n !== ''))];
-  const nameRows = await selectInChunks(names, (chunk) =>
-    tx.selectFrom('customers').select('id').where('agency_id', '=', agencyId).where(nameKey, 'in', chunk).execute(),
-  );
+  // One index probe per name. A plain `IN (…)` lets the planner pick a sequential scan that
+  // evaluates the regexp on every customer (it does not know the expression is costly): O(n) per page.
+  const nameRows = await selectInChunks(names, async (chunk) => {
+    const result = await sql<{ id: string }>`
+      SELECT c.id FROM unnest(${chunk}::text[]) AS k(key)
+      CROSS JOIN LATERAL (
+        SELECT id FROM customers
+        WHERE agency_id = ${agencyId} AND lower(regexp_replace(name, '[^a-zA-Z0-9]+', '', 'g')) = k.key
+        LIMIT 50
+      ) AS c`.execute(tx);
+    return result.rows;
+  });
   const reviews = await selectInChunks(
     unlinked.map((r) => r.externalId),
     (chunk) =>

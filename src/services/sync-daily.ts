@@ -44,14 +44,18 @@ export async function runDailySync(
     error: null,
     ...emptyFigures(),
   };
+  type Page = Awaited<ReturnType<typeof connector.listChanges>>;
+  const fetchPage = (cursor: string | null): Promise<Page | ConnectorError> =>
+    connector.listChanges('customer', cursor, pageSize).catch((error: unknown) => {
+      if (error instanceof ConnectorError) return error;
+      throw error;
+    });
+  let next = fetchPage(result.cursor);
   for (;;) {
-    let page: Awaited<ReturnType<typeof connector.listChanges>>;
-    try {
-      page = await connector.listChanges('customer', result.cursor, pageSize);
-    } catch (error) {
-      if (!(error instanceof ConnectorError)) throw error;
+    const page = await next;
+    if (page instanceof ConnectorError) {
       result.status = 'failed';
-      result.error = error.message;
+      result.error = page.message;
       await db
         .insertInto('sync_log')
         .values({
@@ -62,30 +66,41 @@ export async function runDailySync(
           local_id: null,
           external_id: null,
           action: 'error',
-          message: `daily sync stopped: ${error.message}; cursor kept at ${result.cursor ?? 'the start'}`,
+          message: `daily sync stopped: ${page.message}; cursor kept at ${result.cursor ?? 'the start'}`,
         })
         .execute();
       return result;
     }
+    const last = page.done || page.records.length === 0;
+    // The next page is read while this one is written (the cursor still commits with each page).
+    if (!last) next = fetchPage(page.cursor);
     if (page.records.length > 0) {
-      const figures = await db.transaction().execute(async (tx) => {
-        const rules = await lockAgencySync(tx, agencyId);
-        const applied = await applyExternalCustomers(tx, agencyId, system, page.records, rules);
-        await tx
-          .insertInto('sync_cursors')
-          .values({ agency_id: agencyId, system, entity: 'customer', cursor: page.cursor })
-          .onConflict((oc) =>
-            oc.columns(['agency_id', 'system', 'entity']).doUpdateSet({ cursor: page.cursor, updated_at: new Date() }),
-          )
-          .execute();
-        return applied;
-      });
+      let figures: ApplyFigures;
+      try {
+        figures = await db.transaction().execute(async (tx) => {
+          const rules = await lockAgencySync(tx, agencyId);
+          const applied = await applyExternalCustomers(tx, agencyId, system, page.records, rules);
+          await tx
+            .insertInto('sync_cursors')
+            .values({ agency_id: agencyId, system, entity: 'customer', cursor: page.cursor })
+            .onConflict((oc) =>
+              oc
+                .columns(['agency_id', 'system', 'entity'])
+                .doUpdateSet({ cursor: page.cursor, updated_at: new Date() }),
+            )
+            .execute();
+          return applied;
+        });
+      } catch (error) {
+        if (!last) await next.catch(() => undefined);
+        throw error;
+      }
       addFigures(result, figures);
       result.pages++;
       result.cursor = page.cursor;
       options.onPage?.(result);
     }
-    if (page.done || page.records.length === 0) return result;
+    if (last) return result;
   }
 }
 

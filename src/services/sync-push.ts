@@ -114,6 +114,7 @@ export interface PushFigures {
 }
 
 const running = new Set<string>();
+const again = new Set<string>();
 
 /**
  * Sends the agency's queued pushes, oldest first, each HTTP call with no transaction open. A
@@ -123,22 +124,30 @@ const running = new Set<string>();
  */
 export async function pushPending(db: Db, agencyId: string, options: { limit?: number } = {}): Promise<PushFigures> {
   const figures: PushFigures = { pushed: 0, failed: 0 };
-  // One drain per agency per process at a time; another process repeating a push is harmless.
-  if (running.has(agencyId)) return figures;
+  // One drain per agency per process at a time; a drain asked for meanwhile makes it go round
+  // again, so a push queued while it ran is not left for the sweep. Another process repeating a
+  // push is harmless (see above).
+  if (running.has(agencyId)) {
+    again.add(agencyId);
+    return figures;
+  }
   running.add(agencyId);
   try {
-    const rows = await db
-      .selectFrom('sync_outbox')
-      .selectAll()
-      .where('agency_id', '=', agencyId)
-      .where('done_at', 'is', null)
-      .orderBy('created_at')
-      .limit(options.limit ?? 500)
-      .execute();
-    for (const row of rows) {
-      if (await pushOne(db, row)) figures.pushed++;
-      else figures.failed++;
-    }
+    do {
+      again.delete(agencyId);
+      const rows = await db
+        .selectFrom('sync_outbox')
+        .selectAll()
+        .where('agency_id', '=', agencyId)
+        .where('done_at', 'is', null)
+        .orderBy('created_at')
+        .limit(options.limit ?? 500)
+        .execute();
+      for (const row of rows) {
+        if (await pushOne(db, row)) figures.pushed++;
+        else figures.failed++;
+      }
+    } while (again.has(agencyId));
     return figures;
   } finally {
     running.delete(agencyId);
