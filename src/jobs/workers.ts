@@ -6,6 +6,7 @@ import { registerAutopayWorkers } from './autopay.ts';
 import { createBoss } from './boss.ts';
 import { registerMaintenance } from './maintenance.ts';
 import { registerPaymentWorkers } from './payments.ts';
+import { registerSyncWorkers } from './sync.ts';
 
 export interface Workers {
   boss: PgBoss;
@@ -21,6 +22,7 @@ export async function startWorkers(
   boss.on('error', (error) => console.error('[workers]', error.message));
   await boss.start();
   await registerMaintenance(boss, database.db);
+  await registerSyncWorkers(boss, database.db);
   await registerAmsReceiptWorkers(boss, database.db, { databaseKind: database.kind });
   if (options.processors) {
     await registerPaymentWorkers(boss, database.db, options.processors, { databaseKind: database.kind });

@@ -258,3 +258,9 @@ async function pushOne(
     return false;
   }
 }
+
+/** Agencies with pushes still queued (the sweep's work list). */
+export async function agenciesWithPendingPushes(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('sync_outbox').select('agency_id').distinct().where('done_at', 'is', null).execute();
+  return rows.map((row) => row.agency_id);
+}

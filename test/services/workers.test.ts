@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { maintenanceQueues } from '../../src/jobs/maintenance.ts';
+import { syncSchedules } from '../../src/jobs/sync.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/services/idempotency.ts';
 import { amsReceiptQueues } from '../../src/sync/ams360-receipts/outbox.ts';
@@ -30,7 +31,7 @@ for (const target of databaseTargets()) {
       const schedules = await workers.boss.getSchedules();
       assert.deepEqual(
         schedules.map((s) => s.name).sort(),
-        [...Object.values(maintenanceQueues), amsReceiptQueues.sweep].sort(),
+        [...Object.values(maintenanceQueues), amsReceiptQueues.sweep, ...Object.values(syncSchedules)].sort(),
       );
 
       const agency = await createTestAgency(database.db);
