@@ -140,7 +140,9 @@ export async function pushPending(db: Db, agencyId: string, options: { limit?: n
         .selectAll()
         .where('agency_id', '=', agencyId)
         .where('done_at', 'is', null)
+        // The AMS first: a benefits create can then carry the AMS customer number.
         .orderBy('created_at')
+        .orderBy('system')
         .limit(options.limit ?? 500)
         .execute();
       for (const row of rows) {
@@ -175,12 +177,23 @@ async function pushOne(
     .where('local_id', '=', row.local_id)
     .executeTakeFirst();
   const fields = customerFields(customer);
+  // The AMS's number travels with the record, so a benefits system keeps it (the first match key).
+  const amsLink = await db
+    .selectFrom('sync_links')
+    .select('ams_customer_number')
+    .where('agency_id', '=', agencyId)
+    .where('entity', '=', 'customer')
+    .where('local_id', '=', row.local_id)
+    .where('ams_customer_number', 'is not', null)
+    .orderBy('system')
+    .executeTakeFirst();
+  const amsNumber = amsLink?.ams_customer_number ?? null;
   const started = new Date();
   try {
     if (!loaded) throw new Error(`no ${row.system} connector is configured`);
     const record = link
-      ? await loaded.connector.update('customer', link.external_id, fields)
-      : await loaded.connector.create('customer', fields, customer.id);
+      ? await loaded.connector.update('customer', link.external_id, fields, amsNumber)
+      : await loaded.connector.create('customer', fields, customer.id, amsNumber);
     await db.transaction().execute(async (tx) => {
       await lockAgencySync(tx, agencyId);
       const values = {

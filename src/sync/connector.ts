@@ -21,9 +21,22 @@ export interface InboundEvent {
 export interface Connector {
   listChanges(entity: SyncEntity, cursor: string | null, limit: number): Promise<ChangePage>;
   get(entity: SyncEntity, externalId: string): Promise<ExternalRecord | null>;
-  /** `localId` is sent as the record's external reference so a retried create is not a second record. */
-  create(entity: SyncEntity, fields: AccountFields, localId: string): Promise<ExternalRecord>;
-  update(entity: SyncEntity, externalId: string, fields: AccountFields): Promise<ExternalRecord>;
+  /**
+   * `localId` is sent as the record's external reference so a retried create is not a second
+   * record; `amsCustomerNumber` (when the customer has one) lets a benefits system carry it.
+   */
+  create(
+    entity: SyncEntity,
+    fields: AccountFields,
+    localId: string,
+    amsCustomerNumber: string | null,
+  ): Promise<ExternalRecord>;
+  update(
+    entity: SyncEntity,
+    externalId: string,
+    fields: AccountFields,
+    amsCustomerNumber: string | null,
+  ): Promise<ExternalRecord>;
   /** Reads a webhook body (already authenticated) into an event, or throws ConnectorError. */
   parseEvent(body: unknown): InboundEvent;
 }

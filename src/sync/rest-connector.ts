@@ -41,16 +41,27 @@ export class RestConnector implements Connector {
     }
   }
 
-  async create(entity: string, fields: AccountFields, localId: string): Promise<ExternalRecord> {
+  async create(
+    entity: string,
+    fields: AccountFields,
+    localId: string,
+    amsCustomerNumber: string | null,
+  ): Promise<ExternalRecord> {
     const m = this.#entity(entity);
-    const body = this.#body(fields);
+    const body = this.#body(fields, amsCustomerNumber);
     if (m.localIdField) writePath(body, m.localIdField, localId);
     return this.#record(await this.#call('POST', m.createPath, body));
   }
 
-  async update(entity: string, externalId: string, fields: AccountFields): Promise<ExternalRecord> {
+  async update(
+    entity: string,
+    externalId: string,
+    fields: AccountFields,
+    amsCustomerNumber: string | null,
+  ): Promise<ExternalRecord> {
     const m = this.#entity(entity);
-    return this.#record(await this.#call(m.updateMethod, fill(m.updatePath, externalId), this.#body(fields)));
+    const body = this.#body(fields, amsCustomerNumber);
+    return this.#record(await this.#call(m.updateMethod, fill(m.updatePath, externalId), body));
   }
 
   parseEvent(body: unknown): InboundEvent {
@@ -71,12 +82,15 @@ export class RestConnector implements Connector {
     return this.#mapping.customer;
   }
 
-  #body(fields: AccountFields): Record<string, unknown> {
+  #body(fields: AccountFields, amsCustomerNumber: string | null): Record<string, unknown> {
+    const m = this.#mapping.customer;
     const body: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(fields)) {
-      const target = this.#mapping.customer.fields[field as AccountField];
+      const target = m.fields[field as AccountField];
       if (target) writePath(body, target, value);
     }
+    if (amsCustomerNumber !== null && m.amsCustomerNumberField)
+      writePath(body, m.amsCustomerNumberField, amsCustomerNumber);
     return body;
   }
 

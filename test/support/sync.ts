@@ -9,7 +9,7 @@ import { type ApiClient, apiClient } from './http.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
 /** Fast retries for tests: faults are injected on purpose, waiting seconds between tries proves nothing. */
-export const TEST_CONNECTOR_TIMING = { timeoutMs: 1_000, retries: 3, retryDelayMs: 20 };
+export const TEST_CONNECTOR_TIMING = { timeoutMs: 2_000, retries: 3, retryDelayMs: 20 };
 
 export interface SyncWorld {
   server: TestServer;

@@ -56,7 +56,8 @@ for (const target of databaseTargets()) {
         assert.equal(run.status, 'completed', run.error ?? '');
         assert.equal(run.created, ACCOUNTS);
         assert.equal(await count(s.agency.id), ACCOUNTS);
-        assert.equal(s.benefits.server.requests, ACCOUNTS / PAGE + 1, 'the faulty requests were repeated');
+        assert.equal(s.benefits.server.pendingFaults, 0, 'every fault was met, and the request repeated');
+        assert.ok(s.benefits.server.requests >= ACCOUNTS / PAGE + 1);
       } finally {
         await s.close();
       }

@@ -56,7 +56,7 @@ export class BenefitsDouble {
       const items = (found as { items: Record<string, unknown>[] }).items;
       if (items.length !== 1) throw new Error(`${items.length} AMS customers are named ${String(input.accountName)}`);
       data = { ...data, ...fromAms(items[0] as Record<string, unknown>) };
-    } else if (this.ams) {
+    } else if (this.ams && data.amsCustomerNumber === undefined) {
       const created = (await this.#amsCall('POST', '/customers', toAms(data))) as Record<string, unknown>;
       data.amsCustomerNumber = created.customerNumber;
       data.amsCustomerId = created.customerId;

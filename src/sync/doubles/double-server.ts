@@ -93,6 +93,11 @@ export class DoubleServer {
     this.#dieAfter = { requests, pathPrefix };
   }
 
+  /** Injected faults not met yet. */
+  get pendingFaults(): number {
+    return this.#faults.length;
+  }
+
   clearFaults(): void {
     this.#faults = [];
     this.#dieAfter = null;
