@@ -84,10 +84,15 @@ for (const target of databaseTargets()) {
         async () => world.ams.countFor(reference),
         (n) => n === 1,
       );
-      const [exported] = await listAmsReceiptExports(db, world.agency.actor, { receiptNumber: posted.receipt_number! });
+      // The sender records the lost answer after the AMS recorded the receipt: wait for that too.
+      const exported = await waitFor(
+        'the lost answer to be recorded',
+        async () => (await listAmsReceiptExports(db, world.agency.actor, { receiptNumber: posted.receipt_number! }))[0],
+        (view) => view?.status === 'pending' && view.lastError !== null,
+      );
       assert.ok(exported);
       assert.equal(exported.attempts, 1);
-      assert.equal(exported.status, 'pending', 'the dropped answer leaves it to be retried');
+      assert.match(exported.lastError ?? '', /no answer/);
       const jobs = await sql<{ n: bigint }>`SELECT count(*) AS n FROM ${sql.table(`${schema}.job`)}
         WHERE name = ${amsReceiptQueues.send}`.execute(db);
       assert.ok(jobs.rows[0]!.n >= 1n, 'a send job was enqueued with the receipt');
