@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { reverseReceipt } from '../../src/services/receipt-reversals.ts';
 import { postCustomerReceipt } from '../../src/services/receipts.ts';
 import { inTransaction } from '../../src/services/transaction.ts';
@@ -154,6 +155,18 @@ for (const target of databaseTargets()) {
         assert.match(found.lastError ?? '', /found at the AMS by reference/);
         assert.equal(found.amsReceiptId, naive.receipts().find((r) => r.reference === lost.reference)?.amsReceiptId);
 
+        // Given up after unknown outcomes, then retried by staff: the first attempt again looks first.
+        const gaveUp = await postedPayment(world);
+        naive.injectFaults('record-then-500');
+        await sendDueAmsReceipts(world.database.db, { now: current() });
+        const [stuck] = await listAmsReceiptExports(world.database.db, actor, { receiptNumber: gaveUp.receiptNumber });
+        await sql`UPDATE ams_receipt_exports SET status = 'failed', next_attempt_at = NULL WHERE id = ${stuck!.id}`.execute(
+          world.database.db,
+        );
+        await retryAmsReceiptExport(world.database.db, actor, stuck!.id);
+        assert.equal((await sendDueAmsReceipts(world.database.db, { now: later() })).sent, 1);
+        assert.equal(naive.countFor(gaveUp.reference), 1);
+
         // Never arrived (dropped before recording): the lookup finds nothing, so it is posted.
         const dropped = await postedPayment(world);
         naive.injectFaults('drop');
@@ -175,6 +188,15 @@ for (const target of databaseTargets()) {
       assert.equal(failed.lastHttpStatus, 422);
       assert.match(failed.lastError ?? '', /bankShortName unknown bank/);
       assert.match(failed.manualAction ?? '', /retry/);
+      const activities = await world.database.db
+        .selectFrom('activities')
+        .select(['kind', 'summary'])
+        .where('kind', '=', 'ams_receipt_export_failed')
+        .execute();
+      assert.ok(
+        activities.some((a) => a.summary.includes(payment.reference) && a.summary.includes('HTTP 422')),
+        JSON.stringify(activities),
+      );
       const requests = world.ams.requests;
       assert.equal((await sendDueAmsReceipts(world.database.db, { now: later() })).claimed, 0);
       assert.equal(world.ams.requests, requests, 'a failed export is not retried on its own');

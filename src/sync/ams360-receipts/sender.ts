@@ -6,6 +6,8 @@ import {
   judgeLookupAnswer,
   nextExportAttempt,
 } from '../../domain/ams-receipt-export.ts';
+import { systemActor } from '../../services/actor.ts';
+import { logActivity } from '../../services/audit.ts';
 import { type Db, inTransaction } from '../../services/transaction.ts';
 import { lookupAmsReceipt, postAmsReceipt } from './client.ts';
 import { type AmsEndpoint, amsEndpoint } from './connector.ts';
@@ -28,6 +30,9 @@ interface Claimed {
   agencyId: string;
   claimId: string;
   attempts: number;
+  /** An earlier attempt may have reached the AMS (this is not the first, or a failed one was retried). */
+  triedBefore: boolean;
+  receiptId: string;
   reference: string;
   idempotencyKey: string;
   body: unknown;
@@ -70,7 +75,7 @@ async function deliver(
   endpoint: AmsEndpoint,
   claim: Claimed,
 ): Promise<{ verdict: AmsVerdict; httpStatus: number | null }> {
-  if (endpoint.lookupByReference && claim.attempts > 1) {
+  if (endpoint.lookupByReference && claim.triedBefore) {
     const lookup = judgeLookupAnswer(await lookupAmsReceipt(endpoint, claim.reference));
     if ('unknown' in lookup) return { verdict: { outcome: 'retry', reason: lookup.unknown }, httpStatus: null };
     if (lookup.found) {
@@ -114,13 +119,25 @@ async function claimDue(db: Db, now: Date, limit: number): Promise<Claimed[]> {
           updated_at: now,
         })
         .where('id', '=', id)
-        .returning(['id', 'agency_id', 'attempts', 'reference', 'idempotency_key', 'body'])
+        .returning([
+          'id',
+          'agency_id',
+          'attempts',
+          'last_http_status',
+          'last_error',
+          'receipt_id',
+          'reference',
+          'idempotency_key',
+          'body',
+        ])
         .executeTakeFirstOrThrow();
       claimed.push({
         id: row.id,
         agencyId: row.agency_id,
         claimId,
         attempts: row.attempts,
+        triedBefore: row.attempts > 1 || row.last_http_status !== null || row.last_error !== null,
+        receiptId: row.receipt_id,
         reference: row.reference,
         idempotencyKey: row.idempotency_key,
         body: row.body,
@@ -180,7 +197,7 @@ async function sendOne(
       verdict.outcome === 'retry' && !retryAt
         ? `gave up after ${claim.attempts} attempts: ${verdict.reason}`
         : verdict.reason;
-    await tx
+    const updated = await tx
       .updateTable('ams_receipt_exports')
       .set({
         status: retryAt ? 'pending' : 'failed',
@@ -192,7 +209,24 @@ async function sendOne(
       })
       .where('id', '=', claim.id)
       .where('claim_id', '=', claim.claimId)
-      .execute();
-    return retryAt ? 'retrying' : 'failed';
+      .executeTakeFirst();
+    if (retryAt) return 'retrying';
+    // Someone has to act: say so where staff look at the customer, once, when it fails.
+    if (updated.numUpdatedRows > 0n) {
+      const receipt = await tx
+        .selectFrom('receipts')
+        .select('customer_id')
+        .where('id', '=', claim.receiptId)
+        .executeTakeFirstOrThrow();
+      await logActivity(
+        tx,
+        systemActor(claim.agencyId, 'worker:ams360-receipts'),
+        receipt.customer_id,
+        'ams_receipt_export_failed',
+        `Receipt ${claim.reference} could not be sent to AMS360: ${reason}`,
+        { exportId: claim.id, reference: claim.reference },
+      );
+    }
+    return 'failed';
   });
 }
