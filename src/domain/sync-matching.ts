@@ -20,23 +20,32 @@ export interface MatchCandidate {
 
 export type MatchDecision =
   | { kind: 'linked'; customerId: string }
-  | { kind: 'matched'; customerId: string; by: 'ams_customer_number' | 'name_and_contact' }
+  | { kind: 'matched'; customerId: string; by: 'local_reference' | 'ams_customer_number' | 'name_and_contact' }
   | { kind: 'new' }
   | { kind: 'review'; candidateIds: string[]; reason: string };
 
 /**
- * Decides which local customer an external record is, in order: an existing link; the AMS
+ * Decides which local customer an external record is, in order: an existing link; our own id
+ * when policypay created the record there (its echo may arrive before the push recorded the link); the AMS
  * customer number it carries; the same normalized name with the same e-mail, phone or postal
  * code. Anything less certain goes to review instead of creating or merging.
  */
 export function decideMatch(
   system: SyncSystem,
   record: ExternalRecord,
-  facts: { linkedCustomerId: string | null; byAmsNumber: MatchCandidate[]; byName: MatchCandidate[] },
+  facts: {
+    linkedCustomerId: string | null;
+    byLocalReference?: MatchCandidate | null | undefined;
+    byAmsNumber: MatchCandidate[];
+    byName: MatchCandidate[];
+  },
 ): MatchDecision {
   if (facts.linkedCustomerId) return { kind: 'linked', customerId: facts.linkedCustomerId };
   // A customer already linked to another record of this very system is a different account there.
   const free = (candidate: MatchCandidate) => !candidate.linkedSystems.includes(system);
+  if (facts.byLocalReference && free(facts.byLocalReference)) {
+    return { kind: 'matched', customerId: facts.byLocalReference.customerId, by: 'local_reference' };
+  }
 
   if (record.amsCustomerNumber && facts.byAmsNumber.length > 0) {
     const ids = unique(facts.byAmsNumber.filter(free).map((c) => c.customerId));

@@ -29,6 +29,8 @@ export interface ExternalRecord {
   version: bigint | null;
   /** The AMS customer number this record carries (the AMS's own, or the one the benefits system keeps). */
   amsCustomerNumber: string | null;
+  /** Our customer id, when policypay created the record there (sent as its external reference). */
+  localReference: string | null;
   fields: AccountFields;
 }
 

@@ -1,5 +1,6 @@
 import { type Insertable, sql } from 'kysely';
 import type { SyncLogTable, SyncOutboxTable } from '../db/schema.ts';
+import { isUuid } from '../domain/ids.ts';
 import { decideMatch, type MatchCandidate } from '../domain/sync-matching.ts';
 import {
   type AccountFields,
@@ -132,8 +133,10 @@ export async function applyExternalCustomers(
   const rejected = new Set(reviews.filter((r) => r.status === 'rejected').map((r) => r.external_id));
 
   // Every local customer this page may touch, with all its links, in two queries.
+  const references = unlinked.map((r) => r.localReference).filter((id): id is string => id !== null && isUuid(id));
   const customerIds = [
     ...new Set([
+      ...references,
       ...existingLinks.map((l) => l.local_id),
       ...numberLinks.map((l) => l.local_id),
       ...nameRows.map((r) => r.id),
@@ -175,6 +178,8 @@ export async function applyExternalCustomers(
     }
     const decision = decideMatch(system, record, {
       linkedCustomerId: link?.local_id ?? null,
+      byLocalReference:
+        record.localReference && locals.has(record.localReference) ? candidate(record.localReference) : null,
       byAmsNumber: record.amsCustomerNumber
         ? [...(byNumber.get(record.amsCustomerNumber) ?? [])].filter((id) => locals.has(id)).map(candidate)
         : [],

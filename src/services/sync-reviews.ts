@@ -90,6 +90,7 @@ export async function resolveReview(
       externalId: review.external_id,
       version: stored.version === null ? null : BigInt(stored.version),
       amsCustomerNumber: (stored.amsCustomerNumber as string | null) ?? null,
+      localReference: null,
       fields: (stored.fields as ExternalRecord['fields']) ?? {},
     };
     let customerId: string | null = null;

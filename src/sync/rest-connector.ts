@@ -110,10 +110,12 @@ export class RestConnector implements Connector {
     }
     const version = m.versionField ? readPath(item, m.versionField) : undefined;
     const number = m.amsCustomerNumberField ? readPath(item, m.amsCustomerNumberField) : undefined;
+    const reference = m.localIdField ? readPath(item, m.localIdField) : undefined;
     return {
       externalId: String(id),
       version: typeof version === 'number' || typeof version === 'string' ? BigInt(version) : null,
       amsCustomerNumber: number === undefined || number === null || number === '' ? null : String(number),
+      localReference: typeof reference === 'string' && reference !== '' ? reference : null,
       fields,
     };
   }
@@ -150,7 +152,13 @@ export class RestConnector implements Connector {
       const reason = (error as Error).name === 'TimeoutError' ? 'timed out' : `failed (${(error as Error).message})`;
       throw new ConnectorError(`${method} ${path} ${reason}`, true);
     }
-    const text = await response.text().catch(() => '');
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      // The timeout also covers the body: a half-read answer is retried like a lost one.
+      throw new ConnectorError(`${method} ${path}: reading the answer failed (${(error as Error).message})`, true);
+    }
     if (response.status === 404) throw new NotFound(`${method} ${path}: 404`);
     if (!response.ok) {
       const retryable = response.status >= 500 || response.status === 429 || response.status === 408;

@@ -16,6 +16,7 @@ const record = (fields: ExternalRecord['fields'], amsCustomerNumber: string | nu
   externalId: 'X-1',
   version: 1n,
   amsCustomerNumber,
+  localReference: null,
   fields,
 });
 const candidate = (id: string, over: Partial<MatchCandidate> = {}): MatchCandidate => ({
@@ -86,6 +87,29 @@ describe('matching', () => {
         byName: [candidate('c4', { phone: '312.555.0100' })],
       }),
       { kind: 'matched', customerId: 'c4', by: 'name_and_contact' },
+    );
+  });
+
+  it('recognises its own echo by the external reference before any other key', () => {
+    const ours = candidate('c9', { email: 'other@x' });
+    assert.deepEqual(
+      decideMatch('ams', record({ name: 'Renamed In The AMS' }), {
+        linkedCustomerId: null,
+        byLocalReference: ours,
+        byAmsNumber: [],
+        byName: [candidate('c1')],
+      }),
+      { kind: 'matched', customerId: 'c9', by: 'local_reference' },
+    );
+    // Already linked to another record of that system: the reference alone does not decide.
+    assert.equal(
+      decideMatch('ams', record({ name: 'X' }), {
+        linkedCustomerId: null,
+        byLocalReference: candidate('c9', { linkedSystems: ['ams'] }),
+        byAmsNumber: [],
+        byName: [],
+      }).kind,
+      'new',
     );
   });
 
