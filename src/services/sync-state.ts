@@ -112,3 +112,14 @@ export async function reserveCustomerNumbers(tx: Tx, agencyId: string, count: nu
 export function linkedSystemsOf(links: { system: SyncSystem }[]): Set<SyncSystem> {
   return new Set(links.map((link) => link.system));
 }
+
+/** Replaces the agency's sync rules (validated by the caller's schema); null restores the defaults. */
+export async function setSyncRules(tx: Tx, agencyId: string, rules: SyncRules | null): Promise<SyncRules> {
+  await lockAgencySync(tx, agencyId);
+  await tx
+    .updateTable('sync_settings')
+    .set({ rules: rules === null ? null : JSON.stringify(rules), updated_at: new Date() })
+    .where('agency_id', '=', agencyId)
+    .execute();
+  return rules ?? defaultSyncRules;
+}

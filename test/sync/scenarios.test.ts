@@ -278,6 +278,49 @@ for (const target of databaseTargets()) {
       }
     });
 
+    it('takes field ownership from the agency’s rules: data, not code', async () => {
+      const s = await syncAgency(world, { connectBenefitsToAms: true });
+      try {
+        const defaults = await s.api.get('/api/v1/sync/rules');
+        assert.equal(defaults.body.customer.owners.phone, 'ams');
+        const bad = await s.api.put('/api/v1/sync/rules', {
+          ...defaults.body,
+          customer: { ...defaults.body.customer, owners: { ...defaults.body.customer.owners, phone: 'nowhere' } },
+        });
+        assert.equal(bad.status, 400);
+        assert.ok(
+          bad.body.errors.some((e: { path: string }) => e.path.includes('phone')),
+          JSON.stringify(bad.body),
+        );
+        const rules = structuredClone(defaults.body);
+        rules.customer.owners.phone = 'benefits';
+        const saved = await s.api.put('/api/v1/sync/rules', rules);
+        assert.equal(saved.status, 200, JSON.stringify(saved.body));
+
+        const account = await s.benefits.createAccount({
+          accountName: 'Fir Partners',
+          accountType: 'group',
+          primaryContact: { phone: '555-0001' },
+        });
+        const [local] = await eventually(async () => {
+          const found = await customersNamed(s.api, 'Fir Partners');
+          return found.length === 1 ? found : undefined;
+        }, 'the AMS webhook');
+        assert.ok(local);
+        await s.api.post('/api/v1/sync/runs', { system: 'benefits' });
+        s.benefits.updateAccount(account.accountId as string, {
+          accountName: 'Fir Renamed',
+          primaryContact: { phone: '555-0002' },
+        });
+        await s.api.post('/api/v1/sync/runs', { system: 'benefits' });
+        const customer = await s.api.get(`/api/v1/customers/${local.customerNumber}`);
+        assert.equal(customer.body.phone, '555-0002', 'the benefits system owns the phone now');
+        assert.equal(customer.body.name, 'Fir Partners', 'the AMS still owns the name');
+      } finally {
+        await s.close();
+      }
+    });
+
     it('refuses bad connector mappings with problem+json naming the field', async () => {
       const s = await syncAgency(world);
       try {

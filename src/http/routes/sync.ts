@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { syncSystems } from '../../domain/sync-records.ts';
+import { syncRulesSchema } from '../../domain/sync-rules.ts';
 import type { Actor } from '../../services/actor.ts';
 import { type ConnectorView, configureConnector, listConnectors } from '../../services/sync-connectors.ts';
 import { runDailySync } from '../../services/sync-daily.ts';
 import { pushPending, requestCustomerPush } from '../../services/sync-push.ts';
 import { listReviews, type ReviewView, resolveReview } from '../../services/sync-reviews.ts';
+import { readSyncRules, setSyncRules } from '../../services/sync-state.ts';
 import { getCustomerSync, listSyncLog } from '../../services/sync-views.ts';
 import type { Db } from '../../services/transaction.ts';
 import { requireActor } from '../auth.ts';
@@ -139,9 +141,41 @@ export function syncRoutes(app: App, deps: RouteDeps): void {
     },
   );
 
+  const rulesSchema = syncRulesSchema.meta({ id: 'SyncRules' });
+  app.get(
+    '/api/v1/sync/rules',
+    {
+      config: { access: ['staff'] },
+      schema: {
+        tags: ['sync'],
+        summary: 'The sync rules: field owners, flows between systems, where local creates go',
+        response: { 200: rulesSchema, ...errorResponses },
+      },
+    },
+    async (request) => readSyncRules(deps.db, requireActor(request).agencyId),
+  );
+
+  app.put(
+    '/api/v1/sync/rules',
+    {
+      config: { access: ['staff'] },
+      schema: {
+        tags: ['sync'],
+        summary: 'Replace the sync rules (the whole document; see GET for the defaults)',
+        body: rulesSchema,
+        response: { 200: rulesSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      return respond(deps.db, request, reply, 200, (tx) => setSyncRules(tx, actor.agencyId, request.body));
+    },
+  );
+
   app.get(
     '/api/v1/customers/:customerNumber/sync',
     {
+      config: { access: ['staff', 'agent'] },
       schema: {
         tags: ['sync'],
         summary: "A customer's sync badges and external ids",
@@ -214,6 +248,7 @@ export function syncRoutes(app: App, deps: RouteDeps): void {
   app.get(
     '/api/v1/sync/log',
     {
+      config: { access: ['staff', 'agent'] },
       schema: {
         tags: ['sync'],
         summary: 'The sync log, newest first (keyset pages: pass the last id as `before`)',
