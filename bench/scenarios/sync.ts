@@ -6,6 +6,7 @@ import { configureConnector } from '../../src/services/sync-connectors.ts';
 import { type DailySyncResult, runDailySync } from '../../src/services/sync-daily.ts';
 import { BenefitsDouble } from '../../src/sync/doubles/benefits-double.ts';
 import { benefitsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
+import type { BenchOptions } from '../options.ts';
 import { log, type ScenarioResult } from '../report.ts';
 import type { BenchTarget } from '../targets.ts';
 
@@ -80,7 +81,8 @@ export async function measureSync(
   }
 }
 
-export async function syncScenario(target: BenchTarget): Promise<ScenarioResult> {
+/** The shape of `databaseScenarios` in bench/run.ts (the options are not used: the run is one pass). */
+export async function syncScenario(_options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
   const accounts = target.kind === 'postgres' ? SYNC_ACCOUNTS_POSTGRES : SYNC_ACCOUNTS_PGLITE;
   log(`sync/${target.kind}: ${accounts} accounts in the benefits double`);
   const figures = await measureSync(target, accounts);
