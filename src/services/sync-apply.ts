@@ -137,7 +137,13 @@ export async function applyExternalCustomers(
   const customerIds = [
     ...new Set([
       ...references,
-      ...existingLinks.map((l) => l.local_id),
+      // Linked records whose content is unchanged need nothing loaded (a re-read day costs reads only).
+      ...existingLinks
+        .filter((l) => {
+          const record = records.get(l.external_id);
+          return record !== undefined && l.content_hash !== contentHash(record);
+        })
+        .map((l) => l.local_id),
       ...numberLinks.map((l) => l.local_id),
       ...nameRows.map((r) => r.id),
     ]),
