@@ -13,6 +13,7 @@ import { isoInstant, runAutopayCommand } from './autopay.ts';
 import { openConfiguredDatabase } from './database.ts';
 import { runSandbox } from './sandbox.ts';
 import { serve } from './serve.ts';
+import { configureConnectorCommand, runSyncCommand, runSyncDemo } from './sync.ts';
 import { runWorker } from './worker.ts';
 
 function portNumber(value: string): number {
@@ -98,6 +99,35 @@ autopay
       await runAutopayCommand(database, options);
     }),
   );
+
+const sync = program.command('sync').description('the sync hub: AMS, benefits and CRM systems');
+sync
+  .command('run')
+  .description('run the daily sync of one system now (changes since the cursor), with progress and a summary')
+  .addOption(new Option('--system <system>', 'system role').choices(['ams', 'benefits', 'crm']).makeOptionMandatory())
+  .option('--agency <slug>', 'only this agency (default: every agency with that connector)')
+  .addOption(new Option('--page-size <n>', 'records per page').argParser((v) => Number.parseInt(v, 10)))
+  .action(async (options: { system: 'ams' | 'benefits' | 'crm'; agency?: string; pageSize?: number }) =>
+    withDatabase(async (database) => {
+      const runs = await runSyncCommand(database, options);
+      if (runs.some((run) => run.status === 'failed')) process.exitCode = 2;
+    }),
+  );
+sync
+  .command('connector')
+  .description("configure an agency's generic REST connector for one system from a JSON mapping file")
+  .requiredOption('--agency <slug>', 'agency slug')
+  .addOption(new Option('--system <system>', 'system role').choices(['ams', 'benefits', 'crm']).makeOptionMandatory())
+  .requiredOption('--mapping <file>', 'the JSON mapping (base URL, auth header, paths, field mapping)')
+  .option('--disabled', 'store it disabled')
+  .action(
+    async (options: { agency: string; system: 'ams' | 'benefits' | 'crm'; mapping: string; disabled?: boolean }) =>
+      withDatabase(async (database) => configureConnectorCommand(database, options)),
+  );
+sync
+  .command('demo')
+  .description('walk the AMS/benefits scenarios against built-in test doubles (creates a sync-demo agency)')
+  .action(async () => withDatabase(async (database) => runSyncDemo(database)));
 
 const apiKey = program.command('api-key').description('manage API keys');
 apiKey

@@ -10,7 +10,7 @@ export async function runWorker(): Promise<void> {
   const database = await openConfiguredDatabase();
   const payments = await setupProcessors(config, { startSandbox: false });
   const workers = await startWorkers(database, { processors: payments.processors });
-  console.log('workers running (pg-boss): payments, janitor, autopay, maintenance');
+  console.log('workers running (pg-boss): payments, janitor, autopay, AMS360 receipts, maintenance');
   const stop = async (signal: string) => {
     console.log(`${signal}: stopping`);
     await workers.stop();

@@ -4,6 +4,8 @@ import * as foundation from './migrations/0001_foundation.ts';
 import * as receipts from './migrations/0002_receipts.ts';
 import * as payments from './migrations/0003_payments.ts';
 import * as autopay from './migrations/0004_autopay.ts';
+import * as sync from './migrations/0006_sync.ts';
+import * as amsReceipts from './migrations/0007_ams_receipts.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -13,6 +15,8 @@ const migrations: Record<string, Migration> = {
   '0002_receipts': receipts,
   '0003_payments': payments,
   '0004_autopay': autopay,
+  '0006_sync': sync,
+  '0007_ams_receipts': amsReceipts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

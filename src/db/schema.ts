@@ -445,6 +445,134 @@ export interface AutopaySkipsTable {
   skipped_at: CreatedAt;
 }
 
+export interface AmsReceiptConnectorsTable {
+  agency_id: string;
+  enabled: Generated<boolean>;
+  base_url: string;
+  auth_header_name: string | null;
+  auth_header_value: string | null;
+  sources: ColumnType<string[], string[] | undefined, string[]>;
+  timeout_ms: Generated<number>;
+  lookup_by_reference: Generated<boolean>;
+  updated_by: string;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type AmsReceiptExportStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface AmsReceiptExportsTable {
+  id: Generated<string>;
+  agency_id: string;
+  receipt_id: string;
+  reference: string;
+  idempotency_key: string;
+  body: Json;
+  status: ColumnType<AmsReceiptExportStatus, AmsReceiptExportStatus | undefined, AmsReceiptExportStatus>;
+  attempts: Generated<number>;
+  claim_id: string | null;
+  next_attempt_at: Date | null;
+  last_http_status: number | null;
+  last_error: string | null;
+  ams_receipt_id: string | null;
+  created_at: CreatedAt;
+  sent_at: Date | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export type SyncSystem = 'ams' | 'benefits' | 'crm';
+export type SyncEntity = 'customer' | 'contact' | 'policy';
+
+export interface SyncConnectorsTable {
+  agency_id: string;
+  system: SyncSystem;
+  kind: 'rest';
+  config: ColumnType<unknown, string, string>;
+  webhook_secret: string | null;
+  enabled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface SyncSettingsTable {
+  agency_id: string;
+  rules: ColumnType<unknown, string | null, string | null>;
+  updated_at: Generated<Date>;
+}
+
+export interface SyncLinksTable {
+  id: Generated<string>;
+  agency_id: string;
+  entity: SyncEntity;
+  local_id: string;
+  system: SyncSystem;
+  external_id: string;
+  ams_customer_number: string | null;
+  external_version: ColumnType<string | null, string | bigint | null, string | bigint | null>;
+  content_hash: string | null;
+  status: Generated<'synced' | 'pending' | 'error'>;
+  last_error: string | null;
+  synced_at: Generated<Date>;
+}
+
+export interface SyncCursorsTable {
+  agency_id: string;
+  system: string;
+  entity: string;
+  cursor: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface SyncEventsTable {
+  agency_id: string;
+  system: string;
+  event_id: string;
+  outcome: string;
+  received_at: CreatedAt;
+}
+
+export interface SyncReviewsTable {
+  id: Generated<string>;
+  agency_id: string;
+  system: SyncSystem;
+  entity: SyncEntity;
+  external_id: string;
+  record: ColumnType<unknown, string, string>;
+  candidate_ids: string[];
+  reason: string;
+  status: Generated<'open' | 'accepted' | 'merged' | 'rejected'>;
+  resolved_customer_id: string | null;
+  resolved_by: string | null;
+  created_at: CreatedAt;
+  resolved_at: Date | null;
+}
+
+export interface SyncOutboxTable {
+  id: Generated<string>;
+  agency_id: string;
+  system: SyncSystem;
+  entity: SyncEntity;
+  local_id: string;
+  operation: 'create' | 'update';
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  requests: Generated<number>;
+  done_at: Date | null;
+}
+
+export interface SyncLogTable {
+  id: Generated<string>;
+  agency_id: string;
+  system: string;
+  direction: 'inbound' | 'outbound';
+  entity: string;
+  local_id: string | null;
+  external_id: string | null;
+  action: string;
+  message: string | null;
+  at: CreatedAt;
+}
+
 export interface Database {
   agencies: AgenciesTable;
   users: UsersTable;
@@ -479,6 +607,16 @@ export interface Database {
   autopay_runs: AutopayRunsTable;
   autopay_firings: AutopayFiringsTable;
   autopay_skips: AutopaySkipsTable;
+  sync_connectors: SyncConnectorsTable;
+  sync_settings: SyncSettingsTable;
+  sync_links: SyncLinksTable;
+  sync_cursors: SyncCursorsTable;
+  sync_events: SyncEventsTable;
+  sync_reviews: SyncReviewsTable;
+  sync_outbox: SyncOutboxTable;
+  sync_log: SyncLogTable;
+  ams_receipt_connectors: AmsReceiptConnectorsTable;
+  ams_receipt_exports: AmsReceiptExportsTable;
 }
 
 export type Customer = Selectable<CustomersTable>;

@@ -81,3 +81,12 @@ function resolveUncached(name: string): string | undefined {
   }
   return undefined;
 }
+
+const ianaToWindows = new Map<string, string>();
+for (const [windows, iana] of Object.entries(windowsToIana))
+  if (!ianaToWindows.has(iana)) ianaToWindows.set(iana, windows);
+
+/** The Windows zone ID AMS360 knows for an IANA zone (first in CLDR order), or the IANA name itself. */
+export function windowsTimeZone(iana: string): string {
+  return ianaToWindows.get(iana) ?? iana;
+}

@@ -12,6 +12,7 @@ import type { Processors } from '../services/payment-methods.ts';
 import { authHook } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { problemFor, sendProblem, toProblem } from './problem.ts';
+import { ams360ReceiptRoutes } from './routes/ams360-receipts.ts';
 import { autopayRoutes } from './routes/autopay.ts';
 import { agencySetupRoutes } from './routes/billing-setup.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -23,6 +24,8 @@ import { paymentRoutes } from './routes/payments.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { syncRoutes } from './routes/sync.ts';
+import { syncWebhookRoutes } from './routes/sync-webhooks.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import type { App, RouteDeps } from './types.ts';
 
@@ -107,7 +110,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);
   autopayRoutes(app, deps);
+  ams360ReceiptRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
+  syncRoutes(app, deps);
+  await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {

@@ -1,10 +1,12 @@
 import type { PgBoss } from 'pg-boss';
 import type { DatabaseHandle } from '../db/database.ts';
 import type { Processors } from '../services/payment-methods.ts';
+import { registerAmsReceiptWorkers } from './ams-receipts.ts';
 import { registerAutopayWorkers } from './autopay.ts';
 import { createBoss } from './boss.ts';
 import { registerMaintenance } from './maintenance.ts';
 import { registerPaymentWorkers } from './payments.ts';
+import { registerSyncWorkers } from './sync.ts';
 
 export interface Workers {
   boss: PgBoss;
@@ -20,6 +22,8 @@ export async function startWorkers(
   boss.on('error', (error) => console.error('[workers]', error.message));
   await boss.start();
   await registerMaintenance(boss, database.db, { databaseKind: database.kind });
+  await registerSyncWorkers(boss, database.db);
+  await registerAmsReceiptWorkers(boss, database.db, { databaseKind: database.kind });
   if (options.processors) {
     await registerPaymentWorkers(boss, database.db, options.processors, { databaseKind: database.kind });
     await registerAutopayWorkers(boss, database.db, { databaseKind: database.kind });

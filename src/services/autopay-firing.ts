@@ -274,7 +274,7 @@ async function postCollectedPayment(
       paymentCheckType: payment.type === 'card' ? 'CreditCard' : 'EFT',
       receiptDescription: `Autopay ${payment.type === 'card' ? 'card' : 'ACH'} payment collected by the autopay plugin for invoice ${due.invoiceNumber}`,
     },
-    { source: 'autopay' },
+    { source: 'autopay', jobs: ctx.jobs },
   );
   return receipt.id;
 }

@@ -177,7 +177,7 @@ export async function recordOutcome(
   switch (outcome.status) {
     case 'succeeded': {
       await finish('succeeded', { next_check_at: null });
-      await postPayment(tx, payment, now);
+      await postPayment(tx, payment, jobs, now);
       return 'recorded';
     }
     case 'pending':
@@ -256,6 +256,7 @@ async function postPayment(
     type: 'card' | 'ach';
     amount_cents: bigint;
   },
+  jobs: JobQueue,
   now: Date,
 ): Promise<void> {
   const actor = systemActor(payment.agency_id, WORKER);
@@ -297,7 +298,7 @@ async function postPayment(
       paymentCheckType: payment.type === 'card' ? 'CreditCard' : 'EFT',
       receiptDescription: `${payment.type === 'card' ? 'Card' : 'ACH'} payment ${payment.id}`,
     },
-    { source: 'payment' },
+    { source: 'payment', jobs },
   );
   await transitionPayment(tx, payment, 'posted', WORKER, `receipt ${receipt.receiptNumber}`, {
     receipt_id: receipt.id,

@@ -19,11 +19,13 @@ import {
   parseReceiptDate,
 } from '../domain/receipt-input.ts';
 import { resolveTimeZone } from '../domain/time-zones.ts';
+import { queueAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
 import type { Actor } from './actor.ts';
 import { activityRow, auditRow } from './audit.ts';
 import { checkDepositBank, type DepositBank } from './bank-access.ts';
 import { ensureNumberSequence, numberSequence } from './counters.ts';
 import { findCustomer } from './customers.ts';
+import type { JobQueue } from './job-queue.ts';
 import { journalEntryRows } from './ledger.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
@@ -80,7 +82,7 @@ export async function postCustomerReceipt(
   db: Db | Tx,
   actor: Actor,
   request: ReceiptRequest,
-  options: { source?: string } = {},
+  options: { source?: string; jobs?: JobQueue | undefined } = {},
 ): Promise<ReceiptView> {
   const timeZone = resolveTimeZone(request.receiptDateTimeZone);
   if (!timeZone) {
@@ -226,6 +228,8 @@ export async function postCustomerReceipt(
     const inserted = rows[0];
     if (!inserted) throw new Error('the receipt was not written');
     const receiptNumber = inserted.receipt_number;
+    // Outbox: the AMS360 export (when the agency has the connector) commits with the receipt.
+    await queueAmsReceiptExport(tx, actor.agencyId, receiptId, source, options.jobs);
     // Everything the view shows was just written: built here rather than read back.
     return {
       id: receiptId,

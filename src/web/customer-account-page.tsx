@@ -10,6 +10,7 @@ import {
   type InvoiceSummary,
   isAbortError,
 } from './api.ts';
+import { CustomerSyncPanel } from './customer-sync-panel.tsx';
 import { customerTypeLabel, formatDate, formatMoney, invoiceStatusLabel, todayIn } from './format.ts';
 import { Link } from './router.tsx';
 
@@ -205,6 +206,8 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
           </table>
         </div>
       </section>
+
+      <CustomerSyncPanel customerNumber={customer.customerNumber} />
     </>
   );
 }

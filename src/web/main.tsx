@@ -7,6 +7,7 @@ import { CustomersPage } from './customers-page.tsx';
 import { Layout } from './layout.tsx';
 import { LoginPage } from './login-page.tsx';
 import { Link, matchRoute, navigate, type Route, useLocation } from './router.tsx';
+import { SyncPage } from './sync-page.tsx';
 
 /** undefined while the session is being looked up; null when signed out. */
 type SessionState = Session | null | undefined;
@@ -120,6 +121,7 @@ function App() {
         timeZone={session.agency.timeZone}
       />
     );
+  else if (route.name === 'sync') page = <SyncPage />;
   else page = <NotFound />;
 
   return (

@@ -4,8 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { maintenanceQueues } from '../../src/jobs/maintenance.ts';
+import { syncSchedules } from '../../src/jobs/sync.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/services/idempotency.ts';
+import { amsReceiptQueues } from '../../src/sync/ams360-receipts/outbox.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 
@@ -28,10 +30,13 @@ for (const target of databaseTargets()) {
     it('schedules maintenance and its purge job removes keys older than the retention window only', async () => {
       const schedules = await workers.boss.getSchedules();
       // Statistics are autovacuum's job on PostgreSQL; only embedded PGlite schedules them.
-      const expected = Object.values(maintenanceQueues).filter(
+      const maintenance = Object.values(maintenanceQueues).filter(
         (name) => target === 'pglite' || name !== maintenanceQueues.analyze,
       );
-      assert.deepEqual(schedules.map((s) => s.name).sort(), expected.sort());
+      assert.deepEqual(
+        schedules.map((s) => s.name).sort(),
+        [...maintenance, amsReceiptQueues.sweep, ...Object.values(syncSchedules)].sort(),
+      );
 
       const agency = await createTestAgency(database.db);
       for (const key of ['old', 'fresh']) {
@@ -84,7 +89,7 @@ for (const target of databaseTargets()) {
       `.execute(database.db);
       // -1 means "never analyzed"; the agency just created makes it at least 1.
       assert.ok(Number(rows[0]!.reltuples) >= 1, `agencies.reltuples is ${rows[0]!.reltuples}`);
-      assert.ok((job?.output as { tables: number }).tables >= 30);
+      assert.ok(((job?.output ?? {}) as { tables?: number }).tables! >= 30);
     });
   });
 }

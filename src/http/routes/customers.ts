@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { getCustomerAccount } from '../../services/accounts.ts';
 import { addContact, listContacts } from '../../services/contacts.ts';
+import { updateCustomer } from '../../services/customer-edits.ts';
 import { createCustomer, getCustomer, listCustomers } from '../../services/customers.ts';
 import { listCustomerPolicies } from '../../services/policies.ts';
+import { pushPending } from '../../services/sync-push.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { presentAccount, presentCustomer, presentPolicy } from '../presenters.ts';
@@ -123,6 +125,37 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     },
     async (request) =>
       presentCustomer(await getCustomer(deps.db, requireActor(request), request.params.customerNumber)),
+  );
+
+  app.patch(
+    '/api/v1/customers/:customerNumber',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['customers'],
+        summary: 'Edit a customer; the edit follows it to the external systems it is synced with',
+        params: customerNumberParams,
+        body: z.strictObject({
+          type: z.enum(['individual', 'group']).optional(),
+          name: nonEmpty(200).optional(),
+          email: email.nullable().optional(),
+          phone: z.string().trim().max(40).nullable().optional(),
+          address: addressSchema.nullable().optional(),
+        }),
+        response: { 200: customerSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      const { customer, pushTo } = await updateCustomer(deps.db, actor, request.params.customerNumber, request.body);
+      // Pushed after commit; a failure stays queued for the sync sweep.
+      if (pushTo.length > 0) {
+        void pushPending(deps.db, actor.agencyId).catch((error) =>
+          request.log.error({ err: error }, 'sync push failed'),
+        );
+      }
+      return presentCustomer(customer);
+    },
   );
 
   app.get(

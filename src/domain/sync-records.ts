@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+
+/** The systems a connector can play, and the records the hub keeps in step. */
+export const syncSystems = ['ams', 'benefits', 'crm'] as const;
+export type SyncSystem = (typeof syncSystems)[number];
+export const syncEntities = ['customer', 'contact', 'policy'] as const;
+export type SyncEntity = (typeof syncEntities)[number];
+
+/** Account fields in the hub's own names; connectors map each system's names onto these. */
+export const accountFields = [
+  'type',
+  'name',
+  'email',
+  'phone',
+  'line1',
+  'line2',
+  'city',
+  'state',
+  'postalCode',
+  'country',
+] as const;
+export type AccountField = (typeof accountFields)[number];
+export type AccountFields = Partial<Record<AccountField, string | null>>;
+
+/** One record as a connector read it: its id in that system and its fields in hub names. */
+export interface ExternalRecord {
+  externalId: string;
+  /** Monotonic version in that system, when it has one (older deliveries are ignored). */
+  version: bigint | null;
+  /** The AMS customer number this record carries (the AMS's own, or the one the benefits system keeps). */
+  amsCustomerNumber: string | null;
+  /** Our customer id, when policypay created the record there (sent as its external reference). */
+  localReference: string | null;
+  fields: AccountFields;
+}
+
+/** Content hash of a record's fields: equal hashes mean nothing to write. Key order does not matter. */
+export function contentHash(record: Pick<ExternalRecord, 'fields' | 'amsCustomerNumber'>): string {
+  const canonical = accountFields.map((field) => [field, record.fields[field] ?? null]);
+  canonical.push(['amsCustomerNumber', record.amsCustomerNumber]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 32);
+}
+
+/** Names compare without case, spaces or punctuation (same expression as customers_sync_name_idx). */
+export function normalizedName(name: string | null | undefined): string {
+  return (name ?? '').replace(/[^a-zA-Z0-9]+/g, '').toLowerCase();
+}
+
+export function normalizedEmail(email: string | null | undefined): string {
+  return (email ?? '').trim().toLowerCase();
+}
+
+/** Phone numbers compare on their last ten digits (country codes and formatting vary). */
+export function normalizedPhone(phone: string | null | undefined): string {
+  return (phone ?? '').replace(/\D+/g, '').slice(-10);
+}
+
+export function normalizedPostalCode(code: string | null | undefined): string {
+  return (code ?? '')
+    .replace(/[^a-zA-Z0-9]+/g, '')
+    .toUpperCase()
+    .slice(0, 5);
+}

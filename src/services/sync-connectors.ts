@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import type { SyncSystem } from '../domain/sync-records.ts';
+import type { Connector } from '../sync/connector.ts';
+import { RestConnector } from '../sync/rest-connector.ts';
+import { type RestMapping, type RestMappingInput, restMappingSchema } from '../sync/rest-mapping.ts';
+import type { Actor } from './actor.ts';
+import { audit } from './audit.ts';
+import { type Db, inTransaction, type Tx } from './transaction.ts';
+
+export interface ConnectorInput {
+  kind: 'rest';
+  mapping: RestMappingInput;
+  enabled?: boolean | undefined;
+  /** Shared secret for inbound webhooks; generated when absent on first configuration. */
+  webhookSecret?: string | undefined;
+}
+
+export interface ConnectorView {
+  system: SyncSystem;
+  kind: 'rest';
+  enabled: boolean;
+  /** The mapping with the auth header's value withheld. */
+  mapping: RestMapping;
+  webhookSecret: string | null;
+  updatedAt: Date;
+}
+
+/** Configures (or replaces) the agency's connector for one system role. */
+export async function configureConnector(
+  db: Db | Tx,
+  actor: Actor,
+  system: SyncSystem,
+  input: ConnectorInput,
+): Promise<ConnectorView> {
+  const parsed = restMappingSchema.safeParse(input.mapping);
+  if (!parsed.success) {
+    throw new DomainError('validation_failed', 'the connector mapping is not valid', {
+      errors: parsed.error.issues.map((issue) => ({
+        path: ['mapping', ...issue.path.map(String)].join('/'),
+        message: issue.message,
+      })),
+    });
+  }
+  return inTransaction(db, async (tx) => {
+    const existing = await tx
+      .selectFrom('sync_connectors')
+      .select('webhook_secret')
+      .where('agency_id', '=', actor.agencyId)
+      .where('system', '=', system)
+      .executeTakeFirst();
+    const secret = input.webhookSecret ?? existing?.webhook_secret ?? randomBytes(24).toString('base64url');
+    const values = {
+      kind: input.kind,
+      config: JSON.stringify(parsed.data),
+      webhook_secret: secret,
+      enabled: input.enabled ?? true,
+    };
+    const row = await tx
+      .insertInto('sync_connectors')
+      .values({ agency_id: actor.agencyId, system, ...values })
+      .onConflict((oc) => oc.columns(['agency_id', 'system']).doUpdateSet({ ...values, updated_at: new Date() }))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(tx, actor, 'sync.connector_configured', { type: 'sync_connector', id: system }, { kind: input.kind });
+    return view(row);
+  });
+}
+
+export async function listConnectors(db: Db, actor: Actor): Promise<ConnectorView[]> {
+  const rows = await db
+    .selectFrom('sync_connectors')
+    .selectAll()
+    .where('agency_id', '=', actor.agencyId)
+    .orderBy('system')
+    .execute();
+  return rows.map(view);
+}
+
+export interface LoadedConnector {
+  connector: Connector;
+  webhookSecret: string | null;
+  mapping: RestMapping;
+}
+
+/** The agency's enabled connector for `system`, or null when none is configured. */
+export async function loadConnector(
+  db: Db | Tx,
+  agencyId: string,
+  system: SyncSystem,
+): Promise<LoadedConnector | null> {
+  const row = await db
+    .selectFrom('sync_connectors')
+    .selectAll()
+    .where('agency_id', '=', agencyId)
+    .where('system', '=', system)
+    .where('enabled', '=', true)
+    .executeTakeFirst();
+  if (!row) return null;
+  const mapping = restMappingSchema.parse(row.config);
+  return { connector: new RestConnector(mapping), webhookSecret: row.webhook_secret, mapping };
+}
+
+export async function requireConnector(db: Db | Tx, agencyId: string, system: SyncSystem): Promise<LoadedConnector> {
+  const loaded = await loadConnector(db, agencyId, system);
+  if (!loaded) throw new DomainError('not_found', `no ${system} connector is configured for this agency`);
+  return loaded;
+}
+
+function view(row: {
+  system: SyncSystem;
+  kind: 'rest';
+  enabled: boolean;
+  config: unknown;
+  webhook_secret: string | null;
+  updated_at: Date;
+}): ConnectorView {
+  const mapping = restMappingSchema.parse(row.config);
+  return {
+    system: row.system,
+    kind: row.kind,
+    enabled: row.enabled,
+    mapping: mapping.auth ? { ...mapping, auth: { header: mapping.auth.header, value: '********' } } : mapping,
+    webhookSecret: row.webhook_secret,
+    updatedAt: row.updated_at,
+  };
+}
