@@ -13,7 +13,7 @@ import { eligibilityEndpointScenario, eligibilityPureScenario } from './scenario
 import { ledgerScenario } from './scenarios/ledger.ts';
 import { paymentsScenario } from './scenarios/payments.ts';
 import { receiptsScenario } from './scenarios/receipts.ts';
-import { skippedScenarios } from './scenarios/skipped.ts';
+import { syncScenario } from './scenarios/sync.ts';
 import { type BenchTarget, openPgliteTarget, openPostgresTarget, redactUrl } from './targets.ts';
 
 const databaseScenarios: {
@@ -44,6 +44,13 @@ const databaseScenarios: {
     issueScenario: 4,
     name: 'autopay pass over due invoices',
     run: autopayScenario,
+  },
+  {
+    id: 'sync',
+    resultId: 'sync',
+    issueScenario: 5,
+    name: 'daily sync of 100,000 accounts, and a no-change re-run',
+    run: syncScenario,
   },
   {
     id: 'ledger',
@@ -184,7 +191,6 @@ async function main(): Promise<number> {
       stopHttpLoad();
     }
   }
-  results.push(...skippedScenarios());
 
   const document = {
     suite: 'policypay bench (issue 9)',

@@ -4,10 +4,11 @@ import { systemActor } from '../../src/services/actor.ts';
 import { createAgency } from '../../src/services/agencies.ts';
 import { configureConnector } from '../../src/services/sync-connectors.ts';
 import { type DailySyncResult, runDailySync } from '../../src/services/sync-daily.ts';
-import { BenefitsDouble } from '../../src/sync/doubles/benefits-double.ts';
+import { BENEFITS_DOUBLE_TOKEN, BenefitsDouble } from '../../src/sync/doubles/benefits-double.ts';
 import { benefitsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
+import { Histogram, type LoadResult } from '../load.ts';
 import type { BenchOptions } from '../options.ts';
-import { log, type ScenarioResult } from '../report.ts';
+import { log, ratio, type ScenarioResult, summarize } from '../report.ts';
 import type { BenchTarget } from '../targets.ts';
 
 export const SYNC_ACCOUNTS_POSTGRES = 100_000;
@@ -90,17 +91,57 @@ export async function measureSync(
   }
 }
 
-/** The shape of `databaseScenarios` in bench/run.ts (the options are not used: the run is one pass). */
-export async function syncScenario(_options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
+/**
+ * `options.runs` syncs (each of a fresh agency and a fresh double), alternating with the baseline:
+ * the same pages fetched over HTTP by plain `fetch`, each page's customers and cross-reference rows
+ * inserted with raw SQL in one transaction with the cursor — policypay's writes without its mapping,
+ * matching, rules and hashing.
+ */
+export async function syncScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
   const accounts = target.kind === 'postgres' ? SYNC_ACCOUNTS_POSTGRES : SYNC_ACCOUNTS_PGLITE;
-  log(`sync/${target.kind}: ${accounts} accounts in the benefits double`);
-  const figures = await measureSync(target, accounts);
+  log(`sync/${target.kind}: ${accounts} accounts in the benefits double, ${options.runs} runs`);
+  const runs: SyncBenchFigures[] = [];
+  const baseline: LoadResult[] = [];
+  for (let run = 0; run < options.runs; run += 1) {
+    const ours = async () => {
+      runs.push(await measureSync(target, accounts));
+      const last = runs.at(-1)!;
+      log(
+        `sync/${target.kind} policypay run ${run + 1}/${options.runs}: ${last.firstRun.seconds} s ` +
+          `(${last.firstRun.recordsPerSecond} records/s), no-change re-run ${last.noChangeRun.seconds} s`,
+      );
+    };
+    const raw = async () => {
+      baseline.push(await baselineSync(target, accounts));
+      log(
+        `sync/${target.kind} baseline run ${run + 1}/${options.runs}: ${Math.round(baseline.at(-1)!.opsPerSecond)} records/s`,
+      );
+    };
+    if (run % 2 === 0) {
+      await ours();
+      await raw();
+    } else {
+      await raw();
+      await ours();
+    }
+  }
+  const app = summarize(
+    runs.map((figures) => ({
+      operations: figures.firstRun.created,
+      errors: 0,
+      elapsedMs: figures.firstRun.seconds * 1000,
+      opsPerSecond: figures.firstRun.created / figures.firstRun.seconds,
+      histogram: new Histogram(),
+    })),
+  );
+  const rawSeries = summarize(baseline);
+  const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const firstSeconds = medianOf(runs.map((r) => r.firstRun.seconds));
+  const noChangeSeconds = medianOf(runs.map((r) => r.noChangeRun.seconds));
   const met =
-    figures.firstRun.created === accounts &&
-    figures.noChangeRun.written === 0 &&
-    figures.fullReread.written === 0 &&
+    runs.every((r) => r.firstRun.created === accounts && r.noChangeRun.written === 0 && r.fullReread.written === 0) &&
     (target.kind !== 'postgres' ||
-      (figures.firstRun.seconds < FIRST_RUN_TARGET_SECONDS && figures.noChangeRun.seconds < NO_CHANGE_TARGET_SECONDS));
+      (firstSeconds < FIRST_RUN_TARGET_SECONDS && noChangeSeconds < NO_CHANGE_TARGET_SECONDS));
   return {
     id: 'sync',
     issueScenario: 5,
@@ -112,29 +153,95 @@ export async function syncScenario(_options: BenchOptions, target: BenchTarget):
     description:
       `daily sync of ${accounts} new accounts from the benefits test double over HTTP (generic REST connector, ` +
       'pages of 1,000, one transaction per page with its cursor), then the same sync again with nothing changed ' +
-      '(from the cursor), then the whole day re-read from the start (compared by content hash, nothing written)',
-    operations: figures.firstRun.created,
-    peakRssMb: figures.peakRssMb,
+      '(from the cursor), then the whole day re-read from the start (compared by content hash, nothing written); ' +
+      'ops = accounts created by the first sync',
+    runs: options.runs,
+    operations: app.operations,
+    errors: 0,
+    opsPerSecond: app.opsPerSecond,
+    latencyMs: null,
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    baseline: {
+      description:
+        'the same pages fetched with plain fetch from an identical double; per page one raw-SQL transaction ' +
+        'inserting the customers and their cross-reference rows and saving the cursor',
+      ...rawSeries,
+    },
+    ratio: ratio(app, rawSeries),
     target: {
-      description: `${SYNC_ACCOUNTS_POSTGRES} accounts in < ${FIRST_RUN_TARGET_SECONDS} s on PostgreSQL; no-change re-run < ${NO_CHANGE_TARGET_SECONDS} s and writes nothing`,
+      description: `${SYNC_ACCOUNTS_POSTGRES} accounts in < ${FIRST_RUN_TARGET_SECONDS} s on PostgreSQL; no-change re-run < ${NO_CHANGE_TARGET_SECONDS} s and writes nothing (medians)`,
       met,
     },
     fixture: { accounts },
     checks: {
-      created: figures.firstRun.created,
-      noChangeReceived: figures.noChangeRun.received,
-      noChangeWritten: figures.noChangeRun.written,
-      fullRereadUnchanged: figures.fullReread.unchanged,
-      fullRereadWritten: figures.fullReread.written,
-    },
-    diagnostics: {
-      firstRunSeconds: figures.firstRun.seconds,
-      recordsPerSecond: figures.firstRun.recordsPerSecond,
-      pages: figures.firstRun.pages,
-      noChangeRunSeconds: figures.noChangeRun.seconds,
-      fullRereadSeconds: figures.fullReread.seconds,
+      firstRunSeconds: runs.map((r) => r.firstRun.seconds),
+      created: runs.map((r) => r.firstRun.created),
+      noChangeRunSeconds: runs.map((r) => r.noChangeRun.seconds),
+      noChangeReceived: runs.map((r) => r.noChangeRun.received),
+      noChangeWritten: runs.map((r) => r.noChangeRun.written),
+      fullRereadSeconds: runs.map((r) => r.fullReread.seconds),
+      fullRereadUnchanged: runs.map((r) => r.fullReread.unchanged),
+      fullRereadWritten: runs.map((r) => r.fullReread.written),
     },
   };
+}
+
+async function baselineSync(target: BenchTarget, accounts: number): Promise<LoadResult> {
+  const agency = await createAgency(target.handle.db, {
+    slug: `bench-sync-raw-${Date.now()}`,
+    name: 'Bench sync baseline',
+    timeZone: 'America/Chicago',
+  });
+  const benefits = new BenefitsDouble();
+  await benefits.start();
+  try {
+    benefits.seed(accounts, (i) => ({ accountName: `Bench Account ${i}`, accountType: 'individual' }));
+    const started = performance.now();
+    let after = 0;
+    let created = 0;
+    let nextNumber = 1;
+    for (;;) {
+      const response = await fetch(`${benefits.server.url}/v2/accounts/changes?after=${after}&pageSize=1000`, {
+        headers: { authorization: `Bearer ${BENEFITS_DOUBLE_TOKEN}` },
+      });
+      const page = (await response.json()) as {
+        results: { accountId: string; accountName: string; revision: number }[];
+        paging: { next: number | null };
+      };
+      if (page.results.length === 0) break;
+      const numbers = page.results.map(() => nextNumber++);
+      await target.raw.transaction(async (query) => {
+        const ids = await query<{ id: string }>(
+          `INSERT INTO customers (agency_id, customer_number, type, name)
+           SELECT $1, n, 'individual', name FROM unnest($2::int[], $3::text[]) AS t (n, name) RETURNING id`,
+          [agency.id, numbers, page.results.map((r) => r.accountName)],
+        );
+        await query(
+          `INSERT INTO sync_links (agency_id, entity, local_id, system, external_id, external_version)
+           SELECT $1, 'customer', l, 'benefits', e, v FROM unnest($2::uuid[], $3::text[], $4::int8[]) AS t (l, e, v)`,
+          [agency.id, ids.map((r) => r.id), page.results.map((r) => r.accountId), page.results.map((r) => r.revision)],
+        );
+        await query(
+          `INSERT INTO sync_cursors (agency_id, system, entity, cursor) VALUES ($1, 'benefits', 'customer', $2)
+           ON CONFLICT (agency_id, system, entity) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
+          [agency.id, String(page.paging.next)],
+        );
+      });
+      created += page.results.length;
+      after = page.paging.next ?? after;
+      if (page.results.length < 1000) break;
+    }
+    const elapsedMs = performance.now() - started;
+    return {
+      operations: created,
+      errors: 0,
+      elapsedMs,
+      opsPerSecond: created / (elapsedMs / 1000),
+      histogram: new Histogram(),
+    };
+  } finally {
+    await benefits.stop();
+  }
 }
 
 function round(value: number): number {
