@@ -19,7 +19,8 @@ for (const target of databaseTargets()) {
     let ams: TestServer;
 
     before(async () => {
-      world = await startAmsReceiptWorld(target, { timeoutMs: 5_000 });
+      // A generous timeout: a slow answer on a busy machine would be a retry, not what this test is about.
+      world = await startAmsReceiptWorld(target, { timeoutMs: 30_000 });
       ams = await startTestServer({ target, web: false });
       await createBank(ams.database.db, ams.agency.actor, {
         shortName: 'OPER',
