@@ -6,7 +6,7 @@ import { bossJobQueue } from '../jobs/job-queue.ts';
 import { startWorkers } from '../jobs/workers.ts';
 import { loadDemoAgency } from '../services/demo-agency.ts';
 import { noJobQueue } from '../services/job-queue.ts';
-import { buildWebAssets } from '../web/build.ts';
+import { ensureWebAssets } from '../web/build.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
 import { setupProcessors } from './processors.ts';
 
@@ -34,8 +34,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   }
 
-  const webDir = join(import.meta.dirname, '..', '..', 'dist', 'web');
-  await buildWebAssets(webDir);
+  // Reuses the build from `npm run build` (or an earlier start) when the UI sources are unchanged.
+  const { dir: webDir } = await ensureWebAssets();
   const url =
     config.POLICYPAY_PUBLIC_URL ?? `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${port}`;
   // The in-process sandbox sends its webhooks to this server over loopback.

@@ -28,7 +28,7 @@ import type { App, RouteDeps } from './types.ts';
 
 export interface AppOptions {
   database: DatabaseHandle;
-  /** Built web UI to serve at / (see src/web/build.ts); omitted in API-only tests. */
+  /** Built web UI to serve at / and /portal (see src/web/build.ts); omitted in API-only tests. */
   webDir?: string | undefined;
   logger?: FastifyServerOptions['logger'];
   secureCookies?: boolean;
@@ -83,7 +83,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
   app.setNotFoundHandler((request, reply) => {
     if (options.webDir && request.method === 'GET' && !request.url.startsWith('/api/')) {
-      return reply.sendFile('index.html');
+      // Client-side routes: the portal's under /portal, the staff console's everywhere else.
+      const portal =
+        request.url === '/portal' || request.url.startsWith('/portal/') || request.url.startsWith('/portal?');
+      return reply.header('cache-control', 'no-cache').sendFile(portal ? 'portal/index.html' : 'index.html');
     }
     return sendProblem(reply, {
       ...problemFor('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
@@ -111,7 +114,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   agencySetupRoutes(app, deps);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: options.webDir, wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: options.webDir,
+      wildcard: false,
+      index: ['index.html'],
+      // Vite puts a content hash in every asset name; the HTML pages must always be revalidated.
+      setHeaders: (reply, filePath) =>
+        reply.header(
+          'cache-control',
+          filePath.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ),
+    });
   }
   return app;
 }
