@@ -1,7 +1,10 @@
-// /app/customers/{customerNumber}: customer header, balances and invoices.
-import { useEffect, useState } from 'react';
+// /app/customers/{customerNumber}: customer header, balances, invoices, payment requests (request and
+// finalize), policies, payments and activity.
+import { type ReactNode, useEffect, useState } from 'react';
 import {
+  type Activity,
   ApiError,
+  type Contact,
   type Customer,
   type CustomerAccount,
   errorMessage,
@@ -9,17 +12,88 @@ import {
   getCustomerAccount,
   type InvoiceSummary,
   isAbortError,
+  listActivities,
+  listContacts,
+  listPaymentRequests,
+  listPayments,
+  listPolicies,
+  type Payment,
+  type PaymentRequest,
+  type Policy,
 } from './api.ts';
+import { ActivityList, PaymentRequestsTable, PaymentsTable, PoliciesTable, Unavailable } from './customer-sections.tsx';
+import { FinalizeForm } from './finalize-form.tsx';
 import { customerTypeLabel, formatDate, formatMoney, invoiceStatusLabel, todayIn } from './format.ts';
+import { PaymentRequestForm } from './payment-request-form.tsx';
 import { Link } from './router.tsx';
 
 type CustomerAccountPageProps = { customerNumber: number; timeZone: string };
+
+/** A secondary list either loaded or failed on its own, so one missing endpoint never blanks the page. */
+type Loaded<T> = { ok: true; data: T[] } | { ok: false; message: string };
+
+type Extras = {
+  contacts: Loaded<Contact>;
+  policies: Loaded<Policy>;
+  payments: Loaded<Payment>;
+  requests: Loaded<PaymentRequest>;
+  activities: Loaded<Activity>;
+};
 
 type PageState =
   | { status: 'loading' }
   | { status: 'not-found' }
   | { status: 'error'; message: string }
-  | { status: 'ready'; customer: Customer; account: CustomerAccount };
+  | { status: 'ready'; customer: Customer; account: CustomerAccount; extras: Extras };
+
+type Panel = { kind: 'none' } | { kind: 'request' } | { kind: 'finalize'; request: PaymentRequest };
+
+function settle<T>(promise: Promise<{ data: T[] }>): Promise<Loaded<T>> {
+  return promise.then(
+    ({ data }) => ({ ok: true as const, data }),
+    (error: unknown) => {
+      if (isAbortError(error)) throw error;
+      return { ok: false as const, message: errorMessage(error) };
+    },
+  );
+}
+
+function loadExtras(customerNumber: number, signal: AbortSignal): Promise<Extras> {
+  return Promise.all([
+    settle(listContacts(customerNumber, signal)),
+    settle(listPolicies(customerNumber, signal)),
+    settle(listPayments(customerNumber, signal)),
+    settle(listPaymentRequests(customerNumber, signal)),
+    settle(listActivities(customerNumber, signal)),
+  ]).then(([contacts, policies, payments, requests, activities]) => ({
+    contacts,
+    policies,
+    payments,
+    requests,
+    activities,
+  }));
+}
+
+function Section<T>({
+  id,
+  title,
+  loaded,
+  children,
+}: {
+  id: string;
+  title: string;
+  loaded: Loaded<T>;
+  children: (data: T[]) => ReactNode;
+}) {
+  return (
+    <section className="card" aria-labelledby={`${id}-heading`}>
+      <div className="card-header">
+        <h2 id={`${id}-heading`}>{title}</h2>
+      </div>
+      {loaded.ok ? children(loaded.data) : <Unavailable message={loaded.message} />}
+    </section>
+  );
+}
 
 function statusTone(status: string): string {
   if (status === 'paid') return 'green';
@@ -35,16 +109,20 @@ function isPastDue(invoice: InvoiceSummary, today: string): boolean {
 export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccountPageProps) {
   const [state, setState] = useState<PageState>({ status: 'loading' });
   const [reloadKey, setReloadKey] = useState(0);
+  const [panel, setPanel] = useState<Panel>({ kind: 'none' });
+  const [notice, setNotice] = useState<string | null>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey is a deliberate re-fetch trigger.
   useEffect(() => {
     const controller = new AbortController();
-    setState({ status: 'loading' });
+    // A reload after an action keeps the page on screen; only the first load shows "Loading".
+    setState((current) => (current.status === 'ready' ? current : { status: 'loading' }));
     Promise.all([
       getCustomer(customerNumber, controller.signal),
       getCustomerAccount(customerNumber, controller.signal),
+      loadExtras(customerNumber, controller.signal),
     ]).then(
-      ([customer, account]) => setState({ status: 'ready', customer, account }),
+      ([customer, account, extras]) => setState({ status: 'ready', customer, account, extras }),
       (error: unknown) => {
         if (isAbortError(error)) return;
         if (error instanceof ApiError && error.status === 404) setState({ status: 'not-found' });
@@ -110,7 +188,7 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
     );
   }
 
-  const { customer, account } = state;
+  const { customer, account, extras } = state;
   const today = todayIn(timeZone);
   const openInvoices = account.invoices.filter((invoice) => invoice.balance > 0);
   const pastDue = openInvoices.filter((invoice) => isPastDue(invoice, today));
@@ -133,7 +211,54 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
             ))}
           </p>
         </div>
+        {panel.kind === 'none' && (
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              setNotice(null);
+              setPanel({ kind: 'request' });
+            }}
+          >
+            Request online payment
+          </button>
+        )}
       </div>
+
+      {notice && (
+        <output className="alert alert-success" aria-live="polite">
+          {notice}
+        </output>
+      )}
+
+      {panel.kind === 'request' && (
+        <PaymentRequestForm
+          customerNumber={customer.customerNumber}
+          contacts={extras.contacts.ok ? extras.contacts.data : []}
+          invoices={account.invoices}
+          today={today}
+          onCancel={() => setPanel({ kind: 'none' })}
+          onSent={(request) => {
+            setPanel({ kind: 'none' });
+            setNotice(`Payment request for ${formatMoney(request.amount)} sent to ${request.contact.email}.`);
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      )}
+      {panel.kind === 'finalize' && (
+        <FinalizeForm
+          key={panel.request.id}
+          request={panel.request}
+          onCancel={() => setPanel({ kind: 'none' })}
+          onFinalized={(request) => {
+            setPanel({ kind: 'none' });
+            setNotice(
+              `Payment of ${formatMoney(request.amount)} finalized${request.receiptNumber !== null ? ` as receipt ${request.receiptNumber}` : ''}.`,
+            );
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      )}
 
       <dl className="stats">
         <div className="stat">
@@ -205,6 +330,28 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
           </table>
         </div>
       </section>
+
+      <Section id="requests" title="Payment requests" loaded={extras.requests}>
+        {(requests) => (
+          <PaymentRequestsTable
+            requests={requests}
+            onFinalize={(request) => {
+              setNotice(null);
+              setPanel({ kind: 'finalize', request });
+              window.scrollTo(0, 0);
+            }}
+          />
+        )}
+      </Section>
+      <Section id="payments" title="Payments" loaded={extras.payments}>
+        {(payments) => <PaymentsTable payments={payments} />}
+      </Section>
+      <Section id="policies" title="Policies" loaded={extras.policies}>
+        {(policies) => <PoliciesTable policies={policies} />}
+      </Section>
+      <Section id="activities" title="Activity" loaded={extras.activities}>
+        {(activities) => <ActivityList activities={activities} />}
+      </Section>
     </>
   );
 }

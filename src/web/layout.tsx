@@ -49,6 +49,9 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
             <Link to="/app/customers" aria-current={customersCurrent}>
               Customers
             </Link>
+            <Link to="/app/emails" aria-current={pathname === '/app/emails' ? 'page' : undefined}>
+              Email
+            </Link>
           </nav>
           <div className="user-menu">
             <span className="avatar" aria-hidden="true">

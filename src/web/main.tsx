@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { errorMessage, getMe, onUnauthorized, type Session } from './api.ts';
 import { CustomerAccountPage } from './customer-account-page.tsx';
 import { CustomersPage } from './customers-page.tsx';
+import { EmailsPage } from './emails-page.tsx';
 import { Layout } from './layout.tsx';
 import { LoginPage } from './login-page.tsx';
 import { Link, matchRoute, navigate, type Route, useLocation } from './router.tsx';
@@ -120,6 +121,7 @@ function App() {
         timeZone={session.agency.timeZone}
       />
     );
+  else if (route.name === 'emails') page = <EmailsPage />;
   else page = <NotFound />;
 
   return (

@@ -64,6 +64,7 @@ export type Route =
   | { name: 'login'; next: string | null }
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
+  | { name: 'emails' }
   | { name: 'not-found' };
 
 /** Only in-app paths are accepted as a post-login destination (no open redirects). */
@@ -84,6 +85,7 @@ export function matchRoute(location: string): Route {
       page: Number.isFinite(page) && page > 0 ? page : 1,
     };
   }
+  if (path === '/app/emails') return { name: 'emails' };
   const customer = /^\/app\/customers\/(\d{1,15})$/.exec(path);
   if (customer?.[1]) return { name: 'customer', customerNumber: Number(customer[1]) };
   return { name: 'not-found' };

@@ -1,0 +1,164 @@
+// The customer page's tables below the balances: payment requests, policies, payments, activity.
+import type { Activity, Payment, PaymentRequest, Policy } from './api.ts';
+import { formatDate, formatDateTime, formatMoney, humanize, requestStateLabel, requestStateTone } from './format.ts';
+
+function Empty({ columns, children }: { columns: number; children: string }) {
+  return (
+    <tr>
+      <td colSpan={columns} className="empty-cell">
+        {children}
+      </td>
+    </tr>
+  );
+}
+
+/** A section that could not be loaded (e.g. an endpoint the server does not have) says so. */
+export function Unavailable({ message }: { message: string }) {
+  return <p className="card-body muted">Not available: {message}</p>;
+}
+
+type RequestsProps = {
+  requests: PaymentRequest[];
+  onFinalize: (request: PaymentRequest) => void;
+};
+
+export function PaymentRequestsTable({ requests, onFinalize }: RequestsProps) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table" data-testid="payment-requests">
+        <thead>
+          <tr>
+            <th scope="col">Requested</th>
+            <th scope="col">Contact</th>
+            <th scope="col">Note</th>
+            <th scope="col">Due</th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+            <th scope="col">Status</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {requests.map((request) => (
+            <tr key={request.id}>
+              <td>{formatDateTime(request.requestedAt)}</td>
+              <td>{request.contact.name}</td>
+              <td>{request.note ?? '—'}</td>
+              <td>
+                <time dateTime={request.dueDate}>{formatDate(request.dueDate)}</time>
+              </td>
+              <td className="num money">{formatMoney(request.amount)}</td>
+              <td>
+                <span className={`badge badge-${requestStateTone(request.state)}`}>
+                  {requestStateLabel(request.state)}
+                </span>
+                {request.receiptNumber !== null && (
+                  <span className="muted badge-inline">Receipt {request.receiptNumber}</span>
+                )}
+              </td>
+              <td className="actions">
+                {request.state === 'paid' && (
+                  <button type="button" className="button button-primary" onClick={() => onFinalize(request)}>
+                    Finalize Payment
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+          {requests.length === 0 && <Empty columns={7}>No payment requests yet.</Empty>}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function PoliciesTable({ policies }: { policies: Policy[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th scope="col">Policy</th>
+            <th scope="col">Line of business</th>
+            <th scope="col">Term</th>
+            <th scope="col" className="num">
+              Premium
+            </th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {policies.map((policy) => (
+            <tr key={policy.policyNumber}>
+              <td className="mono">{policy.policyNumber}</td>
+              <td>{policy.lineOfBusiness}</td>
+              <td>
+                {formatDate(policy.effectiveDate)} – {formatDate(policy.expirationDate)}
+              </td>
+              <td className="num money">{formatMoney(policy.premium)}</td>
+              <td>{humanize(policy.status)}</td>
+            </tr>
+          ))}
+          {policies.length === 0 && <Empty columns={5}>No policies.</Empty>}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function PaymentsTable({ payments }: { payments: Payment[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th scope="col">Created</th>
+            <th scope="col">Type</th>
+            <th scope="col">Channel</th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+            <th scope="col">State</th>
+            <th scope="col">Receipt</th>
+          </tr>
+        </thead>
+        <tbody>
+          {payments.map((payment) => (
+            <tr key={payment.id}>
+              <td>{formatDateTime(payment.createdAt)}</td>
+              <td>{payment.type === 'ach' ? 'Bank account' : 'Card'}</td>
+              <td>{humanize(payment.channel)}</td>
+              <td className="num money">{formatMoney(payment.amount)}</td>
+              <td>
+                {humanize(payment.state)}
+                {payment.failureMessage && <span className="muted"> – {payment.failureMessage}</span>}
+              </td>
+              <td className="mono">{payment.receiptNumber ?? '—'}</td>
+            </tr>
+          ))}
+          {payments.length === 0 && <Empty columns={6}>No payments.</Empty>}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ActivityList({ activities }: { activities: Activity[] }) {
+  if (activities.length === 0) return <p className="card-body muted">No activity yet.</p>;
+  return (
+    <ol className="activity-list" data-testid="activities">
+      {activities.map((activity) => (
+        <li key={activity.id}>
+          <span className="activity-kind">{humanize(activity.kind)}</span>
+          <span className="activity-summary">{activity.summary}</span>
+          <span className="muted activity-meta">
+            {activity.actor} · <time dateTime={activity.createdAt}>{formatDateTime(activity.createdAt)}</time>
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,25 @@
+// Maps a problem+json `errors[]` list onto form fields, and renders one field's message.
+import { ApiError } from './api.ts';
+
+/** `errors[].path` values such as "amount", "/invoices/0/amount" or "body.amount" → { amount: message }. */
+export function fieldErrorsOf(error: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (!(error instanceof ApiError)) return result;
+  for (const item of error.problem.errors ?? []) {
+    const parts = String(item.path)
+      .split(/[./]/)
+      .filter((part) => part && part !== 'body');
+    const field = parts[0];
+    if (field && !result[field]) result[field] = item.message;
+  }
+  return result;
+}
+
+export function FieldErrorText({ id, message }: { id: string; message: string | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="field-error" id={id}>
+      {message}
+    </p>
+  );
+}
