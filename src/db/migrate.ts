@@ -4,6 +4,7 @@ import * as foundation from './migrations/0001_foundation.ts';
 import * as receipts from './migrations/0002_receipts.ts';
 import * as payments from './migrations/0003_payments.ts';
 import * as autopay from './migrations/0004_autopay.ts';
+import * as requestsEmail from './migrations/0005_requests_email.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002_receipts': receipts,
   '0003_payments': payments,
   '0004_autopay': autopay,
+  '0005_requests_email': requestsEmail,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

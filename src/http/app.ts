@@ -15,12 +15,16 @@ import { problemFor, sendProblem, toProblem } from './problem.ts';
 import { autopayRoutes } from './routes/autopay.ts';
 import { agencySetupRoutes } from './routes/billing-setup.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { emailRoutes } from './routes/emails.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentEligibilityRoutes } from './routes/payment-eligibility.ts';
+import { paymentRequestRoutes } from './routes/payment-requests.ts';
 import { paymentSettingsRoutes } from './routes/payment-settings.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { portalRoutes } from './routes/portal.ts';
+import { type PortalLimits, portalAuthRoutes } from './routes/portal-auth.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -34,6 +38,10 @@ export interface AppOptions {
   secureCookies?: boolean;
   processors?: Processors;
   jobs?: JobQueue;
+  /** Base URL for links in e-mails (POLICYPAY_PUBLIC_URL); default: the host a request came to. */
+  publicUrl?: string | undefined;
+  /** Portal rate limits (tests pass small ones). */
+  portalLimits?: PortalLimits;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -52,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     secureCookies: options.secureCookies ?? false,
     processors: options.processors ?? new Map(),
     jobs: options.jobs ?? noJobQueue,
+    publicUrl: options.publicUrl,
   };
 
   await app.register(fastifyCookie);
@@ -110,6 +119,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);
   autopayRoutes(app, deps);
+  paymentRequestRoutes(app, deps);
+  emailRoutes(app, deps);
+  portalAuthRoutes(app, deps, options.portalLimits);
+  portalRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
 

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/database.ts';
 import type { Processors } from '../services/payment-methods.ts';
 import { registerAutopayWorkers } from './autopay.ts';
 import { createBoss } from './boss.ts';
+import { type EmailWorkerOptions, registerEmailWorkers } from './email.ts';
 import { registerMaintenance } from './maintenance.ts';
 import { registerPaymentWorkers } from './payments.ts';
 
@@ -14,12 +15,13 @@ export interface Workers {
 /** Starts pg-boss and every worker and schedule this process runs. */
 export async function startWorkers(
   database: DatabaseHandle,
-  options: { schema?: string; processors?: Processors } = {},
+  options: { schema?: string; processors?: Processors; email?: EmailWorkerOptions } = {},
 ): Promise<Workers> {
   const boss = createBoss(database, options);
   boss.on('error', (error) => console.error('[workers]', error.message));
   await boss.start();
   await registerMaintenance(boss, database.db);
+  await registerEmailWorkers(boss, database.db, options.email);
   if (options.processors) {
     await registerPaymentWorkers(boss, database.db, options.processors, { databaseKind: database.kind });
     await registerAutopayWorkers(boss, database.db, { databaseKind: database.kind });
