@@ -73,7 +73,8 @@ export function SetPasswordForm({ session, onDone }: { session: PortalSession; o
     setError(null);
     try {
       const updated = await savePassword(password);
-      onDone(updated, afterSignIn(session));
+      // New clients land on the dashboard, where the request's banner is the first thing they see.
+      onDone(updated, '/portal');
     } catch (caught) {
       setError(errorMessage(caught));
       setBusy(false);
@@ -126,7 +127,7 @@ export function SetPasswordForm({ session, onDone }: { session: PortalSession; o
           type="button"
           className="button button-secondary"
           disabled={busy}
-          onClick={() => onDone(session, afterSignIn(session))}
+          onClick={() => onDone(session, '/portal')}
         >
           Skip for now
         </button>

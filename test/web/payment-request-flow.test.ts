@@ -1,0 +1,274 @@
+// Acceptance test of issue 7 in Debian Chromium against `policypay serve` (the demo agency) with a
+// real SMTP server: staff request a payment → the client follows the emailed link, enrolls, sees
+// the banner, pays with a sandbox test card → staff see the emails and the activity, finalize →
+// the customer's AR balance drops by the amount. Plus: an eligibility refusal shown in the portal.
+// Screenshots of every page go to test-results/.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { databaseTargets } from '../support/db.ts';
+import { type ServeProcess, startServeProcess } from './serve-process.ts';
+import { type SmtpInbox, startSmtpInbox } from './smtp-inbox.ts';
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
+const TEST_CARD = '4242 4242 4242 4242';
+/** Demo customers: 1001 has an active policy; 1010's only policy was canceled ten days ago. */
+const ACTIVE_CUSTOMER = 1001;
+const CANCELED_CUSTOMER = 1010;
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const parseMoney = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
+const atPath = (pathname: string) => (url: URL) => url.pathname === pathname;
+
+for (const target of databaseTargets()) {
+  describe(`payment request flow in Chromium (${target})`, { timeout: 240_000 }, () => {
+    let inbox: SmtpInbox;
+    let server: ServeProcess;
+    let browser: Browser;
+    const contexts: BrowserContext[] = [];
+    let shot = 0;
+
+    before(async () => {
+      if (!existsSync(CHROMIUM_PATH)) {
+        throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+      }
+      await mkdir(RESULTS, { recursive: true });
+      inbox = await startSmtpInbox();
+      server = await startServeProcess({ target, env: { SMTP_URL: inbox.url } });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+      });
+    });
+
+    after(async () => {
+      for (const context of contexts) await context.close().catch(() => {});
+      await browser?.close();
+      await server?.close();
+      await inbox?.close();
+    });
+
+    async function openPage(viewport = { width: 1280, height: 900 }) {
+      const context = await browser.newContext({ viewport });
+      contexts.push(context);
+      context.setDefaultTimeout(15_000);
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      return { page, pageErrors };
+    }
+
+    async function screenshot(page: Page, name: string) {
+      shot++;
+      await page.screenshot({
+        path: join(RESULTS, `${target}-${String(shot).padStart(2, '0')}-${name}.png`),
+        fullPage: true,
+      });
+    }
+
+    async function staffSignIn(page: Page) {
+      await page.goto(`${server.url}/login`);
+      await page.getByLabel('Email').fill(server.staff.email);
+      await page.getByLabel('Password').fill(server.staff.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(atPath('/app/customers'));
+    }
+
+    /** Staff: "Request online payment" for the customer's first open invoice; returns the amount. */
+    async function requestPayment(page: Page, customerNumber: number, note: string): Promise<number> {
+      await page.goto(`${server.url}/app/customers/${customerNumber}`);
+      await page.getByRole('button', { name: 'Request online payment' }).click();
+      const form = page.getByRole('region', { name: 'Request online payment' });
+      await form.getByRole('checkbox').first().check();
+      const amount = Number(await form.getByLabel('Amount', { exact: true }).inputValue());
+      assert.ok(amount > 0, 'picking an invoice fills the amount');
+      await form.getByLabel('Note').fill(note);
+      await form.getByRole('button', { name: 'Send request' }).click();
+      const sent = page.getByText(/^Payment request for .* sent to /);
+      await sent.or(form.getByRole('alert')).waitFor();
+      if (!(await sent.isVisible())) assert.fail(`request refused: ${await form.getByRole('alert').textContent()}`);
+      return amount;
+    }
+
+    /** The client's link from the request email (enrollment for a new contact). */
+    function portalLink(text: string): string {
+      const link = /https?:\/\/\S+\/portal\/(?:enroll|sign-in)\?\S+/.exec(text)?.[0];
+      assert.ok(link, `a portal link in:\n${text}`);
+      return link.replace(/[>)\].,]+$/, '');
+    }
+
+    async function enroll(page: Page, link: string, password: string) {
+      await page.goto(link);
+      await page.getByRole('heading', { name: 'Set up your account' }).waitFor();
+      // The single-use token leaves the address bar once redeemed.
+      assert.equal(new URL(page.url()).searchParams.get('token'), null);
+      await page.getByLabel('New password').fill(password);
+      await page.getByLabel('Confirm password').fill(password);
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.waitForURL(atPath('/portal'));
+    }
+
+    async function addTestCardAndPay(page: Page, amount: number) {
+      await page.getByLabel('Name on card').fill('Jane Client');
+      await page.getByLabel('Card number').fill(TEST_CARD);
+      await page.getByLabel('Expiry (MM/YY)').fill('12/30');
+      await page.getByLabel('Security code').fill('123');
+      await page.getByRole('button', { name: 'Save payment method' }).click();
+      await page.getByRole('radio', { name: /Visa ending 4242/ }).waitFor();
+      assert.ok(await page.getByRole('radio', { name: /Visa ending 4242/ }).isChecked());
+      await page.getByRole('button', { name: `Pay ${usd.format(amount)}` }).click();
+    }
+
+    test('request → email → enroll → banner → pay → emails and activity → finalize → AR drops', async () => {
+      const staff = await openPage();
+      await staffSignIn(staff.page);
+      await staff.page.goto(`${server.url}/app/customers/${ACTIVE_CUSTOMER}`);
+      const arBefore = parseMoney(await staff.page.getByTestId('ar-balance').textContent());
+      const contact = (
+        await staff.page.evaluate(async (n) => {
+          const response = await fetch(`/api/v1/customers/${n}/contacts`);
+          return ((await response.json()) as { data: { email: string; primary: boolean }[] }).data;
+        }, ACTIVE_CUSTOMER)
+      ).find((item) => item.primary);
+      assert.ok(contact?.email);
+      await screenshot(staff.page, 'staff-customer');
+
+      const sentBefore = inbox.messages.length;
+      const amount = await requestPayment(staff.page, ACTIVE_CUSTOMER, 'Down payment for Homeowners Renewal');
+      await screenshot(staff.page, 'staff-request-sent');
+      const requestRow = staff.page.getByTestId('payment-requests').locator('tbody tr').first();
+      assert.match((await requestRow.textContent()) ?? '', /Requested/);
+
+      // The email reaches a real SMTP server; the client follows its link on a phone-sized screen.
+      const email = await inbox.waitFor({ to: contact.email, after: sentBefore });
+      assert.match(email.text, /Down payment for Homeowners Renewal/);
+      const client = await openPage({ width: 390, height: 844 });
+      const toPolicypay: string[] = [];
+      client.page.on('request', (request) => {
+        if (request.url().startsWith(server.url)) toPolicypay.push(`${request.url()} ${request.postData() ?? ''}`);
+      });
+      await enroll(client.page, portalLink(email.text), 'correct horse battery');
+
+      const banner = client.page.getByRole('region', { name: `Payment requested: ${usd.format(amount)}` });
+      await banner.waitFor();
+      // Readable on a phone: nothing wider than the 390 px screen.
+      const overflow = await client.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `portal dashboard overflows a 390px screen by ${overflow}px`);
+      await screenshot(client.page, 'portal-dashboard-banner');
+
+      await banner.getByRole('link', { name: /^Pay / }).click();
+      await client.page.getByRole('heading', { name: 'Pay your payment request' }).waitFor();
+      await screenshot(client.page, 'portal-checkout');
+      const paidAfter = inbox.messages.length;
+      await addTestCardAndPay(client.page, amount);
+      await client.page.getByTestId('payment-confirmation').waitFor();
+      await screenshot(client.page, 'portal-paid');
+      assert.ok(
+        toPolicypay.every((line) => !line.replace(/\D/g, '').includes('4242424242424242')),
+        'the card number never goes to policypay',
+      );
+
+      // My Payments lists the payment and the saved card.
+      await client.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My Payments' }).click();
+      await client.page
+        .getByTestId('payment-activity')
+        .getByText(/Visa ending 4242|visa ending 4242/i)
+        .first()
+        .waitFor();
+      await client.page
+        .getByText(/Visa ending 4242, expires 12\/30/)
+        .first()
+        .waitFor();
+      await screenshot(client.page, 'portal-my-payments');
+
+      // Staff and the requestor are told; the outbox page shows what went out.
+      await inbox.waitFor({ to: server.staff.email, after: paidAfter });
+      await staff.page.getByRole('link', { name: 'Email' }).click();
+      await staff.page.waitForURL(atPath('/app/emails'));
+      const emails = staff.page.getByTestId('emails');
+      await emails.getByText(`To: ${contact.email}`).first().waitFor();
+      await emails.getByText(`To: ${server.staff.email}`).first().waitFor();
+      await emails.getByRole('button').first().click();
+      await staff.page.locator('iframe.email-frame').waitFor();
+      await screenshot(staff.page, 'staff-emails');
+
+      // The request waits for Finalize Payment once the processor confirms the payment.
+      await staff.page.goto(`${server.url}/app/customers/${ACTIVE_CUSTOMER}`);
+      const finalize = staff.page.getByRole('button', { name: 'Finalize Payment' });
+      for (let i = 0; i < 60 && !(await finalize.isVisible()); i++) {
+        await staff.page.waitForTimeout(500);
+        await staff.page.reload();
+        await staff.page.getByTestId('ar-balance').waitFor();
+      }
+      await staff.page.getByTestId('activities').getByText('Payment sent').first().waitFor();
+      await staff.page.getByTestId('activities').getByText('Payment requested').first().waitFor();
+      await screenshot(staff.page, 'staff-paid-activity');
+      await finalize.click();
+      const form = staff.page.getByRole('region', { name: /^Finalize payment of/ });
+      assert.ok(
+        Number(
+          await form
+            .getByLabel(/^Invoice \d+$/)
+            .first()
+            .inputValue(),
+        ) > 0,
+        'prefilled from the request',
+      );
+      await screenshot(staff.page, 'staff-finalize-form');
+      await form.getByRole('button', { name: 'Finalize Payment' }).click();
+      await staff.page.getByText(/finalized as receipt \d+/).waitFor();
+      await staff.page.getByText('Finalized', { exact: true }).first().waitFor();
+
+      const arAfter = parseMoney(await staff.page.getByTestId('ar-balance').textContent());
+      assert.equal(Math.round((arBefore - arAfter) * 100), Math.round(amount * 100));
+      await screenshot(staff.page, 'staff-finalized');
+
+      assert.deepEqual(staff.pageErrors, []);
+      assert.deepEqual(client.pageErrors, []);
+    });
+
+    test('an eligibility refusal shows its message in the portal (canceled policy outside the window)', async () => {
+      const staff = await openPage();
+      await staffSignIn(staff.page);
+      // Canceled ten days ago; payments allowed only up to 5 days after cancellation.
+      const status = await staff.page.evaluate(async () => {
+        const response = await fetch('/api/v1/settings/payments', {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ daysToAllowCanceledPolicyPayment: 5 }),
+        });
+        return response.status;
+      });
+      assert.equal(status, 200);
+      const contact = (
+        await staff.page.evaluate(async (n) => {
+          const response = await fetch(`/api/v1/customers/${n}/contacts`);
+          return ((await response.json()) as { data: { email: string; primary: boolean }[] }).data;
+        }, CANCELED_CUSTOMER)
+      ).find((item) => item.primary);
+      assert.ok(contact?.email);
+
+      const sentBefore = inbox.messages.length;
+      const amount = await requestPayment(staff.page, CANCELED_CUSTOMER, 'Final premium');
+      const email = await inbox.waitFor({ to: contact.email, after: sentBefore });
+
+      const client = await openPage();
+      await enroll(client.page, portalLink(email.text), 'another good password');
+      await client.page
+        .getByRole('region', { name: /^Payment requested/ })
+        .getByRole('link')
+        .click();
+      await addTestCardAndPay(client.page, amount);
+      const refusal = client.page.getByTestId('checkout-error');
+      await refusal.waitFor();
+      const message = (await refusal.textContent())?.trim() ?? '';
+      assert.match(message, /cancel/i, `the refusal names the cancellation: "${message}"`);
+      await screenshot(client.page, 'portal-eligibility-refusal');
+      assert.deepEqual(client.pageErrors, []);
+    });
+  });
+}
