@@ -78,7 +78,8 @@ async function startAttempt(
     payment.agency_id,
     targets.map((t) => t.invoice_id),
   );
-  if ([...balances.values()].every((b) => b <= 0n)) {
+  // (A payment without targets goes wholly On Account: nothing can have paid it another way.)
+  if (targets.length > 0 && [...balances.values()].every((b) => b <= 0n)) {
     await transitionPayment(tx, payment, 'cancelled', WORKER, 'targets already paid', { next_attempt_at: null });
     return { status: 'cancelled', reason: 'targets already paid' };
   }

@@ -34,6 +34,11 @@ export interface PaymentCreateRequest {
   paidByContactId?: string | undefined;
   /** A portal payment may go wholly On Account (no invoice open, or a request without invoices). */
   allowNoTargets?: boolean | undefined;
+  /**
+   * The caller executes the first attempt itself (portal checkout, the client waiting): no job is
+   * queued, so no worker races it; if the caller dies first, the sweep finds the due payment.
+   */
+  executeInline?: boolean | undefined;
 }
 
 export interface PaymentView {
@@ -222,7 +227,7 @@ export async function createPayment(
         reason: 'created',
       })
       .execute();
-    if (state === 'requested') {
+    if (state === 'requested' && !request.executeInline) {
       await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id }, { startAfter: request.nextAttemptAt });
     }
     await logActivity(tx, actor, customer.id, 'payment_created', `Payment of ${request.type} requested`, {

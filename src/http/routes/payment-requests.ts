@@ -57,9 +57,10 @@ export const paymentRequestSchema = z
   .meta({ id: 'PaymentRequest' });
 
 export function presentPaymentRequest(r: PaymentRequestView): z.infer<typeof paymentRequestSchema> {
+  const { amountCents, ...rest } = r;
   return {
-    ...r,
-    amount: toAmount(r.amountCents),
+    ...rest,
+    amount: toAmount(amountCents),
     invoices: r.invoices.map((i) => ({ invoiceNumber: i.invoiceNumber, amount: toAmount(i.amountCents) })),
     requestedAt: r.requestedAt.toISOString(),
     payment: r.payment ? { ...r.payment, paidAt: r.payment.paidAt?.toISOString() ?? null } : null,

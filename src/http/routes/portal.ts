@@ -38,7 +38,8 @@ const portalPaymentSchema = z
   .meta({ id: 'PortalPayment' });
 
 function presentPortalPayment(p: PortalPaymentView): z.infer<typeof portalPaymentSchema> {
-  return { ...p, amount: toAmount(p.amountCents), createdAt: p.createdAt.toISOString() };
+  const { amountCents, ...rest } = p;
+  return { ...rest, amount: toAmount(amountCents), createdAt: p.createdAt.toISOString() };
 }
 
 const autopaySchema = z
