@@ -46,7 +46,7 @@ export function PaymentRequestsTable({ requests, onFinalize }: RequestsProps) {
             <tr key={request.id}>
               <td>{formatDateTime(request.requestedAt)}</td>
               <td>{request.contact.name}</td>
-              <td>{request.note ?? '—'}</td>
+              <td className="wrap">{request.note ?? '—'}</td>
               <td>
                 <time dateTime={request.dueDate}>{formatDate(request.dueDate)}</time>
               </td>

@@ -31,6 +31,8 @@ for (const target of databaseTargets()) {
     let browser: Browser;
     const contexts: BrowserContext[] = [];
     let shot = 0;
+    /** The first test's request, which another customer's client must not be able to open. */
+    let otherCustomersRequestId: string | undefined;
 
     before(async () => {
       if (!existsSync(CHROMIUM_PATH)) {
@@ -140,6 +142,10 @@ for (const target of databaseTargets()) {
       const sentBefore = inbox.messages.length;
       const amount = await requestPayment(staff.page, ACTIVE_CUSTOMER, 'Down payment for Homeowners Renewal');
       await screenshot(staff.page, 'staff-request-sent');
+      otherCustomersRequestId = await staff.page.evaluate(async (n) => {
+        const response = await fetch(`/api/v1/payment-requests?customerNumber=${n}`);
+        return ((await response.json()) as { data: { id: string }[] }).data[0]?.id;
+      }, ACTIVE_CUSTOMER);
       const requestRow = staff.page.getByTestId('payment-requests').locator('tbody tr').first();
       assert.match((await requestRow.textContent()) ?? '', /Requested/);
 
@@ -192,8 +198,14 @@ for (const target of databaseTargets()) {
       const emails = staff.page.getByTestId('emails');
       await emails.getByText(`To: ${contact.email}`).first().waitFor();
       await emails.getByText(`To: ${server.staff.email}`).first().waitFor();
-      await emails.getByRole('button').first().click();
-      await staff.page.locator('iframe.email-frame').waitFor();
+      const requestEmail = emails.getByRole('button', { name: /payment of .* requested/i }).first();
+      await requestEmail.click();
+      // The rendered HTML body, in a sandboxed frame.
+      await staff.page
+        .frameLocator('iframe.email-frame')
+        .getByText('Down payment for Homeowners Renewal')
+        .first()
+        .waitFor();
       await screenshot(staff.page, 'staff-emails');
 
       // The request waits for Finalize Payment once the processor confirms the payment.
@@ -258,6 +270,13 @@ for (const target of databaseTargets()) {
 
       const client = await openPage();
       await enroll(client.page, portalLink(email.text), 'another good password');
+
+      // URL tampering: another customer's request is not there for this client.
+      if (otherCustomersRequestId) {
+        await client.page.goto(`${server.url}/portal/pay/${otherCustomersRequestId}`);
+        await client.page.getByRole('heading', { name: 'Payment request not found' }).waitFor();
+        await client.page.goto(`${server.url}/portal`);
+      }
       await client.page
         .getByRole('region', { name: /^Payment requested/ })
         .getByRole('link')

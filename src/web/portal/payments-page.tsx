@@ -30,6 +30,8 @@ type Data = {
 
 type ActivityRow = { key: string; date: string; what: string; amount: number; status: string };
 
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** Requests not yet paid and every payment, newest first: one list of "payment activity". */
 function activityRows(data: Data): ActivityRow[] {
   const rows: ActivityRow[] = [
@@ -47,7 +49,7 @@ function activityRows(data: Data): ActivityRow[] {
     ...data.payments.map((payment) => ({
       key: `p-${payment.id}`,
       date: payment.createdAt,
-      what: `${payment.type === 'ach' ? 'Bank account' : (payment.brand ?? 'Card')} ending ${payment.last4 ?? '—'}${
+      what: `${payment.type === 'ach' ? 'Bank account' : capitalize(payment.brand ?? 'card')} ending ${payment.last4 ?? '—'}${
         payment.paymentRequestId ? ' · payment request' : ''
       }`,
       amount: payment.amount,
@@ -157,7 +159,7 @@ export function PaymentsPage() {
                   {rows.map((row) => (
                     <tr key={row.key}>
                       <td>{formatDateTime(row.date)}</td>
-                      <td>{row.what}</td>
+                      <td className="wrap">{row.what}</td>
                       <td className="num money">{formatMoney(row.amount)}</td>
                       <td>{row.status}</td>
                     </tr>
