@@ -32,15 +32,18 @@ test('builds the staff console and the client portal with hashed assets', async 
   assert.match(consoleHtml, /<div id="root"><\/div>/);
   assert.match(consoleHtml, /<link rel="stylesheet" crossorigin href="\/assets\/[^"]+\.css">/);
   const consoleJs = await scriptOf(dir, consoleHtml);
-  assert.ok(consoleJs.includes('/api/v1/session'), 'console bundle should contain the console code');
+  assert.ok(consoleJs.includes('Request online payment'), 'console entry should contain the console pages');
+  assert.ok(!consoleJs.includes('Make a One-Time Payment'), 'console entry should not carry the portal pages');
 
   const portalHtml = await readFile(path.join(dir, 'portal', 'index.html'), 'utf8');
   assert.match(portalHtml, /<title>Client portal<\/title>/);
   const portalJs = await scriptOf(dir, portalHtml);
-  assert.notEqual(portalJs, consoleJs);
+  assert.ok(portalJs.includes('Make a One-Time Payment'), 'portal entry should contain the portal pages');
+  assert.ok(!portalJs.includes('Request online payment'), 'portal entry should not carry the console pages');
 
   const assets = await readdir(path.join(dir, 'assets'));
   const all = (await Promise.all(assets.map((name) => readFile(path.join(dir, 'assets', name), 'utf8')))).join('\n');
+  assert.ok(all.includes('/api/v1/session'), 'the shared API client is bundled');
   assert.ok(!all.includes('process.env.NODE_ENV'), 'NODE_ENV should be replaced at build time');
   assert.ok(!all.includes('react-dom.development'), 'the production build of React should be bundled');
   assert.ok(

@@ -2,7 +2,7 @@
 // real SMTP server: staff request a payment → the client follows the emailed link, enrolls, sees
 // the banner, pays with a sandbox test card → staff see the emails and the activity, finalize →
 // the customer's AR balance drops by the amount. Plus: an eligibility refusal shown in the portal.
-// Screenshots of every page go to test-results/.
+// Screenshots of every page go to test-results/. The SMTP server is test/support/mail.ts.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { databaseTargets } from '../support/db.ts';
+import { portalLink, type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
-import { type SmtpInbox, startSmtpInbox } from './smtp-inbox.ts';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
@@ -26,7 +26,7 @@ const atPath = (pathname: string) => (url: URL) => url.pathname === pathname;
 
 for (const target of databaseTargets()) {
   describe(`payment request flow in Chromium (${target})`, { timeout: 240_000 }, () => {
-    let inbox: SmtpInbox;
+    let inbox: TestSmtpServer;
     let server: ServeProcess;
     let browser: Browser;
     const contexts: BrowserContext[] = [];
@@ -39,7 +39,7 @@ for (const target of databaseTargets()) {
         throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH`);
       }
       await mkdir(RESULTS, { recursive: true });
-      inbox = await startSmtpInbox();
+      inbox = await startSmtpServer();
       server = await startServeProcess({ target, env: { SMTP_URL: inbox.url } });
       browser = await chromium.launch({
         executablePath: CHROMIUM_PATH,
@@ -96,11 +96,11 @@ for (const target of databaseTargets()) {
       return amount;
     }
 
-    /** The client's link from the request email (enrollment for a new contact). */
-    function portalLink(text: string): string {
-      const link = /https?:\/\/\S+\/portal\/(?:enroll|sign-in)\?\S+/.exec(text)?.[0];
-      assert.ok(link, `a portal link in:\n${text}`);
-      return link.replace(/[>)\].,]+$/, '');
+    /** The first message to `to` received after the first `after` messages. */
+    function mailTo(to: string, after: number): Promise<ReceivedMail> {
+      return waitFor(`an email to ${to}`, () =>
+        inbox.messages.slice(after).find((mail) => mail.to.some((address) => address.toLowerCase() === to.toLowerCase())),
+      );
     }
 
     async function enroll(page: Page, link: string, password: string) {
@@ -150,14 +150,14 @@ for (const target of databaseTargets()) {
       assert.match((await requestRow.textContent()) ?? '', /Requested/);
 
       // The email reaches a real SMTP server; the client follows its link on a phone-sized screen.
-      const email = await inbox.waitFor({ to: contact.email, after: sentBefore });
-      assert.match(email.text, /Down payment for Homeowners Renewal/);
+      const email = await mailTo(contact.email, sentBefore);
+      assert.match(email.decoded, /Down payment for Homeowners Renewal/);
       const client = await openPage({ width: 390, height: 844 });
       const toPolicypay: string[] = [];
       client.page.on('request', (request) => {
         if (request.url().startsWith(server.url)) toPolicypay.push(`${request.url()} ${request.postData() ?? ''}`);
       });
-      await enroll(client.page, portalLink(email.text), 'correct horse battery');
+      await enroll(client.page, portalLink(email).toString(), 'correct horse battery');
 
       const banner = client.page.getByRole('region', { name: `Payment requested: ${usd.format(amount)}` });
       await banner.waitFor();
@@ -192,7 +192,7 @@ for (const target of databaseTargets()) {
       await screenshot(client.page, 'portal-my-payments');
 
       // Staff and the requestor are told; the outbox page shows what went out.
-      await inbox.waitFor({ to: server.staff.email, after: paidAfter });
+      await mailTo(server.staff.email, paidAfter);
       await staff.page.getByRole('link', { name: 'Email' }).click();
       await staff.page.waitForURL(atPath('/app/emails'));
       const emails = staff.page.getByTestId('emails');
@@ -266,10 +266,10 @@ for (const target of databaseTargets()) {
 
       const sentBefore = inbox.messages.length;
       const amount = await requestPayment(staff.page, CANCELED_CUSTOMER, 'Final premium');
-      const email = await inbox.waitFor({ to: contact.email, after: sentBefore });
+      const email = await mailTo(contact.email, sentBefore);
 
       const client = await openPage();
-      await enroll(client.page, portalLink(email.text), 'another good password');
+      await enroll(client.page, portalLink(email).toString(), 'another good password');
 
       // URL tampering: another customer's request is not there for this client.
       if (otherCustomersRequestId) {
