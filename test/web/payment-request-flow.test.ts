@@ -99,7 +99,9 @@ for (const target of databaseTargets()) {
     /** The first message to `to` received after the first `after` messages. */
     function mailTo(to: string, after: number): Promise<ReceivedMail> {
       return waitFor(`an email to ${to}`, () =>
-        inbox.messages.slice(after).find((mail) => mail.to.some((address) => address.toLowerCase() === to.toLowerCase())),
+        inbox.messages
+          .slice(after)
+          .find((mail) => mail.to.some((address) => address.toLowerCase() === to.toLowerCase())),
       );
     }
 
