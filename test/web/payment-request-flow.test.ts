@@ -33,6 +33,8 @@ for (const target of databaseTargets()) {
     let shot = 0;
     /** The first test's request, which another customer's client must not be able to open. */
     let otherCustomersRequestId: string | undefined;
+    /** The client who enrolled in the first test, for the returning-client test. */
+    let enrolledClient: { email: string; password: string } | undefined;
 
     before(async () => {
       if (!existsSync(CHROMIUM_PATH)) {
@@ -96,12 +98,16 @@ for (const target of databaseTargets()) {
       return amount;
     }
 
-    /** The first message to `to` received after the first `after` messages. */
-    function mailTo(to: string, after: number): Promise<ReceivedMail> {
+    /** The first message to `to` received after the first `after` messages (and matching `body`). */
+    function mailTo(to: string, after: number, body?: RegExp): Promise<ReceivedMail> {
       return waitFor(`an email to ${to}`, () =>
         inbox.messages
           .slice(after)
-          .find((mail) => mail.to.some((address) => address.toLowerCase() === to.toLowerCase())),
+          .find(
+            (mail) =>
+              mail.to.some((address) => address.toLowerCase() === to.toLowerCase()) &&
+              (!body || body.test(mail.decoded)),
+          ),
       );
     }
 
@@ -160,6 +166,7 @@ for (const target of databaseTargets()) {
         if (request.url().startsWith(server.url)) toPolicypay.push(`${request.url()} ${request.postData() ?? ''}`);
       });
       await enroll(client.page, portalLink(email).toString(), 'correct horse battery');
+      enrolledClient = { email: contact.email, password: 'correct horse battery' };
 
       const banner = client.page.getByRole('region', { name: `Payment requested: ${usd.format(amount)}` });
       await banner.waitFor();
@@ -290,6 +297,81 @@ for (const target of databaseTargets()) {
       assert.match(message, /cancel/i, `the refusal names the cancellation: "${message}"`);
       await screenshot(client.page, 'portal-eligibility-refusal');
       assert.deepEqual(client.pageErrors, []);
+    });
+
+    test('a returning client signs in, manages saved methods and autopay, pays once, and uses an emailed sign-in link', async () => {
+      assert.ok(enrolledClient, 'the first test enrolled a client');
+      const { page, pageErrors } = await openPage();
+
+      // A fresh browser does not know the agency: the sign-in form asks for its code.
+      await page.goto(`${server.url}/portal`);
+      await page.waitForURL(atPath('/portal/sign-in'));
+      await page.getByLabel('Agency code').fill('demo');
+      await page.getByLabel('Email').fill(enrolledClient.email);
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/portal/sign-in');
+      await page.getByLabel('Password').fill(enrolledClient.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(atPath('/portal'));
+      await page.getByRole('heading', { name: /^Welcome, / }).waitFor();
+
+      // Saved methods: add a second card, make it the default, remove the first.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My Payments' }).click();
+      await page.getByRole('button', { name: 'Add payment method' }).click();
+      await page.getByLabel('Card number').fill('5555 5555 5555 4444');
+      await page.getByLabel('Expiry (MM/YY)').fill('11/31');
+      await page.getByLabel('Security code').fill('321');
+      await page.getByRole('button', { name: 'Save payment method' }).click();
+      await page.getByText('Mastercard ending 4444, expires 11/31 saved.').waitFor();
+      await page.getByRole('button', { name: 'Set as default' }).click();
+      await page.getByText('Mastercard ending 4444, expires 11/31 is now your default.').waitFor();
+      await page.getByRole('button', { name: /^Remove Visa ending 4242/ }).click();
+      await page.getByText(/^Visa ending 4242, expires 12\/30 removed\.$/).waitFor();
+      assert.equal(await page.getByRole('button', { name: /^Remove / }).count(), 1);
+
+      // Autopay on and off again.
+      await page.getByRole('button', { name: 'Turn on autopay' }).click();
+      await page
+        .getByText('On: installments are paid automatically with Mastercard ending 4444, expires 11/31.')
+        .waitFor();
+      await screenshot(page, 'portal-methods-autopay');
+      await page.getByRole('button', { name: 'Turn off autopay' }).click();
+      await page.getByText('Off: you pay each installment yourself.').waitFor();
+
+      // A one-time payment with the default card.
+      await page.getByRole('link', { name: 'Make a One-Time Payment' }).click();
+      await page.getByRole('heading', { name: 'Make a One-Time Payment' }).waitFor();
+      assert.ok(await page.getByRole('radio', { name: /Mastercard ending 4444/ }).isChecked());
+      await page.getByLabel('Amount to pay').fill('50.00');
+      await screenshot(page, 'portal-one-time-payment');
+      await page.getByRole('button', { name: 'Pay now' }).click();
+      await page
+        .getByTestId('payment-confirmation')
+        .getByText(/^\$50\.00 from the card ending 4444/)
+        .waitFor();
+      await page.getByRole('link', { name: 'My Payments' }).last().click();
+      await page.getByTestId('payment-activity').getByText('$50.00').waitFor();
+
+      // Signed out, the emailed sign-in link signs the client in again (once).
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(atPath('/portal/sign-in'));
+      const before = inbox.messages.length;
+      await page.getByLabel('Email').fill(enrolledClient.email);
+      await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      await page.getByText(/a sign-in link is on its way/).waitFor();
+      const link = portalLink(await mailTo(enrolledClient.email, before, /\/portal\/sign-in\?/)).toString();
+      await page.goto(link);
+      await page.waitForURL(atPath('/portal'));
+      await page.getByRole('heading', { name: /^Welcome, / }).waitFor();
+      // Single use: the same link a second time is refused and offers the sign-in form.
+      const again = await openPage();
+      await again.page.goto(link);
+      await again.page.getByText(/expired or was already used/).waitFor();
+
+      assert.deepEqual(pageErrors, []);
+      assert.deepEqual(again.pageErrors, []);
     });
   });
 }

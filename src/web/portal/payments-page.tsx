@@ -110,8 +110,8 @@ export function PaymentsPage() {
     setNotice(null);
     try {
       await action();
-      setNotice(done);
       await load();
+      setNotice(done);
     } catch (caught) {
       setError(errorMessage(caught));
     }
@@ -228,10 +228,10 @@ export function PaymentsPage() {
                   tokenizeUrl={data.tokenizeUrl}
                   makeDefault={data.methods.length === 0}
                   onCancel={() => setAdding(false)}
-                  onSaved={(method) => {
+                  onSaved={async (method) => {
                     setAdding(false);
+                    await load();
                     setNotice(`${methodLabel(method)} saved.`);
-                    void load();
                   }}
                 />
               </div>
