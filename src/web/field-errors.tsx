@@ -1,19 +1,4 @@
-// Maps a problem+json `errors[]` list onto form fields, and renders one field's message.
-import { ApiError } from './api.ts';
-
-/** `errors[].path` values such as "amount", "/invoices/0/amount" or "body.amount" → { amount: message }. */
-export function fieldErrorsOf(error: unknown): Record<string, string> {
-  const result: Record<string, string> = {};
-  if (!(error instanceof ApiError)) return result;
-  for (const item of error.problem.errors ?? []) {
-    const parts = String(item.path)
-      .split(/[./]/)
-      .filter((part) => part && part !== 'body');
-    const field = parts[0];
-    if (field && !result[field]) result[field] = item.message;
-  }
-  return result;
-}
+// One form field's error message (see problem-fields.ts for where messages come from).
 
 export function FieldErrorText({ id, message }: { id: string; message: string | undefined }) {
   if (!message) return null;

@@ -9,8 +9,9 @@ import {
   newIdempotencyKey,
   type PaymentRequest,
 } from './api.ts';
-import { FieldErrorText, fieldErrorsOf } from './field-errors.tsx';
+import { FieldErrorText } from './field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput } from './format.ts';
+import { fieldErrorsOf } from './problem-fields.ts';
 
 type Props = {
   request: PaymentRequest;

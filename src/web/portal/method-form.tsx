@@ -2,7 +2,8 @@
 // tokenize endpoint; policypay receives only the token and saves it as a payment method.
 import { type FormEvent, useRef, useState } from 'react';
 import { errorMessage, newIdempotencyKey } from '../api.ts';
-import { FieldErrorText, fieldErrorsOf } from '../field-errors.tsx';
+import { FieldErrorText } from '../field-errors.tsx';
+import { fieldErrorsOf } from '../problem-fields.ts';
 import { type PaymentMethod, savePortalMethod, tokenize } from './api.ts';
 
 type Props = {
