@@ -191,4 +191,56 @@ describe('staff console in Chromium', { timeout: 120_000 }, () => {
 
     assert.deepEqual(pageErrors, []);
   });
+
+  test('keyboard only: sign in, skip link, open and close the request form, with a visible focus ring', async () => {
+    const { page, pageErrors } = await openPage();
+    const { customerNumber } = server.seeded;
+    const active = () =>
+      page.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        return {
+          tag: element?.tagName.toLowerCase() ?? '',
+          id: element?.id ?? '',
+          text: element?.textContent?.trim() ?? '',
+          outline: element ? getComputedStyle(element).outlineStyle : 'none',
+        };
+      });
+
+    // The email field has focus on arrival; Tab, typing and Enter are enough to sign in.
+    await page.goto(`${server.url}/login?next=${encodeURIComponent(`/app/customers/${customerNumber}`)}`);
+    await page.getByLabel('Email').waitFor();
+    assert.equal((await active()).id, 'login-email');
+    await page.keyboard.type(server.staff.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(server.staff.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(atPath(`/app/customers/${customerNumber}`));
+    await page.getByTestId('ar-balance').waitFor();
+
+    // The first Tab reaches the skip link, which jumps to the content.
+    await page.keyboard.press('Tab');
+    assert.equal((await active()).text, 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal((await active()).id, 'main');
+
+    // Tab to "Request online payment": the focused button shows a focus ring; Enter opens the form
+    // and moves focus to its heading.
+    let focused = await active();
+    for (let i = 0; i < 40 && focused.text !== 'Request online payment'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await active();
+    }
+    assert.equal(focused.text, 'Request online payment');
+    assert.notEqual(focused.outline, 'none', 'keyboard focus is visible');
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('region', { name: 'Request online payment' });
+    await form.waitFor();
+    assert.deepEqual([(await active()).tag, (await active()).text], ['h2', 'Request online payment']);
+    await page.keyboard.press('Tab');
+    assert.equal((await active()).id, 'request-amount');
+    for (let i = 0; i < 20 && (await active()).text !== 'Cancel'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await form.waitFor({ state: 'detached' });
+    assert.deepEqual(pageErrors, []);
+  });
 });
