@@ -34,7 +34,9 @@ export async function registerEmailWorkers(boss: PgBoss, db: Db, options: EmailW
   });
   const transport = options.smtpUrl ? smtpTransport(options.smtpUrl) : null;
   const from = options.from ?? DEFAULT_EMAIL_FROM;
-  await boss.work(emailQueue, { batchSize: 1 }, async ([job]) => {
+  // One message per job so a failure retries only that message; a short poll keeps a burst of
+  // notifications (a payment tells four people) from queueing for seconds each.
+  await boss.work(emailQueue, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
     const { emailId } = sendJob.parse(job?.data);
     return { result: await deliverEmail(db, transport, emailId, { from }) };
   });

@@ -112,7 +112,13 @@ export async function getEmail(db: Db, actor: Actor, id: string): Promise<EmailV
 
 /** What sends a message: nodemailer's transport in production, anything with `sendMail` in tests. */
 export interface MailTransport {
-  sendMail(message: { from: string; to: string; subject: string; text: string; html: string }): Promise<unknown>;
+  sendMail(message: {
+    from: { name: string; address: string };
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+  }): Promise<unknown>;
 }
 
 export type DeliveryResult = 'sent' | 'kept' | 'already_done' | 'failed';
@@ -144,7 +150,8 @@ export async function deliverEmail(
   await db.updateTable('emails').set({ attempts }).where('id', '=', emailId).execute();
   try {
     await transport.sendMail({
-      from: `"${row.agency_name.replaceAll('"', "'")}" <${options.from}>`,
+      // The agency's name as the display name; nodemailer quotes and encodes it.
+      from: { name: row.agency_name, address: options.from },
       to: row.to_address,
       subject: row.subject,
       text: row.text_body,

@@ -298,6 +298,69 @@ for (const target of databaseTargets()) {
       assert.equal(allowed.body.state, 'finalized');
     });
 
+    it('e-mails the agency when a payment is charged back; a held request payment is released, not receipted', async () => {
+      const customer = await world.addCustomer('Charged Back');
+      const created = await request(customer, 30);
+      const client = await enroll(customer.email, created.id);
+      const method = await client.post('/api/v1/portal/payment-methods', {
+        token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
+      });
+      const oneTime = await client.post('/api/v1/portal/payments', {
+        amount: 40,
+        paymentMethodId: method.body.id,
+      });
+      assert.equal(oneTime.status, 201, JSON.stringify(oneTime.body));
+      assert.equal(oneTime.body.state, 'posted');
+      assert.equal(await arBalance(customer.customerNumber), 460, 'a one-time payment applies at once');
+      const held = await client.post(`/api/v1/portal/payment-requests/${created.id}/pay`, {
+        paymentMethodId: method.body.id,
+      });
+      assert.equal(held.status, 201);
+
+      const reference = async (paymentId: string) =>
+        (
+          await world.database.db
+            .selectFrom('payment_attempts')
+            .select('processor_reference')
+            .where('payment_id', '=', paymentId)
+            .executeTakeFirstOrThrow()
+        ).processor_reference!;
+      world.sandbox.chargeback(await reference(oneTime.body.id));
+      world.sandbox.chargeback(await reference(held.body.id));
+      await world.sandbox.flushWebhooks();
+
+      const payments = (await client.get('/api/v1/portal/payments')).body.data;
+      assert.deepEqual(
+        payments.map((p: { state: string }) => p.state),
+        ['reversed', 'reversed'],
+      );
+      assert.equal(await arBalance(customer.customerNumber), 500, 'the receipt was reversed');
+      const reopened = (await staff.get(`/api/v1/payment-requests/${created.id}`)).body;
+      assert.equal(reopened.state, 'requested', 'the request can be paid again');
+      const customerId = (
+        await world.database.db
+          .selectFrom('customers')
+          .select('id')
+          .where('agency_id', '=', world.agency.id)
+          .where('customer_number', '=', customer.customerNumber)
+          .executeTakeFirstOrThrow()
+      ).id;
+      const holds = await sql<{ total: bigint }>`
+        SELECT coalesce(sum(amount_cents), 0)::int8 AS total FROM journal_lines
+        WHERE customer_id = ${customerId} AND account = 'payments_held'`.execute(world.database.db);
+      assert.equal(holds.rows[0]!.total, 0n);
+
+      for (const to of [backup, world.producerEmail, world.csrEmail]) {
+        const mails = await waitFor(`two reversal e-mails to ${to}`, () => {
+          const found = world.smtp.messages.filter(
+            (m) => m.to.includes(to) && /^Payment charged back: Charged Back/.test(m.subject),
+          );
+          return found.length === 2 ? found : undefined;
+        });
+        assert.ok(mails.every((m) => /ending in 4242/.test(m.decoded)));
+      }
+    });
+
     it('shows the eligibility refusal for a canceled policy, and a decline, as problem+json messages', async () => {
       const customer = await world.addCustomer('Canceled Policyholder');
       const db = world.database.db;
