@@ -297,3 +297,10 @@ export function listEmails(signal?: AbortSignal): Promise<{ data: EmailSummary[]
 export function getEmail(id: string, signal?: AbortSignal): Promise<Email> {
   return request('GET', `/api/v1/emails/${encodeURIComponent(id)}`, signalOnly(signal));
 }
+
+export function cancelPaymentRequest(id: string, reason: string, idempotencyKey: string): Promise<PaymentRequest> {
+  return request('POST', `/api/v1/payment-requests/${encodeURIComponent(id)}/cancel`, {
+    body: reason ? { reason } : {},
+    idempotencyKey,
+  });
+}

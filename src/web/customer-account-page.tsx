@@ -21,6 +21,7 @@ import {
   type PaymentRequest,
   type Policy,
 } from './api.ts';
+import { CancelRequestForm } from './cancel-request-form.tsx';
 import { ActivityList, PaymentRequestsTable, PaymentsTable, PoliciesTable, Unavailable } from './customer-sections.tsx';
 import { FinalizeForm } from './finalize-form.tsx';
 import { customerTypeLabel, formatDate, formatMoney, invoiceStatusLabel, todayIn } from './format.ts';
@@ -46,7 +47,11 @@ type PageState =
   | { status: 'error'; message: string }
   | { status: 'ready'; customer: Customer; account: CustomerAccount; extras: Extras };
 
-type Panel = { kind: 'none' } | { kind: 'request' } | { kind: 'finalize'; request: PaymentRequest };
+type Panel =
+  | { kind: 'none' }
+  | { kind: 'request' }
+  | { kind: 'finalize'; request: PaymentRequest }
+  | { kind: 'cancel'; request: PaymentRequest };
 
 function settle<T>(promise: Promise<{ data: T[] }>): Promise<Loaded<T>> {
   return promise.then(
@@ -260,6 +265,19 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
         />
       )}
 
+      {panel.kind === 'cancel' && (
+        <CancelRequestForm
+          key={panel.request.id}
+          request={panel.request}
+          onClose={() => setPanel({ kind: 'none' })}
+          onCancelled={(request) => {
+            setPanel({ kind: 'none' });
+            setNotice(`Payment request for ${formatMoney(request.amount)} cancelled.`);
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      )}
+
       <dl className="stats">
         <div className="stat">
           <dt>AR balance</dt>
@@ -338,6 +356,11 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
             onFinalize={(request) => {
               setNotice(null);
               setPanel({ kind: 'finalize', request });
+              window.scrollTo(0, 0);
+            }}
+            onCancel={(request) => {
+              setNotice(null);
+              setPanel({ kind: 'cancel', request });
               window.scrollTo(0, 0);
             }}
           />

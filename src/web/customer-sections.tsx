@@ -20,9 +20,10 @@ export function Unavailable({ message }: { message: string }) {
 type RequestsProps = {
   requests: PaymentRequest[];
   onFinalize: (request: PaymentRequest) => void;
+  onCancel: (request: PaymentRequest) => void;
 };
 
-export function PaymentRequestsTable({ requests, onFinalize }: RequestsProps) {
+export function PaymentRequestsTable({ requests, onFinalize, onCancel }: RequestsProps) {
   return (
     <div className="table-wrap">
       <table className="data-table" data-testid="payment-requests">
@@ -63,6 +64,16 @@ export function PaymentRequestsTable({ requests, onFinalize }: RequestsProps) {
                 {request.state === 'paid' && (
                   <button type="button" className="button button-primary" onClick={() => onFinalize(request)}>
                     Finalize Payment
+                  </button>
+                )}
+                {(request.state === 'requested' || request.state === 'expired') && (
+                  <button
+                    type="button"
+                    className="button button-secondary"
+                    aria-label={`Cancel the request for ${formatMoney(request.amount)} due ${formatDate(request.dueDate)}`}
+                    onClick={() => onCancel(request)}
+                  >
+                    Cancel
                   </button>
                 )}
               </td>

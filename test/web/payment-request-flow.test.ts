@@ -296,6 +296,21 @@ for (const target of databaseTargets()) {
       const message = (await refusal.textContent())?.trim() ?? '';
       assert.match(message, /cancel/i, `the refusal names the cancellation: "${message}"`);
       await screenshot(client.page, 'portal-eligibility-refusal');
+      const checkoutUrl = client.page.url();
+
+      // Staff cancel the request that cannot be paid; the client's banner goes away.
+      await staff.page.goto(`${server.url}/app/customers/${CANCELED_CUSTOMER}`);
+      await staff.page.getByRole('button', { name: /^Cancel the request for / }).click();
+      await staff.page.getByLabel('Reason (optional)').fill('Policy canceled; billed separately');
+      await staff.page.getByRole('button', { name: 'Cancel request' }).click();
+      await staff.page.getByText(/^Payment request for .* cancelled\.$/).waitFor();
+      await staff.page.getByTestId('payment-requests').getByText('Cancelled').waitFor();
+      await client.page.goto(`${server.url}/portal`);
+      await client.page.getByRole('heading', { name: /^Welcome, / }).waitFor();
+      assert.equal(await client.page.getByRole('region', { name: /^Payment requested/ }).count(), 0);
+      await client.page.goto(checkoutUrl);
+      await client.page.getByRole('heading', { name: 'Nothing to pay' }).waitFor();
+      assert.deepEqual(staff.pageErrors, []);
       assert.deepEqual(client.pageErrors, []);
     });
 
