@@ -91,6 +91,7 @@ for (const target of databaseTargets()) {
       const amount = Number(await form.getByLabel('Amount', { exact: true }).inputValue());
       assert.ok(amount > 0, 'picking an invoice fills the amount');
       await form.getByLabel('Note').fill(note);
+      await screenshot(page, `staff-request-form-${customerNumber}`);
       await form.getByRole('button', { name: 'Send request' }).click();
       const sent = page.getByText(/^Payment request for .* sent to /);
       await sent.or(form.getByRole('alert')).waitFor();
@@ -116,6 +117,7 @@ for (const target of databaseTargets()) {
       await page.getByRole('heading', { name: 'Set up your account' }).waitFor();
       // The single-use token leaves the address bar once redeemed.
       assert.equal(new URL(page.url()).searchParams.get('token'), null);
+      await screenshot(page, 'portal-enroll');
       await page.getByLabel('New password').fill(password);
       await page.getByLabel('Confirm password').fill(password);
       await page.getByRole('button', { name: 'Set password' }).click();
@@ -321,6 +323,7 @@ for (const target of databaseTargets()) {
       // A fresh browser does not know the agency: the sign-in form asks for its code.
       await page.goto(`${server.url}/portal`);
       await page.waitForURL(atPath('/portal/sign-in'));
+      await screenshot(page, 'portal-sign-in');
       await page.getByLabel('Agency code').fill('demo');
       await page.getByLabel('Email').fill(enrolledClient.email);
       await page.getByLabel('Password').fill('not the password');
