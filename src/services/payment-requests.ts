@@ -380,6 +380,19 @@ export async function cancelPaymentRequest(
     const current = await paymentRequestById(tx, actor.agencyId, row.id, now);
     const refusal = refusalFor('cancel', current.state);
     if (refusal) throw new DomainError('illegal_transition', refusal);
+    // An ACH debit for it may still be pending: the money may yet come, so the request stays.
+    const inFlight = await tx
+      .selectFrom('payments')
+      .select('id')
+      .where('payment_request_id', '=', row.id)
+      .where('state', 'in', ['requested', 'executing'])
+      .executeTakeFirst();
+    if (inFlight) {
+      throw new DomainError(
+        'conflict',
+        `payment ${inFlight.id} for this request is in progress; it cannot be cancelled`,
+      );
+    }
     await tx
       .updateTable('payment_requests')
       .set({ state: 'cancelled', cancelled_by: actor.label, cancelled_at: now, cancel_reason: reason || null })

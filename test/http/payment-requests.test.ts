@@ -5,7 +5,11 @@ import { CARD_DECLINED_INSUFFICIENT_FUNDS, CARD_SUCCEEDS } from '../../src/proce
 import { createApiKey } from '../../src/services/api-keys.ts';
 import { billPolicy } from '../../src/services/billing.ts';
 import { createInstallmentPlan } from '../../src/services/installment-plans.ts';
+import { noJobQueue } from '../../src/services/job-queue.ts';
+import { cancelPaymentRequest, paymentRequestById, paymentRequestViews } from '../../src/services/payment-requests.ts';
 import { createPolicy, transition } from '../../src/services/policies.ts';
+import { payPortalPaymentRequest } from '../../src/services/portal.ts';
+import { authenticatePortalSession } from '../../src/services/portal-auth.ts';
 import { databaseTargets } from '../support/db.ts';
 import { apiClient } from '../support/http.ts';
 import { portalLink, waitFor } from '../support/mail.ts';
@@ -152,6 +156,13 @@ for (const target of databaseTargets()) {
       assert.equal(paid.status, 201, JSON.stringify(paid.body));
       assert.equal(paid.body.state, 'posted');
       assert.equal(paid.body.paymentRequestId, id);
+      const payReplay = await client.post(
+        `/api/v1/portal/payment-requests/${id}/pay`,
+        { paymentMethodId: saved.body.id },
+        { 'idempotency-key': 'pay-1' },
+      );
+      assert.equal(payReplay.headers.get('idempotent-replayed'), 'true');
+      assert.equal(payReplay.body.id, paid.body.id);
       const again = await client.post(`/api/v1/portal/payment-requests/${id}/pay`, { paymentMethodId: saved.body.id });
       assert.equal(again.status, 409, 'a paid request cannot be paid twice');
 
@@ -184,6 +195,13 @@ for (const target of databaseTargets()) {
       assert.equal(finalized.body.state, 'finalized');
       assert.equal(typeof finalized.body.receiptNumber, 'number');
       assert.equal(await arBalance(customer.customerNumber), 300);
+      const finalizeReplay = await staff.post(
+        `/api/v1/payment-requests/${id}/finalize`,
+        { bankShortName: 'OPER' },
+        { 'idempotency-key': 'fin-1' },
+      );
+      assert.equal(finalizeReplay.headers.get('idempotent-replayed'), 'true');
+      assert.equal(finalizeReplay.body.receiptNumber, finalized.body.receiptNumber);
       const twice = await staff.post(`/api/v1/payment-requests/${id}/finalize`, { bankShortName: 'OPER' });
       assert.equal(twice.status, 409);
 
@@ -359,6 +377,39 @@ for (const target of databaseTargets()) {
         });
         assert.ok(mails.every((m) => /ending in 4242/.test(m.decoded)));
       }
+    });
+
+    it('reads a request past due date + expiry days as expired: not payable, still cancellable', async () => {
+      const customer = await world.addCustomer('Slow Payer');
+      assert.equal((await world.api.patch('/api/v1/settings/payments', { paymentRequestExpiryDays: 2 })).status, 200);
+      const created = await request(customer, 20);
+      assert.equal(created.expiresOn, '2099-11-03');
+      await world.api.patch('/api/v1/settings/payments', { paymentRequestExpiryDays: 30 });
+      const client = await enroll(customer.email, created.id);
+      const actor = await authenticatePortalSession(world.database.db, client.cookie.replace('pp_portal=', ''));
+      assert.ok(actor);
+      const db = world.database.db;
+      const lastDay = new Date('2099-11-03T20:00:00Z');
+      const dayAfter = new Date('2099-11-04T20:00:00Z');
+      assert.equal((await paymentRequestById(db, world.agency.id, created.id, lastDay)).state, 'requested');
+      assert.equal((await paymentRequestById(db, world.agency.id, created.id, dayAfter)).state, 'expired');
+      const expired = await paymentRequestViews(db, world.agency.id, { state: 'expired' }, dayAfter);
+      assert.ok(expired.some((r) => r.id === created.id));
+      const stillOpen = await paymentRequestViews(db, world.agency.id, { state: 'requested' }, dayAfter);
+      assert.ok(!stillOpen.some((r) => r.id === created.id));
+      await assert.rejects(
+        payPortalPaymentRequest(
+          { db, processors: new Map(), jobs: noJobQueue },
+          actor,
+          created.id,
+          { paymentMethodId: 'x' },
+          dayAfter,
+        ),
+        /the payment request has expired/,
+      );
+      const cancelled = await cancelPaymentRequest(db, world.agency.actor, created.id, 'too late', dayAfter);
+      assert.equal(cancelled.state, 'cancelled');
+      assert.equal(cancelled.cancelReason, 'too late');
     });
 
     it('shows the eligibility refusal for a canceled policy, and a decline, as problem+json messages', async () => {
