@@ -1,5 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import { purgeIdempotencyKeys } from '../services/idempotency.ts';
+import { purgeExpiredPortalSessions } from '../services/portal-auth.ts';
 import type { Db } from '../services/transaction.ts';
 import { purgeExpiredSessions } from '../services/users.ts';
 
@@ -16,5 +17,8 @@ export async function registerMaintenance(boss: PgBoss, db: Db): Promise<void> {
   await boss.work(maintenanceQueues.purgeIdempotencyKeys, async () => ({
     purged: await purgeIdempotencyKeys(db),
   }));
-  await boss.work(maintenanceQueues.purgeSessions, async () => ({ purged: await purgeExpiredSessions(db) }));
+  await boss.work(maintenanceQueues.purgeSessions, async () => ({
+    purged: await purgeExpiredSessions(db),
+    portalSessionsPurged: await purgeExpiredPortalSessions(db),
+  }));
 }
