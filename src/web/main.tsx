@@ -8,6 +8,7 @@ import { EmailsPage } from './emails-page.tsx';
 import { Layout } from './layout.tsx';
 import { LoginPage } from './login-page.tsx';
 import { Link, matchRoute, navigate, type Route, useLocation } from './router.tsx';
+import { SettingsPage } from './settings-page.tsx';
 
 /** undefined while the session is being looked up; null when signed out. */
 type SessionState = Session | null | undefined;
@@ -122,6 +123,7 @@ function App() {
       />
     );
   else if (route.name === 'emails') page = <EmailsPage />;
+  else if (route.name === 'settings') page = <SettingsPage />;
   else page = <NotFound />;
 
   return (

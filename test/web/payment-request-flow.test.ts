@@ -257,16 +257,17 @@ for (const target of databaseTargets()) {
     test('an eligibility refusal shows its message in the portal (canceled policy outside the window)', async () => {
       const staff = await openPage();
       await staffSignIn(staff.page);
-      // Canceled ten days ago; payments allowed only up to 5 days after cancellation.
-      const status = await staff.page.evaluate(async () => {
-        const response = await fetch('/api/v1/settings/payments', {
-          method: 'PATCH',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ daysToAllowCanceledPolicyPayment: 5 }),
-        });
-        return response.status;
-      });
-      assert.equal(status, 200);
+      // Canceled ten days ago; the Settings page allows payments only up to 5 days after cancellation.
+      await staff.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+      const days = staff.page.getByLabel('Days after cancellation a canceled policy can still be paid');
+      await days.fill('soon');
+      await staff.page.getByRole('button', { name: 'Save settings' }).click();
+      await staff.page.getByRole('alert').waitFor();
+      assert.equal(await days.getAttribute('aria-invalid'), 'true', 'the server names the field');
+      await days.fill('5');
+      await staff.page.getByRole('button', { name: 'Save settings' }).click();
+      await staff.page.getByText('Settings saved.').waitFor();
+      await screenshot(staff.page, 'staff-settings');
       const contact = (
         await staff.page.evaluate(async (n) => {
           const response = await fetch(`/api/v1/customers/${n}/contacts`);
