@@ -10,7 +10,6 @@ import {
   errorMessage,
   getCustomer,
   getCustomerAccount,
-  type InvoiceSummary,
   isAbortError,
   listActivities,
   listContacts,
@@ -22,9 +21,17 @@ import {
   type Policy,
 } from './api.ts';
 import { CancelRequestForm } from './cancel-request-form.tsx';
-import { ActivityList, PaymentRequestsTable, PaymentsTable, PoliciesTable, Unavailable } from './customer-sections.tsx';
+import {
+  ActivityList,
+  InvoicesTable,
+  isPastDue,
+  PaymentRequestsTable,
+  PaymentsTable,
+  PoliciesTable,
+  Unavailable,
+} from './customer-sections.tsx';
 import { FinalizeForm } from './finalize-form.tsx';
-import { customerTypeLabel, formatDate, formatMoney, invoiceStatusLabel, todayIn } from './format.ts';
+import { customerTypeLabel, formatMoney, todayIn } from './format.ts';
 import { PaymentRequestForm } from './payment-request-form.tsx';
 import { Link } from './router.tsx';
 
@@ -98,17 +105,6 @@ function Section<T>({
       {loaded.ok ? children(loaded.data) : <Unavailable message={loaded.message} />}
     </section>
   );
-}
-
-function statusTone(status: string): string {
-  if (status === 'paid') return 'green';
-  if (status === 'partially_paid') return 'amber';
-  if (status === 'open') return 'blue';
-  return 'gray';
-}
-
-function isPastDue(invoice: InvoiceSummary, today: string): boolean {
-  return invoice.balance > 0 && invoice.dueDate < today;
 }
 
 export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccountPageProps) {
@@ -305,48 +301,7 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
         <div className="card-header">
           <h2 id="invoices-heading">Invoices</h2>
         </div>
-        <div className="table-wrap">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Invoice</th>
-                <th scope="col">Due date</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col" className="num">
-                  Balance
-                </th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {account.invoices.map((invoice) => (
-                <tr key={invoice.invoiceNumber}>
-                  <td className="mono">{invoice.invoiceNumber}</td>
-                  <td>
-                    <time dateTime={invoice.dueDate}>{formatDate(invoice.dueDate)}</time>
-                    {isPastDue(invoice, today) && <span className="badge badge-red badge-inline">Past due</span>}
-                  </td>
-                  <td className="num money">{formatMoney(invoice.amount)}</td>
-                  <td className="num money">{formatMoney(invoice.balance)}</td>
-                  <td>
-                    <span className={`badge badge-${statusTone(invoice.status)}`}>
-                      {invoiceStatusLabel(invoice.status)}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-              {account.invoices.length === 0 && (
-                <tr>
-                  <td colSpan={5} className="empty-cell">
-                    No invoices for this customer yet.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        <InvoicesTable invoices={account.invoices} today={today} />
       </section>
 
       <Section id="requests" title="Payment requests" loaded={extras.requests}>

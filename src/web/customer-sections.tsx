@@ -1,6 +1,14 @@
-// The customer page's tables below the balances: payment requests, policies, payments, activity.
-import type { Activity, Payment, PaymentRequest, Policy } from './api.ts';
-import { formatDate, formatDateTime, formatMoney, humanize, requestStateLabel, requestStateTone } from './format.ts';
+// The customer page's tables: invoices, payment requests, policies, payments, activity.
+import type { Activity, InvoiceSummary, Payment, PaymentRequest, Policy } from './api.ts';
+import {
+  formatDate,
+  formatDateTime,
+  formatMoney,
+  humanize,
+  invoiceStatusLabel,
+  requestStateLabel,
+  requestStateTone,
+} from './format.ts';
 
 function Empty({ columns, children }: { columns: number; children: string }) {
   return (
@@ -171,5 +179,63 @@ export function ActivityList({ activities }: { activities: Activity[] }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+function invoiceTone(status: string): string {
+  if (status === 'paid') return 'green';
+  if (status === 'partially_paid') return 'amber';
+  if (status === 'open') return 'blue';
+  return 'gray';
+}
+
+export function isPastDue(invoice: InvoiceSummary, today: string): boolean {
+  return invoice.balance > 0 && invoice.dueDate < today;
+}
+
+export function InvoicesTable({ invoices, today }: { invoices: InvoiceSummary[]; today: string }) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th scope="col">Invoice</th>
+            <th scope="col">Due date</th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+            <th scope="col" className="num">
+              Balance
+            </th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {invoices.map((invoice) => (
+            <tr key={invoice.invoiceNumber}>
+              <td className="mono">{invoice.invoiceNumber}</td>
+              <td>
+                <time dateTime={invoice.dueDate}>{formatDate(invoice.dueDate)}</time>
+                {isPastDue(invoice, today) && <span className="badge badge-red badge-inline">Past due</span>}
+              </td>
+              <td className="num money">{formatMoney(invoice.amount)}</td>
+              <td className="num money">{formatMoney(invoice.balance)}</td>
+              <td>
+                <span className={`badge badge-${invoiceTone(invoice.status)}`}>
+                  {invoiceStatusLabel(invoice.status)}
+                </span>
+              </td>
+            </tr>
+          ))}
+          {invoices.length === 0 && (
+            <tr>
+              <td colSpan={5} className="empty-cell">
+                No invoices for this customer yet.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
   );
 }
