@@ -47,7 +47,8 @@ export type PortalAccount = {
   checkout?: CheckoutLimits;
 };
 
-export type PortalConfig = { processor: string; tokenizeUrl: string };
+/** tokenizeUrl is null when the agency's processor takes no card data from browsers (e.g. none set up). */
+export type PortalConfig = { processor: string; tokenizeUrl: string | null };
 export type Autopay = { enrolled: boolean; paymentMethodId: string | null };
 
 const base = '/api/v1/portal';

@@ -21,7 +21,7 @@ import { MethodForm, methodLabel } from './method-form.tsx';
 type Loaded = {
   request: PaymentRequest | null;
   methods: PaymentMethod[];
-  tokenizeUrl: string;
+  tokenizeUrl: string | null;
   limits: CheckoutLimits | null;
   balance: number;
 };

@@ -7,13 +7,24 @@ import { fieldErrorsOf } from '../problem-fields.ts';
 import { type PaymentMethod, savePortalMethod, tokenize } from './api.ts';
 
 type Props = {
-  tokenizeUrl: string;
+  tokenizeUrl: string | null;
   makeDefault: boolean;
   onSaved: (method: PaymentMethod) => void;
   onCancel?: () => void;
 };
 
-export function MethodForm({ tokenizeUrl, makeDefault, onSaved, onCancel }: Props) {
+export function MethodForm(props: Props) {
+  if (!props.tokenizeUrl) {
+    return (
+      <p className="alert alert-warning">
+        Cards and bank accounts cannot be added online here yet. Please contact your agency to pay.
+      </p>
+    );
+  }
+  return <TokenizingForm {...props} tokenizeUrl={props.tokenizeUrl} />;
+}
+
+function TokenizingForm({ tokenizeUrl, makeDefault, onSaved, onCancel }: Props & { tokenizeUrl: string }) {
   const [kind, setKind] = useState<'card' | 'ach'>('card');
   const [holderName, setHolderName] = useState('');
   const [number, setNumber] = useState('');

@@ -25,7 +25,7 @@ type Data = {
   requests: PaymentRequest[];
   methods: PaymentMethod[];
   autopay: Autopay;
-  tokenizeUrl: string;
+  tokenizeUrl: string | null;
 };
 
 type ActivityRow = { key: string; date: string; what: string; amount: number; status: string };
