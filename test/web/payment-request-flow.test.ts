@@ -25,7 +25,7 @@ const parseMoney = (text: string | null) => Number((text ?? '').replace(/[^0-9.-
 const atPath = (pathname: string) => (url: URL) => url.pathname === pathname;
 
 for (const target of databaseTargets()) {
-  describe(`payment request flow in Chromium (${target})`, { timeout: 240_000 }, () => {
+  describe(`payment request flow in Chromium (${target})`, { timeout: 420_000 }, () => {
     let inbox: TestSmtpServer;
     let server: ServeProcess;
     let browser: Browser;
