@@ -240,13 +240,20 @@ for (const target of databaseTargets()) {
       const bobRequest = await request(bob, 60);
       const aliceClient = await enroll(alice.email, aliceRequest.id);
       const bobClient = await enroll(bob.email, bobRequest.id);
-      const bobMethod = await bobClient.post('/api/v1/portal/payment-methods', {
-        token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
-      });
+      // Idempotency keys are each client's own: the same key from two clients is two requests.
+      const bobMethod = await bobClient.post(
+        '/api/v1/portal/payment-methods',
+        { token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS) },
+        { 'idempotency-key': 'same-key' },
+      );
       assert.equal(bobMethod.status, 201);
-      const aliceMethod = await aliceClient.post('/api/v1/portal/payment-methods', {
-        token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
-      });
+      const aliceMethod = await aliceClient.post(
+        '/api/v1/portal/payment-methods',
+        { token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS) },
+        { 'idempotency-key': 'same-key' },
+      );
+      assert.equal(aliceMethod.status, 201, JSON.stringify(aliceMethod.body));
+      assert.notEqual(aliceMethod.body.id, bobMethod.body.id);
 
       assert.equal((await aliceClient.get(`/api/v1/portal/payment-requests/${bobRequest.id}`)).status, 404);
       const tamperedPay = await aliceClient.post(`/api/v1/portal/payment-requests/${bobRequest.id}/pay`, {
