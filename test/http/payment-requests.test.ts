@@ -386,6 +386,53 @@ for (const target of databaseTargets()) {
       }
     });
 
+    it('lets a client manage saved methods (default, remove) and autopay, and see their account', async () => {
+      const customer = await world.addCustomer('Method Keeper');
+      const created = await request(customer, 10);
+      const client = await enroll(customer.email, created.id);
+      const first = await client.post('/api/v1/portal/payment-methods', {
+        token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
+      });
+      const second = await client.post('/api/v1/portal/payment-methods', {
+        token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
+      });
+      assert.equal(first.body.isDefault, true, 'the first saved method is the default');
+      assert.equal(second.body.isDefault, false);
+      const made = await client.post(`/api/v1/portal/payment-methods/${second.body.id}/default`);
+      assert.equal(made.status, 200);
+      assert.equal(made.body.isDefault, true);
+      const listed = (await client.get('/api/v1/portal/payment-methods')).body.data;
+      assert.deepEqual(
+        listed.map((m: { id: string; isDefault: boolean }) => [m.id, m.isDefault]),
+        [
+          [first.body.id, false],
+          [second.body.id, true],
+        ],
+      );
+
+      assert.deepEqual((await client.get('/api/v1/portal/autopay')).body, { enrolled: false, paymentMethodId: null });
+      const on = await client.post('/api/v1/portal/autopay', { paymentMethodId: second.body.id });
+      assert.equal(on.status, 200, JSON.stringify(on.body));
+      assert.deepEqual(on.body, { enrolled: true, paymentMethodId: second.body.id });
+      const staffView = await world.api.get(`/api/v1/customers/${customer.customerNumber}/autopay`);
+      assert.equal(staffView.body.enrolled, true);
+      assert.deepEqual((await client.delete('/api/v1/portal/autopay')).body, {
+        enrolled: false,
+        paymentMethodId: null,
+      });
+      assert.equal((await world.api.get(`/api/v1/customers/${customer.customerNumber}/autopay`)).body.enrolled, false);
+
+      assert.equal((await client.delete(`/api/v1/portal/payment-methods/${first.body.id}`)).status, 204);
+      assert.equal((await client.get('/api/v1/portal/payment-methods')).body.data.length, 1);
+
+      const account = (await client.get('/api/v1/portal/account')).body;
+      assert.equal(account.arBalance, 500);
+      assert.deepEqual(
+        account.invoices.map((i: { invoiceNumber: number; balance: number }) => [i.invoiceNumber, i.balance]),
+        [[customer.invoiceNumber, 500]],
+      );
+    });
+
     it('reads a request past due date + expiry days as expired: not payable, still cancellable', async () => {
       const customer = await world.addCustomer('Slow Payer');
       assert.equal((await world.api.patch('/api/v1/settings/payments', { paymentRequestExpiryDays: 2 })).status, 200);
