@@ -433,6 +433,72 @@ for (const target of databaseTargets()) {
       );
     });
 
+    it('refuses bad requests with problem+json naming the field, writes nothing, and cancels over HTTP', async () => {
+      const customer = await world.addCustomer('Picky Validation');
+      const other = await world.addCustomer('Someone Else');
+      const base = {
+        customerNumber: customer.customerNumber,
+        contactId: customer.contactId,
+        amount: 50,
+        dueDate: '2099-01-01',
+      };
+      const cases: [Record<string, unknown>, number, string][] = [
+        [{ contactId: other.contactId }, 422, 'contactId'],
+        [{ contactId: 'not-a-uuid' }, 422, 'contactId'],
+        [{ customerNumber: 999_999 }, 422, 'customerNumber'],
+        [{ dueDate: '2001-01-01' }, 400, 'dueDate'],
+        [{ dueDate: '2099-02-30' }, 400, 'dueDate'],
+        [{ amount: 10.001 }, 400, 'amount'],
+        [{ amount: 0 }, 400, 'amount'],
+        [{ invoices: [{ invoiceNumber: customer.invoiceNumber, amount: 60 }] }, 422, 'amount'],
+        [{ amount: 600, invoices: [{ invoiceNumber: customer.invoiceNumber, amount: 501 }] }, 422, 'invoices/0/amount'],
+        [{ invoices: [{ invoiceNumber: other.invoiceNumber, amount: 5 }] }, 422, 'invoices/0/invoiceNumber'],
+        [{ surprise: true }, 400, 'surprise'],
+      ];
+      for (const [change, status, path] of cases) {
+        const res = await staff.post('/api/v1/payment-requests', { ...base, ...change });
+        assert.equal(res.status, status, `${JSON.stringify(change)} → ${JSON.stringify(res.body)}`);
+        assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+        assert.ok(
+          res.body.errors.some((e: { path: string }) => e.path === path),
+          `${path} in ${JSON.stringify(res.body.errors)}`,
+        );
+      }
+      const none = await world.api.get(`/api/v1/payment-requests?customerNumber=${customer.customerNumber}`);
+      assert.deepEqual(none.body.data, []);
+
+      for (const [patch, path] of [
+        [{ backupEmail: 'not an address' }, 'backupEmail'],
+        [{ paymentRequestExpiryDays: 366 }, 'paymentRequestExpiryDays'],
+        [{ finalizeRestrictedToStaff: 'yes' }, 'finalizeRestrictedToStaff'],
+      ] as const) {
+        const res = await world.api.patch('/api/v1/settings/payments', patch);
+        assert.equal(res.status, 400);
+        assert.equal(res.body.errors[0].path, path);
+      }
+
+      const created = await request(customer, 50);
+      const cancelled = await staff.post(
+        `/api/v1/payment-requests/${created.id}/cancel`,
+        { reason: 'asked by phone instead' },
+        { 'idempotency-key': 'cancel-1' },
+      );
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      assert.equal(cancelled.body.state, 'cancelled');
+      assert.equal(cancelled.body.cancelReason, 'asked by phone instead');
+      assert.equal((await staff.post(`/api/v1/payment-requests/${created.id}/cancel`, {})).status, 409);
+      const client = await enroll(customer.email, created.id);
+      const method = await client.post('/api/v1/portal/payment-methods', {
+        token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
+      });
+      const pay = await client.post(`/api/v1/portal/payment-requests/${created.id}/pay`, {
+        paymentMethodId: method.body.id,
+      });
+      assert.equal(pay.status, 409);
+      assert.match(pay.body.detail, /cancelled/);
+      assert.equal((await client.get('/api/v1/portal/payments')).body.data.length, 0);
+    });
+
     it('reads a request past due date + expiry days as expired: not payable, still cancellable', async () => {
       const customer = await world.addCustomer('Slow Payer');
       assert.equal((await world.api.patch('/api/v1/settings/payments', { paymentRequestExpiryDays: 2 })).status, 200);
