@@ -302,6 +302,17 @@ export async function paymentRequestViews(
     .orderBy('ri.payment_request_id')
     .orderBy('ri.sequence')
     .execute();
+  // A payment still in flight (an ACH debit waiting to settle) shows on its request too.
+  const waiting = rows.filter((r) => !r.payment_id).map((r) => r.id);
+  const inFlight = waiting.length
+    ? await db
+        .selectFrom('payments as p')
+        .innerJoin('payment_methods as m', 'm.id', 'p.payment_method_id')
+        .select(['p.id', 'p.payment_request_id', 'p.state', 'p.type', 'm.last4'])
+        .where('p.payment_request_id', 'in', waiting)
+        .where('p.state', 'in', ['requested', 'executing'])
+        .execute()
+    : [];
   return rows.map((r) => ({
     id: r.id,
     customerNumber: r.customer_number,
@@ -326,7 +337,7 @@ export async function paymentRequestViews(
             last4: r.last4,
             paidAt: r.paid_at,
           }
-        : null,
+        : inFlightView(inFlight.find((p) => p.payment_request_id === r.id)),
     receiptNumber: r.receipt_number,
     finalizedBy: r.finalized_by,
     finalizedAt: r.finalized_at,
@@ -409,4 +420,12 @@ export async function cancelPaymentRequest(
     await audit(tx, actor, 'payment_request.cancelled', { type: 'payment_request', id: row.id }, { reason });
     return paymentRequestById(tx, actor.agencyId, row.id, now);
   });
+}
+
+function inFlightView(
+  payment: { id: string; state: string; type: 'card' | 'ach'; last4: string } | undefined,
+): PaymentRequestView['payment'] {
+  return payment
+    ? { id: payment.id, state: payment.state, type: payment.type, last4: payment.last4, paidAt: null }
+    : null;
 }

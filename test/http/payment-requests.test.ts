@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { CARD_DECLINED_INSUFFICIENT_FUNDS, CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
+import {
+  ACH_ROUTING_NUMBER,
+  ACH_SETTLES,
+  CARD_DECLINED_INSUFFICIENT_FUNDS,
+  CARD_SUCCEEDS,
+} from '../../src/processors/sandbox/test-numbers.ts';
 import { createApiKey } from '../../src/services/api-keys.ts';
 import { billPolicy } from '../../src/services/billing.ts';
 import { createInstallmentPlan } from '../../src/services/installment-plans.ts';
@@ -13,7 +18,7 @@ import { authenticatePortalSession } from '../../src/services/portal-auth.ts';
 import { databaseTargets } from '../support/db.ts';
 import { apiClient } from '../support/http.ts';
 import { portalLink, waitFor } from '../support/mail.ts';
-import { tokenizeCard } from '../support/payments.ts';
+import { tokenizeBankAccount, tokenizeCard } from '../support/payments.ts';
 import { type PortalClient, type PortalWorld, portalClient, startPortalWorld } from '../support/portal.ts';
 
 for (const target of databaseTargets()) {
@@ -497,6 +502,31 @@ for (const target of databaseTargets()) {
       assert.equal(pay.status, 409);
       assert.match(pay.body.detail, /cancelled/);
       assert.equal((await client.get('/api/v1/portal/payments')).body.data.length, 0);
+    });
+
+    it('pays a request by ACH: in flight until the processor settles it, then paid', async () => {
+      const customer = await world.addCustomer('Bank Payer');
+      const created = await request(customer, 80);
+      const client = await enroll(customer.email, created.id);
+      const account = await client.post('/api/v1/portal/payment-methods', {
+        token: await tokenizeBankAccount(world.sandbox, ACH_SETTLES, ACH_ROUTING_NUMBER),
+      });
+      assert.equal(account.status, 201, JSON.stringify(account.body));
+      const paid = await client.post(`/api/v1/portal/payment-requests/${created.id}/pay`, {
+        paymentMethodId: account.body.id,
+      });
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      assert.equal(paid.body.state, 'executing');
+      const waiting = (await staff.get(`/api/v1/payment-requests/${created.id}`)).body;
+      assert.equal(waiting.state, 'requested');
+      assert.deepEqual([waiting.payment.id, waiting.payment.state], [paid.body.id, 'executing']);
+      assert.equal((await staff.post(`/api/v1/payment-requests/${created.id}/cancel`, {})).status, 409);
+      world.sandbox.advanceDays(3);
+      await world.sandbox.flushWebhooks();
+      const settled = (await staff.get(`/api/v1/payment-requests/${created.id}`)).body;
+      assert.equal(settled.state, 'paid');
+      assert.equal(settled.payment.state, 'posted');
+      assert.equal(await arBalance(customer.customerNumber), 500, 'held until finalized');
     });
 
     it('reads a request past due date + expiry days as expired: not payable, still cancellable', async () => {
