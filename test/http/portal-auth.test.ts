@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { buildApp } from '../../src/http/app.ts';
 import { rateLimiter } from '../../src/http/rate-limit.ts';
@@ -154,6 +155,38 @@ for (const target of databaseTargets()) {
         .where('agency_id', '=', world.agency.id)
         .execute();
       assert.ok(!stored.some((e) => e.to_address === 'stranger@example.com'));
+    });
+
+    it('never puts a host the caller chose into an e-mailed link (Host header poisoning)', async () => {
+      const victim = await world.addCustomer('Poisoning Target');
+      const port = new URL(world.url).port;
+      const body = JSON.stringify({ agency: world.agency.slug, email: victim.email });
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/v1/portal/sign-in-link',
+            method: 'POST',
+            headers: {
+              host: 'evil.example',
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      assert.equal(status, 202);
+      const mail = await waitFor('the link e-mail', () => world.smtp.messages.find((m) => m.to.includes(victim.email)));
+      const link = portalLink(mail);
+      assert.equal(link.host, `localhost:${port}`);
+      assert.ok(!mail.decoded.includes('evil.example'));
     });
 
     it('rate-limits sign-in, link redemption and link e-mails with 429 problem+json and Retry-After', async () => {

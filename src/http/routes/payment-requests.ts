@@ -234,7 +234,18 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
   );
 }
 
-/** Where links in e-mails point: the configured public URL, else the address the caller used. */
-export function portalUrl(deps: RouteDeps, request: { protocol: string; host: string }): string {
-  return `${deps.publicUrl ?? `${request.protocol}://${request.host}`}/portal`;
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
+
+/**
+ * Where links in e-mails point: the configured public URL (`serve` always sets one). Without it the
+ * Host header is trusted only when it is a loopback name: a link e-mailed on a stranger's request
+ * (sign-in links) must never point at a host the stranger chose.
+ */
+export function portalUrl(
+  deps: RouteDeps,
+  request: { protocol: string; host: string; socket: { localPort?: number | undefined } },
+): string {
+  if (deps.publicUrl) return `${deps.publicUrl.replace(/\/+$/, '')}/portal`;
+  const host = LOOPBACK_HOST.test(request.host) ? request.host : `localhost:${request.socket.localPort ?? 80}`;
+  return `${request.protocol}://${host}/portal`;
 }
