@@ -1,9 +1,13 @@
+import { dateInZone } from '../domain/calendar.ts';
+import { type CheckoutLimits, checkoutLimits, checkoutRefusal } from '../domain/checkout-limits.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import { type Cents, formatAmount } from '../domain/money.ts';
 import { type PaymentRequestReadState, refusalFor } from '../domain/payment-requests.ts';
 import type { Actor } from './actor.ts';
+import { getAgency } from './agencies.ts';
 import { cancelAutopay, enrollAutopay, getAutopayEnrollment } from './autopay-enrollment.ts';
+import { listCustomerInvoices } from './invoices.ts';
 import type { JobQueue } from './job-queue.ts';
 import { invoiceBalances } from './ledger.ts';
 import { executePayment } from './payment-execution.ts';
@@ -14,6 +18,7 @@ import {
   paymentRequestById,
   paymentRequestViews,
 } from './payment-requests.ts';
+import { loadPaymentSettings } from './payment-settings.ts';
 import { cancelPayment, createPayment, getPaymentById } from './payments.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
@@ -195,6 +200,13 @@ export async function payPortalOneTime(
   const client = clientOf(actor);
   const paymentId = await inTransaction(deps.db, async (tx) => {
     const method = await clientMethod(tx, actor, input.paymentMethodId);
+    const limits = await portalCheckoutLimits(tx, actor, now);
+    // Paying the account as a whole: the whole account's bounds. Named invoices: each policy's
+    // eligibility bounds apply, and nothing beyond the payoff goes On Account.
+    const refusal = checkoutRefusal(limits, input.amountCents, { minimum: !input.invoices });
+    if (refusal) {
+      throw new DomainError('unprocessable', refusal, { errors: [{ path: 'amount', message: refusal }] });
+    }
     const targets = input.invoices ?? (await oldestFirst(tx, actor.agencyId, client.customerId, input.amountCents));
     const payment = await createPayment(
       tx,
@@ -341,4 +353,14 @@ export async function disablePortalAutopay(db: Db, actor: Actor): Promise<Portal
   const current = await getPortalAutopay(db, actor);
   if (current.enrolled) await cancelAutopay(db, actor, clientCustomerNumber(actor));
   return { enrolled: false, paymentMethodId: null };
+}
+
+/** The account-wide min/max a client's one-time payment must respect (when the agency enforces them). */
+export async function portalCheckoutLimits(db: Db | Tx, actor: Actor, now = new Date()): Promise<CheckoutLimits> {
+  const client = clientOf(actor);
+  const settings = await loadPaymentSettings(db, actor.agencyId);
+  if (!settings.enforceMinMaxSecureCheckout) return checkoutLimits([], '', false);
+  const agency = await getAgency(db, actor.agencyId);
+  const invoices = await listCustomerInvoices(db, actor.agencyId, client.customerId);
+  return checkoutLimits(invoices, dateInZone(now, agency.timeZone), true);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { checkoutLimits, checkoutRefusal } from '../../src/domain/checkout-limits.ts';
 import { describeMethod, escapeHtml, paymentRequestEmail } from '../../src/domain/email-templates.ts';
 import { paymentRequestExpiresOn, readPaymentRequestState, refusalFor } from '../../src/domain/payment-requests.ts';
 
@@ -66,5 +67,35 @@ describe('e-mail templates', () => {
     assert.equal(describeMethod({ type: 'card', brand: 'visa', last4: '4242' }), 'Visa ending in 4242');
     assert.equal(describeMethod({ type: 'card', brand: null, last4: '4111111111111111' }), 'Card ending in 1111');
     assert.equal(describeMethod({ type: 'ach', last4: '000123456789' }), 'Bank account ending in 6789');
+  });
+});
+
+describe('portal checkout limits', () => {
+  const invoices = [
+    { balanceCents: 10_000n, dueDate: '2026-01-01' },
+    { balanceCents: 5_000n, dueDate: '2026-02-01' },
+    { balanceCents: 0n, dueDate: '2025-12-01' },
+  ];
+
+  it('are the currently due and the payoff amounts of the whole account, only when enforced', () => {
+    assert.deepEqual(checkoutLimits(invoices, '2026-01-15', true), {
+      enforced: true,
+      minimumCents: 10_000n,
+      maximumCents: 15_000n,
+    });
+    assert.deepEqual(checkoutLimits(invoices, '2026-01-15', false), {
+      enforced: false,
+      minimumCents: null,
+      maximumCents: null,
+    });
+  });
+
+  it('refuse above the payoff, and below the currently due when paying the account as a whole', () => {
+    const limits = checkoutLimits(invoices, '2026-01-15', true);
+    assert.match(checkoutRefusal(limits, 15_001n, { minimum: true })!, /up to the payoff amount, \$150\.00/);
+    assert.equal(checkoutRefusal(limits, 15_000n, { minimum: true }), null);
+    assert.match(checkoutRefusal(limits, 9_999n, { minimum: true })!, /at least the currently due amount, \$100\.00/);
+    assert.equal(checkoutRefusal(limits, 9_999n, { minimum: false }), null);
+    assert.equal(checkoutRefusal(checkoutLimits(invoices, '2026-01-15', false), 99_999_999n, { minimum: true }), null);
   });
 });

@@ -529,6 +529,38 @@ for (const target of databaseTargets()) {
       assert.equal(await arBalance(customer.customerNumber), 500, 'held until finalized');
     });
 
+    it('holds one-time portal payments to the account-wide min/max when the agency enforces them', async () => {
+      const customer = await world.addCustomer('Bounded Payer');
+      const created = await request(customer, 10);
+      const client = await enroll(customer.email, created.id);
+      const method = await client.post('/api/v1/portal/payment-methods', {
+        token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
+      });
+      assert.deepEqual((await client.get('/api/v1/portal/account')).body.checkout, {
+        enforced: false,
+        minAmount: null,
+        maxAmount: null,
+      });
+      await world.api.patch('/api/v1/settings/payments', { enforceMinMaxSecureCheckout: true });
+      try {
+        // The one invoice is due in 2099: nothing is due yet, the payoff is $500.
+        assert.deepEqual((await client.get('/api/v1/portal/account')).body.checkout, {
+          enforced: true,
+          minAmount: 0,
+          maxAmount: 500,
+        });
+        const over = await client.post('/api/v1/portal/payments', { amount: 99_999, paymentMethodId: method.body.id });
+        assert.equal(over.status, 422, JSON.stringify(over.body));
+        assert.equal(over.body.errors[0].path, 'amount');
+        assert.match(over.body.detail, /up to the payoff amount, \$500\.00/);
+        assert.equal((await client.get('/api/v1/portal/payments')).body.data.length, 0, 'nothing was charged');
+        const within = await client.post('/api/v1/portal/payments', { amount: 500, paymentMethodId: method.body.id });
+        assert.equal(within.status, 201, JSON.stringify(within.body));
+      } finally {
+        await world.api.patch('/api/v1/settings/payments', { enforceMinMaxSecureCheckout: false });
+      }
+    });
+
     it('reads a request past due date + expiry days as expired: not payable, still cancellable', async () => {
       const customer = await world.addCustomer('Slow Payer');
       assert.equal((await world.api.patch('/api/v1/settings/payments', { paymentRequestExpiryDays: 2 })).status, 200);

@@ -14,6 +14,7 @@ import {
   type PortalPaymentView,
   payPortalOneTime,
   payPortalPaymentRequest,
+  portalCheckoutLimits,
   setDefaultPaymentMethod,
 } from '../../services/portal.ts';
 import { requireActor } from '../auth.ts';
@@ -63,6 +64,11 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
           200: z.object({
             arBalance: amount,
             onAccount: amount,
+            checkout: z.object({
+              enforced: z.boolean(),
+              minAmount: amount.nullable(),
+              maxAmount: amount.nullable(),
+            }),
             invoices: z.array(
               z.object({
                 invoiceNumber: z.number().int(),
@@ -80,9 +86,16 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
     async (request) => {
       const actor = requireActor(request);
       const account = await getCustomerAccount(deps.db, actor, clientCustomerNumber(actor));
+      const limits = await portalCheckoutLimits(deps.db, actor);
+      const optional = (cents: bigint | null) => (cents === null ? null : toAmount(cents));
       return {
         arBalance: toAmount(account.arCents),
         onAccount: toAmount(account.onAccountCents),
+        checkout: {
+          enforced: limits.enforced,
+          minAmount: optional(limits.minimumCents),
+          maxAmount: optional(limits.maximumCents),
+        },
         invoices: account.invoices.map((i) => ({
           invoiceNumber: i.invoiceNumber,
           amount: toAmount(i.amountCents),
