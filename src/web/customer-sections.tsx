@@ -64,6 +64,9 @@ export function PaymentRequestsTable({ requests, onFinalize, onCancel }: Request
                 <span className={`badge badge-${requestStateTone(request.state)}`}>
                   {requestStateLabel(request.state)}
                 </span>
+                {request.state === 'requested' && request.payment && (
+                  <span className="muted badge-inline">Payment in flight</span>
+                )}
                 {request.receiptNumber !== null && (
                   <span className="muted badge-inline">Receipt {request.receiptNumber}</span>
                 )}
@@ -74,7 +77,7 @@ export function PaymentRequestsTable({ requests, onFinalize, onCancel }: Request
                     Finalize Payment
                   </button>
                 )}
-                {(request.state === 'requested' || request.state === 'expired') && (
+                {(request.state === 'requested' || request.state === 'expired') && !request.payment && (
                   <button
                     type="button"
                     className="button button-secondary"

@@ -19,6 +19,8 @@ const TEST_CARD = '4242 4242 4242 4242';
 /** Demo customers: 1001 has an active policy; 1010's only policy was canceled ten days ago. */
 const ACTIVE_CUSTOMER = 1001;
 const CANCELED_CUSTOMER = 1010;
+/** A demo customer with an active quarterly policy, paid by bank account in one test. */
+const ACH_CUSTOMER = 1002;
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const parseMoney = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
@@ -391,6 +393,60 @@ for (const target of databaseTargets()) {
 
       assert.deepEqual(pageErrors, []);
       assert.deepEqual(again.pageErrors, []);
+    });
+
+    test('a declined card shows the decline; a bank payment stays in progress until it settles', async () => {
+      const staff = await openPage();
+      await staffSignIn(staff.page);
+      const contact = (
+        await staff.page.evaluate(async (n) => {
+          const response = await fetch(`/api/v1/customers/${n}/contacts`);
+          return ((await response.json()) as { data: { email: string; primary: boolean }[] }).data;
+        }, ACH_CUSTOMER)
+      ).find((item) => item.primary);
+      assert.ok(contact?.email);
+      const sentBefore = inbox.messages.length;
+      const amount = await requestPayment(staff.page, ACH_CUSTOMER, 'Quarterly installment');
+      const client = await openPage({ width: 390, height: 844 });
+      await enroll(client.page, portalLink(await mailTo(contact.email, sentBefore)).toString(), 'a bank account payer');
+      await client.page
+        .getByRole('region', { name: /^Payment requested/ })
+        .getByRole('link')
+        .click();
+
+      // Insufficient funds: the processor's decline is shown; nothing is paid.
+      await client.page.getByLabel('Card number').fill('4000 0000 0000 9995');
+      await client.page.getByLabel('Expiry (MM/YY)').fill('10/29');
+      await client.page.getByLabel('Security code').fill('555');
+      await client.page.getByRole('button', { name: 'Save payment method' }).click();
+      await client.page.getByRole('radio', { name: /Visa ending 9995/ }).waitFor();
+      await client.page.getByRole('button', { name: `Pay ${usd.format(amount)}` }).click();
+      const decline = client.page.getByTestId('checkout-error');
+      await decline.waitFor();
+      assert.ok(((await decline.textContent()) ?? '').length > 0);
+      await screenshot(client.page, 'portal-card-declined');
+
+      // A bank account instead: the debit is in flight, so the request cannot be paid twice.
+      await client.page.getByRole('radio', { name: 'Add a new card or bank account' }).check();
+      await client.page.getByRole('radio', { name: 'Bank account', exact: true }).check();
+      await client.page.getByLabel('Account holder').fill('Bank Payer');
+      await client.page.getByLabel('Routing number').fill('110000000');
+      await client.page.getByLabel('Account number').fill('000123456789');
+      await client.page.getByRole('button', { name: 'Save payment method' }).click();
+      await client.page.getByRole('radio', { name: /ending 6789/ }).waitFor();
+      await client.page.getByRole('button', { name: `Pay ${usd.format(amount)}` }).click();
+      await client.page.getByRole('heading', { name: 'Payment submitted' }).waitFor();
+      await client.page.getByRole('link', { name: 'Back to home' }).click();
+      const banner = client.page.getByRole('region', { name: /^Payment requested/ });
+      await banner.getByText('Payment in progress').waitFor();
+      assert.equal(await banner.getByRole('link').count(), 0, 'no second Pay button');
+      await screenshot(client.page, 'portal-ach-in-progress');
+
+      await staff.page.goto(`${server.url}/app/customers/${ACH_CUSTOMER}`);
+      await staff.page.getByTestId('payment-requests').getByText('Payment in flight').waitFor();
+      assert.equal(await staff.page.getByRole('button', { name: /^Cancel the request/ }).count(), 0);
+      assert.deepEqual(client.pageErrors, []);
+      assert.deepEqual(staff.pageErrors, []);
     });
 
     test('with min/max enforced, a one-time payment over the payoff is refused with the reason', {

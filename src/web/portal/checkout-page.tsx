@@ -128,6 +128,21 @@ export function CheckoutPage({ requestId }: { requestId: string | null }) {
     );
   }
 
+  if (request?.state === 'requested' && request.payment) {
+    return (
+      <div className="card empty-state">
+        <h1>Payment in progress</h1>
+        <p className="muted">
+          Your payment of {formatMoney(request.amount)} from the account ending {request.payment.last4 ?? '—'} is on its
+          way; bank payments take a few days to settle.
+        </p>
+        <Link to="/portal" className="button button-secondary">
+          Back to home
+        </Link>
+      </div>
+    );
+  }
+
   if (request && request.state !== 'requested') {
     return (
       <div className="card empty-state">

@@ -20,9 +20,14 @@ export function RequestBanner({ request }: { request: PaymentRequest }) {
           {request.note ? ` · ${request.note}` : ''}
         </p>
       </div>
-      <Link to={`/portal/pay/${request.id}`} className="button button-primary">
-        Pay {formatMoney(request.amount)}
-      </Link>
+      {request.payment ? (
+        // An ACH debit waiting to settle: paying again would pay twice.
+        <span className="badge badge-blue">Payment in progress</span>
+      ) : (
+        <Link to={`/portal/pay/${request.id}`} className="button button-primary">
+          Pay {formatMoney(request.amount)}
+        </Link>
+      )}
     </section>
   );
 }
