@@ -449,9 +449,7 @@ for (const target of databaseTargets()) {
       assert.deepEqual(staff.pageErrors, []);
     });
 
-    test('with min/max enforced, a one-time payment over the payoff is refused with the reason', {
-      todo: 'POST /api/v1/portal/payments accepts any amount yet (docs/payment-requests.md, "Requested by 7B")',
-    }, async () => {
+    test('with min/max enforced, the checkout shows the bounds and a payment over the payoff is refused', async () => {
       assert.ok(enrolledClient, 'the first test enrolled a client');
       const staff = await openPage();
       await staffSignIn(staff.page);
@@ -467,6 +465,8 @@ for (const target of databaseTargets()) {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(atPath('/portal'));
       await page.getByRole('link', { name: 'Make a One-Time Payment' }).click();
+      const hint = (await page.locator('#checkout-amount-hint').textContent()) ?? '';
+      assert.match(hint, /\(payoff\)|\(your payoff amount\)/, `the bounds are shown: "${hint}"`);
       await page.getByLabel('Amount to pay').fill('99999.00');
       await page.getByRole('button', { name: 'Pay now' }).click();
       const refusal = page.getByTestId('checkout-error');

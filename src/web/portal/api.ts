@@ -44,7 +44,7 @@ export type PortalAccount = {
   arBalance: number;
   onAccount: number;
   invoices: InvoiceSummary[];
-  checkout?: CheckoutLimits;
+  checkout: CheckoutLimits;
 };
 
 /** tokenizeUrl is null when the agency's processor takes no card data from browsers (e.g. none set up). */

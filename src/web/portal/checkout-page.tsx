@@ -33,12 +33,16 @@ type State =
 
 const NEW = 'new';
 
+/** The agency's bounds for a one-time payment, when it enforces them (the server decides either way). */
 function limitsText(limits: CheckoutLimits | null): string | null {
   if (!limits?.enforced) return null;
-  const { minAmount: min, maxAmount: max } = limits;
-  if (min !== null && max !== null) return `Between ${formatMoney(min)} and ${formatMoney(max)}.`;
-  if (min !== null) return `At least ${formatMoney(min)}.`;
-  if (max !== null) return `At most ${formatMoney(max)}.`;
+  const min = limits.minAmount !== null && limits.minAmount > 0 ? limits.minAmount : null;
+  const max = limits.maxAmount;
+  if (min !== null && max !== null) {
+    return `Between ${formatMoney(min)} (currently due) and ${formatMoney(max)} (payoff).`;
+  }
+  if (min !== null) return `At least ${formatMoney(min)} (currently due).`;
+  if (max !== null) return `At most ${formatMoney(max)} (your payoff amount).`;
   return null;
 }
 
