@@ -18,6 +18,13 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_API_BASE: z.url().optional(),
+  /** Outgoing mail server, e.g. smtp://user:pass@mail.example.com:587; without it e-mails stay in the outbox. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, { error: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  /** The sender address of policypay's e-mails (the agency's name is the display name). */
+  EMAIL_FROM: z.email().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -6,7 +6,7 @@ import { bossJobQueue } from '../jobs/job-queue.ts';
 import { startWorkers } from '../jobs/workers.ts';
 import { loadDemoAgency } from '../services/demo-agency.ts';
 import { noJobQueue } from '../services/job-queue.ts';
-import { buildWebAssets } from '../web/build.ts';
+import { ensureWebAssets } from '../web/build.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
 import { setupProcessors } from './processors.ts';
 
@@ -34,8 +34,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   }
 
-  const webDir = join(import.meta.dirname, '..', '..', 'dist', 'web');
-  await buildWebAssets(webDir);
+  // Reuses the build from `npm run build` (or an earlier start) when the UI sources are unchanged.
+  const { dir: webDir } = await ensureWebAssets();
   const url =
     config.POLICYPAY_PUBLIC_URL ?? `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${port}`;
   // The in-process sandbox sends its webhooks to this server over loopback.
@@ -46,13 +46,19 @@ export async function serve(options: ServeOptions): Promise<void> {
     webhookBaseUrl: `http://127.0.0.1:${port}`,
     stateFile: dataDir ? join(dataDir, 'policypay-sandbox.json') : undefined,
   });
-  const workers = options.workers ? await startWorkers(database, { processors: payments.processors }) : undefined;
+  const workers = options.workers
+    ? await startWorkers(database, {
+        processors: payments.processors,
+        email: { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM },
+      })
+    : undefined;
   const app = await buildApp({
     database,
     webDir,
     logger: { level: config.LOG_LEVEL },
     processors: payments.processors,
     jobs: workers ? bossJobQueue(workers.boss) : noJobQueue,
+    publicUrl: url,
   });
   await app.listen({ port, host });
   console.log(`\npolicypay is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
@@ -66,6 +72,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log('  demo agency     already loaded; API key from POLICYPAY_DEMO_API_KEY');
   }
   console.log(workers ? '  workers         running (pg-boss)' : '  workers         off (--no-workers)');
+  console.log(
+    config.SMTP_URL
+      ? `  e-mail          sent over SMTP (${new URL(config.SMTP_URL).host})`
+      : `  e-mail          kept in the outbox (set SMTP_URL to send): ${url}/app/emails`,
+  );
+  if (demo?.created) console.log(`  client portal   ${url}/portal (demo client ${demo.client.email})`);
   console.log(
     payments.sandbox
       ? `  sandbox         ${payments.sandbox.url} (test card 4242 4242 4242 4242)`

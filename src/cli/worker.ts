@@ -9,8 +9,11 @@ export async function runWorker(): Promise<void> {
   console.log(`policypay worker on Node ${process.version}, ${describeDatabase(config.DATABASE_URL)}`);
   const database = await openConfiguredDatabase();
   const payments = await setupProcessors(config, { startSandbox: false });
-  const workers = await startWorkers(database, { processors: payments.processors });
-  console.log('workers running (pg-boss): payments, janitor, autopay, AMS360 receipts, maintenance');
+  const workers = await startWorkers(database, {
+    processors: payments.processors,
+    email: { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM },
+  });
+  console.log('workers running (pg-boss): payments, janitor, autopay, e-mail, AMS360 receipts, sync, maintenance');
   const stop = async (signal: string) => {
     console.log(`${signal}: stopping`);
     await workers.stop();

@@ -4,6 +4,7 @@ import * as foundation from './migrations/0001_foundation.ts';
 import * as receipts from './migrations/0002_receipts.ts';
 import * as payments from './migrations/0003_payments.ts';
 import * as autopay from './migrations/0004_autopay.ts';
+import * as requestsEmail from './migrations/0005_requests_email.ts';
 import * as sync from './migrations/0006_sync.ts';
 import * as amsReceipts from './migrations/0007_ams_receipts.ts';
 import type { Database } from './schema.ts';
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0002_receipts': receipts,
   '0003_payments': payments,
   '0004_autopay': autopay,
+  '0005_requests_email': requestsEmail,
   '0006_sync': sync,
   '0007_ams_receipts': amsReceipts,
 };

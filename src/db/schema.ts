@@ -14,7 +14,14 @@ export type PolicyStatus =
   | 'canceled'
   | 'expired';
 export type CancellationReason = 'non_pay' | 'underwriting' | 'insured_request' | 'other';
-export type LedgerAccount = 'accounts_receivable' | 'on_account' | 'premium' | 'cash' | 'fees';
+export type LedgerAccount =
+  | 'accounts_receivable'
+  | 'on_account'
+  | 'premium'
+  | 'cash'
+  | 'fees'
+  | 'processor_clearing'
+  | 'payments_held';
 
 export interface AgenciesTable {
   id: Generated<string>;
@@ -321,6 +328,8 @@ export interface PaymentsTable {
   created_by: string;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  payment_request_id: ColumnType<string | null, string | null | undefined, string | null>;
+  paid_by_contact_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PaymentTargetsTable {
@@ -443,6 +452,89 @@ export interface AutopaySkipsTable {
   final: boolean;
   run_id: string;
   skipped_at: CreatedAt;
+}
+
+export type PaymentRequestState = 'requested' | 'paid' | 'finalized' | 'cancelled';
+
+export interface PaymentRequestsTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  contact_id: string;
+  amount_cents: bigint;
+  due_date: string;
+  expires_on: string;
+  note: string | null;
+  state: PaymentRequestState;
+  requested_by: string;
+  requested_by_user_id: string | null;
+  requested_at: CreatedAt;
+  payment_id: string | null;
+  paid_at: Date | null;
+  held_entry_id: string | null;
+  receipt_id: string | null;
+  finalized_by: string | null;
+  finalized_at: Date | null;
+  cancelled_by: string | null;
+  cancelled_at: Date | null;
+  cancel_reason: string | null;
+}
+
+export interface PaymentRequestInvoicesTable {
+  agency_id: string;
+  payment_request_id: string;
+  sequence: number;
+  invoice_id: string;
+  amount_cents: bigint;
+}
+
+export type EmailStatus = 'pending' | 'sent' | 'failed' | 'kept';
+
+export interface EmailsTable {
+  id: Generated<string>;
+  agency_id: string;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: Generated<EmailStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  related_type: string | null;
+  related_id: string | null;
+  created_at: CreatedAt;
+  sent_at: Date | null;
+}
+
+export interface PortalAccountsTable {
+  id: Generated<string>;
+  agency_id: string;
+  customer_id: string;
+  contact_id: string;
+  email: string;
+  password_hash: string | null;
+  enrolled_at: CreatedAt;
+}
+
+export interface PortalTokensTable {
+  token_hash: string;
+  agency_id: string;
+  customer_id: string;
+  contact_id: string;
+  purpose: 'enroll' | 'sign_in';
+  payment_request_id: string | null;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface PortalSessionsTable {
+  token_hash: string;
+  agency_id: string;
+  account_id: string;
+  expires_at: Date;
+  created_at: CreatedAt;
 }
 
 export interface AmsReceiptConnectorsTable {
@@ -607,6 +699,12 @@ export interface Database {
   autopay_runs: AutopayRunsTable;
   autopay_firings: AutopayFiringsTable;
   autopay_skips: AutopaySkipsTable;
+  payment_requests: PaymentRequestsTable;
+  payment_request_invoices: PaymentRequestInvoicesTable;
+  emails: EmailsTable;
+  portal_accounts: PortalAccountsTable;
+  portal_tokens: PortalTokensTable;
+  portal_sessions: PortalSessionsTable;
   sync_connectors: SyncConnectorsTable;
   sync_settings: SyncSettingsTable;
   sync_links: SyncLinksTable;

@@ -1,7 +1,18 @@
 import type { CalendarDate } from './calendar.ts';
 import type { Cents } from './money.ts';
 
-export type LedgerAccount = 'accounts_receivable' | 'on_account' | 'premium' | 'cash' | 'fees';
+/**
+ * `processor_clearing` (an asset) and `payments_held` (owed to the customer) hold money a client
+ * paid online for a payment request until staff finalize it into a cash receipt.
+ */
+export type LedgerAccount =
+  | 'accounts_receivable'
+  | 'on_account'
+  | 'premium'
+  | 'cash'
+  | 'fees'
+  | 'processor_clearing'
+  | 'payments_held';
 
 /** A line's amount is signed: a debit is positive, a credit negative. */
 export interface JournalLineDraft {

@@ -22,6 +22,12 @@ export interface PaymentSettings {
   poorPaymentHistoryAfterReturns: number;
   /** Local hour (0–23, agency time zone) at which installments' autopay fires on their autopay day. */
   autopayHour: number;
+  /** The agency's backup address: told about online payments and reversals (issue 7); null = none. */
+  backupEmail: string | null;
+  /** Only staff may finalize payment requests (agents get 403). */
+  finalizeRestrictedToStaff: boolean;
+  /** Days after its due date a payment request can still be paid; after that it reads as expired. */
+  paymentRequestExpiryDays: number;
 }
 
 export type PaymentSettingName = keyof PaymentSettings;
@@ -38,6 +44,9 @@ export const defaultPaymentSettings: Readonly<PaymentSettings> = Object.freeze({
   nsfFeeCents: null,
   poorPaymentHistoryAfterReturns: 2,
   autopayHour: 6,
+  backupEmail: null,
+  finalizeRestrictedToStaff: false,
+  paymentRequestExpiryDays: 30,
 });
 
 export const paymentSettingNames = Object.keys(defaultPaymentSettings) as PaymentSettingName[];
@@ -58,6 +67,10 @@ function isValidValue(name: PaymentSettingName, value: unknown): boolean {
   if (name === 'autopayHour') {
     return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 23;
   }
+  if (name === 'paymentRequestExpiryDays') {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 365;
+  }
+  if (name === 'backupEmail') return value === null || (typeof value === 'string' && isEmailAddress(value));
   if (name === 'nsfFeeCents')
     return value === null || (typeof value === 'bigint' && value > 0n && value <= MAX_FEE_CENTS);
   return typeof value === 'boolean';
@@ -69,7 +82,14 @@ const invalidMessage: Partial<Record<PaymentSettingName, string>> = {
   nsfFeeCents: 'must be an amount greater than 0, or null for no fee',
   poorPaymentHistoryAfterReturns: 'must be an integer from 0 (never) to 100',
   autopayHour: 'must be an hour of the day, an integer from 0 to 23',
+  paymentRequestExpiryDays: 'must be an integer from 0 to 365',
+  backupEmail: 'must be an e-mail address, or null for none',
 };
+
+/** A plain check (one @, a dot in the domain, no spaces); the mail server has the last word. */
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 320 && /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(value);
+}
 
 // jsonb holds no bigint: the fee is stored as a number of cents.
 function fromStoredValue(name: PaymentSettingName, value: unknown): unknown {

@@ -16,12 +16,16 @@ import { ams360ReceiptRoutes } from './routes/ams360-receipts.ts';
 import { autopayRoutes } from './routes/autopay.ts';
 import { agencySetupRoutes } from './routes/billing-setup.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { emailRoutes } from './routes/emails.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { paymentEligibilityRoutes } from './routes/payment-eligibility.ts';
+import { paymentRequestRoutes } from './routes/payment-requests.ts';
 import { paymentSettingsRoutes } from './routes/payment-settings.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { portalRoutes } from './routes/portal.ts';
+import { type PortalLimits, portalAuthRoutes } from './routes/portal-auth.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { syncRoutes } from './routes/sync.ts';
@@ -31,12 +35,16 @@ import type { App, RouteDeps } from './types.ts';
 
 export interface AppOptions {
   database: DatabaseHandle;
-  /** Built web UI to serve at / (see src/web/build.ts); omitted in API-only tests. */
+  /** Built web UI to serve at / and /portal (see src/web/build.ts); omitted in API-only tests. */
   webDir?: string | undefined;
   logger?: FastifyServerOptions['logger'];
   secureCookies?: boolean;
   processors?: Processors;
   jobs?: JobQueue;
+  /** Base URL for links in e-mails (POLICYPAY_PUBLIC_URL); default: the host a request came to. */
+  publicUrl?: string | undefined;
+  /** Portal rate limits (tests pass small ones). */
+  portalLimits?: PortalLimits;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -55,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     secureCookies: options.secureCookies ?? false,
     processors: options.processors ?? new Map(),
     jobs: options.jobs ?? noJobQueue,
+    publicUrl: options.publicUrl,
   };
 
   await app.register(fastifyCookie);
@@ -86,7 +95,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
   app.setNotFoundHandler((request, reply) => {
     if (options.webDir && request.method === 'GET' && !request.url.startsWith('/api/')) {
-      return reply.sendFile('index.html');
+      // Client-side routes: the portal's under /portal, the staff console's everywhere else.
+      const portal =
+        request.url === '/portal' || request.url.startsWith('/portal/') || request.url.startsWith('/portal?');
+      return reply.header('cache-control', 'no-cache').sendFile(portal ? 'portal/index.html' : 'index.html');
     }
     return sendProblem(reply, {
       ...problemFor('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
@@ -111,13 +123,27 @@ export async function buildApp(options: AppOptions): Promise<App> {
   paymentRoutes(app, deps);
   autopayRoutes(app, deps);
   ams360ReceiptRoutes(app, deps);
+  paymentRequestRoutes(app, deps);
+  emailRoutes(app, deps);
+  portalAuthRoutes(app, deps, options.portalLimits);
+  portalRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
   syncRoutes(app, deps);
   await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: options.webDir, wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: options.webDir,
+      wildcard: false,
+      index: ['index.html'],
+      // Vite puts a content hash in every asset name; the HTML pages must always be revalidated.
+      setHeaders: (reply, filePath) =>
+        reply.header(
+          'cache-control',
+          filePath.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ),
+    });
   }
   return app;
 }

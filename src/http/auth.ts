@@ -2,10 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import type { Actor } from '../services/actor.ts';
 import { authenticateApiKey } from '../services/api-keys.ts';
+import { authenticatePortalSession } from '../services/portal-auth.ts';
 import type { Db } from '../services/transaction.ts';
 import { authenticateSession } from '../services/users.ts';
 
 export const SESSION_COOKIE = 'pp_session';
+/** The portal's own cookie: a client session is only ever read by `/api/v1/portal/*` routes. */
+export const PORTAL_COOKIE = 'pp_portal';
+const PORTAL_PREFIX = '/api/v1/portal/';
 
 /** Who may call a route: anyone, any authenticated caller, or only these roles. */
 export type Access = 'public' | 'authenticated' | readonly Actor['role'][];
@@ -29,10 +33,18 @@ export function authHook(db: Db) {
       const actor = match ? await authenticateApiKey(db, match[1]!) : undefined;
       if (!actor) throw new DomainError('unauthenticated', 'the API key is missing, malformed, unknown or revoked');
       request.actor = actor;
+    } else if (request.url.startsWith(PORTAL_PREFIX)) {
+      const token = request.cookies[PORTAL_COOKIE];
+      const actor = token ? await authenticatePortalSession(db, token) : undefined;
+      if (actor) request.actor = actor;
     } else {
       const token = request.cookies[SESSION_COOKIE];
       const session = token ? await authenticateSession(db, token) : undefined;
       if (session) request.actor = session.actor;
+    }
+    // Clients act only through the portal's routes, whatever credential they hold.
+    if (request.actor?.role === 'client' && !request.url.startsWith(PORTAL_PREFIX)) {
+      throw new DomainError('forbidden', 'portal clients may only use /api/v1/portal');
     }
     if (access === 'public') return;
     if (!request.actor) {

@@ -43,7 +43,8 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     if (!pending || !request.actor || typeof key !== 'string') return;
     const result = await claimIdempotencyKey(db, {
       agencyId: request.actor.agencyId,
-      key,
+      // Keys are the agency's; a portal client's are their own, so no client can replay another's.
+      key: request.actor.client ? `portal:${request.actor.client.contactId}:${key}` : key,
       fingerprint: pending.fingerprint,
       method: request.method,
       path: request.url,

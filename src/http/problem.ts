@@ -15,6 +15,7 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
   database_busy: { status: 503, title: 'Busy, retry' },
+  rate_limited: { status: 429, title: 'Too many requests' },
 };
 
 export const PROBLEM_TYPE_BASE = 'https://policypay.dev/problems/';
@@ -35,6 +36,7 @@ export function problemFor(code: ErrorCode, detail: string, errors: FieldError[]
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  if (typeof problem.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.retryAfterSeconds));
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 

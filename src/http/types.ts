@@ -29,4 +29,6 @@ export interface RouteDeps {
   processors: Processors;
   /** Where use cases enqueue follow-up work (pg-boss when workers run, else the sweeps catch up). */
   jobs: JobQueue;
+  /** The server's public base URL for links in e-mails (POLICYPAY_PUBLIC_URL); else the request's own host. */
+  publicUrl?: string | undefined;
 }

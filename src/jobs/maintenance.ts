@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { DatabaseKind } from '../db/database.ts';
 import { purgeIdempotencyKeys } from '../services/idempotency.ts';
+import { purgeExpiredPortalSessions } from '../services/portal-auth.ts';
 import { analyzeDatabase } from '../services/statistics.ts';
 import type { Db } from '../services/transaction.ts';
 import { purgeExpiredSessions } from '../services/users.ts';
@@ -23,7 +24,10 @@ export async function registerMaintenance(
   await boss.work(maintenanceQueues.purgeIdempotencyKeys, async () => ({
     purged: await purgeIdempotencyKeys(db),
   }));
-  await boss.work(maintenanceQueues.purgeSessions, async () => ({ purged: await purgeExpiredSessions(db) }));
+  await boss.work(maintenanceQueues.purgeSessions, async () => ({
+    purged: await purgeExpiredSessions(db),
+    portalSessionsPurged: await purgeExpiredPortalSessions(db),
+  }));
   // PostgreSQL's autovacuum keeps statistics fresh; embedded PGlite has none, so a schedule does.
   // The job itself works on both (an operator may send it after a bulk load).
   await boss.work(maintenanceQueues.analyze, async () => ({ tables: await analyzeDatabase(db) }));

@@ -90,6 +90,8 @@ export class IgnoredWebhookEvent extends Error {
 export interface PaymentProcessor {
   /** 'sandbox' or 'stripe': stored with each payment method. */
   readonly name: string;
+  /** Where a browser posts card or bank data to get a token (the portal's checkout), when there is one. */
+  readonly tokenizeUrl?: string | undefined;
   describeToken(token: string): Promise<TokenDetails | undefined>;
   charge(request: ChargeRequest): Promise<ChargeOutcome>;
   /** What happened to the charge made with this idempotency key, if any. */

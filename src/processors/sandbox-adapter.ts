@@ -46,6 +46,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<ProcessorEventType>([
  */
 export class SandboxProcessor implements PaymentProcessor {
   readonly name = 'sandbox';
+  readonly tokenizeUrl: string;
   private readonly baseUrl: string;
   private readonly webhookSecret: string;
   private readonly timeoutMs: number;
@@ -55,6 +56,7 @@ export class SandboxProcessor implements PaymentProcessor {
 
   constructor(options: SandboxProcessorOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.tokenizeUrl = `${this.baseUrl}/v1/tokens`;
     this.webhookSecret = options.webhookSecret;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetch = options.fetch ?? globalThis.fetch;

@@ -12,6 +12,8 @@ export interface Actor {
   divisions: string[] | null;
   /** How the caller appears in activities and the audit log, e.g. `user:jane@agency.com`. */
   label: string;
+  /** A portal client acts for one contact of one customer only. */
+  client?: { customerId: string; customerNumber: number; contactId: string } | undefined;
 }
 
 export function systemActor(agencyId: string, label = 'system'): Actor {

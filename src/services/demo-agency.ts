@@ -9,6 +9,7 @@ import { addContact } from './contacts.ts';
 import { createCustomer } from './customers.ts';
 import { createInstallmentPlan } from './installment-plans.ts';
 import { createInvoice } from './invoices.ts';
+import { updatePaymentSettings } from './payment-settings.ts';
 import { addTag, createPolicy, transition } from './policies.ts';
 import { postCustomerReceipt } from './receipts.ts';
 import { type Db, inTransaction } from './transaction.ts';
@@ -26,6 +27,9 @@ export const DEMO_STAFF = {
   name: 'Dana Price',
 };
 const TIME_ZONE = 'America/Chicago';
+/** The client portal's demo: the first customer's primary contact (no portal login until enrolled). */
+export const DEMO_CLIENT = { email: 'jane.smith@example.com', customerNumber: 1001 };
+export const DEMO_BACKUP_EMAIL = 'office@demo.policypay.dev';
 
 export interface DemoLoad {
   agency: AgencyView;
@@ -33,6 +37,7 @@ export interface DemoLoad {
   /** The staff API key in clear text, when it was created now. */
   apiKey?: string;
   staff: typeof DEMO_STAFF;
+  client: typeof DEMO_CLIENT;
 }
 
 const firstNames = [
@@ -169,7 +174,7 @@ export async function loadDemoAgency(
         presetKey: options.apiKey,
       });
     }
-    return { agency: existing, created: false, staff: DEMO_STAFF };
+    return { agency: existing, created: false, staff: DEMO_STAFF, client: DEMO_CLIENT };
   }
   const now = options.now ?? new Date();
   const today = dateInZone(now, TIME_ZONE);
@@ -188,6 +193,8 @@ export async function loadDemoAgency(
       role: 'agent',
     });
     const staffActor: Actor = { ...actor, userId: staff.id, label: `user:${staff.email}` };
+    // Online payments and reversals are also told to the office's shared mailbox.
+    await updatePaymentSettings(tx, staffActor, { backupEmail: DEMO_BACKUP_EMAIL });
 
     const banks = [
       await createBank(tx, staffActor, {
@@ -335,6 +342,6 @@ export async function loadDemoAgency(
       role: 'staff',
       presetKey: options.apiKey,
     });
-    return { agency, created: true, apiKey: key.key, staff: DEMO_STAFF };
+    return { agency, created: true, apiKey: key.key, staff: DEMO_STAFF, client: DEMO_CLIENT };
   });
 }

@@ -8,6 +8,7 @@ import { logActivity } from './audit.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
 import { invoiceBalances } from './ledger.ts';
 import type { Processors } from './payment-methods.ts';
+import { clientPaid, collectRequestPayment } from './payment-request-collection.ts';
 import { transitionPayment } from './payments.ts';
 import { postCustomerReceipt } from './receipts.ts';
 import { retryPlanById } from './retry-plans.ts';
@@ -77,7 +78,8 @@ async function startAttempt(
     payment.agency_id,
     targets.map((t) => t.invoice_id),
   );
-  if ([...balances.values()].every((b) => b <= 0n)) {
+  // (A payment without targets goes wholly On Account: nothing can have paid it another way.)
+  if (targets.length > 0 && [...balances.values()].every((b) => b <= 0n)) {
     await transitionPayment(tx, payment, 'cancelled', WORKER, 'targets already paid', { next_attempt_at: null });
     return { status: 'cancelled', reason: 'targets already paid' };
   }
@@ -177,7 +179,12 @@ export async function recordOutcome(
   switch (outcome.status) {
     case 'succeeded': {
       await finish('succeeded', { next_check_at: null });
-      await postPayment(tx, payment, jobs, now);
+      if (payment.payment_request_id) {
+        await collectRequestPayment(tx, { ...payment, payment_request_id: payment.payment_request_id }, jobs, now);
+      } else {
+        await postPayment(tx, payment, jobs, now);
+        if (payment.paid_by_contact_id) await clientPaid(tx, payment, null, jobs, now);
+      }
       return 'recorded';
     }
     case 'pending':

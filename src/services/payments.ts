@@ -28,6 +28,17 @@ export interface PaymentCreateRequest {
   payer?: PayerActor | undefined;
   /** A requested payment's first attempt waits until then (autopay's nextRequestTime); default now. */
   nextAttemptAt?: Date | undefined;
+  /** A portal client paying a payment request: the money is held until staff finalize it. */
+  paymentRequestId?: string | undefined;
+  /** The portal contact who paid (for the activity, the agency's e-mails and the receipt). */
+  paidByContactId?: string | undefined;
+  /** A portal payment may go wholly On Account (no invoice open, or a request without invoices). */
+  allowNoTargets?: boolean | undefined;
+  /**
+   * The caller executes the first attempt itself (portal checkout, the client waiting): no job is
+   * queued, so no worker races it; if the caller dies first, the sweep finds the due payment.
+   */
+  executeInline?: boolean | undefined;
 }
 
 export interface PaymentView {
@@ -103,7 +114,9 @@ export async function createPayment(
   now: Date = new Date(),
 ): Promise<PaymentView> {
   if (request.currency !== 'USD') throw invalid('currency', 'must be USD');
-  if (request.targets.length === 0) throw invalid('targets', 'must name at least one invoice');
+  if (request.targets.length === 0 && !request.allowNoTargets) {
+    throw invalid('targets', 'must name at least one invoice');
+  }
   const targetTotal = sum(request.targets.map((t) => t.amountCents));
   if (targetTotal > request.amountCents) {
     throw new DomainError('unprocessable', 'the targets add up to more than the payment amount', {
@@ -121,17 +134,20 @@ export async function createPayment(
         : error;
     });
     const method = await usableMethod(tx, actor.agencyId, customer.id, request.paymentMethodId, request.type);
-    const invoices = await tx
-      .selectFrom('invoices')
-      .leftJoin('policies', 'policies.id', 'invoices.policy_id')
-      .select(['invoices.id', 'invoices.invoice_number', 'invoices.customer_id', 'policies.policy_number'])
-      .where('invoices.agency_id', '=', actor.agencyId)
-      .where(
-        'invoices.invoice_number',
-        'in',
-        request.targets.map((t) => t.invoiceNumber),
-      )
-      .execute();
+    const invoices =
+      request.targets.length === 0
+        ? []
+        : await tx
+            .selectFrom('invoices')
+            .leftJoin('policies', 'policies.id', 'invoices.policy_id')
+            .select(['invoices.id', 'invoices.invoice_number', 'invoices.customer_id', 'policies.policy_number'])
+            .where('invoices.agency_id', '=', actor.agencyId)
+            .where(
+              'invoices.invoice_number',
+              'in',
+              request.targets.map((t) => t.invoiceNumber),
+            )
+            .execute();
     const byNumber = new Map(invoices.map((i) => [i.invoice_number, i]));
     const perPolicy = new Map<string, Cents>();
     request.targets.forEach((target, index) => {
@@ -181,21 +197,25 @@ export async function createPayment(
         next_attempt_at: state === 'requested' ? (request.nextAttemptAt ?? now) : null,
         extension: JSON.stringify(request.extension ?? {}),
         created_by: actor.label,
+        payment_request_id: request.paymentRequestId ?? null,
+        paid_by_contact_id: request.paidByContactId ?? null,
       })
       .returning(['id', 'agency_id', 'state'])
       .executeTakeFirstOrThrow();
-    await tx
-      .insertInto('payment_targets')
-      .values(
-        request.targets.map((target, index) => ({
-          agency_id: actor.agencyId,
-          payment_id: payment.id,
-          sequence: index + 1,
-          invoice_id: byNumber.get(target.invoiceNumber)!.id,
-          amount_cents: target.amountCents,
-        })),
-      )
-      .execute();
+    if (request.targets.length) {
+      await tx
+        .insertInto('payment_targets')
+        .values(
+          request.targets.map((target, index) => ({
+            agency_id: actor.agencyId,
+            payment_id: payment.id,
+            sequence: index + 1,
+            invoice_id: byNumber.get(target.invoiceNumber)!.id,
+            amount_cents: target.amountCents,
+          })),
+        )
+        .execute();
+    }
     await tx
       .insertInto('payment_transitions')
       .values({
@@ -207,7 +227,7 @@ export async function createPayment(
         reason: 'created',
       })
       .execute();
-    if (state === 'requested') {
+    if (state === 'requested' && !request.executeInline) {
       await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id }, { startAfter: request.nextAttemptAt });
     }
     await logActivity(tx, actor, customer.id, 'payment_created', `Payment of ${request.type} requested`, {

@@ -6,6 +6,8 @@ import { audit, bigintReplacer, logActivity } from './audit.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
 import { recordOutcome } from './payment-execution.ts';
 import { disablePaymentMethod } from './payment-methods.ts';
+import { notifyPaymentReversed } from './payment-notifications.ts';
+import { releaseHeldRequestPayment } from './payment-request-collection.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
 import { transitionPayment } from './payments.ts';
 import { reverseReceipt } from './receipt-reversals.ts';
@@ -112,20 +114,24 @@ async function apply(
     await afterReturn(tx, payment, returnCode, jobs, now);
     return 'failed';
   }
-  if (payment.state !== 'posted' || !payment.receipt_id) return 'ignored';
-
-  const receipt = await tx
-    .selectFrom('receipts')
-    .select('receipt_number')
-    .where('id', '=', payment.receipt_id)
-    .executeTakeFirstOrThrow();
-  await reverseReceipt(
-    tx,
-    actor,
-    receipt.receipt_number,
-    { reason: returnCode ? 'nsf' : 'chargeback', note: returnCode ? `ACH return ${returnCode}` : 'card chargeback' },
-    now,
-  );
+  if (payment.state !== 'posted') return 'ignored';
+  const reason = returnCode ? `ACH return ${returnCode}` : 'chargeback';
+  if (payment.receipt_id) {
+    const receipt = await tx
+      .selectFrom('receipts')
+      .select('receipt_number')
+      .where('id', '=', payment.receipt_id)
+      .executeTakeFirstOrThrow();
+    await reverseReceipt(
+      tx,
+      actor,
+      receipt.receipt_number,
+      { reason: returnCode ? 'nsf' : 'chargeback', note: returnCode ? `ACH return ${returnCode}` : 'card chargeback' },
+      now,
+    );
+  } else if (!(await releaseHeldRequestPayment(tx, payment, reason, now))) {
+    return 'ignored';
+  }
   await transitionPayment(tx, payment, 'reversed', WORKER, returnCode ? `ACH return ${returnCode}` : 'chargeback', {
     failure_code: returnCode ?? 'chargeback',
     failure_message: returnCode ? `ACH return ${returnCode}` : 'card chargeback',
@@ -141,6 +147,12 @@ async function apply(
     },
   );
   if (returnCode) await afterReturn(tx, payment, returnCode, jobs, now);
+  await notifyPaymentReversed(
+    tx,
+    payment,
+    { kind: returnCode ? 'return' : 'chargeback', code: returnCode ?? 'chargeback' },
+    jobs,
+  );
   await audit(tx, actor, 'payment.reversed', { type: 'payment', id: payment.id }, { event: event.id });
   return 'reversed';
 }

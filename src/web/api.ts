@@ -75,6 +75,8 @@ type RequestOptions = {
   signal?: AbortSignal;
   /** When true a 401 is returned to the caller only, without signalling a lost session. */
   handle401Locally?: boolean;
+  /** Sent as Idempotency-Key: one per user action, reused when the same action is retried. */
+  idempotencyKey?: string;
 };
 
 async function readProblem(response: Response): Promise<Problem> {
@@ -107,6 +109,7 @@ export async function request<T>(method: string, path: string, options: RequestO
     init.body = JSON.stringify(options.body);
   }
   if (options.signal) init.signal = options.signal;
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
 
   let response: Response;
   try {
@@ -167,4 +170,157 @@ export function getCustomer(customerNumber: number, signal?: AbortSignal): Promi
 
 export function getCustomerAccount(customerNumber: number, signal?: AbortSignal): Promise<CustomerAccount> {
   return request('GET', `/api/v1/customers/${customerNumber}/account`, signal ? { signal } : {});
+}
+
+/** A fresh Idempotency-Key for one user action (a form keeps it until it succeeds). */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+const signalOnly = (signal?: AbortSignal): RequestOptions => (signal ? { signal } : {});
+
+export type Contact = { id: string; name: string; email: string | null; phone: string | null; primary: boolean };
+
+export function listContacts(customerNumber: number, signal?: AbortSignal): Promise<{ data: Contact[] }> {
+  return request('GET', `/api/v1/customers/${customerNumber}/contacts`, signalOnly(signal));
+}
+
+export type Policy = {
+  policyNumber: string;
+  lineOfBusiness: string;
+  effectiveDate: string;
+  expirationDate: string;
+  premium: number;
+  status: string;
+  cancellationEffectiveDate: string | null;
+};
+
+export function listPolicies(customerNumber: number, signal?: AbortSignal): Promise<{ data: Policy[] }> {
+  return request('GET', `/api/v1/customers/${customerNumber}/policies`, signalOnly(signal));
+}
+
+export type Payment = {
+  id: string;
+  type: 'card' | 'ach';
+  amount: number;
+  channel: string;
+  payer: string;
+  state: string;
+  receiptNumber: number | null;
+  failureMessage: string | null;
+  createdAt: string;
+};
+
+export function listPayments(customerNumber: number, signal?: AbortSignal): Promise<{ data: Payment[] }> {
+  return request('GET', `/api/v1/payments?customerNumber=${customerNumber}&limit=50`, signalOnly(signal));
+}
+
+export type Activity = { id: string; kind: string; summary: string; actor: string; createdAt: string };
+
+export function listActivities(customerNumber: number, signal?: AbortSignal): Promise<{ data: Activity[] }> {
+  return request('GET', `/api/v1/customers/${customerNumber}/activities?limit=50`, signalOnly(signal));
+}
+
+export type InvoiceAmount = { invoiceNumber: number; amount: number };
+export type PaymentRequestState = 'requested' | 'paid' | 'finalized' | 'cancelled' | 'expired';
+export type PaymentRequest = {
+  id: string;
+  customerNumber: number;
+  customerName: string;
+  contact: { id: string; name: string; email: string };
+  amount: number;
+  dueDate: string;
+  expiresOn: string;
+  note: string | null;
+  invoices: InvoiceAmount[];
+  state: PaymentRequestState;
+  requestedBy: string;
+  requestedAt: string;
+  payment: { id: string; state: string; type: 'card' | 'ach'; last4: string | null; paidAt: string | null } | null;
+  receiptNumber: number | null;
+  finalizedBy: string | null;
+  finalizedAt: string | null;
+};
+
+export function listPaymentRequests(customerNumber: number, signal?: AbortSignal): Promise<{ data: PaymentRequest[] }> {
+  return request('GET', `/api/v1/payment-requests?customerNumber=${customerNumber}&limit=50`, signalOnly(signal));
+}
+
+export type NewPaymentRequest = {
+  customerNumber: number;
+  contactId: string;
+  amount: number;
+  dueDate: string;
+  note?: string;
+  invoices?: InvoiceAmount[];
+};
+
+export function createPaymentRequest(body: NewPaymentRequest, idempotencyKey: string): Promise<PaymentRequest> {
+  return request('POST', '/api/v1/payment-requests', { body, idempotencyKey });
+}
+
+export type FinalizeBody = {
+  bankShortName: string;
+  applications?: { invoiceNumber?: number; amount: number }[];
+  description?: string;
+};
+
+export function finalizePaymentRequest(
+  id: string,
+  body: FinalizeBody,
+  idempotencyKey: string,
+): Promise<PaymentRequest> {
+  return request('POST', `/api/v1/payment-requests/${encodeURIComponent(id)}/finalize`, { body, idempotencyKey });
+}
+
+export type Bank = { id: string; shortName: string; name: string; division: string };
+
+export function listBanks(signal?: AbortSignal): Promise<{ data: Bank[] }> {
+  return request('GET', '/api/v1/banks', signalOnly(signal));
+}
+
+export type EmailSummary = {
+  id: string;
+  to: string;
+  subject: string;
+  kind: string;
+  status: 'pending' | 'sent' | 'failed' | 'kept';
+  createdAt: string;
+  sentAt: string | null;
+};
+export type Email = EmailSummary & { text: string; html: string; attempts: number; lastError: string | null };
+
+export function listEmails(signal?: AbortSignal): Promise<{ data: EmailSummary[] }> {
+  return request('GET', '/api/v1/emails?limit=100', signalOnly(signal));
+}
+
+export function getEmail(id: string, signal?: AbortSignal): Promise<Email> {
+  return request('GET', `/api/v1/emails/${encodeURIComponent(id)}`, signalOnly(signal));
+}
+
+export function cancelPaymentRequest(id: string, reason: string, idempotencyKey: string): Promise<PaymentRequest> {
+  return request('POST', `/api/v1/payment-requests/${encodeURIComponent(id)}/cancel`, {
+    body: reason ? { reason } : {},
+    idempotencyKey,
+  });
+}
+
+/** The settings the online payment flow uses (the API has more; see /api/docs). */
+export type PaymentSettings = {
+  backupEmail: string | null;
+  finalizeRestrictedToStaff: boolean;
+  paymentRequestExpiryDays: number;
+  enforceMinMaxSecureCheckout: boolean;
+  daysToAllowCanceledPolicyPayment: number;
+};
+
+export function getPaymentSettings(signal?: AbortSignal): Promise<PaymentSettings> {
+  return request('GET', '/api/v1/settings/payments', signalOnly(signal));
+}
+
+/** Values go as typed (a number field may hold text) so the server names the rule a bad one breaks. */
+export function updatePaymentSettings(
+  patch: Partial<Record<keyof PaymentSettings, unknown>>,
+): Promise<PaymentSettings> {
+  return request('PATCH', '/api/v1/settings/payments', { body: patch });
 }

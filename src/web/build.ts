@@ -1,74 +1,107 @@
-// Bundles the staff console (React) into a static directory: index.html, app.js, app.css, favicon.svg.
-// Called at server start-up; the server serves the directory and falls back to index.html for SPA paths.
+// Builds the web UI with Vite: the staff console (index.html → main.tsx) and the client portal
+// (portal/index.html → portal/main.tsx) as two entries of one build sharing chunks.
+//
+// Builds are content-addressed: `ensureWebAssets(root)` hashes the UI sources and the lockfile and
+// serves `root/<hash>/`, building it only when missing. A directory is moved into place whole once
+// complete and never changed afterwards, so `npm start` reuses a build from `npm run build`, and
+// parallel test processes can share one cache without a server ever seeing half a build.
+//
+// `node src/web/build.ts [root]` (`npm run build`) builds into `dist/web` by default.
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
 
 const sourceDir = import.meta.dirname;
+const repoRoot = path.join(sourceDir, '..', '..');
+const STAMP = '.build-hash';
 
-const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#6a5cff"/><stop offset="1" stop-color="#3aa0ff"/></linearGradient></defs><rect width="32" height="32" rx="8" fill="url(#g)"/><text x="16" y="21" font-family="system-ui,sans-serif" font-size="13" font-weight="700" fill="#fff" text-anchor="middle">pp</text></svg>
-`;
+/** Where `npm start` and `npm run build` keep builds. */
+export const defaultWebRoot = path.join(repoRoot, 'dist', 'web');
 
-function indexHtml(version: { js: string; css: string }): string {
-  return `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <meta name="color-scheme" content="light">
-    <title>policypay</title>
-    <link rel="icon" type="image/svg+xml" href="/favicon.svg">
-    <link rel="stylesheet" href="/app.css?v=${version.css}">
-    <script type="module" src="/app.js?v=${version.js}"></script>
-  </head>
-  <body>
-    <div id="root"></div>
-    <noscript>The policypay console needs JavaScript to run.</noscript>
-  </body>
-</html>
-`;
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
 }
 
-function shortHash(contents: Uint8Array): string {
-  return createHash('sha256').update(contents).digest('hex').slice(0, 12);
+/** A hash of everything the build output depends on: the UI sources and the locked dependency versions. */
+export async function webSourceHash(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of [...(await sourceFiles(sourceDir)), path.join(repoRoot, 'package-lock.json')]) {
+    hash.update(path.relative(repoRoot, file)).update('\0');
+    hash.update(await readFile(file)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Builds both entries into `outDir` (emptied first) and stamps it with `hash` last. */
+export async function buildWebAssets(outDir: string, hash?: string): Promise<void> {
+  // Loaded on demand: importing Vite costs ~0.3 s, which a start with an up-to-date build skips.
+  const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
+  await build({
+    configFile: false,
+    envFile: false,
+    root: sourceDir,
+    base: '/',
+    mode: 'production',
+    logLevel: 'silent',
+    clearScreen: false,
+    cacheDir: path.join(repoRoot, '.cache', 'vite'),
+    publicDir: path.join(sourceDir, 'public'),
+    plugins: [react()],
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      reportCompressedSize: false,
+      rolldownOptions: {
+        input: {
+          console: path.join(sourceDir, 'index.html'),
+          portal: path.join(sourceDir, 'portal', 'index.html'),
+        },
+      },
+    },
+  });
+  await writeFile(path.join(outDir, STAMP), `${hash ?? (await webSourceHash())}\n`);
+}
+
+function isComplete(dir: string): boolean {
+  return existsSync(path.join(dir, STAMP));
 }
 
 /**
- * Builds the console into `outDir` (created if missing): `app.js` (minified ESM bundle of main.tsx),
- * `app.css` (minified styles.css), `favicon.svg` and `index.html`, which references both assets with a
- * content-hash query string so they can be cached safely.
+ * The directory holding an up-to-date build under `root`, building it if needed. Older builds
+ * under `root` are removed after a new one lands.
  */
-export async function buildWebAssets(outDir: string): Promise<void> {
-  const result = await build({
-    entryPoints: [
-      { in: path.join(sourceDir, 'main.tsx'), out: 'app' },
-      { in: path.join(sourceDir, 'styles.css'), out: 'app' },
-    ],
-    outdir: outDir,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    charset: 'utf8',
-    logLevel: 'silent',
-    write: false,
-  });
+export async function ensureWebAssets(root: string = defaultWebRoot): Promise<{ dir: string; built: boolean }> {
+  const hash = await webSourceHash();
+  const dir = path.join(root, hash);
+  if (isComplete(dir)) return { dir, built: false };
 
-  const byName = new Map(result.outputFiles.map((file) => [path.basename(file.path), file.contents]));
-  const js = byName.get('app.js');
-  const css = byName.get('app.css');
-  if (!js || !css) throw new Error(`web build produced ${[...byName.keys()].join(', ')}, expected app.js and app.css`);
+  await mkdir(root, { recursive: true });
+  const temp = path.join(root, `.tmp-${hash}-${process.pid}-${Date.now()}`);
+  try {
+    await buildWebAssets(temp, hash);
+    await rename(temp, dir).catch(async (error: NodeJS.ErrnoException) => {
+      // Another process finished the same build first; theirs is identical.
+      if (!isComplete(dir)) throw error;
+    });
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+  for (const entry of await readdir(root)) {
+    if (entry !== hash && /^[0-9a-f]{16}$/.test(entry))
+      await rm(path.join(root, entry), { recursive: true, force: true });
+  }
+  return { dir, built: true };
+}
 
-  await mkdir(outDir, { recursive: true });
-  await Promise.all([
-    writeFile(path.join(outDir, 'app.js'), js),
-    writeFile(path.join(outDir, 'app.css'), css),
-    writeFile(path.join(outDir, 'favicon.svg'), FAVICON_SVG),
-  ]);
-  // Written last so a server never hands out an index.html whose assets are not there yet.
-  await writeFile(path.join(outDir, 'index.html'), indexHtml({ js: shortHash(js), css: shortHash(css) }));
+if (import.meta.main) {
+  const started = Date.now();
+  const { dir, built } = await ensureWebAssets(process.argv[2] ? path.resolve(process.argv[2]) : defaultWebRoot);
+  const took = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(built ? `web UI built in ${took} s: ${dir}` : `web UI up to date: ${dir}`);
 }

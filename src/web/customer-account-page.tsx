@@ -1,51 +1,130 @@
-// /app/customers/{customerNumber}: customer header, balances and invoices.
-import { useEffect, useState } from 'react';
+// /app/customers/{customerNumber}: customer header, balances, invoices, payment requests (request and
+// finalize), policies, payments and activity.
+import { type ReactNode, useEffect, useState } from 'react';
 import {
+  type Activity,
   ApiError,
+  type Contact,
   type Customer,
   type CustomerAccount,
   errorMessage,
   getCustomer,
   getCustomerAccount,
-  type InvoiceSummary,
   isAbortError,
+  listActivities,
+  listContacts,
+  listPaymentRequests,
+  listPayments,
+  listPolicies,
+  type Payment,
+  type PaymentRequest,
+  type Policy,
 } from './api.ts';
+import { CancelRequestForm } from './cancel-request-form.tsx';
+import {
+  ActivityList,
+  InvoicesTable,
+  isPastDue,
+  PaymentRequestsTable,
+  PaymentsTable,
+  PoliciesTable,
+  Unavailable,
+} from './customer-sections.tsx';
 import { CustomerSyncPanel } from './customer-sync-panel.tsx';
-import { customerTypeLabel, formatDate, formatMoney, invoiceStatusLabel, todayIn } from './format.ts';
+import { FinalizeForm } from './finalize-form.tsx';
+import { customerTypeLabel, formatMoney, todayIn } from './format.ts';
+import { PaymentRequestForm } from './payment-request-form.tsx';
 import { Link } from './router.tsx';
 
 type CustomerAccountPageProps = { customerNumber: number; timeZone: string };
+
+/** A secondary list either loaded or failed on its own, so one missing endpoint never blanks the page. */
+type Loaded<T> = { ok: true; data: T[] } | { ok: false; message: string };
+
+type Extras = {
+  contacts: Loaded<Contact>;
+  policies: Loaded<Policy>;
+  payments: Loaded<Payment>;
+  requests: Loaded<PaymentRequest>;
+  activities: Loaded<Activity>;
+};
 
 type PageState =
   | { status: 'loading' }
   | { status: 'not-found' }
   | { status: 'error'; message: string }
-  | { status: 'ready'; customer: Customer; account: CustomerAccount };
+  | { status: 'ready'; customer: Customer; account: CustomerAccount; extras: Extras };
 
-function statusTone(status: string): string {
-  if (status === 'paid') return 'green';
-  if (status === 'partially_paid') return 'amber';
-  if (status === 'open') return 'blue';
-  return 'gray';
+type Panel =
+  | { kind: 'none' }
+  | { kind: 'request' }
+  | { kind: 'finalize'; request: PaymentRequest }
+  | { kind: 'cancel'; request: PaymentRequest };
+
+function settle<T>(promise: Promise<{ data: T[] }>): Promise<Loaded<T>> {
+  return promise.then(
+    ({ data }) => ({ ok: true as const, data }),
+    (error: unknown) => {
+      if (isAbortError(error)) throw error;
+      return { ok: false as const, message: errorMessage(error) };
+    },
+  );
 }
 
-function isPastDue(invoice: InvoiceSummary, today: string): boolean {
-  return invoice.balance > 0 && invoice.dueDate < today;
+function loadExtras(customerNumber: number, signal: AbortSignal): Promise<Extras> {
+  return Promise.all([
+    settle(listContacts(customerNumber, signal)),
+    settle(listPolicies(customerNumber, signal)),
+    settle(listPayments(customerNumber, signal)),
+    settle(listPaymentRequests(customerNumber, signal)),
+    settle(listActivities(customerNumber, signal)),
+  ]).then(([contacts, policies, payments, requests, activities]) => ({
+    contacts,
+    policies,
+    payments,
+    requests,
+    activities,
+  }));
+}
+
+function Section<T>({
+  id,
+  title,
+  loaded,
+  children,
+}: {
+  id: string;
+  title: string;
+  loaded: Loaded<T>;
+  children: (data: T[]) => ReactNode;
+}) {
+  return (
+    <section className="card" aria-labelledby={`${id}-heading`}>
+      <div className="card-header">
+        <h2 id={`${id}-heading`}>{title}</h2>
+      </div>
+      {loaded.ok ? children(loaded.data) : <Unavailable message={loaded.message} />}
+    </section>
+  );
 }
 
 export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccountPageProps) {
   const [state, setState] = useState<PageState>({ status: 'loading' });
   const [reloadKey, setReloadKey] = useState(0);
+  const [panel, setPanel] = useState<Panel>({ kind: 'none' });
+  const [notice, setNotice] = useState<string | null>(null);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey is a deliberate re-fetch trigger.
   useEffect(() => {
     const controller = new AbortController();
-    setState({ status: 'loading' });
+    // A reload after an action keeps the page on screen; only the first load shows "Loading".
+    setState((current) => (current.status === 'ready' ? current : { status: 'loading' }));
     Promise.all([
       getCustomer(customerNumber, controller.signal),
       getCustomerAccount(customerNumber, controller.signal),
+      loadExtras(customerNumber, controller.signal),
     ]).then(
-      ([customer, account]) => setState({ status: 'ready', customer, account }),
+      ([customer, account, extras]) => setState({ status: 'ready', customer, account, extras }),
       (error: unknown) => {
         if (isAbortError(error)) return;
         if (error instanceof ApiError && error.status === 404) setState({ status: 'not-found' });
@@ -111,7 +190,7 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
     );
   }
 
-  const { customer, account } = state;
+  const { customer, account, extras } = state;
   const today = todayIn(timeZone);
   const openInvoices = account.invoices.filter((invoice) => invoice.balance > 0);
   const pastDue = openInvoices.filter((invoice) => isPastDue(invoice, today));
@@ -134,7 +213,67 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
             ))}
           </p>
         </div>
+        {panel.kind === 'none' && (
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              setNotice(null);
+              setPanel({ kind: 'request' });
+            }}
+          >
+            Request online payment
+          </button>
+        )}
       </div>
+
+      {notice && (
+        <output className="alert alert-success" aria-live="polite">
+          {notice}
+        </output>
+      )}
+
+      {panel.kind === 'request' && (
+        <PaymentRequestForm
+          customerNumber={customer.customerNumber}
+          contacts={extras.contacts.ok ? extras.contacts.data : []}
+          invoices={account.invoices}
+          today={today}
+          onCancel={() => setPanel({ kind: 'none' })}
+          onSent={(request) => {
+            setPanel({ kind: 'none' });
+            setNotice(`Payment request for ${formatMoney(request.amount)} sent to ${request.contact.email}.`);
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      )}
+      {panel.kind === 'finalize' && (
+        <FinalizeForm
+          key={panel.request.id}
+          request={panel.request}
+          onCancel={() => setPanel({ kind: 'none' })}
+          onFinalized={(request) => {
+            setPanel({ kind: 'none' });
+            setNotice(
+              `Payment of ${formatMoney(request.amount)} finalized${request.receiptNumber !== null ? ` as receipt ${request.receiptNumber}` : ''}.`,
+            );
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      )}
+
+      {panel.kind === 'cancel' && (
+        <CancelRequestForm
+          key={panel.request.id}
+          request={panel.request}
+          onClose={() => setPanel({ kind: 'none' })}
+          onCancelled={(request) => {
+            setPanel({ kind: 'none' });
+            setNotice(`Payment request for ${formatMoney(request.amount)} cancelled.`);
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      )}
 
       <dl className="stats">
         <div className="stat">
@@ -163,50 +302,35 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
         <div className="card-header">
           <h2 id="invoices-heading">Invoices</h2>
         </div>
-        <div className="table-wrap">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Invoice</th>
-                <th scope="col">Due date</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col" className="num">
-                  Balance
-                </th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {account.invoices.map((invoice) => (
-                <tr key={invoice.invoiceNumber}>
-                  <td className="mono">{invoice.invoiceNumber}</td>
-                  <td>
-                    <time dateTime={invoice.dueDate}>{formatDate(invoice.dueDate)}</time>
-                    {isPastDue(invoice, today) && <span className="badge badge-red badge-inline">Past due</span>}
-                  </td>
-                  <td className="num money">{formatMoney(invoice.amount)}</td>
-                  <td className="num money">{formatMoney(invoice.balance)}</td>
-                  <td>
-                    <span className={`badge badge-${statusTone(invoice.status)}`}>
-                      {invoiceStatusLabel(invoice.status)}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-              {account.invoices.length === 0 && (
-                <tr>
-                  <td colSpan={5} className="empty-cell">
-                    No invoices for this customer yet.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-        </div>
+        <InvoicesTable invoices={account.invoices} today={today} />
       </section>
 
+      <Section id="requests" title="Payment requests" loaded={extras.requests}>
+        {(requests) => (
+          <PaymentRequestsTable
+            requests={requests}
+            onFinalize={(request) => {
+              setNotice(null);
+              setPanel({ kind: 'finalize', request });
+              window.scrollTo(0, 0);
+            }}
+            onCancel={(request) => {
+              setNotice(null);
+              setPanel({ kind: 'cancel', request });
+              window.scrollTo(0, 0);
+            }}
+          />
+        )}
+      </Section>
+      <Section id="payments" title="Payments" loaded={extras.payments}>
+        {(payments) => <PaymentsTable payments={payments} />}
+      </Section>
+      <Section id="policies" title="Policies" loaded={extras.policies}>
+        {(policies) => <PoliciesTable policies={policies} />}
+      </Section>
+      <Section id="activities" title="Activity" loaded={extras.activities}>
+        {(activities) => <ActivityList activities={activities} />}
+      </Section>
       <CustomerSyncPanel customerNumber={customer.customerNumber} />
     </>
   );

@@ -50,3 +50,43 @@ export function invoiceStatusLabel(status: string): string {
 export function customerTypeLabel(type: string): string {
   return type === 'group' ? 'Group' : type === 'individual' ? 'Individual' : type;
 }
+
+/** "1,234.5" or "$20" → 1234.5; null unless a positive amount with at most 2 decimals. */
+export function parseAmountInput(text: string): number | null {
+  const cleaned = text.trim().replace(/^\$/, '').replaceAll(',', '');
+  if (!/^\d{1,11}(\.\d{1,2})?$/.test(cleaned)) return null;
+  const value = Number(cleaned);
+  return value > 0 ? value : null;
+}
+
+const dateTime = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });
+
+/** An ISO timestamp in the browser's time zone: "Nov 21, 2026, 9:05 AM". */
+export function formatDateTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+}
+
+const requestStateLabels: Record<string, string> = {
+  requested: 'Requested',
+  paid: 'Paid – finalize',
+  finalized: 'Finalized',
+  cancelled: 'Cancelled',
+  expired: 'Expired',
+};
+
+export function requestStateLabel(state: string): string {
+  return requestStateLabels[state] ?? state;
+}
+
+export function requestStateTone(state: string): string {
+  if (state === 'finalized') return 'green';
+  if (state === 'paid') return 'amber';
+  if (state === 'requested') return 'blue';
+  return 'gray';
+}
+
+/** "succeeded" → "Succeeded", "cancellation_pending" → "Cancellation pending". */
+export function humanize(value: string): string {
+  return value.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+}

@@ -52,6 +52,14 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
             <Link to="/app/sync" aria-current={pathname === '/app/sync' ? 'page' : undefined}>
               Sync
             </Link>
+            <Link to="/app/emails" aria-current={pathname === '/app/emails' ? 'page' : undefined}>
+              Email
+            </Link>
+            {session.user.role === 'staff' && (
+              <Link to="/app/settings" aria-current={pathname === '/app/settings' ? 'page' : undefined}>
+                Settings
+              </Link>
+            )}
           </nav>
           <div className="user-menu">
             <span className="avatar" aria-hidden="true">

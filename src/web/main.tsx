@@ -4,9 +4,11 @@ import { createRoot } from 'react-dom/client';
 import { errorMessage, getMe, onUnauthorized, type Session } from './api.ts';
 import { CustomerAccountPage } from './customer-account-page.tsx';
 import { CustomersPage } from './customers-page.tsx';
+import { EmailsPage } from './emails-page.tsx';
 import { Layout } from './layout.tsx';
 import { LoginPage } from './login-page.tsx';
 import { Link, matchRoute, navigate, type Route, useLocation } from './router.tsx';
+import { SettingsPage } from './settings-page.tsx';
 import { SyncPage } from './sync-page.tsx';
 
 /** undefined while the session is being looked up; null when signed out. */
@@ -122,6 +124,8 @@ function App() {
       />
     );
   else if (route.name === 'sync') page = <SyncPage />;
+  else if (route.name === 'emails') page = <EmailsPage />;
+  else if (route.name === 'settings') page = <SettingsPage />;
   else page = <NotFound />;
 
   return (

@@ -65,6 +65,8 @@ export type Route =
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
   | { name: 'sync' }
+  | { name: 'emails' }
+  | { name: 'settings' }
   | { name: 'not-found' };
 
 /** Only in-app paths are accepted as a post-login destination (no open redirects). */
@@ -86,6 +88,8 @@ export function matchRoute(location: string): Route {
     };
   }
   if (path === '/app/sync') return { name: 'sync' };
+  if (path === '/app/emails') return { name: 'emails' };
+  if (path === '/app/settings') return { name: 'settings' };
   const customer = /^\/app\/customers\/(\d{1,15})$/.exec(path);
   if (customer?.[1]) return { name: 'customer', customerNumber: Number(customer[1]) };
   return { name: 'not-found' };

@@ -29,8 +29,11 @@ describe('payment settings', () => {
       nsfFeeCents: null,
       poorPaymentHistoryAfterReturns: 2,
       autopayHour: 6,
+      backupEmail: null,
+      finalizeRestrictedToStaff: false,
+      paymentRequestExpiryDays: 30,
     });
-    assert.equal(paymentSettingNames.length, 10);
+    assert.equal(paymentSettingNames.length, 13);
   });
 
   it('applies defaults on read and ignores unknown keys and wrongly typed values', () => {

@@ -1,12 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { App } from '../../src/http/types.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
-import { buildWebAssets } from '../../src/web/build.ts';
+import { ensureWebAssets } from '../../src/web/build.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 
@@ -41,8 +39,8 @@ export async function startTestServer(options: { target?: Target; web?: boolean 
   });
   let webDir: string | undefined;
   if (options.web ?? true) {
-    webDir = await mkdtemp(join(tmpdir(), 'policypay-web-'));
-    await buildWebAssets(webDir);
+    // One build shared by every test process (content-addressed, so never stale or half-written).
+    webDir = (await ensureWebAssets(join(import.meta.dirname, '..', '..', '.cache', 'web'))).dir;
   }
   const app = await buildApp({ database, webDir });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -52,8 +52,8 @@ describe('staff console in Chromium', { timeout: 120_000 }, () => {
   });
 
   /** A fresh, cookie-less browser tab that records uncaught page errors. */
-  async function openPage(): Promise<{ page: Page; pageErrors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  async function openPage(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; pageErrors: string[] }> {
+    const context = await browser.newContext({ viewport });
     contexts.push(context);
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
@@ -189,6 +189,86 @@ describe('staff console in Chromium', { timeout: 120_000 }, () => {
     await page.goto(`${server.url}/app/customers/987654321`);
     await page.getByRole('heading', { level: 1, name: 'Customer not found' }).waitFor();
 
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('keyboard only: sign in, skip link, open and close the request form, with a visible focus ring', async () => {
+    const { page, pageErrors } = await openPage();
+    const { customerNumber } = server.seeded;
+    const active = () =>
+      page.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        return {
+          tag: element?.tagName.toLowerCase() ?? '',
+          id: element?.id ?? '',
+          text: element?.textContent?.trim() ?? '',
+          outline: element ? getComputedStyle(element).outlineStyle : 'none',
+        };
+      });
+
+    // The email field has focus on arrival; Tab, typing and Enter are enough to sign in.
+    await page.goto(`${server.url}/login?next=${encodeURIComponent(`/app/customers/${customerNumber}`)}`);
+    await page.getByLabel('Email').waitFor();
+    assert.equal((await active()).id, 'login-email');
+    await page.keyboard.type(server.staff.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(server.staff.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(atPath(`/app/customers/${customerNumber}`));
+    await page.getByTestId('ar-balance').waitFor();
+
+    // The first Tab reaches the skip link, which jumps to the content.
+    await page.keyboard.press('Tab');
+    assert.equal((await active()).text, 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal((await active()).id, 'main');
+
+    // Tab to "Request online payment": the focused button shows a focus ring; Enter opens the form
+    // and moves focus to its heading.
+    let focused = await active();
+    for (let i = 0; i < 40 && focused.text !== 'Request online payment'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await active();
+    }
+    assert.equal(focused.text, 'Request online payment');
+    assert.notEqual(focused.outline, 'none', 'keyboard focus is visible');
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('region', { name: 'Request online payment' });
+    await form.waitFor();
+    assert.deepEqual([(await active()).tag, (await active()).text], ['h2', 'Request online payment']);
+    await page.keyboard.press('Tab');
+    assert.equal((await active()).id, 'request-amount');
+    for (let i = 0; i < 20 && (await active()).text !== 'Cancel'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await form.waitFor({ state: 'detached' });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('on a 390px phone screen the customer page fits and the navigation stays reachable', async () => {
+    const { page, pageErrors } = await openPage({ width: 390, height: 844 });
+    await page.goto(`${server.url}/login?next=${encodeURIComponent(`/app/customers/${server.seeded.customerNumber}`)}`);
+    await signIn(page, server.staff.email, server.staff.password);
+    await page.getByTestId('ar-balance').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((element) => {
+          if (element.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+          // Only the outermost overflowing element says where the problem is.
+          const parent = element.parentElement;
+          return !parent || parent.getBoundingClientRect().right <= window.innerWidth + 1;
+        })
+        .slice(0, 5)
+        .map((element) => `${element.tagName.toLowerCase()}.${element.className}`),
+    );
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen: ${wide.join(', ')}`);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.ok(await nav.getByRole('link', { name: 'Email' }).isVisible(), 'navigation is visible on a phone');
+    await page.getByRole('button', { name: 'Request online payment' }).click();
+    const amount = page.getByLabel('Amount', { exact: true });
+    const box = await amount.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, 'form fields fit the screen');
+    await page.screenshot({ path: '/tmp/policypay-console-phone.png', fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -40,6 +40,18 @@ const fields = {
     .min(0, { error: 'must be an integer from 0 to 23' })
     .max(23, { error: 'must be an integer from 0 to 23' })
     .meta({ description: "Local hour (agency time zone) at which autopay fires on an installment's autopay day" }),
+  backupEmail: z
+    .email({ error: 'must be an e-mail address, or null for none' })
+    .max(320)
+    .nullable()
+    .meta({ description: "The agency's backup address: told about online payments and reversals; null = none" }),
+  finalizeRestrictedToStaff: flag('Only staff may finalize payment requests (agents may not)'),
+  paymentRequestExpiryDays: z
+    .number({ error: 'must be an integer from 0 to 365' })
+    .int({ error: 'must be an integer from 0 to 365' })
+    .min(0, { error: 'must be an integer from 0 to 365' })
+    .max(365, { error: 'must be an integer from 0 to 365' })
+    .meta({ description: 'Days after its due date a payment request can still be paid (then it is expired)' }),
 };
 const nsfFeeDescription = 'Fee invoiced when a receipt is reversed as NSF; null = no fee';
 
@@ -85,6 +97,9 @@ export function paymentSettingsRoutes(app: App, deps: RouteDeps): void {
           enforceMinMaxAgentSweep: fields.enforceMinMaxAgentSweep.optional(),
           poorPaymentHistoryAfterReturns: fields.poorPaymentHistoryAfterReturns.optional(),
           autopayHour: fields.autopayHour.optional(),
+          backupEmail: fields.backupEmail.optional(),
+          finalizeRestrictedToStaff: fields.finalizeRestrictedToStaff.optional(),
+          paymentRequestExpiryDays: fields.paymentRequestExpiryDays.optional(),
           nsfFee: money().nullable().optional().meta({ description: nsfFeeDescription }),
         }),
         response: { 200: paymentSettingsSchema, ...errorResponses },

@@ -19,7 +19,7 @@ import {
 } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
-const paymentMethodSchema = z
+export const paymentMethodSchema = z
   .object({
     id: z.string(),
     customerNumber: z.number().int(),

@@ -1,0 +1,176 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import {
+  getPortalSession,
+  type PortalSignIn,
+  redeemPortalToken,
+  requestPortalSignInLink,
+  setPortalPassword,
+  signInToPortal,
+  signOutOfPortal,
+} from '../../services/portal-auth.ts';
+import { PORTAL_COOKIE, requireActor } from '../auth.ts';
+import { type RateLimiter, rateLimiter } from '../rate-limit.ts';
+import { errorResponses, problemSchema } from '../schemas.ts';
+import type { App, RouteDeps } from '../types.ts';
+import { portalUrl } from './payment-requests.ts';
+
+export const portalSessionSchema = z
+  .object({
+    agency: z.object({ slug: z.string(), name: z.string() }),
+    customer: z.object({ customerNumber: z.number().int(), name: z.string() }),
+    contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+    hasPassword: z.boolean(),
+    paymentRequestId: z.string().nullable(),
+  })
+  .meta({ id: 'PortalSession' });
+
+const agencySlug = z.string().trim().min(1).max(100);
+const emailField = z.string().trim().min(1).max(320);
+const withRateLimit = { ...errorResponses, 429: problemSchema };
+
+/** Per client address: 10 tries a minute for sign-in and token redemption, 5 link e-mails. */
+export interface PortalLimits {
+  signIn: RateLimiter;
+  redeem: RateLimiter;
+  link: RateLimiter;
+}
+
+export function defaultPortalLimits(): PortalLimits {
+  return {
+    signIn: rateLimiter({ limit: 10, windowMs: 60_000 }),
+    redeem: rateLimiter({ limit: 10, windowMs: 60_000 }),
+    link: rateLimiter({ limit: 5, windowMs: 60_000 }),
+  };
+}
+
+export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits = defaultPortalLimits()): void {
+  const setCookie = (reply: FastifyReply, session: PortalSignIn) =>
+    reply.setCookie(PORTAL_COOKIE, session.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: deps.secureCookies,
+      expires: session.expiresAt,
+    });
+
+  app.get(
+    '/api/v1/portal/config',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['portal'],
+        summary: 'Where the browser tokenizes cards and bank accounts (never through policypay)',
+        response: { 200: z.object({ processor: z.string(), tokenizeUrl: z.string().nullable() }) },
+      },
+    },
+    async () => {
+      const processor = deps.processors.get('sandbox') ?? [...deps.processors.values()][0];
+      return { processor: processor?.name ?? 'sandbox', tokenizeUrl: processor?.tokenizeUrl ?? null };
+    },
+  );
+
+  app.post(
+    '/api/v1/portal/tokens/redeem',
+    {
+      config: { access: 'public', idempotent: false },
+      schema: {
+        tags: ['portal'],
+        summary: 'Redeem an enrollment or sign-in link (single use); sets the portal cookie',
+        body: z.strictObject({ agency: agencySlug, token: z.string().trim().min(1).max(200) }),
+        response: { 200: portalSessionSchema, ...withRateLimit },
+      },
+    },
+    async (request, reply) => {
+      limits.redeem.hit(`redeem:${request.ip}`);
+      const session = await redeemPortalToken(deps.db, { agencySlug: request.body.agency, token: request.body.token });
+      setCookie(reply, session);
+      return session.view;
+    },
+  );
+
+  app.post(
+    '/api/v1/portal/session',
+    {
+      config: { access: 'public', idempotent: false },
+      schema: {
+        tags: ['portal'],
+        summary: 'Sign in to the portal with e-mail and password; sets the portal cookie',
+        body: z.strictObject({ agency: agencySlug, email: emailField, password: z.string().min(1).max(1000) }),
+        response: { 200: portalSessionSchema, ...withRateLimit },
+      },
+    },
+    async (request, reply) => {
+      limits.signIn.hit(`sign-in:${request.ip}`);
+      limits.signIn.hit(`sign-in:${request.body.agency}:${request.body.email.toLowerCase()}`);
+      const session = await signInToPortal(deps.db, request.body);
+      setCookie(reply, session);
+      return session.view;
+    },
+  );
+
+  app.post(
+    '/api/v1/portal/sign-in-link',
+    {
+      config: { access: 'public', idempotent: false },
+      schema: {
+        tags: ['portal'],
+        summary: 'E-mail a sign-in link (or an enrollment link) to a contact; the same answer for unknown e-mails',
+        body: z.strictObject({ agency: agencySlug, email: emailField }),
+        response: { 202: z.object({ status: z.literal('sent_if_known') }), ...withRateLimit },
+      },
+    },
+    async (request, reply) => {
+      limits.link.hit(`link:${request.ip}`);
+      limits.link.hit(`link:${request.body.agency}:${request.body.email.toLowerCase()}`);
+      await requestPortalSignInLink(deps.db, {
+        agencySlug: request.body.agency,
+        email: request.body.email,
+        portalUrl: portalUrl(deps, request),
+        jobs: deps.jobs,
+      });
+      reply.status(202);
+      return { status: 'sent_if_known' as const };
+    },
+  );
+
+  app.delete(
+    '/api/v1/portal/session',
+    { config: { access: 'public' }, schema: { tags: ['portal'], summary: 'Sign out of the portal' } },
+    async (request, reply) => {
+      const token = request.cookies[PORTAL_COOKIE];
+      if (token) await signOutOfPortal(deps.db, token);
+      reply.clearCookie(PORTAL_COOKIE, { path: '/' });
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/portal/me',
+    {
+      config: { access: ['client'] as const },
+      schema: {
+        tags: ['portal'],
+        summary: 'The signed-in client: agency, customer and contact',
+        response: { 200: portalSessionSchema, ...errorResponses },
+      },
+    },
+    async (request) => getPortalSession(deps.db, requireActor(request)),
+  );
+
+  app.post(
+    '/api/v1/portal/password',
+    {
+      config: { access: ['client'] as const, idempotent: false },
+      schema: {
+        tags: ['portal'],
+        summary: 'Set or change the portal password (at least 8 characters)',
+        body: z.strictObject({
+          password: z.string().min(8, { error: 'must be at least 8 characters' }).max(1000),
+        }),
+        response: { 200: portalSessionSchema, ...errorResponses },
+      },
+    },
+    async (request) => setPortalPassword(deps.db, requireActor(request), request.body.password),
+  );
+}

@@ -1,0 +1,43 @@
+import nodemailer from 'nodemailer';
+import type { PgBoss } from 'pg-boss';
+import { z } from 'zod';
+import { deliverEmail, EMAIL_MAX_ATTEMPTS, emailQueue, type MailTransport } from '../services/email-outbox.ts';
+import type { Db } from '../services/transaction.ts';
+
+export interface EmailWorkerOptions {
+  /** `SMTP_URL`, e.g. smtp://user:pass@mail.example.com:587; without it e-mails stay in the outbox. */
+  smtpUrl?: string | undefined;
+  /** The sender address (`EMAIL_FROM`); the agency's name is its display name. */
+  from?: string | undefined;
+  /** First retry delay in seconds; later ones double (pg-boss backoff). */
+  retryDelaySeconds?: number;
+}
+
+export const DEFAULT_EMAIL_FROM = 'no-reply@policypay.localhost';
+
+const sendJob = z.object({ emailId: z.uuid() });
+
+export function smtpTransport(smtpUrl: string): MailTransport {
+  return nodemailer.createTransport(smtpUrl);
+}
+
+/**
+ * The outbox's sender. The queue always exists (use cases enqueue into it in their transaction);
+ * without SMTP the worker marks each message "kept" so the console shows it as not sent.
+ */
+export async function registerEmailWorkers(boss: PgBoss, db: Db, options: EmailWorkerOptions = {}): Promise<void> {
+  await boss.createQueue(emailQueue, {
+    retryLimit: EMAIL_MAX_ATTEMPTS - 1,
+    retryDelay: options.retryDelaySeconds ?? 30,
+    retryBackoff: true,
+    retryDelayMax: 3600,
+  });
+  const transport = options.smtpUrl ? smtpTransport(options.smtpUrl) : null;
+  const from = options.from ?? DEFAULT_EMAIL_FROM;
+  // One message per job so a failure retries only that message; a short poll keeps a burst of
+  // notifications (a payment tells four people) from queueing for seconds each.
+  await boss.work(emailQueue, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+    const { emailId } = sendJob.parse(job?.data);
+    return { result: await deliverEmail(db, transport, emailId, { from }) };
+  });
+}

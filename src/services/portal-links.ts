@@ -1,0 +1,51 @@
+import { hashToken, newToken } from './secrets.ts';
+import type { Tx } from './transaction.ts';
+
+/** Links in payment request e-mails: the client may open them days later. */
+export const REQUEST_LINK_HOURS = 72;
+/** Sign-in and enrollment links the client asks for on the portal's sign-in page. */
+export const SIGN_IN_LINK_MINUTES = 30;
+
+export interface PortalLinkInput {
+  agencyId: string;
+  agencySlug: string;
+  customerId: string;
+  contactId: string;
+  purpose: 'enroll' | 'sign_in';
+  paymentRequestId?: string | undefined;
+  validMs: number;
+  portalUrl: string;
+}
+
+/**
+ * Issues a single-use link for one agency and one contact: 256 random bits, of which only the
+ * SHA-256 is stored. Returns the URL the e-mail carries.
+ */
+export async function issuePortalLink(tx: Tx, input: PortalLinkInput, now = new Date()): Promise<string> {
+  const token = newToken('ppt');
+  await tx
+    .insertInto('portal_tokens')
+    .values({
+      token_hash: hashToken(token),
+      agency_id: input.agencyId,
+      customer_id: input.customerId,
+      contact_id: input.contactId,
+      purpose: input.purpose,
+      payment_request_id: input.paymentRequestId ?? null,
+      expires_at: new Date(now.getTime() + input.validMs),
+    })
+    .execute();
+  const params = new URLSearchParams({ agency: input.agencySlug, token });
+  if (input.paymentRequestId) params.set('request', input.paymentRequestId);
+  return `${input.portalUrl}/${input.purpose === 'enroll' ? 'enroll' : 'sign-in'}?${params.toString()}`;
+}
+
+export async function isEnrolled(tx: Tx, agencyId: string, contactId: string): Promise<boolean> {
+  const row = await tx
+    .selectFrom('portal_accounts')
+    .select('id')
+    .where('agency_id', '=', agencyId)
+    .where('contact_id', '=', contactId)
+    .executeTakeFirst();
+  return row !== undefined;
+}

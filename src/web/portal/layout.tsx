@@ -1,0 +1,47 @@
+// The signed-in portal shell: agency name, navigation, the client's name and sign-out.
+import type { ReactNode } from 'react';
+import { Link, useLocation } from '../router.tsx';
+import type { PortalSession } from './api.ts';
+
+type Props = { session: PortalSession; onSignOut: () => void; children: ReactNode };
+
+export function PortalLayout({ session, onSignOut, children }: Props) {
+  const pathname = useLocation().split('?')[0];
+  const current = (path: string) => (pathname === path ? 'page' : undefined);
+  return (
+    <div className="shell portal">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="topbar-inner">
+          <Link to="/portal" className="brand">
+            <span className="brand-mark" aria-hidden="true">
+              {session.agency.name.slice(0, 1).toUpperCase()}
+            </span>
+            <span className="brand-name">{session.agency.name}</span>
+          </Link>
+          <nav aria-label="Main" className="main-nav">
+            <Link to="/portal" aria-current={current('/portal')}>
+              Home
+            </Link>
+            <Link to="/portal/payments" aria-current={current('/portal/payments')}>
+              My Payments
+            </Link>
+          </nav>
+          <div className="user-menu">
+            <span className="user-name" title={session.contact.email}>
+              {session.contact.name}
+            </span>
+            <button type="button" className="button button-secondary" onClick={onSignOut}>
+              Sign out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}
