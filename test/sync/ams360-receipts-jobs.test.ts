@@ -98,7 +98,9 @@ for (const target of databaseTargets()) {
       assert.ok(jobs.rows[0]!.n >= 1n, 'a send job was enqueued with the receipt');
 
       // The sweep, when the retry is due, finishes it with the same key: still one receipt.
-      await sql`UPDATE ams_receipt_exports SET next_attempt_at = now() WHERE id = ${exported.id}`.execute(db);
+      await sql`UPDATE ams_receipt_exports SET next_attempt_at = now() - interval '1 second' WHERE id = ${exported.id}`.execute(
+        db,
+      );
       await workers.boss.send(amsReceiptQueues.sweep, {});
       await waitFor(
         'the export to be sent',

@@ -44,11 +44,16 @@ for (const target of databaseTargets()) {
       assert.equal(world.customerNumber, ams.seeded.customerNumber);
       assert.equal(payment.invoiceNumber, ams.seeded.invoiceNumber);
 
-      assert.equal((await sendDueAmsReceipts(world.database.db)).sent, 1);
-      // As if the answer had been lost: the same export goes again, same key and body.
-      await sql`UPDATE ams_receipt_exports SET status = 'pending', sent_at = NULL, next_attempt_at = now()`.execute(
+      const first = await sendDueAmsReceipts(world.database.db);
+      const exports = await sql`SELECT status, attempts, last_http_status, last_error FROM ams_receipt_exports`.execute(
         world.database.db,
       );
+      assert.equal(first.sent, 1, JSON.stringify({ first, exports: exports.rows }));
+      // As if the answer had been lost: the same export goes again, same key and body. (A second in
+      // the past: the server's now() has microseconds, the sender's JavaScript clock only
+      // milliseconds, so now() itself could still be "later" than the sender's now.)
+      await sql`UPDATE ams_receipt_exports SET status = 'pending', sent_at = NULL,
+                next_attempt_at = now() - interval '1 second'`.execute(world.database.db);
       assert.equal((await sendDueAmsReceipts(world.database.db)).sent, 1);
 
       const receipts = await listCustomerReceipts(ams.database.db, ams.agency.actor, world.customerNumber);
