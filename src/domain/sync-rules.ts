@@ -45,6 +45,7 @@ export const defaultSyncRules: SyncRules = {
       { from: 'local', to: 'benefits' },
     ],
   },
+  contact: { owners: { name: 'ams', email: 'ams', phone: 'ams' } },
   pushOnCreate: ['ams'],
 };
 
