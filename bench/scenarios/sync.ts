@@ -18,7 +18,8 @@ const NO_CHANGE_TARGET_SECONDS = 5;
 
 export interface SyncBenchFigures {
   accounts: number;
-  firstRun: { seconds: number; recordsPerSecond: number; created: number; pages: number };
+  /** `contacts`: local contacts the first run made (each account's primary contact, with its link). */
+  firstRun: { seconds: number; recordsPerSecond: number; created: number; contacts: number; pages: number };
   noChangeRun: { seconds: number; received: number; written: number };
   /** The whole day read again from the start (cursor reset): every record compared by hash, none written. */
   fullReread: { seconds: number; unchanged: number; written: number };
@@ -62,6 +63,11 @@ export async function measureSync(
       return [(performance.now() - started) / 1000, result];
     };
     const [firstSeconds, first] = await timed();
+    const contacts = await db
+      .selectFrom('contacts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('agency_id', '=', agency.id)
+      .executeTakeFirstOrThrow();
     const [againSeconds, again] = await timed();
     await db.deleteFrom('sync_cursors').where('agency_id', '=', agency.id).execute();
     const [rereadSeconds, reread] = await timed();
@@ -71,6 +77,7 @@ export async function measureSync(
         seconds: round(firstSeconds),
         recordsPerSecond: Math.round(first.received / firstSeconds),
         created: first.created,
+        contacts: Number(contacts.n),
         pages: first.pages,
       },
       noChangeRun: {
@@ -139,7 +146,13 @@ export async function syncScenario(options: BenchOptions, target: BenchTarget): 
   const firstSeconds = medianOf(runs.map((r) => r.firstRun.seconds));
   const noChangeSeconds = medianOf(runs.map((r) => r.noChangeRun.seconds));
   const met =
-    runs.every((r) => r.firstRun.created === accounts && r.noChangeRun.written === 0 && r.fullReread.written === 0) &&
+    runs.every(
+      (r) =>
+        r.firstRun.created === accounts &&
+        r.firstRun.contacts === accounts &&
+        r.noChangeRun.written === 0 &&
+        r.fullReread.written === 0,
+    ) &&
     (target.kind !== 'postgres' ||
       (firstSeconds < FIRST_RUN_TARGET_SECONDS && noChangeSeconds < NO_CHANGE_TARGET_SECONDS));
   return {
@@ -152,7 +165,7 @@ export async function syncScenario(options: BenchOptions, target: BenchTarget): 
     node: process.version,
     description:
       `daily sync of ${accounts} new accounts from the benefits test double over HTTP (generic REST connector, ` +
-      'pages of 1,000, one transaction per page with its cursor), then the same sync again with nothing changed ' +
+      'pages of 1,000, one transaction per page with its cursor; each account brings its primary contact), then the same sync again with nothing changed ' +
       '(from the cursor), then the whole day re-read from the start (compared by content hash, nothing written); ' +
       'ops = accounts created by the first sync',
     runs: options.runs,
@@ -176,6 +189,7 @@ export async function syncScenario(options: BenchOptions, target: BenchTarget): 
     checks: {
       firstRunSeconds: runs.map((r) => r.firstRun.seconds),
       created: runs.map((r) => r.firstRun.created),
+      contactsCreated: runs.map((r) => r.firstRun.contacts),
       noChangeRunSeconds: runs.map((r) => r.noChangeRun.seconds),
       noChangeReceived: runs.map((r) => r.noChangeRun.received),
       noChangeWritten: runs.map((r) => r.noChangeRun.written),

@@ -32,13 +32,59 @@ export interface ExternalRecord {
   /** Our customer id, when policypay created the record there (sent as its external reference). */
   localReference: string | null;
   fields: AccountFields;
+  /** The account's contact(s) as that system keeps them, when its mapping says where they are. */
+  contacts?: ExternalContact[];
+  /** The account's policies, when the mapping says where they are (the AMS's, by default). */
+  policies?: ExternalPolicy[];
+}
+
+/** Contact fields in hub names. */
+export const contactFields = ['name', 'email', 'phone'] as const;
+export type ContactField = (typeof contactFields)[number];
+export type ContactFields = Record<ContactField, string | null>;
+
+export interface ExternalContact {
+  /** Its id in that system, or `<account id>:primary` when the system keeps one unnamed contact. */
+  externalId: string;
+  fields: ContactFields;
+}
+
+/** Policy fields an external record may carry; what it lacks takes the defaults in sync-children. */
+export interface ExternalPolicy {
+  externalId: string;
+  policyNumber: string;
+  lineOfBusiness: string | null;
+  effectiveDate: string | null;
+  expirationDate: string | null;
 }
 
 /** Content hash of a record's fields: equal hashes mean nothing to write. Key order does not matter. */
-export function contentHash(record: Pick<ExternalRecord, 'fields' | 'amsCustomerNumber'>): string {
-  const canonical = accountFields.map((field) => [field, record.fields[field] ?? null]);
+export function contentHash(
+  record: Pick<ExternalRecord, 'fields' | 'amsCustomerNumber' | 'contacts' | 'policies'>,
+): string {
+  const canonical: unknown[] = accountFields.map((field) => [field, record.fields[field] ?? null]);
   canonical.push(['amsCustomerNumber', record.amsCustomerNumber]);
+  // Contacts and policies count only when the record carries some, so hashes stored for records
+  // without them (before contacts and policies were synced) stay equal.
+  if (record.contacts?.length) {
+    canonical.push([
+      'contacts',
+      [...record.contacts].sort(byId).map((c) => [c.externalId, contactFields.map((f) => c.fields[f])]),
+    ]);
+  }
+  if (record.policies?.length) {
+    canonical.push([
+      'policies',
+      [...record.policies]
+        .sort(byId)
+        .map((p) => [p.externalId, p.policyNumber, p.lineOfBusiness, p.effectiveDate, p.expirationDate]),
+    ]);
+  }
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 32);
+}
+
+function byId(a: { externalId: string }, b: { externalId: string }): number {
+  return a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0;
 }
 
 /** Names compare without case, spaces or punctuation (same expression as customers_sync_name_idx). */

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { type AccountField, type AccountFields, accountFields, type SyncSystem, syncSystems } from './sync-records.ts';
+import {
+  type AccountField,
+  type AccountFields,
+  accountFields,
+  type ContactField,
+  contactFields,
+  type SyncSystem,
+  syncSystems,
+} from './sync-records.ts';
 
 /** Where a change came from: one of the external systems, or an edit made in policypay. */
 export type SyncOrigin = SyncSystem | 'local';
@@ -16,6 +24,8 @@ export interface SyncRules {
     /** A change from `from` is pushed to `to` when the record is linked there. */
     flows: { from: SyncOrigin; to: SyncSystem }[];
   };
+  /** Contacts are inbound only: the owner's value wins, as for account fields. Absent = the AMS owns all. */
+  contact?: { owners: Record<ContactField, SyncSystem> } | undefined;
   pushOnCreate: SyncSystem[];
 }
 
@@ -35,6 +45,7 @@ export const defaultSyncRules: SyncRules = {
       { from: 'local', to: 'benefits' },
     ],
   },
+  contact: { owners: { name: 'ams', email: 'ams', phone: 'ams' } },
   pushOnCreate: ['ams'],
 };
 
@@ -46,8 +57,31 @@ export const syncRulesSchema = z.strictObject({
     ),
     flows: z.array(z.strictObject({ from: z.enum([...syncSystems, 'local']), to: system })).max(20),
   }),
+  contact: z
+    .strictObject({
+      owners: z.strictObject(
+        Object.fromEntries(contactFields.map((field) => [field, system])) as Record<ContactField, typeof system>,
+      ),
+    })
+    .optional(),
   pushOnCreate: z.array(system).max(3),
 });
+
+/**
+ * The contact fields an inbound contact from `from` may set: those it owns, and those whose owner
+ * does not know the contact (the AMS by default: benefits-side edits of a contact the AMS also
+ * has are not taken).
+ */
+export function acceptedContactFields(
+  rules: SyncRules,
+  from: SyncSystem,
+  linked: ReadonlySet<SyncSystem>,
+): ContactField[] {
+  return contactFields.filter((field) => {
+    const owner = rules.contact?.owners[field] ?? 'ams';
+    return owner === from || !linked.has(owner);
+  });
+}
 
 /**
  * The fields an inbound record from `from` may set locally: those it owns, and those whose owner

@@ -10,6 +10,7 @@ import {
   type SyncSystem,
 } from '../domain/sync-records.ts';
 import { acceptedFields, changedFields, pushTargets, type SyncRules } from '../domain/sync-rules.ts';
+import { type AppliedAccount, applyContactsAndPolicies } from './sync-children.ts';
 import { customerColumns, customerFields, reserveCustomerNumbers } from './sync-state.ts';
 import type { Tx } from './transaction.ts';
 
@@ -175,6 +176,8 @@ export async function applyExternalCustomers(
   const newCustomers: { record: ExternalRecord; key: string }[] = [];
   const newLinks: { record: ExternalRecord; localId: string | null; newIndex?: number }[] = [];
   const reviewRows: { record: ExternalRecord; candidateIds: string[]; reason: string }[] = [];
+  // Records applied to a customer (created, linked or changed): their contacts and policies follow.
+  const applied: AppliedAccount[] = [];
 
   for (const record of records.values()) {
     const link = linkByExternal.get(record.externalId) ?? null;
@@ -235,6 +238,7 @@ export async function applyExternalCustomers(
         .execute();
       figures.updated++;
       entry('updated', record, local.id);
+      applied.push({ record, customerId: local.id });
       continue;
     }
     if (decision.kind === 'matched') {
@@ -252,6 +256,7 @@ export async function applyExternalCustomers(
       index(local);
       await applyFields(tx, agencyId, system, local, record, rules, outbox);
       newLinks.push({ record, localId: local.id });
+      applied.push({ record, customerId: local.id });
       figures.linked++;
       entry('linked', record, local.id, `matched by ${decision.by.replaceAll('_', ' ')}`);
       continue;
@@ -286,6 +291,7 @@ export async function applyExternalCustomers(
     index(locals.get(provisional) as LocalCustomer);
     newLinks.push({ record, localId: null, newIndex: newCustomers.length });
     newCustomers.push({ record, key: provisional });
+    applied.push({ record, customerId: provisional });
     figures.created++;
   }
 
@@ -301,6 +307,7 @@ export async function applyExternalCustomers(
   const resolve = (id: string) => (id.startsWith('new:') ? (createdIds[Number(id.slice(4))] as string) : id);
   for (const item of outbox) item.local_id = resolve(item.local_id as string);
   for (const item of log) if (item.local_id) item.local_id = resolve(item.local_id);
+  for (const item of applied) item.customerId = resolve(item.customerId);
 
   await insertInChunks(
     newLinks.map(({ record, localId, newIndex }) => ({
@@ -315,6 +322,7 @@ export async function applyExternalCustomers(
     })),
     (rows) => tx.insertInto('sync_links').values(rows).execute(),
   );
+  await applyContactsAndPolicies(tx, agencyId, system, applied, rules, log, new Date().toISOString().slice(0, 10));
   for (const row of reviewRows) {
     await tx
       .insertInto('sync_reviews')

@@ -1,8 +1,10 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
+import type { SyncLogTable } from '../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 import { contentHash, type SyncSystem } from '../domain/sync-records.ts';
 import type { Actor } from './actor.ts';
 import { findCustomer } from './customers.ts';
+import { applyContactsAndPolicies } from './sync-children.ts';
 import { loadConnector } from './sync-connectors.ts';
 import { customerFields, lockAgencySync, readSyncRules } from './sync-state.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
@@ -195,7 +197,7 @@ async function pushOne(
       ? await loaded.connector.update('customer', link.external_id, fields, amsNumber)
       : await loaded.connector.create('customer', fields, customer.id, amsNumber);
     await db.transaction().execute(async (tx) => {
-      await lockAgencySync(tx, agencyId);
+      const rules = await lockAgencySync(tx, agencyId);
       const values = {
         ams_customer_number: record.amsCustomerNumber,
         external_version: record.version,
@@ -216,6 +218,19 @@ async function pushOne(
         })
         .onConflict((oc) => oc.columns(['agency_id', 'system', 'entity', 'local_id']).doUpdateSet(values))
         .execute();
+      // The record as the system now keeps it may carry a contact (and policies) of its own: they
+      // are linked now, since its echo has the hash stored above and changes nothing.
+      const childLog: Insertable<SyncLogTable>[] = [];
+      await applyContactsAndPolicies(
+        tx,
+        agencyId,
+        row.system,
+        [{ record, customerId: row.local_id }],
+        rules,
+        childLog,
+        new Date().toISOString().slice(0, 10),
+      );
+      if (childLog.length > 0) await tx.insertInto('sync_log').values(childLog).execute();
       // Edits made while the push was in flight leave a newer pending row; only this one is done.
       await tx
         .updateTable('sync_outbox')

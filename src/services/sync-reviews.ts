@@ -93,6 +93,9 @@ export async function resolveReview(
       localReference: null,
       fields: (stored.fields as ExternalRecord['fields']) ?? {},
     };
+    // Contacts and policies came with the record: they follow it once it is accepted or merged.
+    if (Array.isArray(stored.contacts)) record.contacts = stored.contacts as ExternalRecord['contacts'];
+    if (Array.isArray(stored.policies)) record.policies = stored.policies as ExternalRecord['policies'];
     let customerId: string | null = null;
     if (decision.action === 'accept') {
       const number = await reserveCustomerNumbers(tx, actor.agencyId, 1);

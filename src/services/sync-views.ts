@@ -24,6 +24,14 @@ export interface CustomerSyncView {
   badges: SyncBadge[];
   /** Systems a push is queued for (created there, or an edit on its way). */
   pending: SyncSystem[];
+  /** The customer's synced contacts and policies, each with its ids in the external systems. */
+  contacts: { id: string; name: string; email: string | null; links: ChildLink[] }[];
+  policies: { id: string; policyNumber: string; links: ChildLink[] }[];
+}
+
+export interface ChildLink {
+  system: SyncSystem;
+  externalId: string;
 }
 
 /** A customer's external ids and per-system sync status: what the console shows as badges. */
@@ -46,8 +54,47 @@ export async function getCustomerSync(db: Db, actor: Actor, customerNumber: numb
     .where('done_at', 'is', null)
     .orderBy('system')
     .execute();
+  const contactLinks = await db
+    .selectFrom('sync_links')
+    .innerJoin('contacts', (join) =>
+      join.onRef('contacts.id', '=', 'sync_links.local_id').onRef('contacts.agency_id', '=', 'sync_links.agency_id'),
+    )
+    .select(['contacts.id', 'contacts.name', 'contacts.email', 'sync_links.system', 'sync_links.external_id'])
+    .where('sync_links.agency_id', '=', actor.agencyId)
+    .where('sync_links.entity', '=', 'contact')
+    .where('contacts.customer_id', '=', customer.id)
+    .orderBy('contacts.name')
+    .orderBy('contacts.id')
+    .orderBy('sync_links.system')
+    .execute();
+  const policyLinks = await db
+    .selectFrom('sync_links')
+    .innerJoin('policies', (join) =>
+      join.onRef('policies.id', '=', 'sync_links.local_id').onRef('policies.agency_id', '=', 'sync_links.agency_id'),
+    )
+    .select(['policies.id', 'policies.policy_number', 'sync_links.system', 'sync_links.external_id'])
+    .where('sync_links.agency_id', '=', actor.agencyId)
+    .where('sync_links.entity', '=', 'policy')
+    .where('policies.customer_id', '=', customer.id)
+    .orderBy('policies.policy_number')
+    .orderBy('sync_links.system')
+    .execute();
+  const contacts = new Map<string, CustomerSyncView['contacts'][number]>();
+  for (const row of contactLinks) {
+    const contact = contacts.get(row.id) ?? { id: row.id, name: row.name, email: row.email, links: [] };
+    contact.links.push({ system: row.system, externalId: row.external_id });
+    contacts.set(row.id, contact);
+  }
+  const policies = new Map<string, CustomerSyncView['policies'][number]>();
+  for (const row of policyLinks) {
+    const policy = policies.get(row.id) ?? { id: row.id, policyNumber: row.policy_number, links: [] };
+    policy.links.push({ system: row.system, externalId: row.external_id });
+    policies.set(row.id, policy);
+  }
   return {
     customerNumber,
+    contacts: [...contacts.values()],
+    policies: [...policies.values()],
     badges: links.map((link) => ({
       system: link.system,
       label: badgeLabels[link.system],

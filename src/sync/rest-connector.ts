@@ -1,5 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AccountField, type AccountFields, accountFields, type ExternalRecord } from '../domain/sync-records.ts';
+import {
+  type AccountField,
+  type AccountFields,
+  accountFields,
+  type ContactFields,
+  contactFields,
+  type ExternalContact,
+  type ExternalPolicy,
+  type ExternalRecord,
+} from '../domain/sync-records.ts';
 import { type ChangePage, type Connector, ConnectorError, type InboundEvent } from './connector.ts';
 import { type RestMapping, readPath, writePath } from './rest-mapping.ts';
 
@@ -111,13 +120,55 @@ export class RestConnector implements Connector {
     const version = m.versionField ? readPath(item, m.versionField) : undefined;
     const number = m.amsCustomerNumberField ? readPath(item, m.amsCustomerNumberField) : undefined;
     const reference = m.localIdField ? readPath(item, m.localIdField) : undefined;
-    return {
+    const record: ExternalRecord = {
       externalId: String(id),
       version: typeof version === 'number' || typeof version === 'string' ? BigInt(version) : null,
       amsCustomerNumber: number === undefined || number === null || number === '' ? null : String(number),
       localReference: typeof reference === 'string' && reference !== '' ? reference : null,
       fields,
     };
+    if (m.contact) record.contacts = this.#contacts(item, record);
+    if (m.policies) record.policies = this.#policies(item);
+    return record;
+  }
+
+  /** The account's one contact; none when the record has no contact detail at all. */
+  #contacts(item: object, record: ExternalRecord): ExternalContact[] {
+    const m = this.#mapping.customer.contact as NonNullable<RestMapping['customer']['contact']>;
+    const fields = {} as ContactFields;
+    for (const field of contactFields) {
+      const source = m.fields[field];
+      fields[field] = source ? text(readPath(item, source)) : null;
+    }
+    if (fields.email === null && fields.phone === null) return [];
+    // A contact without a name of its own is named like its account (as the benefits system does).
+    fields.name ??= record.fields.name ?? null;
+    if (fields.name === null) return [];
+    const id = m.idField ? text(readPath(item, m.idField)) : null;
+    return [{ externalId: id ?? `${record.externalId}:primary`, fields }];
+  }
+
+  #policies(item: object): ExternalPolicy[] {
+    const m = this.#mapping.customer.policies as NonNullable<RestMapping['customer']['policies']>;
+    const items = readPath(item, m.itemsField);
+    if (!Array.isArray(items)) return [];
+    const policies: ExternalPolicy[] = [];
+    for (const policy of items) {
+      const id = text(readPath(policy, m.idField));
+      if (id === null) continue;
+      const date = (path: string | undefined) => {
+        const value = path ? text(readPath(policy, path)) : null;
+        return value !== null && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : null;
+      };
+      policies.push({
+        externalId: id,
+        policyNumber: (m.numberField ? text(readPath(policy, m.numberField)) : null) ?? id,
+        lineOfBusiness: m.lineOfBusinessField ? text(readPath(policy, m.lineOfBusinessField)) : null,
+        effectiveDate: date(m.effectiveDateField),
+        expirationDate: date(m.expirationDateField),
+      });
+    }
+    return policies;
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -176,6 +227,13 @@ class NotFound extends ConnectorError {
   constructor(message: string) {
     super(message, false);
   }
+}
+
+function text(value: unknown): string | null {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
 }
 
 function fill(path: string, id: string): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountFields } from '../domain/sync-records.ts';
+import { accountFields, contactFields } from '../domain/sync-records.ts';
 
 const path = z
   .string()
@@ -36,6 +36,25 @@ export const restMappingSchema = z.strictObject({
     /** Where our id goes on create, so the system can recognise a retried create. */
     localIdField: fieldPath.optional(),
     fields: z.strictObject(Object.fromEntries(accountFields.map((f) => [f, fieldPath.optional()]))),
+    /** Where the account's one contact is in the record (paths from the record). No idField: `<id>:primary`. */
+    contact: z
+      .strictObject({
+        idField: fieldPath.optional(),
+        fields: z.strictObject(Object.fromEntries(contactFields.map((f) => [f, fieldPath.optional()]))),
+      })
+      .optional(),
+    /** Where the account's policies are: an array in the record, and paths within each item. */
+    policies: z
+      .strictObject({
+        itemsField: fieldPath,
+        idField: fieldPath,
+        /** Defaults to the id: a policy number is what local policies are matched on. */
+        numberField: fieldPath.optional(),
+        lineOfBusinessField: fieldPath.optional(),
+        effectiveDateField: fieldPath.optional(),
+        expirationDateField: fieldPath.optional(),
+      })
+      .optional(),
   }),
   events: z
     .strictObject({

@@ -78,7 +78,23 @@ for (const target of databaseTargets()) {
           .selectFrom('sync_links')
           .select(['local_id', 'system', 'external_id'])
           .where('agency_id', '=', s.agency.id)
+          .where('entity', '=', 'customer')
           .execute();
+        // Each account's contact came through both paths too: one local contact, linked to both.
+        const contacts = await db.selectFrom('contacts').select('id').where('agency_id', '=', s.agency.id).execute();
+        assert.equal(contacts.length, ACCOUNTS);
+        const contactLinks = await db
+          .selectFrom('sync_links')
+          .select(['local_id', 'system'])
+          .where('agency_id', '=', s.agency.id)
+          .where('entity', '=', 'contact')
+          .execute();
+        assert.equal(new Set(contactLinks.filter((l) => l.system === 'ams').map((l) => l.local_id)).size, ACCOUNTS);
+        assert.equal(
+          new Set(contactLinks.filter((l) => l.system === 'benefits').map((l) => l.local_id)).size,
+          ACCOUNTS,
+        );
+        assert.equal(contactLinks.length, 2 * ACCOUNTS);
         const bySystem = (system: string) =>
           new Map(links.filter((l) => l.system === system).map((l) => [l.local_id, l.external_id]));
         const ams = bySystem('ams');

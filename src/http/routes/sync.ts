@@ -25,8 +25,17 @@ const badgeSchema = z.object({
   syncedAt: z.string(),
   lastError: z.string().nullable(),
 });
+const childLinkSchema = z.object({ system, externalId: z.string() });
 const customerSyncSchema = z
-  .object({ customerNumber: z.number().int(), badges: z.array(badgeSchema), pending: z.array(system) })
+  .object({
+    customerNumber: z.number().int(),
+    badges: z.array(badgeSchema),
+    pending: z.array(system),
+    contacts: z.array(
+      z.object({ id: z.string(), name: z.string(), email: z.string().nullable(), links: z.array(childLinkSchema) }),
+    ),
+    policies: z.array(z.object({ id: z.string(), policyNumber: z.string(), links: z.array(childLinkSchema) })),
+  })
   .meta({ id: 'CustomerSync' });
 
 const connectorSchema = z

@@ -5,13 +5,15 @@ export const AMS_DOUBLE_API_KEY = 'ams-double-key';
 
 /**
  * An AMS360-like test double: customers with their own ids (`AMS-…`) and customer numbers, and
- * policies. Every create and update raises a `customer.created`/`customer.updated` webhook.
+ * policies (listed in their customer's record). Every create and update raises a
+ * `customer.created`/`customer.updated` webhook; adding a policy updates its customer.
  */
 export class AmsDouble {
   readonly customers = new RecordStore();
   readonly policies = new RecordStore();
   readonly server: DoubleServer;
   #nextNumber = 5001;
+  readonly #policiesOf = new Map<string, Record<string, unknown>[]>();
 
   constructor(options: { apiKey?: string } = {}) {
     this.server = new DoubleServer(
@@ -33,7 +35,7 @@ export class AmsDouble {
   createCustomer(input: Record<string, unknown>, reference?: string): Record<string, unknown> {
     if (reference) {
       const existing = this.customers.byReference(reference);
-      if (existing) return present(existing);
+      if (existing) return this.#present(existing);
     }
     const customerNumber = this.#nextNumber++;
     const record = this.customers.put(
@@ -41,8 +43,8 @@ export class AmsDouble {
       { ...pick(input), customerNumber, externalReference: reference ?? null },
       reference,
     );
-    this.server.emit('customer.created', present(record));
-    return present(record);
+    this.server.emit('customer.created', this.#present(record));
+    return this.#present(record);
   }
 
   updateCustomer(id: string, changes: Record<string, unknown>): Record<string, unknown> | null {
@@ -53,8 +55,25 @@ export class AmsDouble {
       data.address = { ...(current.data.address as object | undefined), ...(changes.address as object) };
     }
     const record = this.customers.put(id, data);
-    this.server.emit('customer.updated', present(record));
-    return present(record);
+    this.server.emit('customer.updated', this.#present(record));
+    return this.#present(record);
+  }
+
+  /** A policy for a customer (what the benefits system's plans become); its customer changes too. */
+  addPolicy(customerId: string, input: Record<string, unknown>): Record<string, unknown> | null {
+    const customer = this.customers.get(customerId);
+    if (!customer) return null;
+    const record = this.policies.put(`POL-${this.policies.size + 1}`, { ...input, customerId });
+    const policy = {
+      policyId: record.id,
+      policyNumber: `AMS-P${String(this.policies.size).padStart(6, '0')}`,
+      lineOfBusiness: input.lineOfBusiness ?? 'Employee Benefits',
+      ...record.data,
+    };
+    this.#policiesOf.set(customerId, [...(this.#policiesOf.get(customerId) ?? []), policy]);
+    const updated = this.customers.put(customerId, customer.data);
+    this.server.emit('customer.updated', this.#present(updated));
+    return policy;
   }
 
   findByName(name: string): Record<string, unknown>[] {
@@ -62,14 +81,23 @@ export class AmsDouble {
     return this.customers
       .all()
       .filter((r) => String(r.data.customerName ?? '').toLowerCase() === wanted)
-      .map(present);
+      .map((r) => this.#present(r));
+  }
+
+  #present(record: StoredRecord): Record<string, unknown> {
+    return {
+      customerId: record.id,
+      ...record.data,
+      policies: this.#policiesOf.get(record.id) ?? [],
+      version: record.seq,
+    };
   }
 
   async #route(method: string, path: string, query: URLSearchParams, body: unknown) {
     const input = (body ?? {}) as Record<string, unknown>;
     if (method === 'GET' && path === '/customers/changes') {
       const page = this.customers.changesSince(Number(query.get('since') ?? 0), Number(query.get('limit') ?? 100));
-      return ok({ items: page.map(present), nextCursor: page.at(-1)?.seq ?? null });
+      return ok({ items: page.map((r) => this.#present(r)), nextCursor: page.at(-1)?.seq ?? null });
     }
     if (method === 'GET' && path === '/customers') return ok({ items: this.findByName(query.get('name') ?? '') });
     if (method === 'POST' && path === '/customers') {
@@ -84,7 +112,7 @@ export class AmsDouble {
       const id = decodeURIComponent(one[1] as string);
       if (method === 'GET') {
         const record = this.customers.get(id);
-        return record ? ok(present(record)) : notFound();
+        return record ? ok(this.#present(record)) : notFound();
       }
       if (method === 'PUT') {
         const updated = this.updateCustomer(id, input);
@@ -92,21 +120,15 @@ export class AmsDouble {
       }
     }
     if (method === 'POST' && path === '/policies') {
-      const customer = this.customers.get(String(input.customerId ?? ''));
-      if (!customer) return invalid('customerId is not a customer');
-      const record = this.policies.put(`POL-${this.policies.size + 1}`, { ...input });
-      return ok({ policyId: record.id, ...record.data }, 201);
+      const policy = this.addPolicy(String(input.customerId ?? ''), input);
+      return policy ? ok(policy, 201) : invalid('customerId is not a customer');
     }
     return notFound();
   }
 }
 
-const fields = ['customerName', 'customerType', 'email', 'phone', 'address'] as const;
+const fields = ['customerName', 'customerType', 'contactName', 'email', 'phone', 'address'] as const;
 
 function pick(input: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(fields.filter((f) => f in input).map((f) => [f, input[f]]));
-}
-
-function present(record: StoredRecord): Record<string, unknown> {
-  return { customerId: record.id, ...record.data, version: record.seq };
 }
