@@ -8,9 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { databaseTargets } from '../support/db.ts';
 import { portalLink, type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
+import { findCardNumbers } from '../support/payments.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -474,6 +476,45 @@ for (const target of databaseTargets()) {
       await screenshot(page, 'portal-over-payoff');
       assert.ok(await refusal.isVisible(), 'the payment is refused');
       assert.match((await refusal.textContent()) ?? '', /payoff/i);
+    });
+
+    // Issue 5's scan, after a flow in which a card was typed into the portal: the card went from the
+    // browser to the processor's tokenize endpoint only. On PostgreSQL every schema of the server's
+    // database is read — pg-boss's job tables (payloads) included; PGlite's database lives inside the
+    // serve process, so there the log and the e-mails are scanned (the PostgreSQL run covers the rest).
+    test('leaves no card number or CVV in the database (job payloads included), the server log or the e-mails', async () => {
+      let dump = '';
+      if (server.databaseUrl) {
+        const client = new pg.Client({ connectionString: server.databaseUrl });
+        await client.connect();
+        try {
+          const tables = await client.query<{ schema: string; name: string }>(
+            `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+              WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+          );
+          assert.ok(
+            tables.rows.some((t) => t.name === 'job' && t.schema !== 'public'),
+            'pg-boss job tables are scanned',
+          );
+          for (const table of tables.rows) {
+            const rows = await client.query<{ row: string }>(
+              `SELECT row_to_json(t)::text AS row FROM ${pg.escapeIdentifier(table.schema)}.${pg.escapeIdentifier(table.name)} t`,
+            );
+            dump += rows.rows.map((r) => r.row).join('\n');
+          }
+        } finally {
+          await client.end();
+        }
+        assert.ok(dump.includes('4242'), 'the dump has content (last 4 digits are kept)');
+      }
+      const mails = inbox.messages.map((m) => m.decoded).join('\n');
+      assert.ok(inbox.messages.length > 0, 'the e-mails are scanned');
+      const everything = `${dump}\n${server.output()}\n${mails}`;
+      const digits = TEST_CARD.replaceAll(' ', '');
+      assert.deepEqual(findCardNumbers(`leaked ${digits}`), [digits], 'the scan finds a card number');
+      assert.deepEqual(findCardNumbers(everything), []);
+      assert.ok(!everything.includes(digits));
+      assert.ok(!/"(cvc|cvv)"\s*:/i.test(everything));
     });
   });
 }

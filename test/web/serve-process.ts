@@ -13,6 +13,8 @@ export interface ServeProcess {
   url: string;
   staff: { email: string; password: string };
   output: () => string;
+  /** The PostgreSQL database the process runs on (null on PGlite, which lives in the process). */
+  databaseUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startServeProcess(options: {
     url,
     staff: { email: login[1], password: login[2] },
     output: () => output,
+    databaseUrl: options.target === 'postgres' ? database.url : null,
     async close() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
