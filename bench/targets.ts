@@ -21,6 +21,8 @@ export interface BenchTarget {
   url: string;
   poolSize: number;
   serverVersion: string;
+  /** PostgreSQL only: the server and the bench schema, for scenarios that run work in a child process. */
+  postgres?: { url: string; schema: string };
   /** PostgreSQL only: samples what the app's / the baseline's backends are doing. */
   sampleWaits?: (applicationName: string) => WaitSampler;
   close(): Promise<void>;
@@ -100,6 +102,7 @@ export async function openPostgresTarget(databaseUrl: string, poolSize: number):
     url,
     poolSize,
     serverVersion: `PostgreSQL ${version.rows[0]?.server_version ?? 'unknown'}`,
+    postgres: { url: databaseUrl, schema },
     sampleWaits: (applicationName) => new WaitSampler(admin, applicationName),
     async close() {
       process.off('SIGINT', onSignal);

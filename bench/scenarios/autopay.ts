@@ -2,7 +2,10 @@
 // PGlite — as the scheduler runs it (the default plugin, requested payments queued for execution),
 // with the pass's peak memory. Each run gets a fresh book in a new agency; the baseline makes the
 // same writes over an identical book with raw SQL, a page per transaction.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { systemActor } from '../../src/services/actor.ts';
 import { runAutopayPass } from '../../src/services/autopay.ts';
 import { analyzeDatabase } from '../../src/services/statistics.ts';
@@ -15,6 +18,7 @@ import { log, ratio, type ScenarioResult, summarize } from '../report.ts';
 import type { BenchTarget } from '../targets.ts';
 
 const PAGE = 500;
+const execFileAsync = promisify(execFile);
 const TARGET_SECONDS = 60;
 const TARGET_RSS_MB = 300;
 
@@ -70,41 +74,25 @@ export async function autopayScenario(options: BenchOptions, target: BenchTarget
     const ours = await book(`bench-autopay-${run}`);
     const theirs = await book(`bench-autopay-raw-${run}`);
     const measureApp = async () => {
-      const rss = new RssSampler();
-      rss.start(20);
-      rssStarts.push(rss.peak);
-      const t0 = performance.now();
-      // Invoices per second over each tenth of the pass: flat means the pass scales linearly.
-      const slices: number[] = [];
-      let sliceStart = t0;
-      let sliceExamined = 0;
-      const result = await runAutopayPass(db, systemActor(ours.id, 'autopay'), {
-        now,
-        concurrency,
-        trigger: 'manual',
-        onProgress: ({ examined }) => {
-          if (examined - sliceExamined < invoices / 10 && examined < invoices) return;
-          const t = performance.now();
-          slices.push(Math.round((examined - sliceExamined) / ((t - sliceStart) / 1000)));
-          sliceStart = t;
-          sliceExamined = examined;
-        },
-      });
-      const elapsedMs = performance.now() - t0;
-      rssPeaks.push(rss.stop());
+      const pass = target.postgres
+        ? await passInChildProcess(target.postgres, ours.id, now, concurrency, invoices)
+        : await passInProcess(db, ours.id, now, concurrency, invoices);
+      rssPeaks.push(pass.peakRssMb);
+      rssStarts.push(pass.rssAtStartMb);
       checks.push({
         run,
-        invoicesPerSecondByTenth: slices,
-        paymentsCreated: result.paymentsCreated,
-        fired: result.fired,
-        skipped: Object.values(result.skipped).reduce((a, b) => a + b, 0),
+        invoicesPerSecondByTenth: pass.slices,
+        paymentsCreated: pass.paymentsCreated,
+        fired: pass.fired,
+        skipped: pass.skipped,
       });
-      if (result.paymentsCreated !== invoices) {
-        throw new Error(`the pass created ${result.paymentsCreated} payments for ${invoices} due invoices`);
+      if (pass.paymentsCreated !== invoices) {
+        throw new Error(`the pass created ${pass.paymentsCreated} payments for ${invoices} due invoices`);
       }
-      app.push(single(invoices, elapsedMs));
+      app.push(single(invoices, pass.elapsedMs));
       log(
-        `${label} policypay run ${run + 1}/${options.runs}: ${invoices} invoices in ${(elapsedMs / 1000).toFixed(1)} s`,
+        `${label} policypay run ${run + 1}/${options.runs}: ${invoices} invoices in ${(pass.elapsedMs / 1000).toFixed(1)} s, ` +
+          `peak RSS ${pass.peakRssMb} MB (invoices/s by tenth: ${pass.slices.join(', ')})`,
       );
     };
     const measureBaseline = async () => {
@@ -128,7 +116,7 @@ export async function autopayScenario(options: BenchOptions, target: BenchTarget
   const ours = summarize(app);
   const raw = summarize(baseline);
   const seconds = invoices / ours.opsPerSecond.median;
-  const peakRssMb = Math.round(Math.max(...rssPeaks) / 1024 / 1024);
+  const peakRssMb = Math.max(...rssPeaks);
   const fullBook = target.kind === 'postgres' && invoices === 100_000;
   return {
     id: 'autopay',
@@ -170,7 +158,10 @@ export async function autopayScenario(options: BenchOptions, target: BenchTarget
     checks: {
       runs: checks,
       rssAtPassStartMb: rssStarts.map((b) => Math.round(b / 1024 / 1024)),
-      note: 'peak RSS is the bench process (server code and driver; with PGlite, the database too) during the pass',
+      note:
+        target.kind === 'postgres'
+          ? 'the pass runs in a Node process of its own (bench/autopay-pass-process.ts): peak RSS is that process’s maxRSS'
+          : 'PGlite lives in the bench process, so the pass runs there: peak RSS is the whole bench process (PGlite’s heap, the HTTP app, earlier scenarios)',
     },
   };
 }
@@ -281,4 +272,68 @@ async function baselinePass(raw: RawDriver, agencyId: string, bankId: string, no
     if (page.length < PAGE) break;
   }
   return taken;
+}
+
+interface PassFigures {
+  elapsedMs: number;
+  paymentsCreated: number;
+  fired: number;
+  skipped: number;
+  /** Invoices per second over each tenth of the pass: flat means the pass scales linearly. */
+  slices: number[];
+  rssAtStartMb: number;
+  peakRssMb: number;
+}
+
+/** PostgreSQL: the pass in a fresh Node process, so its peak memory is the pass's own. */
+async function passInChildProcess(
+  postgres: { url: string; schema: string },
+  agencyId: string,
+  now: Date,
+  concurrency: number,
+  invoices: number,
+): Promise<PassFigures> {
+  const script = join(import.meta.dirname, '..', 'autopay-pass-process.ts');
+  const argument = JSON.stringify({ ...postgres, agencyId, now: now.toISOString(), concurrency, invoices });
+  const { stdout } = await execFileAsync(process.execPath, [script, argument], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as PassFigures;
+}
+
+/** PGlite: the database lives in this process, so the pass runs here. */
+async function passInProcess(
+  db: BenchTarget['handle']['db'],
+  agencyId: string,
+  now: Date,
+  concurrency: number,
+  invoices: number,
+): Promise<PassFigures> {
+  const rss = new RssSampler();
+  rss.start(20);
+  const rssAtStart = rss.peak;
+  const slices: number[] = [];
+  const started = performance.now();
+  let sliceStart = started;
+  let sliceExamined = 0;
+  const result = await runAutopayPass(db, systemActor(agencyId, 'autopay'), {
+    now,
+    concurrency,
+    trigger: 'manual',
+    onProgress: ({ examined }) => {
+      if (examined - sliceExamined < invoices / 10 && examined < invoices) return;
+      const t = performance.now();
+      slices.push(Math.round((examined - sliceExamined) / ((t - sliceStart) / 1000)));
+      sliceStart = t;
+      sliceExamined = examined;
+    },
+  });
+  const elapsedMs = performance.now() - started;
+  return {
+    elapsedMs,
+    paymentsCreated: result.paymentsCreated,
+    fired: result.fired,
+    skipped: Object.values(result.skipped).reduce((a, b) => a + b, 0),
+    slices,
+    rssAtStartMb: Math.round(rssAtStart / 2 ** 20),
+    peakRssMb: Math.round(rss.stop() / 2 ** 20),
+  };
 }
