@@ -35,7 +35,7 @@ export async function openTestDatabase(target: Target): Promise<DatabaseHandle> 
   const schema = `test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await adminQuery(url, `CREATE SCHEMA ${schema}`);
   const handle = await openDatabase({ url, searchPath: schema, poolSize: 12 });
-  await migrateToLatest(handle.db, schema);
+  await migrateRetryingCatalogRaces(handle, schema);
   return {
     ...handle,
     async close() {
@@ -52,5 +52,24 @@ async function adminQuery(url: string, text: string): Promise<void> {
     await client.query(text);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * The migrator's first step lists every table of the database (Kysely's introspector), and on a
+ * server shared by test files running at once another file may be dropping its schema at that
+ * moment: PostgreSQL then answers `3F000 schema "…" does not exist` (seen from a parallel worker).
+ * Nothing was migrated when that happens, so the migration is simply run again.
+ */
+async function migrateRetryingCatalogRaces(handle: DatabaseHandle, schema: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(handle.db, schema);
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 5 || (code !== '3F000' && code !== '42P01')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 }
