@@ -4,6 +4,7 @@
 import { openDatabase } from '../src/db/database.ts';
 import { systemActor } from '../src/services/actor.ts';
 import { runAutopayPass } from '../src/services/autopay.ts';
+import { tenthsRecorder } from './pass-progress.ts';
 
 const input = JSON.parse(process.argv[2] ?? '{}') as {
   url: string;
@@ -15,22 +16,14 @@ const input = JSON.parse(process.argv[2] ?? '{}') as {
 };
 const handle = await openDatabase({ url: input.url, searchPath: input.schema, poolSize: input.concurrency + 2 });
 try {
-  const slices: number[] = [];
+  const tenths = tenthsRecorder(input.invoices);
   const started = performance.now();
-  let sliceStart = started;
-  let sliceExamined = 0;
   const rssAtStart = process.memoryUsage.rss();
   const result = await runAutopayPass(handle.db, systemActor(input.agencyId, 'autopay'), {
     now: new Date(input.now),
     concurrency: input.concurrency,
     trigger: 'manual',
-    onProgress: ({ examined }) => {
-      if (examined - sliceExamined < input.invoices / 10 && examined < input.invoices) return;
-      const t = performance.now();
-      slices.push(Math.round((examined - sliceExamined) / ((t - sliceStart) / 1000)));
-      sliceStart = t;
-      sliceExamined = examined;
-    },
+    onProgress: tenths.onProgress,
   });
   const elapsedMs = performance.now() - started;
   process.stdout.write(
@@ -39,7 +32,7 @@ try {
       paymentsCreated: result.paymentsCreated,
       fired: result.fired,
       skipped: Object.values(result.skipped).reduce((a, b) => a + b, 0),
-      slices,
+      slices: tenths.slices,
       rssAtStartMb: Math.round(rssAtStart / 2 ** 20),
       // maxRSS: the process's peak resident set, in KiB (getrusage).
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

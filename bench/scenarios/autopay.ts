@@ -14,6 +14,7 @@ import type { RawDriver } from '../baseline.ts';
 import { createBenchAgency } from '../fixtures.ts';
 import { Histogram, type LoadResult, RssSampler } from '../load.ts';
 import type { BenchOptions } from '../options.ts';
+import { tenthsRecorder } from '../pass-progress.ts';
 import { log, ratio, type ScenarioResult, summarize } from '../report.ts';
 import type { BenchTarget } from '../targets.ts';
 
@@ -310,21 +311,13 @@ async function passInProcess(
   const rss = new RssSampler();
   rss.start(20);
   const rssAtStart = rss.peak;
-  const slices: number[] = [];
+  const tenths = tenthsRecorder(invoices);
   const started = performance.now();
-  let sliceStart = started;
-  let sliceExamined = 0;
   const result = await runAutopayPass(db, systemActor(agencyId, 'autopay'), {
     now,
     concurrency,
     trigger: 'manual',
-    onProgress: ({ examined }) => {
-      if (examined - sliceExamined < invoices / 10 && examined < invoices) return;
-      const t = performance.now();
-      slices.push(Math.round((examined - sliceExamined) / ((t - sliceStart) / 1000)));
-      sliceStart = t;
-      sliceExamined = examined;
-    },
+    onProgress: tenths.onProgress,
   });
   const elapsedMs = performance.now() - started;
   return {
@@ -332,7 +325,7 @@ async function passInProcess(
     paymentsCreated: result.paymentsCreated,
     fired: result.fired,
     skipped: Object.values(result.skipped).reduce((a, b) => a + b, 0),
-    slices,
+    slices: tenths.slices,
     rssAtStartMb: Math.round(rssAtStart / 2 ** 20),
     peakRssMb: Math.round(rss.stop() / 2 ** 20),
   };
