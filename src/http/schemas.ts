@@ -35,6 +35,9 @@ export const customerNumber = z.coerce
 
 export const nonEmpty = (max = 200) => z.string().trim().min(1, { error: 'must not be empty' }).max(max);
 
+/** A list's page size: `?limit=` between 1 and `max`, `fallback` when absent. */
+export const pageLimit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
 export const customerNumberParams = z.strictObject({ customerNumber });
 export const policyNumberParams = z.strictObject({ policyNumber: nonEmpty(64) });
 export const invoiceNumberParams = z.strictObject({ invoiceNumber: customerNumber });

@@ -14,6 +14,7 @@ import {
   type FiringContext,
   type FiringResult,
 } from './autopay-firing.ts';
+import { onlyBank } from './bank-access.ts';
 import { forEachLimited } from './for-each-limited.ts';
 import { paymentQueues } from './job-queue.ts';
 import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
@@ -359,8 +360,10 @@ async function retryPlanId(
 /** The agency's bank when it has exactly one (what `createPayment` deposits to without a name). */
 async function onlyBankId(db: Db, agencyId: string, cache: PassCache): Promise<string | null> {
   if (cache.onlyBankId === undefined) {
-    const banks = await db.selectFrom('banks').select('id').where('agency_id', '=', agencyId).limit(2).execute();
-    cache.onlyBankId = banks.length === 1 ? banks[0]!.id : null;
+    // A missing or ambiguous bank is left to the one-invoice path, which gives the error.
+    cache.onlyBankId = await onlyBank(db, agencyId, '')
+      .then((bank) => bank.id)
+      .catch(() => null);
   }
   return cache.onlyBankId;
 }

@@ -14,6 +14,7 @@ import type { Cents } from '../domain/money.ts';
 import type { Actor } from './actor.ts';
 import { bigintReplacer } from './audit.ts';
 import type { DueInvoice } from './autopay-candidates.ts';
+import { onlyBank } from './bank-access.ts';
 import type { JobQueue } from './job-queue.ts';
 import { requirePaymentEligibility } from './payment-eligibility.ts';
 import { createPayment } from './payments.ts';
@@ -270,28 +271,15 @@ async function postCollectedPayment(
       receiptAmountCents: payment.amountCents,
       receiptDate: ctx.now.toISOString(),
       receiptDateTimeZone: ctx.agency.timeZone,
-      bankShortName: payment.bankShortName ?? (await onlyBank(tx, ctx.actor.agencyId)),
+      bankShortName:
+        payment.bankShortName ??
+        (await onlyBank(tx, ctx.actor.agencyId, 'the autopay decision must name the bank (bankShortName)')).shortName,
       paymentCheckType: payment.type === 'card' ? 'CreditCard' : 'EFT',
       receiptDescription: `Autopay ${payment.type === 'card' ? 'card' : 'ACH'} payment collected by the autopay plugin for invoice ${due.invoiceNumber}`,
     },
     { source: 'autopay', jobs: ctx.jobs },
   );
   return receipt.id;
-}
-
-async function onlyBank(tx: Tx, agencyId: string): Promise<string> {
-  const banks = await tx.selectFrom('banks').select('short_name').where('agency_id', '=', agencyId).limit(2).execute();
-  if (banks.length !== 1) {
-    throw new DomainError('unprocessable', 'the autopay decision must name the bank (bankShortName)', {
-      errors: [
-        {
-          path: 'bankShortName',
-          message: banks.length ? 'is required when the agency has several banks' : 'the agency has no bank',
-        },
-      ],
-    });
-  }
-  return banks[0]!.short_name;
 }
 
 export async function finishFiring(

@@ -57,3 +57,31 @@ export function checkDepositBank(
   }
   return { id: bank.id, shortName: bank.shortName, division: bank.division };
 }
+
+/**
+ * The agency's bank when it has exactly one — where card, ACH and autopay money goes when the
+ * caller names none. Otherwise a 422 on `bankShortName` whose detail is `detail`.
+ */
+export async function onlyBank(
+  db: Db | Tx,
+  agencyId: string,
+  detail: string,
+): Promise<{ id: string; shortName: string }> {
+  const banks = await db
+    .selectFrom('banks')
+    .select(['id', 'short_name'])
+    .where('agency_id', '=', agencyId)
+    .limit(2)
+    .execute();
+  if (banks.length !== 1) {
+    throw new DomainError('unprocessable', detail, {
+      errors: [
+        {
+          path: 'bankShortName',
+          message: banks.length ? 'is required when the agency has several banks' : 'the agency has no bank',
+        },
+      ],
+    });
+  }
+  return { id: banks[0]!.id, shortName: banks[0]!.short_name };
+}

@@ -5,7 +5,7 @@ import { type Cents, sum } from '../domain/money.ts';
 import { assertPaymentTransition, type PaymentState } from '../domain/payment-states.ts';
 import type { Actor } from './actor.ts';
 import { audit, logActivity } from './audit.ts';
-import { resolveDepositBank } from './bank-access.ts';
+import { onlyBank, resolveDepositBank } from './bank-access.ts';
 import { findCustomer } from './customers.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
 import { requirePaymentEligibility } from './payment-eligibility.ts';
@@ -268,23 +268,8 @@ async function usableMethod(tx: Tx, agencyId: string, customerId: string, id: st
 /** The bank card and ACH money is deposited to: the one named, else the agency's only bank. */
 async function depositBank(tx: Tx, actor: Actor, shortName: string | undefined) {
   if (shortName) return resolveDepositBank(tx, actor, shortName);
-  const banks = await tx
-    .selectFrom('banks')
-    .select('short_name')
-    .where('agency_id', '=', actor.agencyId)
-    .limit(2)
-    .execute();
-  if (banks.length !== 1) {
-    throw new DomainError('unprocessable', 'name the bank the payment is deposited to', {
-      errors: [
-        {
-          path: 'bankShortName',
-          message: banks.length ? 'is required when the agency has several banks' : 'the agency has no bank',
-        },
-      ],
-    });
-  }
-  return resolveDepositBank(tx, actor, banks[0]!.short_name);
+  const bank = await onlyBank(tx, actor.agencyId, 'name the bank the payment is deposited to');
+  return resolveDepositBank(tx, actor, bank.shortName);
 }
 
 export async function getPaymentById(db: Db | Tx, agencyId: string, id: string): Promise<PaymentView> {

@@ -12,7 +12,7 @@ import {
 } from '../../sync/ams360-receipts/exports.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
-import { customerNumber, errorResponses, nonEmpty } from '../schemas.ts';
+import { customerNumber, errorResponses, nonEmpty, pageLimit } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 const connectorSchema = z
@@ -136,7 +136,7 @@ export function ams360ReceiptRoutes(app: App, deps: RouteDeps): void {
         querystring: z.strictObject({
           status: exportStatus.optional(),
           receiptNumber: customerNumber.optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
+          limit: pageLimit(500, 100),
         }),
         response: { 200: z.object({ data: z.array(exportSchema) }), ...errorResponses },
       },

@@ -9,7 +9,7 @@ import { type AutopayRunView, listAutopayRuns } from '../../services/autopay-run
 import { getInvoiceAutopay, type InvoiceAutopayView } from '../../services/autopay-status.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
-import { customerNumberParams, errorResponses, invoiceNumberParams } from '../schemas.ts';
+import { customerNumberParams, errorResponses, invoiceNumberParams, pageLimit } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 const enrollmentSchema = z
@@ -185,7 +185,7 @@ export function autopayRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags: ['autopay'],
         summary: 'Past autopay passes, latest first: fired, skipped by reason, payments created',
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        querystring: z.strictObject({ limit: pageLimit(200, 50) }),
         response: { 200: z.object({ data: z.array(runSchema) }), ...errorResponses },
       },
     },

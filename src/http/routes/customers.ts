@@ -8,7 +8,7 @@ import { pushPending } from '../../services/sync-push.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { presentAccount, presentCustomer, presentPolicy } from '../presenters.ts';
-import { amount, customerNumber, customerNumberParams, errorResponses, nonEmpty } from '../schemas.ts';
+import { amount, customerNumber, customerNumberParams, errorResponses, nonEmpty, pageLimit } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 import { policySchema } from './policies.ts';
 
@@ -102,7 +102,7 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         summary: 'List customers',
         querystring: z.strictObject({
           search: z.string().max(200).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
+          limit: pageLimit(500, 50),
           offset: z.coerce.number().int().min(0).default(0),
         }),
         response: { 200: z.object({ data: z.array(customerSchema) }), ...errorResponses },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { emailStatuses, getEmail, listEmails } from '../../services/email-outbox.ts';
 import { requireActor } from '../auth.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, pageLimit } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 const emailSummarySchema = z
@@ -37,7 +37,7 @@ export function emailRoutes(app: App, deps: RouteDeps): void {
         summary: 'E-mails written by policypay (newest first)',
         querystring: z.strictObject({
           status: z.enum(emailStatuses).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
+          limit: pageLimit(200, 50),
         }),
         response: { 200: z.object({ data: z.array(emailSummarySchema) }), ...errorResponses },
       },

@@ -21,6 +21,7 @@ import {
   invoiceNumberParams,
   money,
   nonEmpty,
+  pageLimit,
 } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
@@ -132,7 +133,7 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
         querystring: z.strictObject({
           customerNumber: customerNumber.optional(),
           state: z.enum(paymentRequestStates).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
+          limit: pageLimit(200, 50),
         }),
         response: { 200: z.object({ data: z.array(paymentRequestSchema) }), ...errorResponses },
       },
@@ -222,7 +223,7 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
         tags: ['customers'],
         summary: "A customer's activities (newest first)",
         params: customerNumberParams,
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: z.strictObject({ limit: pageLimit(500, 100) }),
         response: { 200: z.object({ data: z.array(activitySchema) }), ...errorResponses },
       },
     },

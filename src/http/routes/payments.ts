@@ -16,6 +16,7 @@ import {
   invoiceNumberParams,
   money,
   nonEmpty,
+  pageLimit,
 } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
@@ -201,7 +202,7 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
         querystring: z.strictObject({
           customerNumber: customerNumber.optional(),
           state: z.enum(paymentStates).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
+          limit: pageLimit(200, 50),
         }),
         response: { 200: z.object({ data: z.array(paymentSchema) }), ...errorResponses },
       },

@@ -11,7 +11,7 @@ import { getCustomerSync, listSyncLog } from '../../services/sync-views.ts';
 import type { Db } from '../../services/transaction.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
-import { customerNumber, customerNumberParams, errorResponses } from '../schemas.ts';
+import { customerNumber, customerNumberParams, errorResponses, pageLimit } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 const system = z.enum(syncSystems);
@@ -264,7 +264,7 @@ export function syncRoutes(app: App, deps: RouteDeps): void {
         querystring: z.strictObject({
           system: system.optional(),
           before: z.coerce.number().int().min(1).optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
+          limit: pageLimit(500, 100),
         }),
         response: {
           200: z.object({
@@ -303,7 +303,7 @@ export function syncRoutes(app: App, deps: RouteDeps): void {
         summary: 'The review queue: external records that matched ambiguously',
         querystring: z.strictObject({
           status: z.enum(['open', 'accepted', 'merged', 'rejected']).default('open'),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
+          limit: pageLimit(500, 100),
         }),
         response: { 200: z.object({ data: z.array(reviewSchema) }), ...errorResponses },
       },
