@@ -101,24 +101,46 @@ export async function tokenizeBankAccount(
 }
 
 /**
- * 13–19 digit runs that pass the Luhn check and start like a card network's numbers (2–6: Mastercard,
- * Amex, Visa, Discover): what a leaked card number looks like. Decimal fractions (a log's
- * responseTime) and epoch-millisecond timestamps (they start with 1) are not candidates.
+ * Card numbers as a leak scanner sees them: a run of 13–19 digits standing alone (no digit, letter
+ * or decimal point either side; a full stop may end a sentence after it), so that a digit run inside
+ * a hex hash or token, or a log's responseTime, is no candidate; with a card network's prefix at a
+ * length that network issues; passing the Luhn check. Epoch-millisecond timestamps start with 1,
+ * which is no network's prefix.
  */
 export function findCardNumbers(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/(?<![\d.])[2-6]\d{12,18}(?![\d.])/g)) {
+  for (const match of text.matchAll(/(?<![0-9A-Za-z.])\d{13,19}(?![0-9A-Za-z]|\.\d)/g)) {
     const digits = match[0];
-    let total = 0;
-    for (let i = 0; i < digits.length; i++) {
-      let d = Number(digits[digits.length - 1 - i]);
-      if (i % 2 === 1) {
-        d *= 2;
-        if (d > 9) d -= 9;
-      }
-      total += d;
-    }
-    if (total % 10 === 0) found.push(digits);
+    if (issuedLength(digits) && passesLuhn(digits)) found.push(digits);
   }
   return found;
+}
+
+/** Prefixes and lengths: Visa 4 (13, 16, 19), Mastercard 51–55 and 2221–2720 (16), Amex 34/37 (15),
+ * Discover 6011, 644–649, 65 (16–19), JCB 3528–3589 (16–19), Diners 36, 38, 300–305 (14–19). */
+function issuedLength(digits: string): boolean {
+  const n = digits.length;
+  const p2 = Number(digits.slice(0, 2));
+  const p3 = Number(digits.slice(0, 3));
+  const p4 = Number(digits.slice(0, 4));
+  if (digits[0] === '4') return n === 13 || n === 16 || n === 19;
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16;
+  if (p2 === 34 || p2 === 37) return n === 15;
+  if (p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649)) return n >= 16;
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16;
+  if (p2 === 36 || p2 === 38 || (p3 >= 300 && p3 <= 305)) return n >= 14;
+  return false;
+}
+
+function passesLuhn(digits: string): boolean {
+  let total = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    total += d;
+  }
+  return total % 10 === 0;
 }
