@@ -35,16 +35,6 @@ export async function createBenchAgency(db: Db, slug: string): Promise<BenchAgen
   };
 }
 
-/**
- * Fresh statistics after a bulk load, as autovacuum would gather on a server (PGlite has none), so
- * that policypay's queries and the baselines are planned on the data they run against.
- */
-export async function analyze(db: Db): Promise<void> {
-  await sql`ANALYZE customers, policies, invoices, journal_entries, journal_lines, receipts, receipt_applications`.execute(
-    db,
-  );
-}
-
 /** Customers 1…count. */
 async function insertCustomers(tx: Tx, agencyId: string, count: number): Promise<void> {
   await sql`

@@ -1,6 +1,7 @@
 // The HTTP load generator, run in its own process (forked by http-load.ts) so that the client's own
-// work (building requests, parsing responses) and memory are not the server's it measures.
-import http from 'node:http';
+// work (building requests, parsing responses) and memory are not the server's it measures. Requests
+// go through `http-connection.ts`, a lean keep-alive client.
+import { HttpConnection } from './http-connection.ts';
 import { type HistogramJson, runLoad, seededRandom } from './load.ts';
 
 export type HttpPlan =
@@ -82,42 +83,35 @@ function requestMaker(plan: HttpPlan, seed: number): () => Request {
 
 async function main(job: HttpLoadJob): Promise<HttpLoadReply> {
   const target = new URL(job.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const connections = Array.from(
+    { length: job.concurrency },
+    () => new HttpConnection(target.hostname, Number(target.port)),
+  );
   const next = requestMaker(job.plan, job.seed);
   const headers = { authorization: `Bearer ${job.apiKey}`, accept: 'application/json' };
+  const postHeaders = { ...headers, 'content-type': 'application/json' };
 
-  const send = (request: Request) =>
-    new Promise<void>((resolve, reject) => {
-      const body = request.body === undefined ? undefined : Buffer.from(request.body);
-      const req = http.request(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          method: request.method,
-          path: request.path,
-          headers: body ? { ...headers, 'content-type': 'application/json', 'content-length': body.length } : headers,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            if (res.statusCode === request.expect) return resolve();
-            const text = Buffer.concat(chunks).toString('utf8').slice(0, 300);
-            reject(new Error(`${request.method} ${request.path} → ${res.statusCode}: ${text}`));
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  // runLoad's client i always uses connection i: one request at a time on each, like a browser tab.
+  const send = async (client: number) => {
+    const request = next();
+    const connection = connections[client] as HttpConnection;
+    const response = await connection.request(
+      request.method,
+      request.path,
+      request.body === undefined ? headers : postHeaders,
+      request.body,
+    );
+    if (response.status !== request.expect) {
+      const text = response.body.toString('utf8').slice(0, 300);
+      throw new Error(`${request.method} ${request.path} → ${response.status}: ${text}`);
+    }
+  };
 
   const result = await runLoad(
     { concurrency: job.concurrency, durationMs: job.durationMs, maxOperations: job.maxOperations },
-    () => send(next()),
+    (client) => send(client),
   );
-  agent.destroy();
+  for (const connection of connections) connection.close();
   return {
     operations: result.operations,
     errors: result.errors,

@@ -3,7 +3,8 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './embedded-lock.ts';
-import { PreparingClient } from './prepared-statements.ts';
+import { PolicypayClient } from './pg-client.ts';
+import { enableBatches } from './pipeline.ts';
 import type { Database } from './schema.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -101,10 +102,11 @@ async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
     connectionString: options.url,
     max: options.poolSize ?? 10,
     types: typeParsers as pg.CustomTypesConfig,
-    Client: PreparingClient,
+    Client: PolicypayClient,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  enableBatches(db.getExecutor().adapter);
   return {
     db,
     kind: 'postgres',

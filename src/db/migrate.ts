@@ -7,6 +7,8 @@ import * as autopay from './migrations/0004_autopay.ts';
 import * as requestsEmail from './migrations/0005_requests_email.ts';
 import * as sync from './migrations/0006_sync.ts';
 import * as amsReceipts from './migrations/0007_ams_receipts.ts';
+import * as ledgerChecks from './migrations/0008_ledger_checks.ts';
+import * as customerIndexes from './migrations/0009_customer_indexes.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -19,6 +21,8 @@ const migrations: Record<string, Migration> = {
   '0005_requests_email': requestsEmail,
   '0006_sync': sync,
   '0007_ams_receipts': amsReceipts,
+  '0008_ledger_checks': ledgerChecks,
+  '0009_customer_indexes': customerIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

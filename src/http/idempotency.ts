@@ -84,6 +84,15 @@ function safeParse(text: string): unknown {
   }
 }
 
+/** What `respond` tells the use case about the transaction it runs in. */
+export interface ResponseTransaction {
+  /**
+   * True when nothing runs in the transaction after the use case (no idempotency record to
+   * store): its final write may be sent with COMMIT (`pipelinedThenCommit`).
+   */
+  endsWithWork: boolean;
+}
+
 /**
  * Runs a use case in one transaction and, when the request holds an Idempotency-Key, stores the
  * response in that same transaction.
@@ -93,10 +102,10 @@ export async function respond<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,
-  work: (tx: Tx) => Promise<T>,
+  work: (tx: Tx, transaction: ResponseTransaction) => Promise<T>,
 ): Promise<T> {
   const body = await inTransaction(db, async (tx) => {
-    const result = await work(tx);
+    const result = await work(tx, { endsWithWork: !request.idempotency?.claim });
     const claim = request.idempotency?.claim;
     if (claim) {
       await completeIdempotencyKey(tx, claim, status, result);

@@ -39,6 +39,14 @@ export const nonEmpty = (max = 200) => z.string().trim().min(1, { error: 'must n
 export const pageLimit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
 export const customerNumberParams = z.strictObject({ customerNumber });
+
+/** The query of a list filtered by customer and/or state (payments, payment requests). */
+export const byCustomerAndState = <S extends readonly [string, ...string[]]>(states: S) =>
+  z.strictObject({
+    customerNumber: customerNumber.optional(),
+    state: z.enum(states).optional(),
+    limit: pageLimit(200, 50),
+  });
 export const policyNumberParams = z.strictObject({ policyNumber: nonEmpty(64) });
 export const invoiceNumberParams = z.strictObject({ invoiceNumber: customerNumber });
 

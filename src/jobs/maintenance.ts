@@ -30,7 +30,7 @@ export async function registerMaintenance(
   }));
   // PostgreSQL's autovacuum keeps statistics fresh; embedded PGlite has none, so a schedule does.
   // The job itself works on both (an operator may send it after a bulk load).
-  await boss.work(maintenanceQueues.analyze, async () => ({ tables: await analyzeDatabase(db) }));
+  await boss.work(maintenanceQueues.analyze, async () => analyzeDatabase(db));
   if (options.databaseKind === 'pglite') await boss.schedule(maintenanceQueues.analyze, '*/15 * * * *');
   else await boss.unschedule(maintenanceQueues.analyze);
 }

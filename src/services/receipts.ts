@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { pipelined, pipelinedThenCommit } from '../db/pipeline.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import type { Customer } from '../db/schema.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
@@ -82,7 +83,15 @@ export async function postCustomerReceipt(
   db: Db | Tx,
   actor: Actor,
   request: ReceiptRequest,
-  options: { source?: string; jobs?: JobQueue | undefined } = {},
+  options: {
+    source?: string;
+    jobs?: JobQueue | undefined;
+    /**
+     * The caller's transaction ends with this receipt: its write may be sent with COMMIT (one
+     * round trip less). Only for a fresh transaction nothing else runs in afterwards.
+     */
+    commitWithWrite?: boolean;
+  } = {},
 ): Promise<ReceiptView> {
   const timeZone = resolveTimeZone(request.receiptDateTimeZone);
   if (!timeZone) {
@@ -109,8 +118,7 @@ export async function postCustomerReceipt(
   const isCheck = paymentCheckType === 'Check';
 
   return inTransaction(db, async (tx) => {
-    const { customer, bank } = await lockCustomerWithBank(tx, actor, request.customerNumber, request.bankShortName);
-    const invoices = await openInvoices(tx, actor.agencyId, customer, request.items);
+    const { customer, bank, amsSources, invoices } = await lockCustomerAndReadInvoices(tx, actor, request);
 
     const result = applyPayment(
       request.items.map((item) => ({
@@ -170,7 +178,7 @@ export async function postCustomerReceipt(
     // number are finished here: "Receipt <n>: …" as receiptEntry and the activity word them.
     // Written as SQL rather than with the query builder: building the three statements of a
     // receipt was a third of its Node CPU (see docs/architecture.md, Receipts).
-    const { rows } = await sql<{ receipt_number: number; created_at: Date }>`
+    const write = sql<{ receipt_number: number; created_at: Date }>`
       WITH receipt_number AS (SELECT nextval(${sequence}::regclass)::int AS value),
       journal_entry AS (
         INSERT INTO journal_entries (id, agency_id, kind, description, occurred_on, source_type, source_id)
@@ -224,12 +232,17 @@ export async function postCustomerReceipt(
              ${paymentCheckType}::text, ${description}::text, ${payerBankAccountLast4}::text, ${checkNumber}::text,
              ${source}::text, ${entry.id}::uuid, ${actor.label}::text
         FROM receipt_number
-      RETURNING receipt_number, created_at ${prepared}`.execute(tx);
+      RETURNING receipt_number, created_at ${prepared}`;
+    // The AMS360 export (when the agency's connector exports this source) is written after the
+    // receipt, in the same transaction, so the write can only carry the COMMIT without one.
+    const exported = amsSources.includes(source);
+    const [rows] =
+      options.commitWithWrite && !exported ? await pipelinedThenCommit(tx, [write]) : [(await write.execute(tx)).rows];
     const inserted = rows[0];
     if (!inserted) throw new Error('the receipt was not written');
     const receiptNumber = inserted.receipt_number;
-    // Outbox: the AMS360 export (when the agency has the connector) commits with the receipt.
-    await queueAmsReceiptExport(tx, actor.agencyId, receiptId, source, options.jobs);
+    // Outbox: the AMS360 export commits with the receipt.
+    if (exported) await queueAmsReceiptExport(tx, actor.agencyId, receiptId, options.jobs);
     // Everything the view shows was just written: built here rather than read back.
     return {
       id: receiptId,
@@ -255,40 +268,48 @@ export async function postCustomerReceipt(
 
 type LockedCustomer = Pick<Customer, 'id' | 'name' | 'customer_number'> & { hasNumberSequence: boolean };
 
+interface CustomerWithBankRow {
+  id: string;
+  name: string;
+  customer_number: number;
+  bank_id: string | null;
+  bank_short_name: string | null;
+  bank_division: string | null;
+  has_number_sequence: boolean;
+  ams_sources: string[] | null;
+}
+
 /**
- * The customer, locked (every money movement of one customer is serialised on its row), and the
- * deposit bank with the caller's access to it checked: one statement. Unknown customer → 422.
+ * The customer, locked (every money movement of one customer is serialised on its row), with the
+ * deposit bank, whether the agency's number sequence exists and which receipt sources its enabled
+ * AMS360 connector exports (null: none).
  */
-async function lockCustomerWithBank(
-  tx: Tx,
-  actor: Actor,
-  customerNumber: number,
-  bankShortName: string,
-): Promise<{ customer: LockedCustomer; bank: DepositBank }> {
-  const { rows } = await sql<{
-    id: string;
-    name: string;
-    customer_number: number;
-    bank_id: string | null;
-    bank_short_name: string | null;
-    bank_division: string | null;
-    has_number_sequence: boolean;
-  }>`
+function customerWithBankStatement(actor: Actor, customerNumber: number, bankShortName: string) {
+  return sql<CustomerWithBankRow>`
     SELECT c.id, c.name, c.customer_number,
            b.id AS bank_id, b.short_name AS bank_short_name, d.name AS bank_division,
-           to_regclass(${numberSequence(actor.agencyId, 'receipt')}::text) IS NOT NULL AS has_number_sequence
+           to_regclass(${numberSequence(actor.agencyId, 'receipt')}::text) IS NOT NULL AS has_number_sequence,
+           (SELECT x.sources FROM ams_receipt_connectors x WHERE x.agency_id = c.agency_id AND x.enabled) AS ams_sources
       FROM customers c
       LEFT JOIN (banks b JOIN bank_divisions d ON d.id = b.division_id)
         ON b.agency_id = c.agency_id AND b.short_name = ${bankShortName}::text
      WHERE c.agency_id = ${actor.agencyId}::uuid AND c.customer_number = ${customerNumber}::int
-       FOR UPDATE OF c ${prepared}`.execute(tx);
-  const row = rows[0];
+       FOR UPDATE OF c ${prepared}`;
+}
+
+/** Unknown customer → 422; the bank with the caller's access to it checked. */
+function lockedCustomerWithBank(
+  actor: Actor,
+  customerNumber: number,
+  bankShortName: string,
+  row: CustomerWithBankRow | undefined,
+): { customer: LockedCustomer; bank: DepositBank; amsSources: string[] } {
   if (!row) {
     throw new DomainError('unprocessable', `customer ${customerNumber} does not exist`, {
       errors: [{ path: 'customerNumber', message: 'unknown customer' }],
     });
   }
-  const { bank_id, bank_short_name, bank_division, has_number_sequence, ...customer } = row;
+  const { bank_id, bank_short_name, bank_division, has_number_sequence, ams_sources, ...customer } = row;
   const bank = checkDepositBank(
     actor,
     bankShortName,
@@ -296,29 +317,51 @@ async function lockCustomerWithBank(
       ? { id: bank_id, shortName: bank_short_name, division: bank_division }
       : undefined,
   );
-  return { customer: { ...customer, hasNumberSequence: has_number_sequence }, bank };
+  return { customer: { ...customer, hasNumberSequence: has_number_sequence }, bank, amsSources: ams_sources ?? [] };
 }
 
-/**
- * The named invoices of the customer with their open balances (summed from the ledger's AR lines),
- * read in one statement under the customer lock.
- */
-async function openInvoices(
-  tx: Tx,
-  agencyId: string,
-  customer: Pick<Customer, 'id' | 'customer_number'>,
-  items: ReceiptRequest['items'],
-): Promise<Map<number, OpenInvoice>> {
-  const numbers = [...new Set(items.flatMap((i) => (i.invoiceNumber === undefined ? [] : [i.invoiceNumber])))];
-  if (numbers.length === 0) return new Map();
+interface InvoiceBalanceRow {
+  id: string;
+  invoice_number: number;
+  customer_id: string;
+  balance: bigint;
+}
+
+/** The named invoices with their open balances, summed from the ledger's AR lines. */
+function invoiceBalancesStatement(agencyId: string, invoiceNumbers: number[]) {
   // One text for any number of invoices (= ANY of an array), so one prepared statement.
-  const { rows } = await sql<{ id: string; invoice_number: number; customer_id: string; balance: bigint }>`
+  return sql<InvoiceBalanceRow>`
     SELECT i.id, i.invoice_number, i.customer_id, coalesce(sum(l.amount_cents), 0)::int8 AS balance
       FROM invoices i
       LEFT JOIN journal_lines l
         ON l.agency_id = i.agency_id AND l.invoice_id = i.id AND l.account = 'accounts_receivable'
-     WHERE i.agency_id = ${agencyId}::uuid AND i.invoice_number = ANY(${numbers}::int[])
-     GROUP BY i.id ${prepared}`.execute(tx);
+     WHERE i.agency_id = ${agencyId}::uuid AND i.invoice_number = ANY(${invoiceNumbers}::int[])
+     GROUP BY i.id ${prepared}`;
+}
+
+/**
+ * The customer locked and the named invoices' balances read under the lock, in one round trip:
+ * the balances are a statement of their own after the lock's, so a receipt that waited for the
+ * lock reads what the one before it committed (a single statement would read balances from
+ * before the wait).
+ */
+async function lockCustomerAndReadInvoices(tx: Tx, actor: Actor, request: ReceiptRequest) {
+  const numbers = [...new Set(request.items.flatMap((i) => (i.invoiceNumber === undefined ? [] : [i.invoiceNumber])))];
+  const lock = customerWithBankStatement(actor, request.customerNumber, request.bankShortName);
+  const [customerRows, invoiceRows] =
+    numbers.length === 0
+      ? [(await lock.execute(tx)).rows, []]
+      : await pipelined(tx, [lock, invoiceBalancesStatement(actor.agencyId, numbers)]);
+  const locked = lockedCustomerWithBank(actor, request.customerNumber, request.bankShortName, customerRows[0]);
+  return { ...locked, invoices: openInvoices(invoiceRows, locked.customer, request.items) };
+}
+
+/** The items' invoices by number; unknown ones and other customers' are refused with their item's path. */
+function openInvoices(
+  rows: InvoiceBalanceRow[],
+  customer: Pick<Customer, 'id' | 'customer_number'>,
+  items: ReceiptRequest['items'],
+): Map<number, OpenInvoice> {
   const byNumber = new Map(rows.map((r) => [r.invoice_number, r]));
   items.forEach((item, index) => {
     if (item.invoiceNumber === undefined) return;

@@ -338,7 +338,8 @@ export async function applyExternalCustomers(
       .onConflict((oc) =>
         oc
           .columns(['agency_id', 'system', 'entity', 'external_id'])
-          .where('status', '=', 'open')
+          // A literal, not a parameter: a plan that does not see the value cannot match the partial index.
+          .where('status', '=', sql.lit('open'))
           .doUpdateSet({ record: JSON.stringify(serializeRecord(row.record)), candidate_ids: row.candidateIds }),
       )
       .execute();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
+import type { LedgerAccount } from '../../src/domain/ledger.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
 import { customerBalances } from '../../src/services/ledger.ts';
@@ -44,32 +45,57 @@ for (const target of databaseTargets()) {
       assert.equal(balances.arCents, 50_000n);
     });
 
-    it('refuses an unbalanced journal entry at commit, in the database itself', async () => {
+    it('refuses an unbalanced journal entry in the database itself', async () => {
       const before = await countLines(database);
       await assert.rejects(
-        database.db.transaction().execute(async (tx) => {
-          const entry = await tx
-            .insertInto('journal_entries')
-            .values({ agency_id: agency.id, kind: 'manual', description: 'bad', occurred_on: '2026-11-21' })
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          await tx
-            .insertInto('journal_lines')
-            .values([
-              {
-                agency_id: agency.id,
-                entry_id: entry.id,
-                account: 'accounts_receivable',
-                customer_id: customerId,
-                amount_cents: 100n,
-              },
-              { agency_id: agency.id, entry_id: entry.id, account: 'premium', amount_cents: -99n },
-            ])
-            .execute();
-        }),
+        writeEntry(database, agency.id, [
+          { account: 'accounts_receivable', customer_id: customerId, amount_cents: 100n },
+          { account: 'premium', amount_cents: -99n },
+        ]),
         /does not balance/,
       );
       assert.equal(await countLines(database), before);
+    });
+
+    it('refuses a line added later to a balanced entry, and an entry of one line', async () => {
+      const entryId = await writeEntry(database, agency.id, [
+        { account: 'fees', customer_id: customerId, amount_cents: 500n },
+        { account: 'premium', amount_cents: -500n },
+      ]);
+      const before = await countLines(database);
+      await assert.rejects(
+        database.db
+          .insertInto('journal_lines')
+          .values({ agency_id: agency.id, entry_id: entryId, account: 'premium', amount_cents: -1n })
+          .execute(),
+        /does not balance \(USD -1\)/,
+      );
+      await assert.rejects(
+        writeEntry(database, agency.id, [{ account: 'premium', amount_cents: 1n }]),
+        /has 1 line\(s\); an entry needs at least two/,
+      );
+      assert.equal(await countLines(database), before);
+    });
+
+    it("refuses lines whose entry does not exist or is another agency's", async () => {
+      const other = await createTestAgency(database.db);
+      const otherEntry = await writeEntry(database, other.id, [
+        { account: 'fees', amount_cents: 1n },
+        { account: 'premium', amount_cents: -1n },
+      ]);
+      for (const entryId of [otherEntry, '00000000-0000-4000-8000-000000000000']) {
+        await assert.rejects(
+          database.db
+            .insertInto('journal_lines')
+            .values([
+              { agency_id: agency.id, entry_id: entryId, account: 'fees', amount_cents: 7n },
+              { agency_id: agency.id, entry_id: entryId, account: 'premium', amount_cents: -7n },
+            ])
+            .execute(),
+          (error: { code?: string; message?: string }) =>
+            error.code === '23503' && /refer to entry .*, which agency .* does not have/.test(error.message ?? ''),
+        );
+      }
     });
 
     it('refuses an entry without lines', async () => {
@@ -103,4 +129,22 @@ for (const target of databaseTargets()) {
 async function countLines(database: DatabaseHandle): Promise<bigint> {
   const row = await sql<{ n: bigint }>`SELECT count(*) AS n FROM journal_lines`.execute(database.db);
   return row.rows[0]!.n;
+}
+
+type LineValues = { account: LedgerAccount; amount_cents: bigint; customer_id?: string };
+
+/** Writes a manual entry and its lines as the services do (one statement for the lines), in one transaction. */
+function writeEntry(database: DatabaseHandle, agencyId: string, lines: LineValues[]): Promise<string> {
+  return database.db.transaction().execute(async (tx) => {
+    const entry = await tx
+      .insertInto('journal_entries')
+      .values({ agency_id: agencyId, kind: 'manual', description: 'test', occurred_on: '2026-11-21' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('journal_lines')
+      .values(lines.map((line) => ({ agency_id: agencyId, entry_id: entry.id, ...line })))
+      .execute();
+    return entry.id;
+  });
 }

@@ -73,7 +73,7 @@ for (const target of databaseTargets()) {
       );
     });
 
-    it('its analyze job gathers planner statistics for every policypay table', async () => {
+    it('its analyze job gathers planner statistics for every policypay table that holds rows', async () => {
       await createTestAgency(database.db);
       const jobId = await workers.boss.send(maintenanceQueues.analyze, {});
       assert.ok(jobId);
@@ -84,12 +84,19 @@ for (const target of databaseTargets()) {
         job = await workers.boss.getJobById(maintenanceQueues.analyze, jobId!);
       }
       assert.equal(job?.state, 'completed');
-      const { rows } = await sql<{ reltuples: number }>`
-        SELECT c.reltuples FROM pg_class c WHERE c.oid = 'agencies'::regclass
-      `.execute(database.db);
-      // -1 means "never analyzed"; the agency just created makes it at least 1.
-      assert.ok(Number(rows[0]!.reltuples) >= 1, `agencies.reltuples is ${rows[0]!.reltuples}`);
-      assert.ok(((job?.output ?? {}) as { tables?: number }).tables! >= 30);
+      const reltuples = async (table: string) => {
+        const { rows } = await sql<{ reltuples: number }>`
+          SELECT c.reltuples FROM pg_class c WHERE c.oid = ${table}::regclass
+        `.execute(database.db);
+        return Number(rows[0]!.reltuples);
+      };
+      // -1 means "never analyzed"; the agency just created makes it at least 1. Receipts has no
+      // rows, so it keeps the planner's "never analyzed" assumption.
+      assert.ok((await reltuples('agencies')) >= 1, 'agencies analyzed');
+      assert.equal(await reltuples('receipts'), -1);
+      const report = (job?.output ?? {}) as { analyzed?: number; empty?: number };
+      assert.ok(report.analyzed! >= 1 && report.empty! >= 1, JSON.stringify(report));
+      assert.ok(report.analyzed! + report.empty! >= 30, JSON.stringify(report));
     });
   });
 }

@@ -14,6 +14,7 @@ import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import {
   amount,
+  byCustomerAndState,
   calendarDate,
   customerNumber,
   customerNumberParams,
@@ -130,11 +131,7 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags: ['payment requests'],
         summary: 'List payment requests by customer and/or state (newest first)',
-        querystring: z.strictObject({
-          customerNumber: customerNumber.optional(),
-          state: z.enum(paymentRequestStates).optional(),
-          limit: pageLimit(200, 50),
-        }),
+        querystring: byCustomerAndState(paymentRequestStates),
         response: { 200: z.object({ data: z.array(paymentRequestSchema) }), ...errorResponses },
       },
     },

@@ -10,13 +10,13 @@ import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import {
   amount,
+  byCustomerAndState,
   customerNumber,
   customerNumberParams,
   errorResponses,
   invoiceNumberParams,
   money,
   nonEmpty,
-  pageLimit,
 } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
@@ -199,11 +199,7 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags: ['payments'],
         summary: 'List payments by customer and/or state',
-        querystring: z.strictObject({
-          customerNumber: customerNumber.optional(),
-          state: z.enum(paymentStates).optional(),
-          limit: pageLimit(200, 50),
-        }),
+        querystring: byCustomerAndState(paymentStates),
         response: { 200: z.object({ data: z.array(paymentSchema) }), ...errorResponses },
       },
     },

@@ -144,20 +144,25 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
         amountCents: item.paymentAmount,
         description: item.invoicePaymentDescription ?? undefined,
       }));
-      return respond(deps.db, request, reply, 201, async (tx) =>
+      return respond(deps.db, request, reply, 201, async (tx, transaction) =>
         presentReceipt(
-          await postCustomerReceipt(tx, requireActor(request), {
-            customerNumber: body.customerNumber,
-            items,
-            receiptAmountCents: body.receiptAmount,
-            receiptDate: body.receiptDate,
-            receiptDateTimeZone: body.receiptDateTimeZone,
-            bankShortName: body.bankShortName,
-            receiptDescription: body.receiptDescription ?? undefined,
-            paymentCheckType: body.paymentCheckType,
-            payerBankAccountNumber: body.payerBankAccountNumber ?? undefined,
-            payerCheckNumber: body.payerCheckNumber ?? undefined,
-          }),
+          await postCustomerReceipt(
+            tx,
+            requireActor(request),
+            {
+              customerNumber: body.customerNumber,
+              items,
+              receiptAmountCents: body.receiptAmount,
+              receiptDate: body.receiptDate,
+              receiptDateTimeZone: body.receiptDateTimeZone,
+              bankShortName: body.bankShortName,
+              receiptDescription: body.receiptDescription ?? undefined,
+              paymentCheckType: body.paymentCheckType,
+              payerBankAccountNumber: body.payerBankAccountNumber ?? undefined,
+              payerCheckNumber: body.payerCheckNumber ?? undefined,
+            },
+            { commitWithWrite: transaction.endsWithWork },
+          ),
         ),
       );
     },

@@ -10,24 +10,16 @@ export const amsReceiptQueues = {
 
 /**
  * The outbox write: called inside the transaction that posts a receipt, so the export row exists
- * exactly when the receipt commits. Only agencies with an enabled connector exporting this
- * receipt's source get one. The body and idempotency key are fixed now: every retry sends the
- * same request.
+ * exactly when the receipt commits. The receipt service calls it only when the agency's enabled
+ * connector exports the receipt's source (it reads the connector with the customer lock). The
+ * body and idempotency key are fixed now: every retry sends the same request.
  */
 export async function queueAmsReceiptExport(
   tx: Tx,
   agencyId: string,
   receiptId: string,
-  source: string,
   jobs?: JobQueue,
-): Promise<string | null> {
-  const connector = await tx
-    .selectFrom('ams_receipt_connectors')
-    .select(['enabled', 'sources'])
-    .where('agency_id', '=', agencyId)
-    .executeTakeFirst();
-  if (!connector?.enabled || !connector.sources.includes(source)) return null;
-
+): Promise<string> {
   const receipt = await tx
     .selectFrom('receipts')
     .innerJoin('customers', 'customers.id', 'receipts.customer_id')
