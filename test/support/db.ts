@@ -58,9 +58,13 @@ async function adminQuery(url: string, text: string): Promise<void> {
 /**
  * The migrator's first step lists every table of the database (Kysely's introspector), and on a
  * server shared by test files running at once another file may be dropping its schema at that
- * moment: PostgreSQL then answers `3F000 schema "…" does not exist` (seen from a parallel worker).
- * Nothing was migrated when that happens, so the migration is simply run again.
+ * moment: PostgreSQL then answers `3F000 schema "…" does not exist`, `42P01` for a table or
+ * `42703 column "…" of relation "…" does not exist` (from `pg_get_serial_sequence`, seen from a
+ * parallel worker). Nothing was migrated when that happens, so the migration is simply run again;
+ * a migration's own mistake fails the same way five times and is reported.
  */
+const CATALOG_RACES = new Set(['3F000', '42P01', '42703']);
+
 async function migrateRetryingCatalogRaces(handle: DatabaseHandle, schema: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -68,7 +72,7 @@ async function migrateRetryingCatalogRaces(handle: DatabaseHandle, schema: strin
       return;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (attempt >= 5 || (code !== '3F000' && code !== '42P01')) throw error;
+      if (attempt >= 5 || !CATALOG_RACES.has(code ?? '')) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }
