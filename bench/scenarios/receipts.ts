@@ -7,7 +7,8 @@ import { BENCH_TIME_ZONE, createBenchAgency, seedReceiptCustomers } from '../fix
 import { runHttpLoad } from '../http-load.ts';
 import { runLoad, seededRandom } from '../load.ts';
 import { type BenchOptions, warmupSeconds } from '../options.ts';
-import { log, measurePaired, ratio, type ScenarioResult, summarize } from '../report.ts';
+import { createSameWritesAgency, type SameWritesAgency, sameWritesReceipt } from '../receipt-same-writes.ts';
+import { describeRun, log, measurePaired, ratio, type ScenarioResult, type Series, summarize } from '../report.ts';
 import { APP_NAME, BASELINE_NAME, type BenchTarget, type WaitReport } from '../targets.ts';
 
 /** Spread over many customers: each receipt locks its customer's row. */
@@ -23,6 +24,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
   const agency = await createBenchAgency(db, 'bench-receipts');
   await seedReceiptCustomers(db, agency, RECEIPT_CUSTOMERS);
   await createReceiptBaselineTables(target.raw, RECEIPT_CUSTOMERS);
+  const sameWritesAgency = await createSameWritesAgency(db, 'bench-receipts-sql', RECEIPT_CUSTOMERS);
   // Fresh statistics after the bulk load, as autovacuum would gather (empty tables left alone).
   await analyzeDatabase(db);
 
@@ -65,6 +67,7 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
 
   const app = summarize(paired.app);
   const baseline = summarize(paired.baseline);
+  const sameWrites = await measureSameWrites(options, target, sameWritesAgency, label);
   const checks = await ledgerChecks(target, agency.id, paired.appWarmupOperations + app.operations);
   const result: ScenarioResult = {
     id: 'receipts',
@@ -96,7 +99,19 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
     ratio: ratio(app, baseline),
     fixture: { customers: RECEIPT_CUSTOMERS, invoicesPerCustomer: 2 },
     checks,
-    diagnostics: { cpu: paired.cpu },
+    diagnostics: {
+      cpu: paired.cpu,
+      sameWritesBaseline: {
+        description:
+          "policypay's own receipt statements on its own schema (keys, ledger triggers) as raw SQL through the same " +
+          'driver at the same concurrency, after the paired runs: BEGIN; lock the customer; read 2 invoice balances; ' +
+          'one write of the entry, 3 lines, the receipt, 2 applications, the activity and the audit row; COMMIT. ' +
+          'Not the target: it shows how much of the gap to the baseline is the database work of those rows',
+        ...sameWrites,
+        ratioToBaseline: ratio(sameWrites, baseline),
+        policypayRatioToIt: ratio(app, sameWrites),
+      },
+    },
     ...(app.firstError ? { firstError: app.firstError } : {}),
   };
   if (target.kind === 'postgres') {
@@ -118,6 +133,31 @@ export async function receiptsScenario(options: BenchOptions, target: BenchTarge
     };
   }
   return result;
+}
+
+/** The diagnostic same-writes baseline: a warm-up, then as many runs as the paired ones. */
+async function measureSameWrites(
+  options: BenchOptions,
+  target: BenchTarget,
+  agency: SameWritesAgency,
+  label: string,
+): Promise<Series> {
+  const seconds = options.durationSeconds;
+  const results = [];
+  for (let run = -1; run < options.runs; run += 1) {
+    const random = seededRandom(2_000 + run);
+    const result = await runLoad(
+      {
+        concurrency: options.concurrency,
+        durationMs: (run < 0 ? warmupSeconds(seconds) : seconds) * 1000,
+        maxOperations: MAX_OPERATIONS_PER_RUN,
+      },
+      () => sameWritesReceipt(target.raw, agency, 1 + Math.floor(random() * RECEIPT_CUSTOMERS)),
+    );
+    log(describeRun(`${label} same-writes SQL ${run < 0 ? 'warm-up' : `run ${run + 1}/${options.runs}`}`, result));
+    if (run >= 0) results.push(result);
+  }
+  return summarize(results);
 }
 
 /** After the runs: every receipt the clients counted is in the ledger, and the ledger balances. */
