@@ -9,14 +9,10 @@
 // with the number taken in it); test/bench/receipt-same-writes.test.ts posts through them on both
 // databases and checks the ledger, so a schema change that breaks them fails the tests.
 import { randomUUID } from 'node:crypto';
-import { dateInZone } from '../src/domain/calendar.ts';
-import { systemActor } from '../src/services/actor.ts';
-import { createAgency } from '../src/services/agencies.ts';
-import { createBank } from '../src/services/banks.ts';
 import { ensureNumberSequence, numberSequence } from '../src/services/counters.ts';
 import type { Db } from '../src/services/transaction.ts';
 import type { RawDriver } from './baseline.ts';
-import { BENCH_TIME_ZONE, type BenchAgency, seedReceiptCustomers } from './fixtures.ts';
+import { createBenchAgency, seedReceiptCustomers } from './fixtures.ts';
 
 export interface SameWritesAgency {
   id: string;
@@ -30,22 +26,11 @@ export interface SameWritesAgency {
  * of customers and invoices and its receipt number sequence created up front.
  */
 export async function createSameWritesAgency(db: Db, slug: string, customers: number): Promise<SameWritesAgency> {
-  const agency = await createAgency(db, { slug, name: `Bench ${slug}`, timeZone: BENCH_TIME_ZONE });
-  const actor = systemActor(agency.id, 'bench');
-  const bank = await createBank(db, actor, { shortName: 'OPER', name: 'Operating account', division: 'Main' });
-  const today = dateInZone(new Date(), BENCH_TIME_ZONE);
-  const bench: BenchAgency = {
-    id: agency.id,
-    actor,
-    apiKey: '',
-    bankShortName: bank.shortName,
-    bankId: bank.id,
-    today,
-  };
-  await seedReceiptCustomers(db, bench, customers);
+  const agency = await createBenchAgency(db, slug);
+  await seedReceiptCustomers(db, agency, customers);
   const sequence = numberSequence(agency.id, 'receipt');
   await db.transaction().execute((tx) => ensureNumberSequence(tx, sequence, async () => 0));
-  return { id: agency.id, sequence, bankShortName: bank.shortName, today };
+  return { id: agency.id, sequence, bankShortName: agency.bankShortName, today: agency.today };
 }
 
 const LOCK_CUSTOMER = `
