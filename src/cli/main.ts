@@ -79,9 +79,14 @@ program
 program
   .command('demo')
   .description('load the demo agency (if it is not loaded yet)')
-  .action(async () =>
+  .addOption(
+    new Option('--now <iso>', 'date its policies and invoices around this instant (ISO 8601 with a zone)').argParser(
+      isoInstant,
+    ),
+  )
+  .action(async (options: { now?: Date }) =>
     withDatabase(async (database) => {
-      const demo = await loadDemoAgency(database.db, { apiKey: loadConfig().POLICYPAY_DEMO_API_KEY });
+      const demo = await loadDemoAgency(database.db, { apiKey: loadConfig().POLICYPAY_DEMO_API_KEY, now: options.now });
       if (!demo.created) return console.log('the demo agency is already loaded');
       console.log(`loaded "${demo.agency.name}"; staff sign-in ${demo.staff.email} / ${demo.staff.password}`);
       console.log(`staff API key (shown once): ${demo.apiKey}`);

@@ -22,7 +22,12 @@ export interface BilledInstallment {
  * Bills a policy on its installment plan: one installment and one invoice per due date, amounts
  * summing exactly to the premium. A policy is billed once; a second call is a conflict.
  */
-export async function billPolicy(db: Db | Tx, actor: Actor, policyNumber: string): Promise<BilledInstallment[]> {
+export async function billPolicy(
+  db: Db | Tx,
+  actor: Actor,
+  policyNumber: string,
+  now: Date = new Date(),
+): Promise<BilledInstallment[]> {
   return inTransaction(db, async (tx) => {
     const policy = await findPolicy(tx, actor.agencyId, policyNumber, true);
     if (!policy.installment_plan_id) {
@@ -45,7 +50,7 @@ export async function billPolicy(db: Db | Tx, actor: Actor, policyNumber: string
       .where('id', '=', policy.installment_plan_id)
       .executeTakeFirstOrThrow();
     const agency = await getAgency(tx, actor.agencyId);
-    const today = dateInZone(new Date(), agency.timeZone);
+    const today = dateInZone(now, agency.timeZone);
     const timing = {
       leadDays: plan.autopay_lead_days,
       hour: (await loadPaymentSettings(tx, actor.agencyId)).autopayHour,

@@ -17,8 +17,9 @@ import { createUser } from './users.ts';
 
 /**
  * The demo agency `npm start` loads into an empty database. The same names, numbers and amounts
- * every time; dates are anchored to the day it is loaded so invoices are due around "now" and
- * one policy is canceled ten days ago.
+ * every time; dates are anchored to `now` (the day it is loaded, unless a test or
+ * `policypay demo --now` chooses it) so invoices are due around it and one policy is canceled ten
+ * days before it.
  */
 export const DEMO_SLUG = 'demo';
 export const DEMO_STAFF = {
@@ -162,7 +163,7 @@ const policyPlans: PolicyPlan[] = [
 
 export async function loadDemoAgency(
   db: Db,
-  options: { apiKey?: string | undefined; now?: Date } = {},
+  options: { apiKey?: string | undefined; now?: Date | undefined } = {},
 ): Promise<DemoLoad> {
   const existing = await findAgencyBySlug(db, DEMO_SLUG);
   if (existing) {
@@ -294,7 +295,7 @@ export async function loadDemoAgency(
           status: plan.status,
         });
         if (['active', 'cancellation_pending', 'canceled', 'expired'].includes(plan.later?.at(-1)?.to ?? plan.status)) {
-          const billed = await billPolicy(tx, staffActor, policyNumber);
+          const billed = await billPolicy(tx, staffActor, policyNumber, now);
           for (const [index, fraction] of (plan.paid ?? []).entries()) {
             const installment = billed[index];
             if (!installment) continue;
@@ -329,12 +330,17 @@ export async function loadDemoAgency(
       }
       // Open AR imported as-is for a few customers: an invoice without a policy.
       if (i % 6 === 5) {
-        await createInvoice(tx, staffActor, {
-          customerNumber: customer.customerNumber,
-          dueDate: addDays(today, 7 + i),
-          amountCents: BigInt(Math.round((80 + random() * 400) * 100)),
-          description: 'Imported open item',
-        });
+        await createInvoice(
+          tx,
+          staffActor,
+          {
+            customerNumber: customer.customerNumber,
+            dueDate: addDays(today, 7 + i),
+            amountCents: BigInt(Math.round((80 + random() * 400) * 100)),
+            description: 'Imported open item',
+          },
+          now,
+        );
       }
     }
     const key = await createApiKey(tx, actor, {

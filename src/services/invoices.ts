@@ -155,7 +155,12 @@ export async function insertInvoice(
   return invoice;
 }
 
-export async function createInvoice(db: Db | Tx, actor: Actor, input: InvoiceInput): Promise<InvoiceView> {
+export async function createInvoice(
+  db: Db | Tx,
+  actor: Actor,
+  input: InvoiceInput,
+  now: Date = new Date(),
+): Promise<InvoiceView> {
   if (!isCalendarDate(input.dueDate)) throw invalid('dueDate', 'must be a date YYYY-MM-DD');
   return inTransaction(db, async (tx) => {
     const customer = await findCustomer(tx, actor.agencyId, input.customerNumber).catch((error) => {
@@ -173,7 +178,7 @@ export async function createInvoice(db: Db | Tx, actor: Actor, input: InvoiceInp
       }
       policyId = policy.id;
     }
-    const today = await agencyToday(tx, actor.agencyId);
+    const today = await agencyToday(tx, actor.agencyId, now);
     const invoice = await insertInvoice(
       tx,
       actor,

@@ -24,19 +24,24 @@ async function policypay(dataDir: string, ...args: string[]) {
   }
 }
 
+// The test chooses both clocks, never the machine's. The demo dates every installment on the
+// 10th (its policies start on 10 January, 10 December, …) and its imported items 12 to 30 days
+// later; on 20 February every autopay time up to then (the 10th's, 3 or 5 days early) belongs to
+// an invoice already past due, and the next ones (10 March's) have not come.
+const DEMO_NOW = '2026-01-10T18:00:00.000Z';
+const PASS_NOW = '2026-02-20T18:00:00.000Z';
+
 describe('policypay autopay run', () => {
   let dataDir: string;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'policypay-autopay-cli-'));
-    const demo = await policypay(dataDir, 'demo');
+    const demo = await policypay(dataDir, 'demo', '--now', DEMO_NOW);
     assert.equal(demo.code, 0, demo.stderr);
   });
   after(async () => rm(dataDir, { recursive: true, force: true }));
 
   it('runs one pass for an agency with progress on stderr and a summary, recorded as a cli run', async () => {
-    // The demo's invoices fall due around today; a month from now every autopay time has come.
-    // (The agency's own clock is not moved: `--now` is the pass's clock.)
-    const now = new Date(Date.now() + 31 * 86_400_000).toISOString();
+    const now = PASS_NOW;
     const result = await policypay(dataDir, 'autopay', 'run', '--agency', 'demo', '--now', now);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`autopay pass as of ${now.replace(/[.]/g, '\\.')} with the default plugin`));
@@ -51,6 +56,10 @@ describe('policypay autopay run', () => {
       const runs = await sql<{ trigger: string; examined: number; as_of: Date }>`
         SELECT trigger, examined, as_of FROM autopay_runs`.execute(database.db);
       assert.deepEqual(runs.rows, [{ trigger: 'cli', examined, as_of: new Date(now) }]);
+      // `demo --now` dated the book: its one canceled policy was canceled ten days before it.
+      const canceled = await sql<{ d: string }>`
+        SELECT cancellation_effective_date::text AS d FROM policies WHERE status = 'canceled'`.execute(database.db);
+      assert.deepEqual(canceled.rows, [{ d: '2025-12-31' }]);
     } finally {
       await database.close();
     }

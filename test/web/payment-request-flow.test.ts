@@ -4,18 +4,17 @@
 // the customer's AR balance drops by the amount. Plus: an eligibility refusal shown in the portal.
 // Screenshots of every page go to test-results/. The SMTP server is test/support/mail.ts.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { databaseTargets } from '../support/db.ts';
 import { portalLink, type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
 import { findCardNumbers } from '../support/payments.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
 const TEST_CARD = '4242 4242 4242 4242';
 /** Demo customers: 1001 has an active policy; 1010's only policy was canceled ten days ago. */
@@ -41,16 +40,10 @@ for (const target of databaseTargets()) {
     let enrolledClient: { email: string; password: string } | undefined;
 
     before(async () => {
-      if (!existsSync(CHROMIUM_PATH)) {
-        throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH`);
-      }
       await mkdir(RESULTS, { recursive: true });
       inbox = await startSmtpServer();
       server = await startServeProcess({ target, env: { SMTP_URL: inbox.url } });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-      });
+      browser = await launchChromium();
     });
 
     after(async () => {

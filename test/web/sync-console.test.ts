@@ -1,19 +1,17 @@
 // The sync badges, the review queue and the AMS360 receipt exports in the staff console (Chromium).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createBank } from '../../src/services/banks.ts';
 import { type AmsReceiptDouble, startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import { AmsDouble } from '../../src/sync/doubles/ams-double.ts';
 import { BenefitsDouble } from '../../src/sync/doubles/benefits-double.ts';
 import { amsDoubleMapping, benefitsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
+import { launchChromium } from '../support/browser.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { eventually, TEST_CONNECTOR_TIMING } from '../support/sync.ts';
-
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('sync in the staff console (Chromium)', { timeout: 120_000 }, () => {
   let server: TestServer;
@@ -24,7 +22,6 @@ describe('sync in the staff console (Chromium)', { timeout: 120_000 }, () => {
   let receiptsAms: AmsReceiptDouble;
 
   before(async () => {
-    if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`);
     server = await startTestServer();
     api = apiClient(server.url, server.agency.apiKey);
     ams = new AmsDouble();
@@ -32,7 +29,7 @@ describe('sync in the staff console (Chromium)', { timeout: 120_000 }, () => {
     await ams.start();
     await benefits.start();
     receiptsAms = await startAmsReceiptDouble();
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
