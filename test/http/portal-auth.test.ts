@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { buildApp } from '../../src/http/app.ts';
+import { buildTestApp } from '../support/openapi.ts';
 import { rateLimiter } from '../../src/http/rate-limit.ts';
 import { issuePortalLink } from '../../src/services/portal-links.ts';
 import { hashToken } from '../../src/services/secrets.ts';
@@ -190,7 +190,7 @@ for (const target of databaseTargets()) {
     });
 
     it('rate-limits sign-in, link redemption and link e-mails with 429 problem+json and Retry-After', async () => {
-      const app = await buildApp({
+      const app = await buildTestApp({
         database: world.database,
         portalLimits: {
           signIn: rateLimiter({ limit: 2, windowMs: 60_000 }),

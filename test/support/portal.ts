@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { buildTestApp } from './openapi.ts';
 import { rateLimiter } from '../../src/http/rate-limit.ts';
 import type { PortalLimits } from '../../src/http/routes/portal-auth.ts';
 import type { App } from '../../src/http/types.ts';
@@ -71,7 +71,7 @@ export async function startPortalWorld(
     processors,
     email: { smtpUrl: smtp.url, retryDelaySeconds: options.emailRetryDelaySeconds ?? 1 },
   });
-  const app = await buildApp({
+  const app = await buildTestApp({
     database,
     processors,
     jobs: bossJobQueue(workers.boss),

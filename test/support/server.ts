@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { buildApp } from '../../src/http/app.ts';
+import { buildTestApp } from './openapi.ts';
 import type { App } from '../../src/http/types.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
@@ -42,7 +42,7 @@ export async function startTestServer(options: { target?: Target; web?: boolean 
     // One build shared by every test process (content-addressed, so never stale or half-written).
     webDir = (await ensureWebAssets(join(import.meta.dirname, '..', '..', '.cache', 'web'))).dir;
   }
-  const app = await buildApp({ database, webDir });
+  const app = await buildTestApp({ database, webDir });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url: address,

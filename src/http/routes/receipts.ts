@@ -8,6 +8,7 @@ import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { amount, customerNumber, customerNumberParams, errorResponses, money } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
+import { receiptExamples } from './receipt-examples.ts';
 
 const invoiceNumberInput = z
   .union([
@@ -45,7 +46,7 @@ const receiptBody = z.strictObject({
     .meta({ description: 'H/Check, A/Cash, R/CreditCard, D/DebitCard, E/EFT' }),
   payerBankAccountNumber: z.string().trim().max(34).nullish(),
   payerCheckNumber: z.string().trim().max(20).nullish(),
-});
+}).meta({ 'x-examples': receiptExamples.requests });
 
 const applicationSchema = z.object({
   invoiceNumber: z.number().int().nullable(),
@@ -80,7 +81,7 @@ export const receiptSchema = z
       })
       .nullable(),
   })
-  .meta({ id: 'CustomerReceipt' });
+  .meta({ id: 'CustomerReceipt', examples: [receiptExamples.response] });
 
 export function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
   return {
