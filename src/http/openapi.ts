@@ -159,6 +159,7 @@ export function errorStatusesFor(method: string, url: string, access: Access | u
   return [...statuses];
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the document is JSON shaped by @fastify/swagger, walked by key
 type JsonObject = Record<string, any>;
 
 /** Wraps the zod transform: adds the conventions above to every /api/v1 operation. */
@@ -180,7 +181,9 @@ export const openApiTransform: SwaggerTransform = (input) => {
     if (Number(status) >= 400 || !success || typeof success !== 'object' || success.content) continue;
     const description = success.description ?? successDescriptions[status] ?? 'Success';
     response[status] =
-      success.type === 'null' ? { ...success, description } : { description, content: { 'application/json': { schema: success } } };
+      success.type === 'null'
+        ? { ...success, description }
+        : { description, content: { 'application/json': { schema: success } } };
   }
   const declared = Object.keys(response).map(Number);
   for (const status of new Set([...declared.filter((s) => s >= 400), ...errorStatusesFor(method, url, access)])) {
@@ -212,7 +215,10 @@ export const openApiTransformObject: SwaggerTransformObject = (input) => {
   const all: JsonObject = document.components?.schemas ?? {};
   const used = new Set<string>();
   const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
     if (value === null || typeof value !== 'object') return;
     for (const [key, child] of Object.entries(value)) {
       if (key === '$ref' && typeof child === 'string' && child.startsWith(SCHEMAS)) {
@@ -228,7 +234,8 @@ export const openApiTransformObject: SwaggerTransformObject = (input) => {
   const schemas = Object.fromEntries(Object.entries(all).filter(([name]) => used.has(name)));
   const tags = new Set<string>();
   for (const pathItem of Object.values(document.paths ?? {}) as JsonObject[]) {
-    for (const operation of Object.values(pathItem) as JsonObject[]) for (const tag of operation.tags ?? []) tags.add(tag);
+    for (const operation of Object.values(pathItem) as JsonObject[])
+      for (const tag of operation.tags ?? []) tags.add(tag);
   }
   return {
     ...document,

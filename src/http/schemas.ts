@@ -60,7 +60,9 @@ export const problemSchema = z
     errors: z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()
-      .meta({ description: 'The fields at fault: a path like invoiceInformations/0/paymentAmount and the rule broken' }),
+      .meta({
+        description: 'The fields at fault: a path like invoiceInformations/0/paymentAmount and the rule broken',
+      }),
   })
   .loose()
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { buildTestApp } from './openapi.ts';
 import type { App } from '../../src/http/types.ts';
 import { createProcessors } from '../../src/processors/registry.ts';
 import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
@@ -9,6 +8,7 @@ import type { Processors } from '../../src/services/payment-methods.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient } from './http.ts';
+import { assertResponsesMatchedDocument, buildTestApp } from './openapi.ts';
 
 export interface PaymentsWorld {
   database: DatabaseHandle;
@@ -62,6 +62,7 @@ export async function startPaymentsWorld(target: Target): Promise<PaymentsWorld>
       await sandbox.close();
       await app.close();
       await database.close();
+      assertResponsesMatchedDocument(app);
     },
   };
 }

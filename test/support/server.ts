@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { buildTestApp } from './openapi.ts';
 import type { App } from '../../src/http/types.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
 import { ensureWebAssets } from '../../src/web/build.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
+import { assertResponsesMatchedDocument, buildTestApp } from './openapi.ts';
 
 export interface TestServer {
   url: string;
@@ -59,6 +59,7 @@ export async function startTestServer(options: { target?: Target; web?: boolean 
     async close() {
       await app.close();
       await database.close();
+      assertResponsesMatchedDocument(app);
     },
   };
 }
