@@ -20,35 +20,33 @@ const invoiceNumberInput = z
   ])
   .meta({ description: 'Invoice number; a multi-entity "1234-1" means invoice 1234' });
 
-const receiptBody = z
-  .strictObject({
-    customerNumber,
-    invoiceInformations: z
-      .array(
-        z.strictObject({
-          invoiceNumber: invoiceNumberInput.nullish(),
-          paymentAmount: money(),
-          invoicePaymentDescription: z.string().trim().max(500).nullish(),
-        }),
-        { error: 'must be a list of InvoiceInfoModel items' },
-      )
-      .min(1, { error: 'must contain at least one item' })
-      .max(500),
-    receiptAmount: money(),
-    receiptDate: z.string().trim().min(1).max(40).meta({ example: '2026-11-21' }),
-    receiptDateTimeZone: z.string().trim().min(1).max(100).meta({ example: 'Central Standard Time' }),
-    bankShortName: z.string().trim().min(1).max(20),
-    receiptDescription: z.string().trim().max(500).nullish(),
-    paymentCheckType: z
-      .string()
-      .trim()
-      .min(1)
-      .max(20)
-      .meta({ description: 'H/Check, A/Cash, R/CreditCard, D/DebitCard, E/EFT' }),
-    payerBankAccountNumber: z.string().trim().max(34).nullish(),
-    payerCheckNumber: z.string().trim().max(20).nullish(),
-  })
-  .meta({ 'x-examples': receiptExamples.requests });
+const receiptBody = z.strictObject({
+  customerNumber,
+  invoiceInformations: z
+    .array(
+      z.strictObject({
+        invoiceNumber: invoiceNumberInput.nullish(),
+        paymentAmount: money(),
+        invoicePaymentDescription: z.string().trim().max(500).nullish(),
+      }),
+      { error: 'must be a list of InvoiceInfoModel items' },
+    )
+    .min(1, { error: 'must contain at least one item' })
+    .max(500),
+  receiptAmount: money(),
+  receiptDate: z.string().trim().min(1).max(40).meta({ example: '2026-11-21' }),
+  receiptDateTimeZone: z.string().trim().min(1).max(100).meta({ example: 'Central Standard Time' }),
+  bankShortName: z.string().trim().min(1).max(20),
+  receiptDescription: z.string().trim().max(500).nullish(),
+  paymentCheckType: z
+    .string()
+    .trim()
+    .min(1)
+    .max(20)
+    .meta({ description: 'H/Check, A/Cash, R/CreditCard, D/DebitCard, E/EFT' }),
+  payerBankAccountNumber: z.string().trim().max(34).nullish(),
+  payerCheckNumber: z.string().trim().max(20).nullish(),
+});
 
 const applicationSchema = z.object({
   invoiceNumber: z.number().int().nullable(),
@@ -132,7 +130,7 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
         description:
           'Applies each item to its invoice (the excess, or items without an invoice, go On Account). ' +
           'receiptAmount must equal the sum of paymentAmounts. The caller needs access to the bank and its division.',
-        body: receiptBody,
+        body: receiptBody.meta({ 'x-examples': receiptExamples.requests }),
         response: { 201: receiptSchema, ...errorResponses },
       },
     },
