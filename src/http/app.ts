@@ -5,12 +5,13 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { DatabaseHandle } from '../db/database.ts';
 import { type JobQueue, noJobQueue } from '../services/job-queue.ts';
 import type { Processors } from '../services/payment-methods.ts';
-import { authHook } from './auth.ts';
+import { authHook, PORTAL_COOKIE, SESSION_COOKIE } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { openApiTransform, openApiTransformObject } from './openapi.ts';
 import { problemFor, sendProblem, toProblem } from './problem.ts';
 import { ams360ReceiptRoutes } from './routes/ams360-receipts.ts';
 import { autopayRoutes } from './routes/autopay.ts';
@@ -84,11 +85,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
             scheme: 'bearer',
             description: 'An API key from `policypay api-key create`',
           },
+          staffSession: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'POST /api/v1/session' },
+          portalSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: PORTAL_COOKIE,
+            description: "A client's portal session: POST /api/v1/portal/session",
+          },
         },
       },
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { staffSession: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
+    transformObject: openApiTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 

@@ -56,7 +56,13 @@ export const problemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    instance: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({
+        description: 'The fields at fault: a path like invoiceInformations/0/paymentAmount and the rule broken',
+      }),
   })
   .loose()
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { buildApp } from '../../src/http/app.ts';
 import { rateLimiter } from '../../src/http/rate-limit.ts';
 import { issuePortalLink } from '../../src/services/portal-links.ts';
 import { hashToken } from '../../src/services/secrets.ts';
@@ -9,6 +8,7 @@ import { inTransaction } from '../../src/services/transaction.ts';
 import { databaseTargets } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 import { portalLink, waitFor } from '../support/mail.ts';
+import { assertResponsesMatchedDocument, buildTestApp } from '../support/openapi.ts';
 import { type PortalCustomer, type PortalWorld, portalClient, startPortalWorld } from '../support/portal.ts';
 
 for (const target of databaseTargets()) {
@@ -190,7 +190,7 @@ for (const target of databaseTargets()) {
     });
 
     it('rate-limits sign-in, link redemption and link e-mails with 429 problem+json and Retry-After', async () => {
-      const app = await buildApp({
+      const app = await buildTestApp({
         database: world.database,
         portalLimits: {
           signIn: rateLimiter({ limit: 2, windowMs: 60_000 }),
@@ -218,6 +218,7 @@ for (const target of databaseTargets()) {
         }
       } finally {
         await app.close();
+        assertResponsesMatchedDocument(app);
       }
     });
   });

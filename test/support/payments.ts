@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { buildApp } from '../../src/http/app.ts';
 import type { App } from '../../src/http/types.ts';
 import { createProcessors } from '../../src/processors/registry.ts';
 import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
@@ -9,6 +8,7 @@ import type { Processors } from '../../src/services/payment-methods.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient } from './http.ts';
+import { assertResponsesMatchedDocument, buildTestApp } from './openapi.ts';
 
 export interface PaymentsWorld {
   database: DatabaseHandle;
@@ -46,7 +46,7 @@ export async function startPaymentsWorld(target: Target): Promise<PaymentsWorld>
       done();
     },
   });
-  const app = await buildApp({ database, processors, logger: { level: 'info', stream } });
+  const app = await buildTestApp({ database, processors, logger: { level: 'info', stream } });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   sandbox.setWebhookUrl(`${url}/api/v1/webhooks/sandbox`);
   return {
@@ -62,6 +62,7 @@ export async function startPaymentsWorld(target: Target): Promise<PaymentsWorld>
       await sandbox.close();
       await app.close();
       await database.close();
+      assertResponsesMatchedDocument(app);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { buildApp } from '../../src/http/app.ts';
 import { rateLimiter } from '../../src/http/rate-limit.ts';
 import type { PortalLimits } from '../../src/http/routes/portal-auth.ts';
 import type { App } from '../../src/http/types.ts';
@@ -18,6 +17,7 @@ import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient, type JsonResponse } from './http.ts';
 import { startSmtpServer, type TestSmtpServer } from './mail.ts';
+import { assertResponsesMatchedDocument, buildTestApp } from './openapi.ts';
 import { WEBHOOK_SECRET } from './payments.ts';
 
 export interface PortalCustomer {
@@ -71,7 +71,7 @@ export async function startPortalWorld(
     processors,
     email: { smtpUrl: smtp.url, retryDelaySeconds: options.emailRetryDelaySeconds ?? 1 },
   });
-  const app = await buildApp({
+  const app = await buildTestApp({
     database,
     processors,
     jobs: bossJobQueue(workers.boss),
@@ -125,6 +125,7 @@ export async function startPortalWorld(
       await sandbox.close();
       await smtp.close();
       await database.close();
+      assertResponsesMatchedDocument(app);
     },
   };
 }

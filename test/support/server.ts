@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { buildApp } from '../../src/http/app.ts';
 import type { App } from '../../src/http/types.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
 import { ensureWebAssets } from '../../src/web/build.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
+import { assertResponsesMatchedDocument, buildTestApp } from './openapi.ts';
 
 export interface TestServer {
   url: string;
@@ -42,7 +42,7 @@ export async function startTestServer(options: { target?: Target; web?: boolean 
     // One build shared by every test process (content-addressed, so never stale or half-written).
     webDir = (await ensureWebAssets(join(import.meta.dirname, '..', '..', '.cache', 'web'))).dir;
   }
-  const app = await buildApp({ database, webDir });
+  const app = await buildTestApp({ database, webDir });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url: address,
@@ -59,6 +59,7 @@ export async function startTestServer(options: { target?: Target; web?: boolean 
     async close() {
       await app.close();
       await database.close();
+      assertResponsesMatchedDocument(app);
     },
   };
 }

@@ -136,12 +136,19 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits
 
   app.delete(
     '/api/v1/portal/session',
-    { config: { access: 'public' }, schema: { tags: ['portal'], summary: 'Sign out of the portal' } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['portal'],
+        summary: 'Sign out of the portal',
+        response: { 204: z.null().meta({ description: 'Signed out' }) },
+      },
+    },
     async (request, reply) => {
       const token = request.cookies[PORTAL_COOKIE];
       if (token) await signOutOfPortal(deps.db, token);
       reply.clearCookie(PORTAL_COOKIE, { path: '/' });
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 

@@ -8,6 +8,7 @@ import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { amount, customerNumber, customerNumberParams, errorResponses, money } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
+import { receiptExamples } from './receipt-examples.ts';
 
 const invoiceNumberInput = z
   .union([
@@ -80,7 +81,7 @@ export const receiptSchema = z
       })
       .nullable(),
   })
-  .meta({ id: 'CustomerReceipt' });
+  .meta({ id: 'CustomerReceipt', examples: [receiptExamples.response] });
 
 export function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
   return {
@@ -129,7 +130,7 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
         description:
           'Applies each item to its invoice (the excess, or items without an invoice, go On Account). ' +
           'receiptAmount must equal the sum of paymentAmounts. The caller needs access to the bank and its division.',
-        body: receiptBody,
+        body: receiptBody.meta({ 'x-examples': receiptExamples.requests }),
         response: { 201: receiptSchema, ...errorResponses },
       },
     },

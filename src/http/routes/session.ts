@@ -47,12 +47,19 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
 
   app.delete(
     '/api/v1/session',
-    { config: { access: 'public' }, schema: { tags: ['session'], summary: 'Sign out' } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['session'],
+        summary: 'Sign out',
+        response: { 204: z.null().meta({ description: 'Signed out' }) },
+      },
+    },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await signOut(deps.db, token);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
