@@ -8,7 +8,7 @@ import type { Processors } from '../services/payment-methods.ts';
 import { amsReceiptQueues } from '../sync/ams360-receipts/outbox.ts';
 import { registerAmsReceiptWorkers } from './ams-receipts.ts';
 import { registerAutopayWorkers } from './autopay.ts';
-import { createBoss } from './boss.ts';
+import { createBoss, DEFAULT_JOBS_POOL_SIZE } from './boss.ts';
 import { createEmailQueues, type EmailWorkerOptions, registerEmailWorkers } from './email.ts';
 import { bossJobQueue } from './job-queue.ts';
 import { registerMaintenance } from './maintenance.ts';
@@ -35,7 +35,7 @@ export interface WorkerSettings {
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
-  jobsPoolSize: 4,
+  jobsPoolSize: DEFAULT_JOBS_POOL_SIZE,
   paymentConcurrency: 8,
   autopayConcurrency: 8,
   amsReceiptConcurrency: 4,

@@ -69,9 +69,11 @@ export async function queueEmail(tx: Tx, agencyId: string, email: OutgoingEmail,
  * an e-mail written where no job could be enqueued, or whose job gave up while the database was
  * away, is still sent.
  */
-export async function pendingEmailIds(db: Db, limit: number, after?: { createdAt: Date; id: string }): Promise<
-  { id: string; createdAt: Date }[]
-> {
+export async function pendingEmailIds(
+  db: Db,
+  limit: number,
+  after?: { createdAt: Date; id: string },
+): Promise<{ id: string; createdAt: Date }[]> {
   let query = db.selectFrom('emails').select(['id', 'created_at']).where('status', '=', 'pending');
   if (after) {
     query = query.where((eb) =>

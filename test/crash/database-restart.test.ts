@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
 import { apiClient, type JsonResponse } from '../support/http.ts';
 import { startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
 import { type PgCluster, privateClusterUnavailable, startPgCluster } from '../support/pg-cluster.ts';
@@ -19,6 +21,7 @@ const unavailable = process.env.TEST_DATABASE_URL
 describe('serve and worker processes ride through a PostgreSQL restart', { skip: unavailable ?? false }, () => {
   let cluster: PgCluster;
   let smtp: TestSmtpServer;
+  let sandbox: Sandbox;
   let server: PolicypayProcess;
   let worker: PolicypayProcess;
   let api: ReturnType<typeof apiClient>;
@@ -32,11 +35,19 @@ describe('serve and worker processes ride through a PostgreSQL restart', { skip:
     cluster = await startPgCluster();
     smtp = await startSmtpServer();
     const port = await freePort();
+    // One sandbox for both processes, so the worker's payments (the demo's autopay) go somewhere.
+    const secret = `whsec_restart_${randomBytes(8).toString('hex')}`;
+    sandbox = await startSandbox({
+      port: 0,
+      webhookSecret: secret,
+      webhookUrl: `http://127.0.0.1:${port}/api/v1/webhooks/sandbox`,
+    });
     const env = {
       DATABASE_URL: cluster.url,
       SMTP_URL: smtp.url,
       POLICYPAY_DEMO_API_KEY: API_KEY,
-      POLICYPAY_SANDBOX_PORT: '0',
+      POLICYPAY_SANDBOX_URL: sandbox.url,
+      POLICYPAY_SANDBOX_WEBHOOK_SECRET: secret,
       // A short wait for a connection keeps each outage answer quick.
       DATABASE_CONNECT_TIMEOUT_MS: '2000',
     };
@@ -46,7 +57,19 @@ describe('serve and worker processes ride through a PostgreSQL restart', { skip:
       ready: /policypay is ready/,
     });
     worker = await startPolicypayProcess({ args: ['worker'], env, ready: /workers running/ });
-    api = apiClient(`http://127.0.0.1:${port}`, API_KEY);
+    const client = apiClient(`http://127.0.0.1:${port}`, API_KEY);
+    // A refused connection to the server means it died: say so, with what it printed.
+    const alive =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        try {
+          return await call(...args);
+        } catch (error) {
+          assertAlive();
+          throw error;
+        }
+      };
+    api = { ...client, get: alive(client.get), post: alive(client.post) };
     const contacts = await api.get('/api/v1/customers/1001/contacts');
     assert.equal(contacts.status, 200, JSON.stringify(contacts.body));
     contactId = contacts.body.data[0].id;
@@ -55,6 +78,7 @@ describe('serve and worker processes ride through a PostgreSQL restart', { skip:
     await server?.close();
     await worker?.close();
     await smtp?.close();
+    await sandbox?.close();
     await cluster?.destroy();
   });
 

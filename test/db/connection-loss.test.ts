@@ -44,7 +44,10 @@ describe('a lost database connection', {
     });
     app = await buildApp({ database });
     api = apiClient(await app.listen({ port: 0, host: '127.0.0.1' }), agency.apiKey);
-    admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL!, application_name: `${applicationName}-admin` });
+    admin = new pg.Client({
+      connectionString: process.env.TEST_DATABASE_URL!,
+      application_name: `${applicationName}-admin`,
+    });
     await admin.connect();
   });
   after(async () => {
@@ -73,13 +76,17 @@ describe('a lost database connection', {
       const pids = await backends(`state = 'idle'`);
       return pids.length > 0 ? pids : undefined;
     });
-    const { rows } = await admin.query<{ ok: boolean }>('SELECT pg_terminate_backend(pid) AS ok FROM unnest($1::int[]) AS pid', [
-      idle,
-    ]);
+    const { rows } = await admin.query<{ ok: boolean }>(
+      'SELECT pg_terminate_backend(pid) AS ok FROM unnest($1::int[]) AS pid',
+      [idle],
+    );
     assert.ok(rows.every((row) => row.ok));
     // The pool hears of each broken idle client (and drops it) instead of the process dying.
     await waitFor('the pool to drop the terminated connections', () => lost.length >= idle.length);
-    assert.ok(lost.every((error) => /terminat/i.test(error.message)), lost.map((e) => e.message).join('; '));
+    assert.ok(
+      lost.every((error) => /terminat/i.test(error.message)),
+      lost.map((e) => e.message).join('; '),
+    );
 
     const next = await api.get(`/api/v1/customers/${customerNumber}`);
     assert.equal(next.status, 200);

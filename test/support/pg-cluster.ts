@@ -82,7 +82,17 @@ export async function startPgCluster(): Promise<PgCluster> {
   const ctl = (args: string[]) => pgRun('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', ...args]);
   let running = false;
   try {
-    await pgRun('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await pgRun('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     await ctl(['-o', serverOptions, 'start']);
     running = true;
   } catch (error) {
