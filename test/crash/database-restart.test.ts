@@ -5,7 +5,7 @@ import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.
 import { apiClient, type JsonResponse } from '../support/http.ts';
 import { startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
 import { type PgCluster, privateClusterUnavailable, startPgCluster } from '../support/pg-cluster.ts';
-import { freePort, type PolicypayProcess, startPolicypayProcess } from '../support/policypay-process.ts';
+import { freePort, migrate, type PolicypayProcess, startPolicypayProcess } from '../support/policypay-process.ts';
 
 const API_KEY = 'pp_test_database_restart_key';
 
@@ -51,12 +51,16 @@ describe('serve and worker processes ride through a PostgreSQL restart', { skip:
       // A short wait for a connection keeps each outage answer quick.
       DATABASE_CONNECT_TIMEOUT_MS: '2000',
     };
-    server = await startPolicypayProcess({
-      args: ['serve', '--port', String(port)],
-      env: { ...env, HOST: '127.0.0.1', POLICYPAY_PUBLIC_URL: `http://127.0.0.1:${port}` },
-      ready: /policypay is ready/,
-    });
-    worker = await startPolicypayProcess({ args: ['worker'], env, ready: /workers running/ });
+    // Migrated here first, so that both processes can start at once.
+    await migrate(cluster.url);
+    [server, worker] = await Promise.all([
+      startPolicypayProcess({
+        args: ['serve', '--port', String(port)],
+        env: { ...env, HOST: '127.0.0.1', POLICYPAY_PUBLIC_URL: `http://127.0.0.1:${port}` },
+        ready: /policypay is ready/,
+      }),
+      startPolicypayProcess({ args: ['worker'], env, ready: /workers running/ }),
+    ]);
     const client = apiClient(`http://127.0.0.1:${port}`, API_KEY);
     // A refused connection to the server means it died: say so, with what it printed.
     const alive =

@@ -8,7 +8,7 @@ import { AmsDouble } from '../../src/sync/doubles/ams-double.ts';
 import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
 import { apiClient } from '../support/http.ts';
 import { startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
-import { freePort, type PolicypayProcess, startPolicypayProcess } from '../support/policypay-process.ts';
+import { freePort, migrate, type PolicypayProcess, startPolicypayProcess } from '../support/policypay-process.ts';
 import { TEST_CONNECTOR_TIMING } from '../support/sync.ts';
 
 const API_KEY = 'pp_test_scale_out_outboxes_key';
@@ -65,19 +65,23 @@ describe('outboxes in the scale-out topology (2 API + 2 worker processes)', {
       POLICYPAY_DEMO_API_KEY: API_KEY,
       HOST: '127.0.0.1',
     };
-    // The first API process migrates and loads the demo agency; the others start on top of it.
-    for (const [i, port] of ports.entries()) {
-      processes.push(
-        await startPolicypayProcess({
+    // Migrated here first, so that the four processes can start at once; the first API process
+    // loads the demo agency.
+    await migrate(url.toString());
+    const started = await Promise.allSettled([
+      ...ports.map((port, i) =>
+        startPolicypayProcess({
           args: ['serve', '--no-workers', '--port', String(port), ...(i > 0 ? ['--no-demo'] : [])],
           env: { ...env, POLICYPAY_PUBLIC_URL: `http://127.0.0.1:${port}` },
           ready: /policypay is ready/,
         }),
-      );
-    }
-    for (let i = 0; i < 2; i++) {
-      processes.push(await startPolicypayProcess({ args: ['worker'], env, ready: /workers running/ }));
-    }
+      ),
+      startPolicypayProcess({ args: ['worker'], env, ready: /workers running/ }),
+      startPolicypayProcess({ args: ['worker'], env, ready: /workers running/ }),
+    ]);
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     apis = ports.map((port) => apiClient(`http://127.0.0.1:${port}`, API_KEY));
   });
   after(async () => {

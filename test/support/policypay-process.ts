@@ -3,6 +3,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -21,6 +23,16 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (!address || typeof address === 'string') throw new Error('no free port');
   return address.port;
+}
+
+/** Brings the database at `url` to the latest schema (what each process would do at start). */
+export async function migrate(url: string): Promise<void> {
+  const database = await openDatabase({ url });
+  try {
+    await migrateToLatest(database.db);
+  } finally {
+    await database.close();
+  }
 }
 
 export async function startPolicypayProcess(options: {
