@@ -11,7 +11,7 @@ export interface ProcessorsConfig {
   sandboxUrl?: string | undefined;
   sandboxWebhookSecret: string;
   sandboxTimeoutMs?: number | undefined;
-  /** How long a Stripe API call may take (the Stripe library's own default is 80 s). */
+  /** How long a Stripe API call may take (the adapter waits 30 s unless told). */
   stripeTimeoutMs?: number | undefined;
   /** `STRIPE_SECRET_KEY`: the 'stripe' processor exists only when it is set. */
   stripeSecretKey?: string | undefined;
