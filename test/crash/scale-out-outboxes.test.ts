@@ -31,6 +31,7 @@ describe('outboxes in the scale-out topology (2 API + 2 worker processes)', {
   let amsReceipts: AmsReceiptDouble;
   let ams: AmsDouble;
   let apis: ReturnType<typeof apiClient>[];
+  let databaseUrl: string;
 
   const admin = async (text: string) => {
     const client = new pg.Client({ connectionString: adminUrl });
@@ -46,6 +47,7 @@ describe('outboxes in the scale-out topology (2 API + 2 worker processes)', {
     await admin(`CREATE DATABASE ${name}`);
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
+    databaseUrl = url.toString();
     smtp = await startSmtpServer();
     const secret = `whsec_scale_${randomBytes(8).toString('hex')}`;
     const ports = [await freePort(), await freePort()];
@@ -64,6 +66,8 @@ describe('outboxes in the scale-out topology (2 API + 2 worker processes)', {
       POLICYPAY_SANDBOX_WEBHOOK_SECRET: secret,
       POLICYPAY_DEMO_API_KEY: API_KEY,
       HOST: '127.0.0.1',
+      // Sweeps every few seconds, so that the test sees one pick up a row no job was sent for.
+      SWEEP_CRON: '*/5 * * * * *',
     };
     // Migrated here first, so that the four processes can start at once; the first API process
     // loads the demo agency.
@@ -158,7 +162,22 @@ describe('outboxes in the scale-out topology (2 API + 2 worker processes)', {
       ams.customers.all().filter((record) => record.data.customerName === customerName).length;
     await waitFor('every customer at the AMS', () => customers.every((c) => pushedNamed(c) > 0), 90_000);
 
+    // An e-mail row alone, as a process whose job was lost (or an older policypay) leaves it: a
+    // worker's sweep sends it.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `INSERT INTO emails (agency_id, kind, to_address, subject, text_body, html_body)
+         SELECT id, 'test', 'orphan@example.com', 'Orphan', 'Note: orphan\n', '<p>orphan</p>' FROM agencies WHERE slug = 'demo'`,
+      );
+    } finally {
+      await db.end();
+    }
+    await waitFor('the swept e-mail', () => smtp.messages.some((m) => m.subject === 'Orphan'), 120_000);
+
     for (const note of notes) assert.equal(mailsWith(note), 1, note);
+    assert.equal(smtp.messages.filter((m) => m.subject === 'Orphan').length, 1);
     for (const reference of references) assert.equal(amsReceipts.countFor(reference), 1, reference);
     for (const customerName of customers) assert.equal(pushedNamed(customerName), 1, customerName);
     for (const child of processes) assert.ok(child.alive(), child.output());
