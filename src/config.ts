@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+const count = z.coerce.number().int().min(1).max(1000);
+// pg-boss polls no faster than every half second.
+const seconds = z.coerce.number().min(0.5).max(3600);
+const cron = z
+  .string()
+  .trim()
+  .regex(/^\S+( \S+){4,5}$/, { error: 'must be a cron expression of five (or six, with seconds) fields' });
+
 /** Configuration from the environment, validated once at start-up. */
 const schema = z.object({
   DATABASE_URL: z.string().min(1).default('./data'),
@@ -25,6 +33,25 @@ const schema = z.object({
     .optional(),
   /** The sender address of policypay's e-mails (the agency's name is the display name). */
   EMAIL_FROM: z.email().optional(),
+  // Operations tunables (README's configuration table). Defaults are the values policypay had as
+  // constants; PGlite is one session, so its worker concurrency stays 1 whatever is set.
+  DATABASE_POOL_SIZE: count.default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  JOBS_POOL_SIZE: count.default(4),
+  WORKER_PAYMENT_CONCURRENCY: count.default(8),
+  WORKER_AUTOPAY_CONCURRENCY: count.default(8),
+  WORKER_AMS_RECEIPT_CONCURRENCY: count.default(4),
+  WORKER_EMAIL_CONCURRENCY: count.default(1),
+  WORKER_POLLING_INTERVAL_SECONDS: seconds.default(2),
+  EMAIL_POLLING_INTERVAL_SECONDS: seconds.default(0.5),
+  /** The payment, janitor and outbox sweeps (cron, UTC): they find what a lost job left. */
+  SWEEP_CRON: cron.default('* * * * *'),
+  PAYMENT_JANITOR_STARTED_CHECK_SECONDS: z.coerce.number().int().min(1).default(120),
+  PAYMENT_JANITOR_FIRST_CHECK_SECONDS: z.coerce.number().int().min(1).default(300),
+  PAYMENT_JANITOR_SECOND_CHECK_SECONDS: z.coerce.number().int().min(1).default(3600),
+  PAYMENT_JANITOR_LATER_CHECK_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  SANDBOX_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -5,7 +5,11 @@ import { migrateToLatest } from '../db/migrate.ts';
 /** Opens the configured database and brings its schema up to date. */
 export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   const config = loadConfig();
-  const database = await openDatabase({ url: config.DATABASE_URL });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  });
   try {
     await migrateToLatest(database.db);
   } catch (error) {

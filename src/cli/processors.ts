@@ -33,6 +33,8 @@ export async function setupProcessors(
   const processors = createProcessors({
     sandboxUrl: sandbox?.url ?? config.POLICYPAY_SANDBOX_URL,
     sandboxWebhookSecret: webhookSecret,
+    sandboxTimeoutMs: config.SANDBOX_TIMEOUT_MS,
+    stripeTimeoutMs: config.STRIPE_TIMEOUT_MS,
     stripeSecretKey: config.STRIPE_SECRET_KEY,
     stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
     stripeApiBase: config.STRIPE_API_BASE,

@@ -3,9 +3,8 @@ import { loadConfig } from '../config.ts';
 import { isPostgresUrl, pgliteDataDir } from '../db/database.ts';
 import { buildApp } from '../http/app.ts';
 import { bossJobQueue } from '../jobs/job-queue.ts';
-import { startWorkers } from '../jobs/workers.ts';
+import { startJobSender, startWorkers, workerSettings } from '../jobs/workers.ts';
 import { loadDemoAgency } from '../services/demo-agency.ts';
-import { noJobQueue } from '../services/job-queue.ts';
 import { ensureWebAssets } from '../web/build.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
 import { setupProcessors } from './processors.ts';
@@ -46,18 +45,23 @@ export async function serve(options: ServeOptions): Promise<void> {
     webhookBaseUrl: `http://127.0.0.1:${port}`,
     stateFile: dataDir ? join(dataDir, 'policypay-sandbox.json') : undefined,
   });
+  const settings = workerSettings(config);
   const workers = options.workers
     ? await startWorkers(database, {
         processors: payments.processors,
         email: { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM },
+        settings,
       })
     : undefined;
+  // Without workers, requests still enqueue their jobs (e-mails, payments, AMS exports) for the
+  // worker processes; the workers' sweeps find any row whose job was lost.
+  const sender = workers ? undefined : await startJobSender(database, { settings });
   const app = await buildApp({
     database,
     webDir,
     logger: { level: config.LOG_LEVEL },
     processors: payments.processors,
-    jobs: workers ? bossJobQueue(workers.boss) : noJobQueue,
+    jobs: workers ? bossJobQueue(workers.boss) : sender!.jobs,
     publicUrl: url,
   });
   await app.listen({ port, host });
@@ -91,6 +95,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log(`\n${signal}: stopping`);
     await app.close();
     await workers?.stop();
+    await sender?.stop();
     await payments.close();
     await database.close();
     process.exit(0);

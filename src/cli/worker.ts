@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.ts';
-import { startWorkers } from '../jobs/workers.ts';
+import { startWorkers, workerSettings } from '../jobs/workers.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
 import { setupProcessors } from './processors.ts';
 
@@ -12,6 +12,7 @@ export async function runWorker(): Promise<void> {
   const workers = await startWorkers(database, {
     processors: payments.processors,
     email: { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM },
+    settings: workerSettings(config),
   });
   console.log('workers running (pg-boss): payments, janitor, autopay, e-mail, AMS360 receipts, sync, maintenance');
   const stop = async (signal: string) => {

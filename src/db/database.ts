@@ -30,7 +30,16 @@ export interface OpenOptions {
   searchPath?: string;
   /** Maximum PostgreSQL pool size. */
   poolSize?: number;
+  /** PostgreSQL's application_name for this pool's connections (seen in pg_stat_activity). */
+  applicationName?: string;
+  /** How long to wait for a PostgreSQL connection before failing (0: no limit). */
+  connectTimeoutMs?: number;
+  /** Told of a pooled connection that broke while idle (the pool has already dropped it). */
+  onConnectionError?: (error: Error) => void;
 }
+
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 // The same type mapping on both drivers: int8 → bigint, date → 'YYYY-MM-DD', timestamptz → Date.
 const INT8 = 20;
@@ -100,11 +109,19 @@ async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
   };
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    application_name: options.applicationName ?? 'policypay',
     types: typeParsers as pg.CustomTypesConfig,
     Client: PolicypayClient,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
+  // An idle connection that breaks (a server restart, failover, pg_terminate_backend) is removed
+  // by the pool, which then emits 'error': without a listener that would end the process. The
+  // next checkout simply opens a new connection once the server is back.
+  const onConnectionError =
+    options.onConnectionError ?? ((error: Error) => console.warn(`[database] idle connection lost: ${error.message}`));
+  pool.on('error', (error) => onConnectionError(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   enableBatches(db.getExecutor().adapter);
   return {

@@ -96,6 +96,10 @@ async function writeTogether(client: pg.Client, state: ClientState, statements: 
 export class PolicypayClient extends pg.Client {
   constructor(config?: string | pg.ClientConfig) {
     super(typeof config === 'string' ? { connectionString: config, pipeline: true } : { ...config, pipeline: true });
+    // A checked-out client whose connection breaks emits 'error' besides failing its queries, and
+    // the pool listens only while the client is idle: unheard, that event would end the process.
+    // The failed query already tells its caller; on release the pool drops the broken client.
+    this.on('error', () => {});
   }
 }
 

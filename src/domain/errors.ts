@@ -14,6 +14,7 @@ export const errorCodes = [
   'idempotency_key_reused',
   'idempotency_key_in_use',
   'database_busy',
+  'database_unavailable',
   'rate_limited',
 ] as const;
 

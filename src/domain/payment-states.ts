@@ -45,8 +45,25 @@ export function assertPaymentTransition(from: PaymentState, to: PaymentState): v
 /** What a processor attempt ended as. `unknown` is never a decline: the janitor resolves it. */
 export type AttemptStatus = 'started' | 'succeeded' | 'pending' | 'declined' | 'unknown' | 'not_sent';
 
-/** When the janitor next asks about an unknown attempt: 5 minutes, 1 hour, then daily. */
-export function nextJanitorCheck(checksSoFar: number, now: Date): Date {
-  const delayMs = checksSoFar === 0 ? 5 * 60_000 : checksSoFar === 1 ? 60 * 60_000 : 24 * 60 * 60_000;
+/** When the janitor looks at an attempt: configuration (`PAYMENT_JANITOR_*`), these by default. */
+export interface JanitorDelays {
+  /** A `started` attempt whose worker may have died. */
+  startedMs: number;
+  /** An unknown outcome: the first check, the second, then every later one. */
+  firstMs: number;
+  secondMs: number;
+  laterMs: number;
+}
+
+export const DEFAULT_JANITOR_DELAYS: JanitorDelays = {
+  startedMs: 2 * 60_000,
+  firstMs: 5 * 60_000,
+  secondMs: 60 * 60_000,
+  laterMs: 24 * 60 * 60_000,
+};
+
+/** When the janitor next asks about an unknown attempt: 5 minutes, 1 hour, then daily (by default). */
+export function nextJanitorCheck(checksSoFar: number, now: Date, delays = DEFAULT_JANITOR_DELAYS): Date {
+  const delayMs = checksSoFar === 0 ? delays.firstMs : checksSoFar === 1 ? delays.secondMs : delays.laterMs;
   return new Date(now.getTime() + delayMs);
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isConnectionError } from '../db/connection-errors.ts';
 import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.ts';
 
 /** The one place where errors become RFC 9457 problem documents. */
@@ -15,8 +16,12 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
   database_busy: { status: 503, title: 'Busy, retry' },
+  database_unavailable: { status: 503, title: 'The database is unavailable, retry' },
   rate_limited: { status: 429, title: 'Too many requests' },
 };
+
+/** When a client should retry after the database was unreachable (a restart or failover takes seconds). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export const PROBLEM_TYPE_BASE = 'https://policypay.dev/problems/';
 
@@ -67,6 +72,15 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   if (error instanceof DomainError) {
     const problem = problemFor(error.code, error.message, error.errors);
     return { ...problem, ...error.extensions };
+  }
+  if (isConnectionError(error)) {
+    // A lost or refused connection: a transaction it broke rolled back (one lost at COMMIT is
+    // replayed by its Idempotency-Key) and the pool dropped the client, so the request can be resent.
+    request.log.warn({ err: error }, 'database unavailable');
+    return {
+      ...problemFor('database_unavailable', 'the database cannot be reached right now; retry the request shortly'),
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+    };
   }
   const fastifyError = error as FastifyError & { validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(fastifyError)) {

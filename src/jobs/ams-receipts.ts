@@ -3,6 +3,7 @@ import type { DatabaseKind } from '../db/database.ts';
 import type { Db } from '../services/transaction.ts';
 import { amsReceiptQueues } from '../sync/ams360-receipts/outbox.ts';
 import { sendDueAmsReceipts } from '../sync/ams360-receipts/sender.ts';
+import type { WorkerSettings } from './workers.ts';
 
 /**
  * AMS360 receipt export workers. A `send` job is enqueued with each export (in the receipt's
@@ -13,14 +14,14 @@ import { sendDueAmsReceipts } from '../sync/ams360-receipts/sender.ts';
 export async function registerAmsReceiptWorkers(
   boss: PgBoss,
   db: Db,
-  options: { databaseKind: DatabaseKind },
+  options: { databaseKind: DatabaseKind; settings: Pick<WorkerSettings, 'amsReceiptConcurrency' | 'sweepCron'> },
 ): Promise<void> {
   for (const queue of [amsReceiptQueues.send, amsReceiptQueues.sweep]) await boss.createQueue(queue);
-  const concurrency = options.databaseKind === 'postgres' ? 4 : 1;
+  const concurrency = options.databaseKind === 'postgres' ? options.settings.amsReceiptConcurrency : 1;
   await boss.work(amsReceiptQueues.send, { localConcurrency: 1, batchSize: 10 }, async () =>
     sendDueAmsReceipts(db, { limit: 20, concurrency }),
   );
-  await boss.schedule(amsReceiptQueues.sweep, '* * * * *');
+  await boss.schedule(amsReceiptQueues.sweep, options.settings.sweepCron);
   await boss.work(amsReceiptQueues.sweep, async () => {
     let total = 0;
     // Drain what is due, a page at a time.

@@ -4,6 +4,7 @@ import type { DatabaseKind } from '../db/database.ts';
 import { runAutopayForAllAgencies } from '../services/autopay.ts';
 import type { Db } from '../services/transaction.ts';
 import { bossJobQueue } from './job-queue.ts';
+import type { WorkerSettings } from './workers.ts';
 
 export const autopaySchedules = {
   pass: 'autopay.pass',
@@ -17,7 +18,7 @@ export const autopaySchedules = {
 export async function registerAutopayWorkers(
   boss: PgBoss,
   db: Db,
-  options: { databaseKind: DatabaseKind },
+  options: { databaseKind: DatabaseKind; settings: Pick<WorkerSettings, 'autopayConcurrency'> },
 ): Promise<void> {
   const { plugin } = await loadAutopayPlugin();
   const jobs = bossJobQueue(boss);
@@ -28,7 +29,7 @@ export async function registerAutopayWorkers(
       trigger: 'schedule',
       plugin,
       jobs,
-      concurrency: options.databaseKind === 'postgres' ? 8 : 1,
+      concurrency: options.databaseKind === 'postgres' ? options.settings.autopayConcurrency : 1,
     });
     return {
       passes: runs.map(({ agency, run }) => ({

@@ -8,6 +8,7 @@ export function bossJobQueue(boss: PgBoss): JobQueue {
       await boss.send(queue, data, {
         db: fromKysely(tx),
         ...(options?.startAfter ? { startAfter: options.startAfter } : {}),
+        ...(options?.singletonKey ? { singletonKey: options.singletonKey } : {}),
       });
     },
     async enqueueMany(tx, queue, jobs) {

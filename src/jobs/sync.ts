@@ -2,6 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import { agenciesWithConnector, runDailySync } from '../services/sync-daily.ts';
 import { agenciesWithPendingPushes, pushPending } from '../services/sync-push.ts';
 import type { Db } from '../services/transaction.ts';
+import type { WorkerSettings } from './workers.ts';
 
 export const syncSchedules = {
   /** The daily benefits sync (04:30 UTC): changes since each agency's cursor. */
@@ -14,10 +15,14 @@ export const syncSchedules = {
  * Sync schedules. Both are safe to overlap with each other, the CLI and webhooks: pages and
  * webhooks take the agency's sync lock, and a repeated push is found by our id or is a no-op.
  */
-export async function registerSyncWorkers(boss: PgBoss, db: Db): Promise<void> {
+export async function registerSyncWorkers(
+  boss: PgBoss,
+  db: Db,
+  options: { settings: Pick<WorkerSettings, 'sweepCron'> },
+): Promise<void> {
   for (const queue of Object.values(syncSchedules)) await boss.createQueue(queue);
   await boss.schedule(syncSchedules.daily, '30 4 * * *');
-  await boss.schedule(syncSchedules.pushSweep, '* * * * *');
+  await boss.schedule(syncSchedules.pushSweep, options.settings.sweepCron);
   await boss.work(syncSchedules.daily, async () => {
     const runs = [];
     for (const agencyId of await agenciesWithConnector(db, 'benefits')) {

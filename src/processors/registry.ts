@@ -11,6 +11,8 @@ export interface ProcessorsConfig {
   sandboxUrl?: string | undefined;
   sandboxWebhookSecret: string;
   sandboxTimeoutMs?: number | undefined;
+  /** How long a Stripe API call may take (the adapter waits 30 s unless told). */
+  stripeTimeoutMs?: number | undefined;
   /** `STRIPE_SECRET_KEY`: the 'stripe' processor exists only when it is set. */
   stripeSecretKey?: string | undefined;
   /** `STRIPE_WEBHOOK_SECRET`: the signing secret of policypay's Stripe webhook endpoint. */
@@ -41,6 +43,7 @@ export function createProcessors(config: ProcessorsConfig): Map<string, PaymentP
         secretKey: config.stripeSecretKey,
         webhookSecret: config.stripeWebhookSecret,
         apiBase: config.stripeApiBase,
+        ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
         ...now,
       }),
     );

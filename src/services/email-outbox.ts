@@ -7,7 +7,13 @@ import type { Db, Tx } from './transaction.ts';
 
 export const emailStatuses = ['pending', 'sent', 'failed', 'kept'] as const satisfies readonly EmailStatus[];
 
-export const emailQueue = 'email.send';
+/**
+ * One job per e-mail: the queue's `exclusive` policy keeps at most one live job per key (the
+ * e-mail's id), so the sweep can re-enqueue any pending e-mail without a second sender. (Earlier
+ * versions used `email.send`, which cannot change its policy; its pending e-mails are swept.)
+ */
+export const emailQueue = 'email.deliver';
+export const emailSweepQueue = 'email.sweep';
 
 /** Tries per e-mail before it is marked failed (the queue retries with exponential backoff). */
 export const EMAIL_MAX_ATTEMPTS = 5;
@@ -54,8 +60,31 @@ export async function queueEmail(tx: Tx, agencyId: string, email: OutgoingEmail,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await jobs.enqueue(tx, emailQueue, { emailId: row.id });
+  await jobs.enqueue(tx, emailQueue, { emailId: row.id }, { singletonKey: row.id });
   return row.id;
+}
+
+/**
+ * E-mails still to send, oldest first: the sweep enqueues each (a no-op while its job lives), so
+ * an e-mail written where no job could be enqueued, or whose job gave up while the database was
+ * away, is still sent.
+ */
+export async function pendingEmailIds(
+  db: Db,
+  limit: number,
+  after?: { createdAt: Date; id: string },
+): Promise<{ id: string; createdAt: Date }[]> {
+  let query = db.selectFrom('emails').select(['id', 'created_at']).where('status', '=', 'pending');
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '>', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+      ]),
+    );
+  }
+  const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ id: row.id, createdAt: row.created_at }));
 }
 
 function view(row: {

@@ -6,7 +6,13 @@ import type { Tx } from './transaction.ts';
  * that asked for them committed.
  */
 export interface JobQueue {
-  enqueue(tx: Tx, queue: string, data: object, options?: { startAfter?: Date | undefined }): Promise<void>;
+  enqueue(
+    tx: Tx,
+    queue: string,
+    data: object,
+    /** `singletonKey`: no second job while one with this key is queued or running (exclusive queues). */
+    options?: { startAfter?: Date | undefined; singletonKey?: string | undefined },
+  ): Promise<void>;
   /** Many jobs of one queue in one statement (the autopay pass queues a page's payments at once). */
   enqueueMany(tx: Tx, queue: string, jobs: { data: object; startAfter?: Date | undefined }[]): Promise<void>;
 }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type AttemptStatus, nextJanitorCheck } from '../domain/payment-states.ts';
+import {
+  type AttemptStatus,
+  DEFAULT_JANITOR_DELAYS,
+  type JanitorDelays,
+  nextJanitorCheck,
+} from '../domain/payment-states.ts';
 import { decideRetry } from '../domain/retry-plans.ts';
 import type { ChargeOutcome, PaymentProcessor } from '../processors/processor.ts';
 import { systemActor } from './actor.ts';
@@ -39,13 +44,16 @@ export async function executePayment(
   db: Db,
   processors: Processors,
   paymentId: string,
-  options: { jobs?: JobQueue; now?: Date } = {},
+  options: { jobs?: JobQueue; now?: Date; janitorDelays?: JanitorDelays } = {},
 ): Promise<ExecutionResult> {
   const now = options.now ?? new Date();
-  const started = await inTransaction(db, (tx) => startAttempt(tx, processors, paymentId, now));
+  const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
+  const started = await inTransaction(db, (tx) => startAttempt(tx, processors, paymentId, now, delays));
   if ('status' in started) return started;
   const outcome = await started.processor.charge({ ...started.charge, idempotencyKey: started.idempotencyKey });
-  await inTransaction(db, (tx) => recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, now));
+  await inTransaction(db, (tx) =>
+    recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, now, delays),
+  );
   return { status: outcome.status, attemptId: started.attemptId };
 }
 
@@ -54,6 +62,7 @@ async function startAttempt(
   processors: Processors,
   paymentId: string,
   now: Date,
+  delays: JanitorDelays,
 ): Promise<StartedAttempt | ExecutionResult> {
   // SKIP LOCKED: another worker holding this payment is executing it; leave it alone.
   const payment = await tx
@@ -116,7 +125,7 @@ async function startAttempt(
       idempotency_key: idempotencyKey,
       status: 'started',
       // If this worker dies before recording an outcome, the janitor looks after two minutes.
-      next_check_at: new Date(now.getTime() + 2 * 60_000),
+      next_check_at: new Date(now.getTime() + delays.startedMs),
     })
     .execute();
   return {
@@ -143,6 +152,7 @@ export async function recordOutcome(
   outcome: ChargeOutcome,
   jobs: JobQueue,
   now: Date,
+  delays: JanitorDelays = DEFAULT_JANITOR_DELAYS,
 ): Promise<'recorded' | 'already_resolved'> {
   const attempt = await tx
     .selectFrom('payment_attempts')
@@ -192,7 +202,7 @@ export async function recordOutcome(
       return 'recorded';
     case 'unknown':
       await finish('unknown', {
-        next_check_at: nextJanitorCheck(attempt.status === 'unknown' ? attempt.checks : 0, now),
+        next_check_at: nextJanitorCheck(attempt.status === 'unknown' ? attempt.checks : 0, now, delays),
         message: outcome.reason,
       });
       return 'recorded';

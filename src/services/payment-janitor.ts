@@ -1,4 +1,4 @@
-import { nextJanitorCheck } from '../domain/payment-states.ts';
+import { DEFAULT_JANITOR_DELAYS, type JanitorDelays, nextJanitorCheck } from '../domain/payment-states.ts';
 import { type JobQueue, noJobQueue } from './job-queue.ts';
 import { recordOutcome } from './payment-execution.ts';
 import type { Processors } from './payment-methods.ts';
@@ -21,9 +21,10 @@ export interface JanitorReport {
 export async function runPaymentJanitor(
   db: Db,
   processors: Processors,
-  options: { jobs?: JobQueue; now?: Date; limit?: number } = {},
+  options: { jobs?: JobQueue; now?: Date; limit?: number; janitorDelays?: JanitorDelays } = {},
 ): Promise<JanitorReport> {
   const now = options.now ?? new Date();
+  const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
   const due = await db
     .selectFrom('payment_attempts')
     .select(['id', 'processor', 'idempotency_key', 'checks', 'status'])
@@ -71,7 +72,7 @@ export async function runPaymentJanitor(
           .set({
             status: 'unknown',
             checks: attempt.checks + 1,
-            next_check_at: nextJanitorCheck(attempt.checks + 1, now),
+            next_check_at: nextJanitorCheck(attempt.checks + 1, now, delays),
             message: found.reason,
           })
           .where('id', '=', attempt.id)
@@ -79,7 +80,7 @@ export async function runPaymentJanitor(
           .execute();
         report.stillUnknown++;
       } else {
-        const result = await recordOutcome(tx, attempt.id, found, options.jobs ?? noJobQueue, now);
+        const result = await recordOutcome(tx, attempt.id, found, options.jobs ?? noJobQueue, now, delays);
         if (result === 'recorded') report.resolved++;
       }
     });

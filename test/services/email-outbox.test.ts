@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
+import { sweepEmails } from '../../src/jobs/email.ts';
 import { bossJobQueue } from '../../src/jobs/job-queue.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
-import { deliverEmail, EMAIL_MAX_ATTEMPTS, queueEmail } from '../../src/services/email-outbox.ts';
+import { deliverEmail, EMAIL_MAX_ATTEMPTS, emailQueue, queueEmail } from '../../src/services/email-outbox.ts';
 import { noJobQueue } from '../../src/services/job-queue.ts';
 import { inTransaction } from '../../src/services/transaction.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
@@ -31,7 +32,11 @@ for (const target of databaseTargets()) {
     before(async () => {
       database = await openTestDatabase(target);
       smtp = await startSmtpServer();
-      workers = await startWorkers(database, { schema, email: { smtpUrl: smtp.url, retryDelaySeconds: 1 } });
+      // The sweep runs by hand here, so that no scheduled one sends the e-mails a test keeps pending.
+      workers = await startWorkers(database, {
+        schema,
+        email: { smtpUrl: smtp.url, retryDelaySeconds: 1, sweepCron: null },
+      });
       agency = await createTestAgency(database.db, 'Outbox Agency');
     });
     after(async () => {
@@ -44,7 +49,7 @@ for (const target of databaseTargets()) {
     async function queuedJobs(): Promise<number> {
       const rows = await sql<{
         n: string;
-      }>`SELECT count(*) AS n FROM ${sql.table(`${schema}.job`)} WHERE name = 'email.send'`.execute(database.db);
+      }>`SELECT count(*) AS n FROM ${sql.table(`${schema}.job`)} WHERE name = ${emailQueue}`.execute(database.db);
       return Number(rows.rows[0]!.n);
     }
 
@@ -119,6 +124,26 @@ for (const target of databaseTargets()) {
       assert.equal(row.last_error, 'connection refused');
       // A failed e-mail is not tried again by a late job.
       assert.equal(await deliverEmail(database.db, broken, doomed, { from: 'x@example.com' }), 'already_done');
+    });
+
+    it('sends an e-mail written without a job (by another process) from the sweep, once', async () => {
+      // An API process without workers, or one whose job was lost: the row alone is in the outbox.
+      const id = await inTransaction(database.db, (tx) => queueEmail(tx, agency.id, message('swept'), noJobQueue));
+      const jobsBefore = await queuedJobs();
+      // Sweeps running at once (two workers' schedules, a slow one overlapping) enqueue it once.
+      const enqueued = await Promise.all([1, 2, 3].map(() => sweepEmails(workers.boss, database.db)));
+      assert.equal(
+        enqueued.reduce((a, b) => a + b, 0),
+        1,
+      );
+      await waitFor('the swept e-mail', () => smtp.messages.find((m) => m.subject === 'swept'));
+      await waitFor('the sent status', async () => {
+        const row = await database.db.selectFrom('emails').select('status').where('id', '=', id).executeTakeFirst();
+        return row?.status === 'sent';
+      });
+      assert.equal(await sweepEmails(workers.boss, database.db), 0, 'nothing is pending any more');
+      assert.equal(await queuedJobs(), jobsBefore + 1);
+      assert.equal(smtp.messages.filter((m) => m.subject === 'swept').length, 1);
     });
   });
 }

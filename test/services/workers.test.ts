@@ -6,6 +6,7 @@ import type { DatabaseHandle } from '../../src/db/database.ts';
 import { maintenanceQueues } from '../../src/jobs/maintenance.ts';
 import { syncSchedules } from '../../src/jobs/sync.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
+import { emailSweepQueue } from '../../src/services/email-outbox.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/services/idempotency.ts';
 import { amsReceiptQueues } from '../../src/sync/ams360-receipts/outbox.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
@@ -35,7 +36,7 @@ for (const target of databaseTargets()) {
       );
       assert.deepEqual(
         schedules.map((s) => s.name).sort(),
-        [...maintenance, amsReceiptQueues.sweep, ...Object.values(syncSchedules)].sort(),
+        [...maintenance, amsReceiptQueues.sweep, emailSweepQueue, ...Object.values(syncSchedules)].sort(),
       );
 
       const agency = await createTestAgency(database.db);
