@@ -304,7 +304,7 @@ for (const target of databaseTargets()) {
           ['defaultDepositBanks/autopay', 'defaultDepositBanks/agent_sweep'],
         );
         assertProblem(await staff.patch(SETTINGS, { defaultDepositBanks: { portal: bank.short_name } }), 400, [
-          'defaultDepositBanks',
+          'defaultDepositBanks/portal',
         ]);
         assert.deepEqual(await storedSettings(server.agency.id), before);
 
