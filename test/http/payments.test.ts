@@ -384,7 +384,7 @@ for (const target of databaseTargets()) {
     it("deposits a payment that names no bank to its channel's default; with several banks and none, refuses naming the setting", async () => {
       // Last but one: from here on the agency has two banks.
       const methodId = await saveCard(CARD_SUCCEEDS);
-      const invoiceNumber = await openInvoice(90);
+      const { invoiceNumber } = await openInvoice(90);
       const bankOf = async (id: string) =>
         (
           await world.database.db
