@@ -16,6 +16,7 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
   database_busy: { status: 503, title: 'Busy, retry' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
 };
 
 export const PROBLEM_TYPE_BASE = 'https://policypay.dev/problems/';
@@ -74,11 +75,7 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     return problemFor('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
   }
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return {
-      ...problemFor('validation_failed', 'send the body as application/json'),
-      status: 415,
-      title: 'Unsupported media type',
-    };
+    return problemFor('unsupported_media_type', 'send the body as application/json');
   }
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return {

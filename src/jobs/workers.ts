@@ -7,6 +7,7 @@ import { createBoss } from './boss.ts';
 import { type EmailWorkerOptions, registerEmailWorkers } from './email.ts';
 import { registerMaintenance } from './maintenance.ts';
 import { registerPaymentWorkers } from './payments.ts';
+import { registerPortalWorkers } from './portal.ts';
 import { registerSyncWorkers } from './sync.ts';
 
 export interface Workers {
@@ -24,6 +25,7 @@ export async function startWorkers(
   await boss.start();
   await registerMaintenance(boss, database.db, { databaseKind: database.kind });
   await registerEmailWorkers(boss, database.db, options.email);
+  await registerPortalWorkers(boss, database.db);
   await registerSyncWorkers(boss, database.db);
   await registerAmsReceiptWorkers(boss, database.db, { databaseKind: database.kind });
   if (options.processors) {
