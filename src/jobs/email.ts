@@ -11,6 +11,21 @@ export interface EmailWorkerOptions {
   from?: string | undefined;
   /** First retry delay in seconds; later ones double (pg-boss backoff). */
   retryDelaySeconds?: number;
+  /** Where a kept e-mail's portal links are printed without SMTP (default: this process's stdout). */
+  printLine?: (line: string) => void;
+}
+
+const PORTAL_LINK = /https?:\/\/\S+?\/portal\/(?:enroll|sign-in)\?\S+/g;
+
+/**
+ * Without SMTP nobody receives a client's sign-in or enrollment link, and the console's Email page
+ * hides its token from staff; so the operator's terminal shows it (`npm start`'s output), which is
+ * how the demo's client reaches the portal.
+ */
+export function keptEmailNotice(email: { to: string; subject: string; text: string }): string | undefined {
+  const links = email.text.match(PORTAL_LINK);
+  if (!links) return undefined;
+  return `e-mail kept (no SMTP_URL) for ${email.to}, "${email.subject}": ${[...new Set(links)].join(' ')}`;
 }
 
 export const DEFAULT_EMAIL_FROM = 'no-reply@policypay.localhost';
@@ -34,10 +49,15 @@ export async function registerEmailWorkers(boss: PgBoss, db: Db, options: EmailW
   });
   const transport = options.smtpUrl ? smtpTransport(options.smtpUrl) : null;
   const from = options.from ?? DEFAULT_EMAIL_FROM;
+  const printLine = options.printLine ?? ((line: string) => console.log(line));
+  const onKept = (email: { to: string; subject: string; text: string }) => {
+    const notice = keptEmailNotice(email);
+    if (notice) printLine(notice);
+  };
   // One message per job so a failure retries only that message; a short poll keeps a burst of
   // notifications (a payment tells four people) from queueing for seconds each.
   await boss.work(emailQueue, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
     const { emailId } = sendJob.parse(job?.data);
-    return { result: await deliverEmail(db, transport, emailId, { from }) };
+    return { result: await deliverEmail(db, transport, emailId, { from, onKept }) };
   });
 }

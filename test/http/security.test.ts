@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
-import { buildApp, type AppOptions } from '../../src/http/app.ts';
+import { type AppOptions, buildApp } from '../../src/http/app.ts';
 import type { JobQueue } from '../../src/services/job-queue.ts';
 import { issuePortalLink } from '../../src/services/portal-links.ts';
 import { inTransaction } from '../../src/services/transaction.ts';
@@ -138,7 +138,10 @@ for (const target of databaseTargets()) {
       };
       const rows = async () => {
         const [emails, tokens] = await Promise.all([
-          world.database.db.selectFrom('emails').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst(),
+          world.database.db
+            .selectFrom('emails')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirst(),
           world.database.db
             .selectFrom('portal_tokens')
             .select((eb) => eb.fn.countAll<string>().as('n'))
