@@ -66,24 +66,27 @@ for (const target of databaseTargets()) {
 
     it('rate-limits staff sign-in per client address and per e-mail: 429 problem+json with Retry-After', async () => {
       // One hour-long window: the test's few requests all fall in it however slow the machine.
-      await withApp({ signInLimits: { staffSignIn: { max: 4, maxPerAccount: 2, windowMs: 3_600_000 } } }, async (url) => {
-        const client = apiClient(url);
-        const attempt = (email: string) => client.post('/api/v1/session', { email, password: 'not it' });
-        assert.equal((await attempt(world.agency.staff.email)).status, 401);
-        assert.equal((await attempt(world.agency.staff.email.toUpperCase())).status, 401);
-        const perAccount = await attempt(world.agency.staff.email);
-        assert.equal(perAccount.status, 429);
-        assert.equal(perAccount.headers.get('content-type'), PROBLEM_JSON);
-        assert.equal(perAccount.body.type, 'https://policypay.dev/problems/rate-limited');
-        assert.ok(Number(perAccount.headers.get('retry-after')) >= 1);
-        // Another e-mail from the same address is still let through, until the address's own limit.
-        assert.equal((await attempt('someone.else@example.com')).status, 401);
-        const perAddress = await attempt('a.third@example.com');
-        assert.equal(perAddress.status, 429);
-        assert.ok(Number(perAddress.headers.get('retry-after')) >= 1);
-        // Even the right password waits out the window.
-        assert.equal((await client.post('/api/v1/session', world.agency.staff)).status, 429);
-      });
+      await withApp(
+        { signInLimits: { staffSignIn: { max: 4, maxPerAccount: 2, windowMs: 3_600_000 } } },
+        async (url) => {
+          const client = apiClient(url);
+          const attempt = (email: string) => client.post('/api/v1/session', { email, password: 'not it' });
+          assert.equal((await attempt(world.agency.staff.email)).status, 401);
+          assert.equal((await attempt(world.agency.staff.email.toUpperCase())).status, 401);
+          const perAccount = await attempt(world.agency.staff.email);
+          assert.equal(perAccount.status, 429);
+          assert.equal(perAccount.headers.get('content-type'), PROBLEM_JSON);
+          assert.equal(perAccount.body.type, 'https://policypay.dev/problems/rate-limited');
+          assert.ok(Number(perAccount.headers.get('retry-after')) >= 1);
+          // Another e-mail from the same address is still let through, until the address's own limit.
+          assert.equal((await attempt('someone.else@example.com')).status, 401);
+          const perAddress = await attempt('a.third@example.com');
+          assert.equal(perAddress.status, 429);
+          assert.ok(Number(perAddress.headers.get('retry-after')) >= 1);
+          // Even the right password waits out the window.
+          assert.equal((await client.post('/api/v1/session', world.agency.staff)).status, 429);
+        },
+      );
     });
 
     it('pays one scrypt verification for an unknown e-mail, as for a known one (staff and portal)', async () => {
