@@ -79,7 +79,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   console.log(
     config.SMTP_URL
       ? `  e-mail          sent over SMTP (${new URL(config.SMTP_URL).host})`
-      : `  e-mail          kept in the outbox (set SMTP_URL to send): ${url}/app/emails`,
+      : `  e-mail          kept in the outbox (set SMTP_URL to send): ${url}/app/emails; clients' portal links print here`,
   );
   if (demo?.created) console.log(`  client portal   ${url}/portal (demo client ${demo.client.email})`);
   console.log(

@@ -16,6 +16,7 @@ export const errorCodes = [
   'database_busy',
   'database_unavailable',
   'rate_limited',
+  'unsupported_media_type',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,6 +11,7 @@ import type { DatabaseHandle } from '../db/database.ts';
 import { type JobQueue, noJobQueue } from '../services/job-queue.ts';
 import type { Processors } from '../services/payment-methods.ts';
 import { authHook, PORTAL_COOKIE, SESSION_COOKIE } from './auth.ts';
+import { csrfGuard } from './csrf.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { openApiTransform, openApiTransformObject } from './openapi.ts';
 import { problemFor, sendProblem, toProblem } from './problem.ts';
@@ -26,12 +28,13 @@ import { paymentSettingsRoutes } from './routes/payment-settings.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { portalRoutes } from './routes/portal.ts';
-import { type PortalLimits, portalAuthRoutes } from './routes/portal-auth.ts';
+import { portalAuthRoutes } from './routes/portal-auth.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { syncWebhookRoutes } from './routes/sync-webhooks.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { registerSignInLimits, type SignInLimits } from './sign-in-limits.ts';
 import type { App, RouteDeps } from './types.ts';
 
 export interface AppOptions {
@@ -39,13 +42,14 @@ export interface AppOptions {
   /** Built web UI to serve at / and /portal (see src/web/build.ts); omitted in API-only tests. */
   webDir?: string | undefined;
   logger?: FastifyServerOptions['logger'];
+  /** Secure cookies and HSTS; default: when `publicUrl` is https. */
   secureCookies?: boolean;
   processors?: Processors;
   jobs?: JobQueue;
   /** Base URL for links in e-mails (POLICYPAY_PUBLIC_URL); default: the host a request came to. */
   publicUrl?: string | undefined;
-  /** Portal rate limits (tests pass small ones). */
-  portalLimits?: PortalLimits;
+  /** Sign-in rate limits (tests pass small or generous ones). */
+  signInLimits?: Partial<SignInLimits>;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -61,13 +65,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const deps: RouteDeps = {
     db: options.database.db,
     databaseKind: options.database.kind,
-    secureCookies: options.secureCookies ?? false,
+    secureCookies: options.secureCookies ?? options.publicUrl?.startsWith('https:') ?? false,
     processors: options.processors ?? new Map(),
     jobs: options.jobs ?? noJobQueue,
     publicUrl: options.publicUrl,
   };
 
   await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, helmetOptions(deps));
+  const limit = await registerSignInLimits(app, options.signInLimits);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -99,7 +105,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
     transform: openApiTransform,
     transformObject: openApiTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    // Swagger UI styles its elements inline and draws icons as data: images.
+    staticCSP: {
+      'default-src': ["'self'"],
+      'img-src': ["'self'", 'data:'],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'frame-ancestors': ["'none'"],
+      'object-src': ["'none'"],
+      'base-uri': ["'self'"],
+    },
+  });
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
   app.setNotFoundHandler((request, reply) => {
@@ -114,15 +131,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
     });
   });
 
+  const checkOrigin = csrfGuard(deps.publicUrl);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/api/v1/')) await authHook(deps.db)(request, reply);
+    if (!request.url.startsWith('/api/v1/')) return;
+    checkOrigin(request);
+    await authHook(deps.db)(request, reply);
   });
   registerIdempotency(app as never, deps.db);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   healthRoutes(app, deps);
-  sessionRoutes(app, deps);
+  sessionRoutes(app, deps, limit);
   customerRoutes(app, deps);
   policyRoutes(app, deps);
   paymentEligibilityRoutes(app, deps);
@@ -134,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   ams360ReceiptRoutes(app, deps);
   paymentRequestRoutes(app, deps);
   emailRoutes(app, deps);
-  portalAuthRoutes(app, deps, options.portalLimits);
+  portalAuthRoutes(app, deps, limit);
   portalRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
   syncRoutes(app, deps);
@@ -155,4 +175,39 @@ export async function buildApp(options: AppOptions): Promise<App> {
     });
   }
   return app;
+}
+
+/**
+ * Security headers on every answer (@fastify/helmet). The console and portal are Vite builds with
+ * no inline script or style element; `style-src-attr` allows the style attributes of e-mail HTML,
+ * which the Email page shows in a sandboxed `srcdoc` frame that inherits this policy. The portal
+ * posts card data to the processor's tokenize endpoint, so its origin is in `connect-src`
+ * (Stripe.js would add js.stripe.com). Nobody may frame a page; HSTS only over https.
+ */
+function helmetOptions(deps: RouteDeps) {
+  const tokenizeOrigins = [
+    ...new Set([...deps.processors.values()].flatMap((p) => (p.tokenizeUrl ? [new URL(p.tokenizeUrl).origin] : []))),
+  ];
+  return {
+    global: true,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        styleSrcAttr: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", ...tokenizeOrigins],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' as const },
+    referrerPolicy: { policy: 'same-origin' as const },
+    strictTransportSecurity: deps.secureCookies ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+  };
 }

@@ -1,3 +1,4 @@
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import type { Actor } from '../services/actor.ts';
@@ -5,11 +6,26 @@ import { authenticateApiKey } from '../services/api-keys.ts';
 import { authenticatePortalSession } from '../services/portal-auth.ts';
 import type { Db } from '../services/transaction.ts';
 import { authenticateSession } from '../services/users.ts';
+import type { RouteDeps } from './types.ts';
 
 export const SESSION_COOKIE = 'pp_session';
 /** The portal's own cookie: a client session is only ever read by `/api/v1/portal/*` routes. */
 export const PORTAL_COOKIE = 'pp_portal';
 const PORTAL_PREFIX = '/api/v1/portal/';
+
+/**
+ * Session cookies (staff and portal): HttpOnly, SameSite=Lax, and Secure whenever the server is
+ * public over HTTPS (`POLICYPAY_PUBLIC_URL` https://…) or this request came over TLS.
+ */
+export function sessionCookieOptions(deps: RouteDeps, request: FastifyRequest, expires?: Date): CookieSerializeOptions {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.secureCookies || request.protocol === 'https',
+    ...(expires ? { expires } : {}),
+  };
+}
 
 /** Who may call a route: anyone, any authenticated caller, or only these roles. */
 export type Access = 'public' | 'authenticated' | readonly Actor['role'][];

@@ -18,6 +18,7 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   database_busy: { status: 503, title: 'Busy, retry' },
   database_unavailable: { status: 503, title: 'The database is unavailable, retry' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
 };
 
 /** When a client should retry after the database was unreachable (a restart or failover takes seconds). */
@@ -88,11 +89,7 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     return problemFor('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
   }
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return {
-      ...problemFor('validation_failed', 'send the body as application/json'),
-      status: 415,
-      title: 'Unsupported media type',
-    };
+    return problemFor('unsupported_media_type', 'send the body as application/json');
   }
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return {

@@ -24,6 +24,21 @@ export interface EmailWorkerOptions {
   concurrency?: number;
   /** When the sweep looks for pending e-mails (`SWEEP_CRON`); null: never (tests that run it by hand). */
   sweepCron?: string | null;
+  /** Where a kept e-mail's portal links are printed without SMTP (default: this process's stdout). */
+  printLine?: (line: string) => void;
+}
+
+const PORTAL_LINK = /https?:\/\/\S+?\/portal\/(?:enroll|sign-in)\?\S+/g;
+
+/**
+ * Without SMTP nobody receives a client's sign-in or enrollment link, and the console's Email page
+ * hides its token from staff; so the operator's terminal shows it (`npm start`'s output), which is
+ * how the demo's client reaches the portal.
+ */
+export function keptEmailNotice(email: { to: string; subject: string; text: string }): string | undefined {
+  const links = email.text.match(PORTAL_LINK);
+  if (!links) return undefined;
+  return `e-mail kept (no SMTP_URL) for ${email.to}, "${email.subject}": ${[...new Set(links)].join(' ')}`;
 }
 
 export const DEFAULT_EMAIL_FROM = 'no-reply@policypay.localhost';
@@ -42,6 +57,11 @@ export async function registerEmailWorkers(boss: PgBoss, db: Db, options: EmailW
   await createEmailQueues(boss, options);
   const transport = options.smtpUrl ? smtpTransport(options.smtpUrl) : null;
   const from = options.from ?? DEFAULT_EMAIL_FROM;
+  const printLine = options.printLine ?? ((line: string) => console.log(line));
+  const onKept = (email: { to: string; subject: string; text: string }) => {
+    const notice = keptEmailNotice(email);
+    if (notice) printLine(notice);
+  };
   // One message per job so a failure retries only that message; a short poll keeps a burst of
   // notifications (a payment tells four people) from queueing for seconds each.
   await boss.work(
@@ -53,7 +73,7 @@ export async function registerEmailWorkers(boss: PgBoss, db: Db, options: EmailW
     },
     async ([job]) => {
       const { emailId } = sendJob.parse(job?.data);
-      return { result: await deliverEmail(db, transport, emailId, { from }) };
+      return { result: await deliverEmail(db, transport, emailId, { from, onKept }) };
     },
   );
   // Whatever process wrote an e-mail (an API process without workers, one whose job was lost or

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { DEFAULT_JANITOR_DELAYS, type JanitorDelays } from '../domain/payment-states.ts';
 import type { JobQueue } from '../services/job-queue.ts';
-import { paymentQueues } from '../services/job-queue.ts';
+import { autopayQueues, paymentQueues } from '../services/job-queue.ts';
 import type { Processors } from '../services/payment-methods.ts';
 import { amsReceiptQueues } from '../sync/ams360-receipts/outbox.ts';
 import { registerAmsReceiptWorkers } from './ams-receipts.ts';
@@ -13,6 +13,7 @@ import { createEmailQueues, type EmailWorkerOptions, registerEmailWorkers } from
 import { bossJobQueue } from './job-queue.ts';
 import { registerMaintenance } from './maintenance.ts';
 import { registerPaymentWorkers } from './payments.ts';
+import { createPortalQueues, registerPortalWorkers } from './portal.ts';
 import { registerSyncWorkers } from './sync.ts';
 
 export interface Workers {
@@ -87,6 +88,7 @@ export async function startWorkers(
     sweepCron: settings.sweepCron,
     ...options.email,
   });
+  await registerPortalWorkers(boss, database.db);
   await registerSyncWorkers(boss, database.db, kind);
   await registerAmsReceiptWorkers(boss, database.db, kind);
   if (options.processors) {
@@ -124,7 +126,9 @@ export async function startJobSender(
   logErrors(boss, 'jobs');
   await boss.start();
   await createEmailQueues(boss);
-  for (const queue of [paymentQueues.execute, amsReceiptQueues.send]) await boss.createQueue(queue);
+  await createPortalQueues(boss);
+  // The queues API requests send to (a payment to execute, a receipt to export, a staff re-fire).
+  for (const queue of [paymentQueues.execute, amsReceiptQueues.send, autopayQueues.pass]) await boss.createQueue(queue);
   return {
     jobs: bossJobQueue(boss),
     async stop() {

@@ -161,7 +161,12 @@ export async function deliverEmail(
   db: Db,
   transport: MailTransport | null,
   emailId: string,
-  options: { from: string; now?: Date },
+  options: {
+    from: string;
+    now?: Date;
+    /** Told of each message kept for want of SMTP (the server prints its portal links; see jobs/email.ts). */
+    onKept?: (email: { to: string; subject: string; text: string }) => void;
+  },
 ): Promise<DeliveryResult> {
   const row = await db
     .selectFrom('emails')
@@ -173,6 +178,7 @@ export async function deliverEmail(
   if (!row || row.status === 'sent' || row.status === 'failed') return 'already_done';
   if (!transport) {
     await db.updateTable('emails').set({ status: 'kept' }).where('id', '=', emailId).execute();
+    options.onKept?.({ to: row.to_address, subject: row.subject, text: row.text_body });
     return 'kept';
   }
   const attempts = row.attempts + 1;

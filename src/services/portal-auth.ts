@@ -6,7 +6,7 @@ import { audit } from './audit.ts';
 import { queueEmail } from './email-outbox.ts';
 import type { JobQueue } from './job-queue.ts';
 import { issuePortalLink, SIGN_IN_LINK_MINUTES } from './portal-links.ts';
-import { hashPassword, hashToken, newToken, verifyPassword } from './secrets.ts';
+import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from './secrets.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
 const PORTAL_SESSION_DAYS = 7;
@@ -110,17 +110,9 @@ export async function signInToPortal(
         .executeTakeFirst()
     : undefined;
   // An unknown address costs the same scrypt as a known one: the timing says nothing either.
-  const ok = account?.password_hash
-    ? await verifyPassword(input.password, account.password_hash)
-    : await verifyPassword(input.password, await dummyHash()).then(() => false);
+  const ok = await verifyPasswordOrDummy(input.password, account?.password_hash);
   if (!agency || !account || !ok) throw badPassword();
   return inTransaction(db, (tx) => openSession(tx, agency.id, account.id, null, now));
-}
-
-let dummy: Promise<string> | undefined;
-function dummyHash(): Promise<string> {
-  dummy ??= hashPassword('policypay-no-such-account');
-  return dummy;
 }
 
 async function openSession(
@@ -215,11 +207,23 @@ export async function getPortalSession(db: Db, actor: Actor): Promise<PortalSess
   return sessionView(db, actor.agencyId, await accountIdFor(db, actor), null);
 }
 
-export async function setPortalPassword(db: Db | Tx, actor: Actor, password: string): Promise<PortalSessionView> {
+/**
+ * Sets or changes the password and ends every other session of the account (a thief's cookie
+ * stops working); the session that made the change (`currentToken`) stays signed in.
+ */
+export async function setPortalPassword(
+  db: Db | Tx,
+  actor: Actor,
+  password: string,
+  currentToken?: string,
+): Promise<PortalSessionView> {
   const hash = await hashPassword(password);
   return inTransaction(db, async (tx) => {
     const accountId = await accountIdFor(tx, actor);
     await tx.updateTable('portal_accounts').set({ password_hash: hash }).where('id', '=', accountId).execute();
+    let others = tx.deleteFrom('portal_sessions').where('account_id', '=', accountId);
+    if (currentToken) others = others.where('token_hash', '!=', hashToken(currentToken));
+    await others.execute();
     await audit(tx, actor, 'portal.password_set', { type: 'portal_account', id: accountId });
     return sessionView(tx, actor.agencyId, accountId, null);
   });
@@ -229,9 +233,27 @@ export async function signOutOfPortal(db: Db, token: string): Promise<void> {
   await db.deleteFrom('portal_sessions').where('token_hash', '=', hashToken(token)).execute();
 }
 
+/** The job that looks the address up and writes the link e-mail (see `askForPortalSignInLink`). */
+export const portalLinkQueue = 'portal.sign-in-link';
+
+export interface PortalLinkRequest {
+  agencySlug: string;
+  email: string;
+  portalUrl: string;
+}
+
+/**
+ * What `POST /portal/sign-in-link` does before it answers: it only queues the request. The lookup,
+ * the token and the e-mail happen in a job, so a known address and a stranger's cost the request
+ * the same work and the answer's timing says nothing about who is a client.
+ */
+export async function askForPortalSignInLink(db: Db, jobs: JobQueue, input: PortalLinkRequest): Promise<void> {
+  await inTransaction(db, (tx) => jobs.enqueue(tx, portalLinkQueue, input));
+}
+
 /**
  * E-mails a sign-in link to an enrolled contact, or an enrollment link to a contact with that
- * address who is not enrolled yet. Says nothing about whether the address is known.
+ * address who is not enrolled yet; nothing to a stranger. Runs in the `portal.sign-in-link` job.
  */
 export async function requestPortalSignInLink(
   db: Db,

@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.ts';
 import type { Actor } from './actor.ts';
 import { type AgencyView, getAgency } from './agencies.ts';
 import { audit } from './audit.ts';
-import { hashPassword, hashToken, newToken, verifyPassword } from './secrets.ts';
+import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from './secrets.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
 export interface UserView {
@@ -61,7 +61,8 @@ export async function signIn(db: Db, email: string, password: string, now = new 
     .select(['id', 'agency_id', 'email', 'name', 'role', 'password_hash'])
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
     .executeTakeFirst();
-  const ok = user?.password_hash ? await verifyPassword(password, user.password_hash) : false;
+  // An unknown address costs the same scrypt as a known one: the timing says nothing.
+  const ok = await verifyPasswordOrDummy(password, user?.password_hash);
   if (!user || !ok) throw new DomainError('unauthenticated', 'the e-mail or password is not right');
   const token = newToken('pps');
   const expiresAt = new Date(now.getTime() + SESSION_DAYS * 86_400_000);

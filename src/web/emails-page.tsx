@@ -69,7 +69,9 @@ export function EmailsPage() {
       <div className="page-header">
         <div>
           <h1>Email</h1>
-          <p className="page-subtitle">Messages sent to clients and staff, newest first.</p>
+          <p className="page-subtitle">
+            Messages sent to clients and staff, newest first. Clients' sign-in links are hidden here.
+          </p>
         </div>
       </div>
       {error && (

@@ -145,5 +145,39 @@ for (const target of databaseTargets()) {
       assert.equal(await queuedJobs(), jobsBefore + 1);
       assert.equal(smtp.messages.filter((m) => m.subject === 'swept').length, 1);
     });
+
+    it("without SMTP, prints a kept e-mail's portal link for the operator (staff see it masked)", async () => {
+      const lines: string[] = [];
+      const keptSchema = `pgboss_${randomBytes(4).toString('hex')}`;
+      const keeper = await startWorkers(database, { schema: keptSchema, email: { printLine: (l) => lines.push(l) } });
+      try {
+        const link =
+          'http://localhost:3000/portal/sign-in?agency=a&token=ppt_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
+        const id = await inTransaction(database.db, (tx) =>
+          queueEmail(
+            tx,
+            agency.id,
+            { ...message('your sign-in link'), text: `Sign in:\n${link}\n` },
+            bossJobQueue(keeper.boss),
+          ),
+        );
+        const notice = await waitFor('the printed link', () => lines.find((line) => line.includes(link)));
+        assert.match(notice, /your sign-in link/);
+        const row = await database.db.selectFrom('emails').select('status').where('id', '=', id).executeTakeFirst();
+        assert.equal(row?.status, 'kept');
+        // An e-mail without a portal link prints nothing.
+        const plain = await inTransaction(database.db, (tx) =>
+          queueEmail(tx, agency.id, message('no link here'), bossJobQueue(keeper.boss)),
+        );
+        await waitFor('the plain e-mail kept', async () => {
+          const r = await database.db.selectFrom('emails').select('status').where('id', '=', plain).executeTakeFirst();
+          return r?.status === 'kept' ? r : undefined;
+        });
+        assert.equal(lines.length, 1);
+      } finally {
+        await keeper.stop();
+        if (target === 'postgres') await sql.raw(`DROP SCHEMA ${keptSchema} CASCADE`).execute(database.db);
+      }
+    });
   });
 }

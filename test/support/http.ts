@@ -15,7 +15,9 @@ export function apiClient(baseUrl: string, apiKey?: string) {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
-        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        // Without a key this is a browser-like client (cookie sessions): it sends its origin, as a
+        // browser does with every POST and DELETE (the API's CSRF rule).
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : { origin: new URL(baseUrl).origin }),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { rateLimiter } from '../../src/http/rate-limit.ts';
-import type { PortalLimits } from '../../src/http/routes/portal-auth.ts';
+import type { SignInLimits } from '../../src/http/sign-in-limits.ts';
 import type { App } from '../../src/http/types.ts';
 import { bossJobQueue } from '../../src/jobs/job-queue.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
@@ -49,7 +48,7 @@ export interface PortalWorld {
  */
 export async function startPortalWorld(
   target: Target,
-  options: { portalLimits?: PortalLimits; emailRetryDelaySeconds?: number } = {},
+  options: { signInLimits?: Partial<SignInLimits>; emailRetryDelaySeconds?: number } = {},
 ): Promise<PortalWorld> {
   const database = await openTestDatabase(target);
   const agency = await createTestAgency(database.db, 'Harbor <Insurance> & Co');
@@ -76,8 +75,8 @@ export async function startPortalWorld(
     processors,
     jobs: bossJobQueue(workers.boss),
     // Every test client comes from 127.0.0.1: the production limits would throttle a test file.
-    // portal-auth.test.ts tests the limits with its own small ones.
-    portalLimits: options.portalLimits ?? generousLimits(),
+    // portal-auth.test.ts and security.test.ts test the limits with their own small ones.
+    signInLimits: options.signInLimits ?? generousLimits(),
     // POLICYPAY_TEST_LOG=1 shows the server's errors while debugging a test.
     logger: process.env.POLICYPAY_TEST_LOG ? { level: 'error' } : false,
   });
@@ -137,6 +136,8 @@ export function portalClient(baseUrl: string) {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
+        // A browser sends its page's origin with every POST and DELETE (the API's CSRF rule).
+        origin: new URL(baseUrl).origin,
         ...(cookie ? { cookie } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...headers,
@@ -170,7 +171,7 @@ export function portalClient(baseUrl: string) {
 
 export type PortalClient = ReturnType<typeof portalClient>;
 
-function generousLimits(): PortalLimits {
-  const many = () => rateLimiter({ limit: 10_000, windowMs: 60_000 });
-  return { signIn: many(), redeem: many(), link: many() };
+function generousLimits(): SignInLimits {
+  const many = { max: 10_000, windowMs: 60_000 };
+  return { staffSignIn: many, portalSignIn: many, portalRedeem: many, portalLink: many };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskPortalTokens } from '../../domain/link-masking.ts';
 import { emailStatuses, getEmail, listEmails } from '../../services/email-outbox.ts';
 import { requireActor } from '../auth.ts';
 import { errorResponses, pageLimit } from '../schemas.ts';
@@ -61,14 +62,21 @@ export function emailRoutes(app: App, deps: RouteDeps): void {
       config: staffOnly,
       schema: {
         tags: ['email'],
-        summary: 'One e-mail with its plain-text and HTML bodies',
+        summary: 'One e-mail with its plain-text and HTML bodies (portal link tokens hidden)',
         params: z.strictObject({ id: z.string().max(64) }),
         response: { 200: emailSchema, ...errorResponses },
       },
     },
     async (request) => {
       const e = await getEmail(deps.db, requireActor(request), request.params.id);
-      return { ...e, createdAt: e.createdAt.toISOString(), sentAt: iso(e.sentAt) };
+      // Staff see that a link was sent, never the client's live token.
+      return {
+        ...e,
+        text: maskPortalTokens(e.text),
+        html: maskPortalTokens(e.html),
+        createdAt: e.createdAt.toISOString(),
+        sentAt: iso(e.sentAt),
+      };
     },
   );
 }

@@ -1,17 +1,17 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
+  askForPortalSignInLink,
   getPortalSession,
   type PortalSignIn,
   redeemPortalToken,
-  requestPortalSignInLink,
   setPortalPassword,
   signInToPortal,
   signOutOfPortal,
 } from '../../services/portal-auth.ts';
-import { PORTAL_COOKIE, requireActor } from '../auth.ts';
-import { type RateLimiter, rateLimiter } from '../rate-limit.ts';
+import { PORTAL_COOKIE, requireActor, sessionCookieOptions } from '../auth.ts';
 import { errorResponses, problemSchema } from '../schemas.ts';
+import type { SignInLimiter } from '../sign-in-limits.ts';
 import type { App, RouteDeps } from '../types.ts';
 import { portalUrl } from './payment-requests.ts';
 
@@ -29,30 +29,15 @@ const agencySlug = z.string().trim().min(1).max(100);
 const emailField = z.string().trim().min(1).max(320);
 const withRateLimit = { ...errorResponses, 429: problemSchema };
 
-/** Per client address: 10 tries a minute for sign-in and token redemption, 5 link e-mails. */
-export interface PortalLimits {
-  signIn: RateLimiter;
-  redeem: RateLimiter;
-  link: RateLimiter;
-}
+/** The e-mail a portal route is about, per agency: the rate limits' second key. */
+const accountKey = (request: FastifyRequest) => {
+  const body = request.body as { agency: string; email: string };
+  return `${body.agency}:${body.email.toLowerCase()}`;
+};
 
-export function defaultPortalLimits(): PortalLimits {
-  return {
-    signIn: rateLimiter({ limit: 10, windowMs: 60_000 }),
-    redeem: rateLimiter({ limit: 10, windowMs: 60_000 }),
-    link: rateLimiter({ limit: 5, windowMs: 60_000 }),
-  };
-}
-
-export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits = defaultPortalLimits()): void {
-  const setCookie = (reply: FastifyReply, session: PortalSignIn) =>
-    reply.setCookie(PORTAL_COOKIE, session.token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.secureCookies,
-      expires: session.expiresAt,
-    });
+export function portalAuthRoutes(app: App, deps: RouteDeps, limit: SignInLimiter): void {
+  const setCookie = (request: FastifyRequest, reply: FastifyReply, session: PortalSignIn) =>
+    reply.setCookie(PORTAL_COOKIE, session.token, sessionCookieOptions(deps, request, session.expiresAt));
 
   app.get(
     '/api/v1/portal/config',
@@ -80,11 +65,11 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits
         body: z.strictObject({ agency: agencySlug, token: z.string().trim().min(1).max(200) }),
         response: { 200: portalSessionSchema, ...withRateLimit },
       },
+      preHandler: limit('portalRedeem'),
     },
     async (request, reply) => {
-      limits.redeem.hit(`redeem:${request.ip}`);
       const session = await redeemPortalToken(deps.db, { agencySlug: request.body.agency, token: request.body.token });
-      setCookie(reply, session);
+      setCookie(request, reply, session);
       return session.view;
     },
   );
@@ -99,12 +84,11 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits
         body: z.strictObject({ agency: agencySlug, email: emailField, password: z.string().min(1).max(1000) }),
         response: { 200: portalSessionSchema, ...withRateLimit },
       },
+      preHandler: limit('portalSignIn', accountKey),
     },
     async (request, reply) => {
-      limits.signIn.hit(`sign-in:${request.ip}`);
-      limits.signIn.hit(`sign-in:${request.body.agency}:${request.body.email.toLowerCase()}`);
       const session = await signInToPortal(deps.db, request.body);
-      setCookie(reply, session);
+      setCookie(request, reply, session);
       return session.view;
     },
   );
@@ -119,15 +103,13 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits
         body: z.strictObject({ agency: agencySlug, email: emailField }),
         response: { 202: z.object({ status: z.literal('sent_if_known') }), ...withRateLimit },
       },
+      preHandler: limit('portalLink', accountKey),
     },
     async (request, reply) => {
-      limits.link.hit(`link:${request.ip}`);
-      limits.link.hit(`link:${request.body.agency}:${request.body.email.toLowerCase()}`);
-      await requestPortalSignInLink(deps.db, {
+      await askForPortalSignInLink(deps.db, deps.jobs, {
         agencySlug: request.body.agency,
-        email: request.body.email,
+        email: request.body.email.trim().toLowerCase(),
         portalUrl: portalUrl(deps, request),
-        jobs: deps.jobs,
       });
       reply.status(202);
       return { status: 'sent_if_known' as const };
@@ -147,7 +129,7 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits
     async (request, reply) => {
       const token = request.cookies[PORTAL_COOKIE];
       if (token) await signOutOfPortal(deps.db, token);
-      reply.clearCookie(PORTAL_COOKIE, { path: '/' });
+      reply.clearCookie(PORTAL_COOKIE, sessionCookieOptions(deps, request));
       return reply.status(204).send(null);
     },
   );
@@ -178,6 +160,8 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limits: PortalLimits
         response: { 200: portalSessionSchema, ...errorResponses },
       },
     },
-    async (request) => setPortalPassword(deps.db, requireActor(request), request.body.password),
+    // Ends the account's other sessions; this one stays signed in.
+    async (request) =>
+      setPortalPassword(deps.db, requireActor(request), request.body.password, request.cookies[PORTAL_COOKIE]),
   );
 }

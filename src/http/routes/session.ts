@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { getAgency } from '../../services/agencies.ts';
 import { getSignedInUser, signIn, signOut } from '../../services/users.ts';
-import { requireActor, SESSION_COOKIE } from '../auth.ts';
-import { errorResponses } from '../schemas.ts';
+import { requireActor, SESSION_COOKIE, sessionCookieOptions } from '../auth.ts';
+import { errorResponses, problemSchema } from '../schemas.ts';
+import type { SignInLimiter } from '../sign-in-limits.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 const sessionResponse = z
@@ -17,7 +18,7 @@ const sessionResponse = z
   })
   .meta({ id: 'Session' });
 
-export function sessionRoutes(app: App, deps: RouteDeps): void {
+export function sessionRoutes(app: App, deps: RouteDeps, limit: SignInLimiter): void {
   app.post(
     '/api/v1/session',
     {
@@ -29,18 +30,14 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
           email: z.string().trim().min(1).max(320),
           password: z.string().min(1).max(1000),
         }),
-        response: { 200: sessionResponse, ...errorResponses },
+        response: { 200: sessionResponse, ...errorResponses, 429: problemSchema },
       },
+      // Per client address and per e-mail tried.
+      preHandler: limit('staffSignIn', (request) => (request.body as { email: string }).email.toLowerCase()),
     },
     async (request, reply) => {
       const session = await signIn(deps.db, request.body.email, request.body.password);
-      reply.setCookie(SESSION_COOKIE, session.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: deps.secureCookies,
-        expires: session.expiresAt,
-      });
+      reply.setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(deps, request, session.expiresAt));
       return { user: session.user, agency: session.agency };
     },
   );
@@ -58,7 +55,7 @@ export function sessionRoutes(app: App, deps: RouteDeps): void {
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await signOut(deps.db, token);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(deps, request));
       return reply.status(204).send(null);
     },
   );
