@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.ts';
-import { buildApp } from '../../src/http/app.ts';
 import type { App } from '../../src/http/types.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 import { apiClient } from '../support/http.ts';
 import { waitFor } from '../support/mail.ts';
+import { buildTestApp } from '../support/openapi.ts';
 
 // pg_terminate_backend of this process's own pooled connections, idle and busy: the process must
 // live on, the busy request answer 503 problem+json with Retry-After, and the next one succeed.
@@ -42,7 +42,7 @@ describe('a lost database connection', {
       applicationName,
       onConnectionError: (error) => lost.push(error),
     });
-    app = await buildApp({ database });
+    app = await buildTestApp({ database });
     api = apiClient(await app.listen({ port: 0, host: '127.0.0.1' }), agency.apiKey);
     admin = new pg.Client({
       connectionString: process.env.TEST_DATABASE_URL!,
@@ -134,7 +134,7 @@ describe('a lost database connection', {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const down = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/none`, connectTimeoutMs: 2_000 });
-    const downApp = await buildApp({ database: down });
+    const downApp = await buildTestApp({ database: down });
     try {
       const answer = await downApp.inject({
         method: 'GET',

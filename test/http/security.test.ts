@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
-import { type AppOptions, buildApp } from '../../src/http/app.ts';
+import type { AppOptions } from '../../src/http/app.ts';
 import type { JobQueue } from '../../src/services/job-queue.ts';
 import { issuePortalLink } from '../../src/services/portal-links.ts';
 import { inTransaction } from '../../src/services/transaction.ts';
 import { databaseTargets } from '../support/db.ts';
 import { apiClient } from '../support/http.ts';
 import { portalLink, waitFor } from '../support/mail.ts';
+import { buildTestApp } from '../support/openapi.ts';
 import { type PortalCustomer, type PortalWorld, portalClient, startPortalWorld } from '../support/portal.ts';
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
@@ -25,7 +26,7 @@ for (const target of databaseTargets()) {
 
     /** Another server over the same database, with its own options; closed after `use`. */
     async function withApp<T>(options: Partial<AppOptions>, use: (url: string) => Promise<T>): Promise<T> {
-      const app = await buildApp({ database: world.database, ...options });
+      const app = await buildTestApp({ database: world.database, ...options });
       const url = await app.listen({ port: 0, host: '127.0.0.1' });
       try {
         return await use(url);
