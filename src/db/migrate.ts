@@ -10,6 +10,7 @@ import * as amsReceipts from './migrations/0007_ams_receipts.ts';
 import * as ledgerChecks from './migrations/0008_ledger_checks.ts';
 import * as customerIndexes from './migrations/0009_customer_indexes.ts';
 import * as receiptChecks from './migrations/0010_receipt_checks.ts';
+import * as idempotencyOwners from './migrations/0011_idempotency_owners.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008_ledger_checks': ledgerChecks,
   '0009_customer_indexes': customerIndexes,
   '0010_receipt_checks': receiptChecks,
+  '0011_idempotency_owners': idempotencyOwners,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -45,6 +45,8 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** Portal rate limits (tests pass small ones). */
   portalLimits?: PortalLimits;
+  /** "Now" for Idempotency-Key claims (tests move it; no timer decides a takeover). */
+  clock?: () => Date;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -108,7 +110,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/api/v1/')) await authHook(deps.db)(request, reply);
   });
-  registerIdempotency(app as never, deps.db);
+  registerIdempotency(app as never, deps.db, options.clock);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
