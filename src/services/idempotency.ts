@@ -160,17 +160,18 @@ export async function claimIdempotencyKey(
 
 /**
  * First statement of the owner's use-case transaction: locks the key row for the transaction's
- * lifetime (a retry meanwhile gets 409) and proves the key is still this owner's.
+ * lifetime (a retry meanwhile gets 409) and proves the key is still this owner's. A lock only,
+ * not an UPDATE: a new row version would make a retry's `INSERT … ON CONFLICT` wait for us.
  */
-export async function lockIdempotencyClaim(tx: Tx, claim: IdempotencyClaim, now = new Date()): Promise<void> {
+export async function lockIdempotencyClaim(tx: Tx, claim: IdempotencyClaim): Promise<void> {
   const row = await tx
-    .updateTable('idempotency_keys')
-    .set({ locked_at: now })
+    .selectFrom('idempotency_keys')
+    .select('key')
     .where('agency_id', '=', claim.agencyId)
     .where('key', '=', claim.key)
     .where('owner', '=', claim.owner)
     .where('state', '=', 'in_progress')
-    .returning('key')
+    .forNoKeyUpdate()
     .executeTakeFirst();
   if (!row) throw inUse(claim.key);
 }
