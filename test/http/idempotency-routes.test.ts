@@ -11,14 +11,13 @@ import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.
 import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
 import { executePayment } from '../../src/services/payment-execution.ts';
 import type { Processors } from '../../src/services/payment-methods.ts';
-import { issuePortalLink } from '../../src/services/portal-links.ts';
 import { AmsDouble } from '../../src/sync/doubles/ams-double.ts';
 import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 import { type ApiClient, apiClient, type JsonResponse } from '../support/http.ts';
 import { tokenizeCard, WEBHOOK_SECRET } from '../support/payments.ts';
-import { portalClient } from '../support/portal.ts';
+import { portalSessionFor } from '../support/portal.ts';
 import { TEST_CONNECTOR_TIMING } from '../support/sync.ts';
 
 /**
@@ -120,34 +119,7 @@ for (const target of databaseTargets()) {
     };
     type Customer = Awaited<ReturnType<typeof customer>>;
 
-    const portalFor = async (c: Customer) => {
-      const customerId = (
-        await database.db
-          .selectFrom('customers')
-          .select('id')
-          .where('agency_id', '=', agency.id)
-          .where('customer_number', '=', c.customerNumber)
-          .executeTakeFirstOrThrow()
-      ).id;
-      const link = await database.db.transaction().execute((tx) =>
-        issuePortalLink(tx, {
-          agencyId: agency.id,
-          agencySlug: agency.slug,
-          customerId,
-          contactId: c.contactId,
-          purpose: 'enroll',
-          validMs: 3_600_000,
-          portalUrl: `${url}/portal`,
-        }),
-      );
-      const client = portalClient(url);
-      const params = new URL(link).searchParams;
-      ok(
-        await client.post('/api/v1/portal/tokens/redeem', { agency: params.get('agency'), token: params.get('token') }),
-        200,
-      );
-      return client;
-    };
+    const portalFor = (c: { customerNumber: number; contactId: string }) => portalSessionFor(database, agency, url, c);
     const paymentRequest = async (c: Customer) =>
       ok(
         await api.post('/api/v1/payment-requests', {

@@ -11,12 +11,11 @@ import { createProcessors } from '../../src/processors/registry.ts';
 import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
 import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
 import { requestFingerprint } from '../../src/services/idempotency.ts';
-import { issuePortalLink } from '../../src/services/portal-links.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 import { type ApiClient, apiClient, type JsonResponse } from '../support/http.ts';
 import { tokenizeCard, WEBHOOK_SECRET } from '../support/payments.ts';
-import { portalClient } from '../support/portal.ts';
+import { portalSessionFor } from '../support/portal.ts';
 
 /**
  * No timer decides an Idempotency-Key takeover: a request that has been running for longer than
@@ -154,32 +153,7 @@ for (const target of databaseTargets()) {
         }),
         201,
       ).id as string;
-    const portalFor = async (c: { customerNumber: number; contactId: string }) => {
-      const { id: customerId } = await database.db
-        .selectFrom('customers')
-        .select('id')
-        .where('agency_id', '=', agency.id)
-        .where('customer_number', '=', c.customerNumber)
-        .executeTakeFirstOrThrow();
-      const link = await database.db.transaction().execute((tx) =>
-        issuePortalLink(tx, {
-          agencyId: agency.id,
-          agencySlug: agency.slug,
-          customerId,
-          contactId: c.contactId,
-          purpose: 'enroll',
-          validMs: 3_600_000,
-          portalUrl: `${url}/portal`,
-        }),
-      );
-      const client = portalClient(url);
-      const params = new URL(link).searchParams;
-      ok(
-        await client.post('/api/v1/portal/tokens/redeem', { agency: params.get('agency'), token: params.get('token') }),
-        200,
-      );
-      return client;
-    };
+    const portalFor = (c: { customerNumber: number; contactId: string }) => portalSessionFor(database, agency, url, c);
     /**
      * Moves time 75 s on: the server's clock, and the claim's own timestamp (what the old 60 s
      * timer read) unless a running transaction holds the key row.
