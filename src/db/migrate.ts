@@ -12,6 +12,7 @@ import * as customerIndexes from './migrations/0009_customer_indexes.ts';
 import * as receiptChecks from './migrations/0010_receipt_checks.ts';
 import * as emailSweep from './migrations/0011_email_sweep.ts';
 import * as autopayExactlyOnce from './migrations/0012_autopay_exactly_once.ts';
+import * as idempotencyOwners from './migrations/0013_idempotency_owners.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0010_receipt_checks': receiptChecks,
   '0011_email_sweep': emailSweep,
   '0012_autopay_exactly_once': autopayExactlyOnce,
+  '0013_idempotency_owners': idempotencyOwners,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -210,10 +210,12 @@ export interface IdempotencyKeysTable {
   request_hash: string;
   method: string;
   path: string;
-  state: 'in_progress' | 'completed';
+  state: 'in_progress' | 'committed' | 'completed';
   response_status: number | null;
   response_body: ColumnType<unknown, string | null, string | null>;
   locked_at: Date | null;
+  owner: string | null;
+  response_ref: string | null;
   created_at: CreatedAt;
 }
 

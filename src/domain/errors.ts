@@ -13,6 +13,7 @@ export const errorCodes = [
   'unprocessable',
   'idempotency_key_reused',
   'idempotency_key_in_use',
+  'payment_in_flight',
   'database_busy',
   'database_unavailable',
   'rate_limited',

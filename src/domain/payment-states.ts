@@ -42,6 +42,14 @@ export function assertPaymentTransition(from: PaymentState, to: PaymentState): v
   }
 }
 
+/**
+ * A payment "in flight" may still take money: it is waiting for an attempt (requested, a retry
+ * included) or has one whose outcome is not known yet. No second payment may target an invoice
+ * while one is in flight, on any channel (autopay, API, console, portal): one rule.
+ */
+export const inFlightPaymentStates = ['requested', 'executing'] as const satisfies readonly PaymentState[];
+export const openAttemptStatuses = ['started', 'unknown', 'pending'] as const satisfies readonly AttemptStatus[];
+
 /** What a processor attempt ended as. `unknown` is never a decline: the janitor resolves it. */
 export type AttemptStatus = 'started' | 'succeeded' | 'pending' | 'declined' | 'unknown' | 'not_sent';
 

@@ -50,6 +50,8 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** Sign-in rate limits (tests pass small or generous ones). */
   signInLimits?: Partial<SignInLimits>;
+  /** "Now" for Idempotency-Key claims (tests move it; no timer decides a takeover). */
+  clock?: () => Date;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -137,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     checkOrigin(request);
     await authHook(deps.db)(request, reply);
   });
-  registerIdempotency(app as never, deps.db);
+  registerIdempotency(app as never, deps.db, options.clock);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

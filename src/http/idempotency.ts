@@ -2,8 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import {
   claimIdempotencyKey,
+  commitIdempotentEffect,
   completeIdempotencyKey,
   type IdempotencyClaim,
+  LiveOwners,
+  lockIdempotencyClaim,
   releaseIdempotencyKey,
   requestFingerprint,
 } from '../services/idempotency.ts';
@@ -16,13 +19,22 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** POST routes that must not replay (signing in would hand out a stored session). */
     idempotent?: false;
+    /**
+     * For a route whose effect commits before a processor call (`effectCommitter`): the answer to
+     * a retry that finds the effect committed but no answer stored (its first request died),
+     * read from the current state of what `ref` names. May throw a DomainError as the first would.
+     */
+    idempotentReplay?: (request: FastifyRequest, ref: string) => Promise<unknown>;
   }
 }
 
 const HEADER = 'idempotency-key';
 
 /** Wires Idempotency-Key handling into every POST: fingerprint, claim, replay, release. */
-export function registerIdempotency(app: FastifyInstance, db: Db): void {
+export function registerIdempotency(app: FastifyInstance, db: Db, clock: () => Date = () => new Date()): void {
+  // This process's running owners (see LiveOwners): per app, as each app is a server of its own.
+  const live = new LiveOwners();
+
   // Fingerprint the body as received, before validation transforms it.
   app.addHook('preValidation', async (request) => {
     if (request.method !== 'POST' || request.routeOptions.config.idempotent === false) return;
@@ -41,14 +53,19 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     const pending = request.idempotency;
     const key = request.headers[HEADER];
     if (!pending || !request.actor || typeof key !== 'string') return;
-    const result = await claimIdempotencyKey(db, {
-      agencyId: request.actor.agencyId,
-      // Keys are the agency's; a portal client's are their own, so no client can replay another's.
-      key: request.actor.client ? `portal:${request.actor.client.contactId}:${key}` : key,
-      fingerprint: pending.fingerprint,
-      method: request.method,
-      path: request.url,
-    });
+    const result = await claimIdempotencyKey(
+      db,
+      {
+        agencyId: request.actor.agencyId,
+        // Keys are the agency's; a portal client's are their own, so no client can replay another's.
+        key: request.actor.client ? `portal:${request.actor.client.contactId}:${key}` : key,
+        fingerprint: pending.fingerprint,
+        method: request.method,
+        path: request.url,
+      },
+      live,
+      clock(),
+    );
     if (result.kind === 'replay') {
       reply
         .status(result.status)
@@ -56,32 +73,39 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
         .type(result.status >= 400 ? 'application/problem+json' : 'application/json');
       return reply.send(JSON.stringify(result.body));
     }
+    if (result.kind === 'committed') {
+      const replay = request.routeOptions.config.idempotentReplay;
+      if (!replay) throw new DomainError('idempotency_key_in_use', `Idempotency-Key "${key}" has no answer yet`);
+      reply.header('idempotent-replayed', 'true');
+      const body = await replay(request, result.ref);
+      return reply.status(result.status).send(body);
+    }
     pending.claim = result.claim;
   });
 
-  // A response that did not go through `respond` (an error): keep 4xx answers as Stripe does,
-  // but release the key after invalid input (400) or a 5xx, so nothing stays written and the
-  // client can retry.
+  // A response that did not store its answer in its own transaction (an error, or a route whose
+  // effect committed earlier): keep 4xx answers as Stripe does, but release the key after invalid
+  // input (400) or a 5xx, so nothing stays written and the client can retry. A key whose effect
+  // committed is never released (a retry answers from the effect instead).
   app.addHook('onSend', async (request, reply, payload) => {
     const pending = request.idempotency;
     if (!pending?.claim || pending.completed) return payload;
     pending.completed = true;
-    if (reply.statusCode >= 500 || reply.statusCode === 400) {
-      await releaseIdempotencyKey(db, pending.claim);
-    } else {
-      const body = typeof payload === 'string' ? safeParse(payload) : null;
-      await completeIdempotencyKey(db, pending.claim, reply.statusCode, body);
+    try {
+      if (reply.statusCode >= 500 || reply.statusCode === 400) {
+        await releaseIdempotencyKey(db, pending.claim);
+      } else if (typeof payload === 'string') {
+        await completeIdempotencyKey(db, pending.claim, reply.statusCode, payload, { mustOwn: false });
+      }
+    } finally {
+      live.delete(pending.claim);
     }
     return payload;
   });
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  // However the request ends, its owner is no longer running.
+  app.addHook('onResponse', async (request) => {
+    if (request.idempotency?.claim) live.delete(request.idempotency.claim);
+  });
 }
 
 /** What `respond` tells the use case about the transaction it runs in. */
@@ -95,7 +119,7 @@ export interface ResponseTransaction {
 
 /**
  * Runs a use case in one transaction and, when the request holds an Idempotency-Key, stores the
- * response in that same transaction.
+ * response in that same transaction: exactly the JSON the route's serializer sends.
  */
 export async function respond<T>(
   db: Db,
@@ -104,15 +128,29 @@ export async function respond<T>(
   status: number,
   work: (tx: Tx, transaction: ResponseTransaction) => Promise<T>,
 ): Promise<T> {
+  const claim = request.idempotency?.claim;
+  reply.status(status);
   const body = await inTransaction(db, async (tx) => {
-    const result = await work(tx, { endsWithWork: !request.idempotency?.claim });
-    const claim = request.idempotency?.claim;
-    if (claim) {
-      await completeIdempotencyKey(tx, claim, status, result);
-    }
+    if (claim) await lockIdempotencyClaim(tx, claim);
+    const result = await work(tx, { endsWithWork: !claim });
+    if (claim) await completeIdempotencyKey(tx, claim, status, String(reply.serialize(result)));
     return result;
   });
   if (request.idempotency?.claim) request.idempotency.completed = true;
-  reply.status(status);
   return body;
+}
+
+/**
+ * For a use case that commits its effect and then calls a processor: the function it calls in
+ * the effect's transaction to mark the key (`ref` names the payment or refund the answer is
+ * about), so the key can never be taken over once the effect exists. Undefined without a key.
+ * The final answer is stored when it is sent.
+ */
+export function effectCommitter(
+  request: FastifyRequest,
+  status: number,
+): ((tx: Tx, ref: string) => Promise<void>) | undefined {
+  const claim = request.idempotency?.claim;
+  if (!claim) return undefined;
+  return (tx, ref) => commitIdempotentEffect(tx, claim, status, ref);
 }

@@ -15,6 +15,7 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   unprocessable: { status: 422, title: 'The request cannot be processed' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   idempotency_key_in_use: { status: 409, title: 'A request with this Idempotency-Key is in progress' },
+  payment_in_flight: { status: 409, title: 'Another payment for this invoice is in flight' },
   database_busy: { status: 503, title: 'Busy, retry' },
   database_unavailable: { status: 503, title: 'The database is unavailable, retry' },
   rate_limited: { status: 429, title: 'Too many requests' },

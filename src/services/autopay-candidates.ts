@@ -3,8 +3,12 @@ import type { Database } from '../db/schema.ts';
 import type { AutopaySkipReason } from '../domain/autopay.ts';
 import type { EligibilityReason } from '../domain/eligibility.ts';
 import type { Cents } from '../domain/money.ts';
+import { inFlightPaymentStates } from '../domain/payment-states.ts';
 import type { CancellationReason, PolicyStatus } from '../domain/policy-lifecycle.ts';
 import { type Db, inTransaction } from './transaction.ts';
+
+// The one in-flight rule (see refuseWhileInFlight), as literals so the statement's text is fixed.
+const inFlight = sql.join(inFlightPaymentStates.map((state) => sql.lit(state)));
 
 /**
  * The autopay pass's reads and skip records. Due invoices are streamed in keyset pages over the
@@ -109,9 +113,7 @@ export async function dueInvoicePage(
         'balance',
       ),
       sql<boolean>`EXISTS (SELECT 1 FROM payment_targets t JOIN payments pay ON pay.id = t.payment_id
-        WHERE t.agency_id = i.agency_id AND t.invoice_id = i.id AND pay.state IN ('requested', 'executing'))`.as(
-        'in_progress',
-      ),
+        WHERE t.agency_id = i.agency_id AND t.invoice_id = i.id AND pay.state IN (${inFlight}))`.as('in_progress'),
     ])
     .where((eb) => isDue(eb, agencyId, now));
   if (after) query = query.where(sql<boolean>`(i.autopay_time, i.id) > (${after.autopayTime}, ${after.id}::uuid)`);

@@ -79,6 +79,20 @@ export async function savePaymentMethod(
   customerNumber: number,
   input: { processor: string; token: string; isDefault?: boolean | undefined },
 ): Promise<PaymentMethodView> {
+  const described = await describePaymentToken(processors, input);
+  return storePaymentMethod(db, actor, customerNumber, described, input.isDefault);
+}
+
+export interface DescribedToken {
+  processor: string;
+  details: NonNullable<Awaited<ReturnType<PaymentProcessor['describeToken']>>>;
+}
+
+/** Asks the processor what a token is (a network call: no transaction may be open). */
+export async function describePaymentToken(
+  processors: Processors,
+  input: { processor: string; token: string },
+): Promise<DescribedToken> {
   const processor = requireProcessor(processors, input.processor);
   const details = await processor.describeToken(input.token);
   if (!details) {
@@ -86,6 +100,18 @@ export async function savePaymentMethod(
       errors: [{ path: 'token', message: 'unknown token' }],
     });
   }
+  return { processor: processor.name, details };
+}
+
+/** Stores a method the processor described, in the caller's transaction (or its own). */
+export async function storePaymentMethod(
+  db: Db | Tx,
+  actor: Actor,
+  customerNumber: number,
+  described: DescribedToken,
+  isDefaultInput: boolean | undefined,
+): Promise<PaymentMethodView> {
+  const { details } = described;
   return inTransaction(db, async (tx) => {
     const customer = await findCustomer(tx, actor.agencyId, customerNumber);
     const existing = await tx
@@ -94,7 +120,7 @@ export async function savePaymentMethod(
       .where('customer_id', '=', customer.id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    const isDefault = input.isDefault ?? existing === undefined;
+    const isDefault = isDefaultInput ?? existing === undefined;
     if (isDefault) await clearDefault(tx, customer.id);
     try {
       const row = await tx
@@ -102,7 +128,7 @@ export async function savePaymentMethod(
         .values({
           agency_id: actor.agencyId,
           customer_id: customer.id,
-          processor: processor.name,
+          processor: described.processor,
           token: details.token,
           kind: details.kind,
           brand: details.brand,

@@ -10,7 +10,7 @@ import { audit, logActivity } from './audit.ts';
 import { postJournalEntry } from './ledger.ts';
 import type { Processors } from './payment-methods.ts';
 import { lockCustomer } from './receipts.ts';
-import { type Db, inTransaction } from './transaction.ts';
+import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface RefundView {
   id: string;
@@ -31,6 +31,7 @@ export async function refundPayment(
   actor: Actor,
   paymentId: string,
   input: { amountCents?: Cents | undefined; reason?: string | undefined },
+  options: { recordEffect?: ((tx: Tx, refundId: string) => Promise<void>) | undefined } = {},
 ): Promise<RefundView> {
   if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may refund payments');
   const started = await inTransaction(db, async (tx) => {
@@ -90,6 +91,8 @@ export async function refundPayment(
         created_by: actor.label,
       })
       .execute();
+    // The caller's Idempotency-Key commits with the refund it started, never after it.
+    await options.recordEffect?.(tx, id);
     return { id, payment, attempt, amountCents, refunded };
   });
 
@@ -184,4 +187,35 @@ export async function refundPayment(
       reason: input.reason ?? null,
     };
   });
+}
+
+/**
+ * A refund's answer from its current state (a retried request whose first one died after the
+ * refund row committed): the refund, or the error its first request gave or would give.
+ */
+export async function refundAnswer(db: Db, actor: Actor, refundId: string): Promise<RefundView> {
+  const refund = await db
+    .selectFrom('payment_refunds')
+    .select(['id', 'payment_id', 'amount_cents', 'status', 'reason'])
+    .where('agency_id', '=', actor.agencyId)
+    .where('id', '=', refundId)
+    .executeTakeFirst();
+  if (!refund) throw notFound('refund', refundId);
+  if (refund.status === 'started') {
+    throw new DomainError('conflict', `refund ${refund.id} has no outcome yet; ask again later`, {
+      extensions: { refundId: refund.id, status: refund.status },
+    });
+  }
+  if (refund.status !== 'succeeded') {
+    throw new DomainError('unprocessable', `the refund was not made: ${refund.status}`, {
+      extensions: { refundId: refund.id, status: refund.status },
+    });
+  }
+  return {
+    id: refund.id,
+    paymentId: refund.payment_id,
+    amountCents: refund.amount_cents,
+    status: 'succeeded',
+    reason: refund.reason,
+  };
 }

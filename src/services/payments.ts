@@ -2,7 +2,12 @@ import type { PayerActor, PaymentChannel } from '../domain/eligibility.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import { type Cents, sum } from '../domain/money.ts';
-import { assertPaymentTransition, type PaymentState } from '../domain/payment-states.ts';
+import {
+  assertPaymentTransition,
+  inFlightPaymentStates,
+  openAttemptStatuses,
+  type PaymentState,
+} from '../domain/payment-states.ts';
 import type { Actor } from './actor.ts';
 import { audit, logActivity } from './audit.ts';
 import { channelDepositBank, resolveDepositBank } from './bank-access.ts';
@@ -172,6 +177,11 @@ export async function createPayment(
         perPolicy.set(invoice.policy_number, (perPolicy.get(invoice.policy_number) ?? 0n) + target.amountCents);
       }
     });
+    await refuseWhileInFlight(
+      tx,
+      actor.agencyId,
+      request.targets.map((t) => byNumber.get(t.invoiceNumber)!.id),
+    );
     for (const [policyNumber, amountCents] of perPolicy) {
       await requirePaymentEligibility(tx, actor, policyNumber, { channel: request.channel, payer, amountCents }, now);
     }
@@ -242,6 +252,54 @@ export async function createPayment(
     );
     return getPaymentById(tx, actor.agencyId, payment.id);
   });
+}
+
+/**
+ * Refuses a payment for an invoice another payment is in flight for (a second charge while the
+ * first's outcome is unknown is how a customer pays twice). The invoices' rows are locked first,
+ * in one order, so two concurrent creations for one invoice queue and the second sees the first.
+ */
+export async function refuseWhileInFlight(tx: Tx, agencyId: string, invoiceIds: readonly string[]): Promise<void> {
+  if (invoiceIds.length === 0) return;
+  const ids = [...new Set(invoiceIds)].sort();
+  // NO KEY UPDATE does not wait for the key-share locks of foreign-key checks (receipts, journal lines).
+  await tx
+    .selectFrom('invoices')
+    .select('id')
+    .where('agency_id', '=', agencyId)
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute();
+  const other = await tx
+    .selectFrom('payment_targets as t')
+    .innerJoin('payments as p', 'p.id', 't.payment_id')
+    .innerJoin('invoices as i', 'i.id', 't.invoice_id')
+    .select(['p.id', 'p.state', 'i.invoice_number'])
+    .where('t.agency_id', '=', agencyId)
+    .where('t.invoice_id', 'in', ids)
+    .where((eb) =>
+      eb.or([
+        eb('p.state', 'in', inFlightPaymentStates),
+        eb.exists(
+          eb
+            .selectFrom('payment_attempts as a')
+            .select('a.id')
+            .whereRef('a.payment_id', '=', 'p.id')
+            .where('a.status', 'in', openAttemptStatuses),
+        ),
+      ]),
+    )
+    .orderBy('i.invoice_number')
+    .limit(1)
+    .executeTakeFirst();
+  if (other) {
+    throw new DomainError(
+      'payment_in_flight',
+      `invoice ${other.invoice_number} already has payment ${other.id} in flight (${other.state}); wait for its outcome or cancel it before paying again`,
+      { extensions: { invoiceNumber: other.invoice_number, paymentId: other.id, paymentState: other.state } },
+    );
+  }
 }
 
 async function usableMethod(tx: Tx, agencyId: string, customerId: string, id: string, type: 'card' | 'ach') {

@@ -22,6 +22,11 @@ import { loadPaymentSettings } from './payment-settings.ts';
 import { cancelPayment, createPayment, getPaymentById } from './payments.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
+/** The route's hook into the payment's transaction (its Idempotency-Key commits with the payment). */
+export interface CheckoutOptions {
+  recordEffect?: ((tx: Tx, paymentId: string) => Promise<void>) | undefined;
+}
+
 /** What portal payments need from the process. */
 export interface PortalPaymentDeps {
   db: Db;
@@ -129,6 +134,7 @@ export async function payPortalPaymentRequest(
   id: string,
   input: { paymentMethodId: string },
   now = new Date(),
+  options: CheckoutOptions = {},
 ): Promise<PortalPaymentView> {
   const client = clientOf(actor);
   const paymentId = await inTransaction(deps.db, async (tx) => {
@@ -160,6 +166,7 @@ export async function payPortalPaymentRequest(
         deps.jobs,
         now,
       );
+      await options.recordEffect?.(tx, payment.id);
       return payment.id;
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -184,6 +191,7 @@ export async function payPortalOneTime(
     invoices?: { invoiceNumber: number; amountCents: Cents }[] | undefined;
   },
   now = new Date(),
+  options: CheckoutOptions = {},
 ): Promise<PortalPaymentView> {
   const client = clientOf(actor);
   const paymentId = await inTransaction(deps.db, async (tx) => {
@@ -216,6 +224,7 @@ export async function payPortalOneTime(
       deps.jobs,
       now,
     );
+    await options.recordEffect?.(tx, payment.id);
     return payment.id;
   });
   return executeAtCheckout(deps, actor, paymentId);
@@ -264,7 +273,17 @@ async function executeAtCheckout(deps: PortalPaymentDeps, actor: Actor, paymentI
   if (payment.state === 'requested' && payment.failureCode) {
     await cancelPayment(deps.db, actor, paymentId, `declined at checkout (${payment.failureCode}); not retried`);
   }
-  if ((payment.state === 'requested' || payment.state === 'failed') && payment.failureCode) {
+  return portalCheckoutAnswer(deps.db, actor, paymentId);
+}
+
+/**
+ * The checkout's answer from the payment's current state: its view, or the decline as a 422.
+ * Also the answer to a retried checkout whose first request died after the payment committed.
+ */
+export async function portalCheckoutAnswer(db: Db, actor: Actor, paymentId: string): Promise<PortalPaymentView> {
+  const payment = await getPaymentById(db, actor.agencyId, paymentId);
+  const declined = ['requested', 'failed', 'cancelled'].includes(payment.state) && payment.failureCode;
+  if (declined && payment.failureCode) {
     const message = payment.failureMessage ?? payment.failureCode;
     throw new DomainError(
       'unprocessable',
@@ -275,7 +294,7 @@ async function executeAtCheckout(deps: PortalPaymentDeps, actor: Actor, paymentI
       },
     );
   }
-  const [view] = await portalPaymentViews(deps.db, actor, { id: paymentId, limit: 1 });
+  const [view] = await portalPaymentViews(db, actor, { id: paymentId, limit: 1 });
   return view!;
 }
 

@@ -63,7 +63,8 @@ describe('payment execution survives SIGKILL', {
     for (let c = 0; c < 25; c++) {
       const customer = await createCustomer(db, agency.actor, { type: 'individual', name: `Crash ${c}` });
       const invoices: number[] = [];
-      for (let i = 0; i < 4; i++) {
+      // One invoice per payment: a second payment for an invoice is refused while one is in flight.
+      for (let i = 0; i < PAYMENTS / 25; i++) {
         invoices.push(
           (
             await createInvoice(db, agency.actor, {
@@ -97,7 +98,7 @@ describe('payment execution survives SIGKILL', {
         amountCents,
         currency: 'USD',
         paymentMethodId: customer.methods[p % customer.methods.length]!,
-        targets: [{ invoiceNumber: customer.invoices[p % customer.invoices.length]!, amountCents }],
+        targets: [{ invoiceNumber: customer.invoices[Math.floor(p / customers.length)]!, amountCents }],
         channel: 'secure_checkout',
       });
     }

@@ -7,7 +7,7 @@ import { maintenanceQueues } from '../../src/jobs/maintenance.ts';
 import { syncSchedules } from '../../src/jobs/sync.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
 import { emailSweepQueue } from '../../src/services/email-outbox.ts';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../../src/services/idempotency.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, LiveOwners } from '../../src/services/idempotency.ts';
 import { amsReceiptQueues } from '../../src/sync/ams360-receipts/outbox.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
@@ -41,15 +41,13 @@ for (const target of databaseTargets()) {
 
       const agency = await createTestAgency(database.db);
       for (const key of ['old', 'fresh']) {
-        const result = await claimIdempotencyKey(database.db, {
-          agencyId: agency.id,
-          key,
-          fingerprint: 'f',
-          method: 'POST',
-          path: '/x',
-        });
+        const result = await claimIdempotencyKey(
+          database.db,
+          { agencyId: agency.id, key, fingerprint: 'f', method: 'POST', path: '/x' },
+          new LiveOwners(),
+        );
         assert.equal(result.kind, 'claimed');
-        if (result.kind === 'claimed') await completeIdempotencyKey(database.db, result.claim, 201, { ok: true });
+        if (result.kind === 'claimed') await completeIdempotencyKey(database.db, result.claim, 201, '{"ok":true}');
       }
       await sql`UPDATE idempotency_keys SET created_at = now() - interval '3 days' WHERE key = 'old'`.execute(
         database.db,

@@ -11,6 +11,7 @@ import { createBank } from '../../src/services/banks.ts';
 import { addContact } from '../../src/services/contacts.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
+import { issuePortalLink } from '../../src/services/portal-links.ts';
 import { createUser } from '../../src/services/users.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
@@ -174,4 +175,38 @@ export type PortalClient = ReturnType<typeof portalClient>;
 function generousLimits(): SignInLimits {
   const many = { max: 10_000, windowMs: 60_000 };
   return { staffSignIn: many, portalSignIn: many, portalRedeem: many, portalLink: many };
+}
+
+/** A portal client signed in as a customer's contact (an enrollment link issued and redeemed). */
+export async function portalSessionFor(
+  database: DatabaseHandle,
+  agency: { id: string; slug: string },
+  baseUrl: string,
+  customer: { customerNumber: number; contactId: string },
+): Promise<PortalClient> {
+  const { id: customerId } = await database.db
+    .selectFrom('customers')
+    .select('id')
+    .where('agency_id', '=', agency.id)
+    .where('customer_number', '=', customer.customerNumber)
+    .executeTakeFirstOrThrow();
+  const link = await database.db.transaction().execute((tx) =>
+    issuePortalLink(tx, {
+      agencyId: agency.id,
+      agencySlug: agency.slug,
+      customerId,
+      contactId: customer.contactId,
+      purpose: 'enroll',
+      validMs: 3_600_000,
+      portalUrl: `${baseUrl}/portal`,
+    }),
+  );
+  const client = portalClient(baseUrl);
+  const params = new URL(link).searchParams;
+  const redeemed = await client.post('/api/v1/portal/tokens/redeem', {
+    agency: params.get('agency'),
+    token: params.get('token'),
+  });
+  if (redeemed.status !== 200) throw new Error(`redeem failed: ${JSON.stringify(redeemed.body)}`);
+  return client;
 }

@@ -2,12 +2,17 @@ import { z } from 'zod';
 import { payerActors, paymentChannels } from '../../domain/eligibility.ts';
 import { toAmount } from '../../domain/money.ts';
 import { paymentStates } from '../../domain/payment-states.ts';
-import { deletePaymentMethod, listPaymentMethods, savePaymentMethod } from '../../services/payment-methods.ts';
-import { refundPayment } from '../../services/payment-refunds.ts';
+import {
+  deletePaymentMethod,
+  describePaymentToken,
+  listPaymentMethods,
+  storePaymentMethod,
+} from '../../services/payment-methods.ts';
+import { type RefundView, refundAnswer, refundPayment } from '../../services/payment-refunds.ts';
 import { cancelPayment, createPayment, getPayment, listPayments, type PaymentView } from '../../services/payments.ts';
 import { createRetryPlan, listRetryPlans } from '../../services/retry-plans.ts';
 import { requireActor } from '../auth.ts';
-import { respond } from '../idempotency.ts';
+import { effectCommitter, respond } from '../idempotency.ts';
 import {
   amount,
   byCustomerAndState,
@@ -81,6 +86,16 @@ function presentPayment(p: PaymentView): z.infer<typeof paymentSchema> {
   };
 }
 
+function presentRefund(refund: RefundView) {
+  return {
+    id: refund.id,
+    paymentId: refund.paymentId,
+    amount: toAmount(refund.amountCents),
+    status: 'succeeded' as const,
+    reason: refund.reason,
+  };
+}
+
 const retryPlanSchema = z
   .object({
     id: z.string(),
@@ -110,14 +125,11 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const method = await savePaymentMethod(
-        deps.db,
-        deps.processors,
-        requireActor(request),
-        request.params.customerNumber,
-        request.body,
+      // The processor is asked first, with no transaction open; the row and the answer commit together.
+      const described = await describePaymentToken(deps.processors, request.body);
+      return respond(deps.db, request, reply, 201, (tx) =>
+        storePaymentMethod(tx, requireActor(request), request.params.customerNumber, described, request.body.isDefault),
       );
-      return respond(deps.db, request, reply, 201, async () => method);
     },
   );
 
@@ -240,7 +252,11 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
   app.post(
     '/api/v1/payments/:id/refunds',
     {
-      config: { access: ['staff'] as const },
+      config: {
+        access: ['staff'] as const,
+        idempotentReplay: async (request, ref) =>
+          presentRefund(await refundAnswer(deps.db, requireActor(request), ref)),
+      },
       schema: {
         tags: ['payments'],
         summary: 'Refund a posted card payment, in full (no amount) or in part',
@@ -259,17 +275,16 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const refund = await refundPayment(deps.db, deps.processors, requireActor(request), request.params.id, {
-        amountCents: request.body.amount,
-        reason: request.body.reason,
-      });
-      return respond(deps.db, request, reply, 201, async () => ({
-        id: refund.id,
-        paymentId: refund.paymentId,
-        amount: toAmount(refund.amountCents),
-        status: 'succeeded' as const,
-        reason: refund.reason,
-      }));
+      // The key commits with the refund row, before the processor call; the answer is stored as sent.
+      const refund = await refundPayment(
+        deps.db,
+        deps.processors,
+        requireActor(request),
+        request.params.id,
+        { amountCents: request.body.amount, reason: request.body.reason },
+        { recordEffect: effectCommitter(request, 201) },
+      );
+      return reply.status(201).send(presentRefund(refund));
     },
   );
 

@@ -1,8 +1,14 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { toAmount } from '../../domain/money.ts';
 import { paymentRequestStates } from '../../domain/payment-requests.ts';
 import { getCustomerAccount } from '../../services/accounts.ts';
-import { deletePaymentMethod, listPaymentMethods, savePaymentMethod } from '../../services/payment-methods.ts';
+import {
+  deletePaymentMethod,
+  describePaymentToken,
+  listPaymentMethods,
+  storePaymentMethod,
+} from '../../services/payment-methods.ts';
 import {
   clientCustomerNumber,
   disablePortalAutopay,
@@ -14,11 +20,12 @@ import {
   type PortalPaymentView,
   payPortalOneTime,
   payPortalPaymentRequest,
+  portalCheckoutAnswer,
   portalCheckoutLimits,
   setDefaultPaymentMethod,
 } from '../../services/portal.ts';
 import { requireActor } from '../auth.ts';
-import { respond } from '../idempotency.ts';
+import { effectCommitter, respond } from '../idempotency.ts';
 import { amount, errorResponses, invoiceNumberParams, money } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 import { paymentRequestSchema, presentPaymentRequest } from './payment-requests.ts';
@@ -53,6 +60,10 @@ const tags = ['portal'];
 
 /** The signed-in client's own account: every call is scoped to their customer by the session. */
 export function portalRoutes(app: App, deps: RouteDeps): void {
+  // A retried checkout whose first request died after its payment committed: that payment, now.
+  const checkoutReplay = async (request: FastifyRequest, paymentId: string) =>
+    presentPortalPayment(await portalCheckoutAnswer(deps.db, requireActor(request), paymentId));
+
   app.get(
     '/api/v1/portal/account',
     {
@@ -143,7 +154,7 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
   app.post(
     '/api/v1/portal/payment-requests/:id/pay',
     {
-      config: client,
+      config: { ...client, idempotentReplay: checkoutReplay },
       schema: {
         tags,
         summary: 'Pay a payment request with a saved method (secure checkout, payer external)',
@@ -153,15 +164,23 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const payment = await payPortalPaymentRequest(deps, requireActor(request), request.params.id, request.body);
-      return respond(deps.db, request, reply, 201, async () => presentPortalPayment(payment));
+      // The key commits with the payment, before the charge; the answer is stored as sent.
+      const payment = await payPortalPaymentRequest(
+        deps,
+        requireActor(request),
+        request.params.id,
+        request.body,
+        new Date(),
+        { recordEffect: effectCommitter(request, 201) },
+      );
+      return reply.status(201).send(presentPortalPayment(payment));
     },
   );
 
   app.post(
     '/api/v1/portal/payments',
     {
-      config: client,
+      config: { ...client, idempotentReplay: checkoutReplay },
       schema: {
         tags,
         summary: 'Make a one-time payment (without invoices: open invoices oldest first, the rest On Account)',
@@ -178,12 +197,18 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const payment = await payPortalOneTime(deps, requireActor(request), {
-        amountCents: request.body.amount,
-        paymentMethodId: request.body.paymentMethodId,
-        invoices: request.body.invoices?.map((i) => ({ invoiceNumber: i.invoiceNumber, amountCents: i.amount })),
-      });
-      return respond(deps.db, request, reply, 201, async () => presentPortalPayment(payment));
+      const payment = await payPortalOneTime(
+        deps,
+        requireActor(request),
+        {
+          amountCents: request.body.amount,
+          paymentMethodId: request.body.paymentMethodId,
+          invoices: request.body.invoices?.map((i) => ({ invoiceNumber: i.invoiceNumber, amountCents: i.amount })),
+        },
+        new Date(),
+        { recordEffect: effectCommitter(request, 201) },
+      );
+      return reply.status(201).send(presentPortalPayment(payment));
     },
   );
 
@@ -232,12 +257,10 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
     async (request, reply) => {
       const actor = requireActor(request);
       const processor = deps.processors.has('sandbox') ? 'sandbox' : ([...deps.processors.keys()][0] ?? 'sandbox');
-      const method = await savePaymentMethod(deps.db, deps.processors, actor, clientCustomerNumber(actor), {
-        processor,
-        token: request.body.token,
-        isDefault: request.body.isDefault,
-      });
-      return respond(deps.db, request, reply, 201, async () => method);
+      const described = await describePaymentToken(deps.processors, { processor, token: request.body.token });
+      return respond(deps.db, request, reply, 201, (tx) =>
+        storePaymentMethod(tx, actor, clientCustomerNumber(actor), described, request.body.isDefault),
+      );
     },
   );
 

@@ -247,7 +247,8 @@ export function syncRoutes(app: App, deps: RouteDeps): void {
     async (request, reply) => {
       const actor = requireActor(request);
       // The run commits page by page (that is its crash safety), so it cannot share one transaction
-      // with the idempotency record; its result is stored after it, and a replayed key gets that.
+      // with the idempotency record; its result is stored after it, and a replayed key gets that. A
+      // retry after a crash runs again from the cursor the pages committed, which repeats no change.
       const run = await runDailySync(deps.db, actor.agencyId, request.body.system);
       pushAfterCommit(deps.db, actor, request.log);
       return respond(deps.db, request, reply, 200, async () => run);
