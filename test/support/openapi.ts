@@ -102,13 +102,19 @@ export function enforceOpenApiContract(app: App): void {
     if (!route?.startsWith(API_PREFIX)) return payload;
     check ??= responseChecker(app.swagger() as JsonObject);
     const contentType = reply.getHeader('content-type');
-    const problems = check({
-      method: request.method,
-      route,
-      status: reply.statusCode,
-      contentType: typeof contentType === 'string' ? contentType : undefined,
-      body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined,
-    });
+    let problems: string[];
+    try {
+      problems = check({
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        contentType: typeof contentType === 'string' ? contentType : undefined,
+        body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined,
+      });
+    } catch (error) {
+      // A document ajv cannot compile (e.g. a dangling $ref) is a mismatch too, not a crash here.
+      problems = [`the document's schema for it cannot be used: ${(error as Error).message}`];
+    }
     if (problems.length === 0) return payload;
     const message = `${request.method} ${request.url} answered ${reply.statusCode}: ${problems.join('; ')}`;
     violations.push(message);
