@@ -1,13 +1,22 @@
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { outboundPolicy } from '../services/outbound.ts';
+import { setupSecrets } from './secrets.ts';
 
-/** Opens the configured database and brings its schema up to date. */
+/** Opens the configured database, brings its schema up to date and sets up the secrets' keyring. */
 export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   const config = loadConfig();
+  try {
+    outboundPolicy(); // a bad allow-list fails here, not at the first connector call
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
   const database = await openDatabase({ url: config.DATABASE_URL });
   try {
     await migrateToLatest(database.db);
+    const sweep = await setupSecrets(config, database);
+    if (sweep.encrypted > 0) console.log(`policypay: encrypted ${sweep.encrypted} stored secret(s) that were in clear`);
   } catch (error) {
     await database.close();
     throw error;
