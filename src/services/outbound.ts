@@ -1,4 +1,4 @@
-import { type LookupAddress, type LookupAllOptions, type LookupOptions, lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from 'node:dns';
 import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -64,7 +64,8 @@ export function addressRefusal(address: string, policy: OutboundPolicy = outboun
   }
   const range = parsed.range();
   if (range === 'unicast') return undefined;
-  if (policy.allowRanges.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match(net, bits))) return undefined;
+  if (policy.allowRanges.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match(net, bits)))
+    return undefined;
   return `${address} is a ${range} address`;
 }
 
@@ -143,12 +144,10 @@ let guardedAgent: { policy: OutboundPolicy; agent: Agent } | undefined;
 export async function connectorFetch(urlText: string, init: Parameters<typeof undiciFetch>[1] = {}) {
   const policy = outboundPolicy();
   if (policy.allowPrivate) return undiciFetch(urlText, init);
+  // An address literal is dialled without a lookup; a name is checked by the agent's lookup.
   const host = hostOf(new URL(urlText));
-  if (!hostAllowed(host, policy)) {
-    const why =
-      host === 'localhost' || host.endsWith('.localhost') ? `${host} is loopback` : addressRefusal(host, policy);
-    if (why) throw new TypeError('fetch failed', { cause: new OutboundRefused(`refused to connect: ${why}`) });
-  }
+  const why = hostAllowed(host, policy) ? undefined : addressRefusal(host, policy);
+  if (why) throw new TypeError('fetch failed', { cause: new OutboundRefused(`refused to connect: ${why}`) });
   if (guardedAgent?.policy !== policy) {
     guardedAgent = { policy, agent: new Agent({ connect: { lookup: guardedLookup(policy) } }) };
   }

@@ -87,9 +87,10 @@ export class Keyring {
       const decipher = createDecipheriv('aes-256-gcm', entry.key, parsed.iv);
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(parsed.body.subarray(parsed.body.length - 16));
-      return Buffer.concat([decipher.update(parsed.body.subarray(0, parsed.body.length - 16)), decipher.final()]).toString(
-        'utf8',
-      );
+      return Buffer.concat([
+        decipher.update(parsed.body.subarray(0, parsed.body.length - 16)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
       throw new SecretKeyError(
         `the stored secret of ${context} does not decrypt with key "${parsed.keyId}": the key is not the one it was encrypted with, or the value was altered`,

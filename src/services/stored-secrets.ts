@@ -60,7 +60,8 @@ export async function sweepStoredSecrets(
       .forUpdate()
       .execute();
     for (const row of syncRows) {
-      const webhook = row.webhook_secret && reseal(row.webhook_secret, secretContext.syncWebhook(row.agency_id, row.system));
+      const webhook =
+        row.webhook_secret && reseal(row.webhook_secret, secretContext.syncWebhook(row.agency_id, row.system));
       let configChanged = false;
       const config = mapAuthValue(row.config as object, (value) => {
         const next = reseal(value, secretContext.syncAuth(row.agency_id, row.system));
@@ -71,7 +72,10 @@ export async function sweepStoredSecrets(
       if (!webhook && !configChanged) continue;
       await tx
         .updateTable('sync_connectors')
-        .set({ ...(webhook ? { webhook_secret: webhook } : {}), ...(configChanged ? { config: JSON.stringify(config) } : {}) })
+        .set({
+          ...(webhook ? { webhook_secret: webhook } : {}),
+          ...(configChanged ? { config: JSON.stringify(config) } : {}),
+        })
         .where('agency_id', '=', row.agency_id)
         .where('system', '=', row.system)
         .execute();

@@ -55,7 +55,8 @@ export async function configureConnector(
       .where('system', '=', system)
       .executeTakeFirst();
     const webhookContext = secretContext.syncWebhook(actor.agencyId, system);
-    const generated = input.webhookSecret || existing?.webhook_secret ? undefined : randomBytes(24).toString('base64url');
+    const generated =
+      input.webhookSecret || existing?.webhook_secret ? undefined : randomBytes(24).toString('base64url');
     const secret = input.webhookSecret ?? generated;
     const values = {
       kind: input.kind,
@@ -109,7 +110,8 @@ export async function loadConnector(
   const mapping = restMappingSchema.parse(
     mapAuthValue(row.config as object, (value) => openSecret(value, secretContext.syncAuth(agencyId, system))),
   );
-  const webhookSecret = row.webhook_secret && openSecret(row.webhook_secret, secretContext.syncWebhook(agencyId, system));
+  const webhookSecret =
+    row.webhook_secret && openSecret(row.webhook_secret, secretContext.syncWebhook(agencyId, system));
   return { connector: new RestConnector(mapping), webhookSecret, mapping };
 }
 
