@@ -34,7 +34,7 @@ export function parseKey(text: string, label: string): Buffer {
     : /^[A-Za-z0-9+/_-]{43}={0,1}$/.test(trimmed)
       ? Buffer.from(trimmed, 'base64')
       : undefined;
-  if (!key || key.length !== 32) {
+  if (key?.length !== 32) {
     throw new SecretKeyError(`${label} must be a 32-byte key: 64 hex digits or 44 base64 characters`);
   }
   return key;
