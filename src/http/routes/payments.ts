@@ -102,7 +102,9 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
         summary: 'Save a tokenized card or bank account (the number goes to the processor, never here)',
         params: customerNumberParams,
         body: z.strictObject({
-          processor: nonEmpty(40).default('sandbox'),
+          processor: nonEmpty(40)
+            .optional()
+            .meta({ description: "The token's processor; default the one this server runs (sandbox or stripe)" }),
           token: nonEmpty(200),
           isDefault: z.boolean().optional(),
         }),
@@ -115,7 +117,7 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
         deps.processors,
         requireActor(request),
         request.params.customerNumber,
-        request.body,
+        { ...request.body, processor: request.body.processor ?? [...deps.processors.keys()][0] ?? 'none' },
       );
       return respond(deps.db, request, reply, 201, async () => method);
     },

@@ -231,7 +231,8 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const actor = requireActor(request);
-      const processor = deps.processors.has('sandbox') ? 'sandbox' : ([...deps.processors.keys()][0] ?? 'sandbox');
+      // The process's one processor: the portal tokenized with it (GET /portal/config).
+      const processor = [...deps.processors.keys()][0] ?? 'none';
       const method = await savePaymentMethod(deps.db, deps.processors, actor, clientCustomerNumber(actor), {
         processor,
         token: request.body.token,
