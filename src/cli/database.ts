@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { outboundPolicy } from '../services/outbound.ts';
-import { setupSecrets } from './secrets.ts';
+import { resolveKeyring, setupSecrets } from './secrets.ts';
 
 /** Opens the configured database, brings its schema up to date and sets up the secrets' keyring. */
 export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
@@ -12,10 +12,12 @@ export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   } catch (error) {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
+  // Before the database opens: a missing key on PostgreSQL fails without touching it.
+  const keys = resolveKeyring(config);
   const database = await openDatabase({ url: config.DATABASE_URL });
   try {
     await migrateToLatest(database.db);
-    const sweep = await setupSecrets(config, database);
+    const sweep = await setupSecrets(keys, database);
     if (sweep.encrypted > 0) console.log(`policypay: encrypted ${sweep.encrypted} stored secret(s) that were in clear`);
   } catch (error) {
     await database.close();

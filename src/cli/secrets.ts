@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, ConfigError } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, pgliteDataDir } from '../db/database.ts';
@@ -33,6 +33,7 @@ export function resolveKeyring(config: Config, env: NodeJS.ProcessEnv = process.
   if (!dataDir) return new Keyring([{ id: 'local', key: randomBytes(32) }]);
   const file = join(dataDir, KEY_FILE);
   if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     console.warn(
       `policypay: no POLICYPAY_SECRET_KEY: generated ${file} to encrypt stored secrets (fine for a demo; set the variable in production)`,
@@ -42,11 +43,11 @@ export function resolveKeyring(config: Config, env: NodeJS.ProcessEnv = process.
 }
 
 /**
- * Start-up of every command that opens the database: configures the keyring, encrypts any secret
- * still stored in clear (rows from before encryption at rest) and checks the rest decrypt.
+ * Start-up of every command that opens the database, once it is migrated: configures the keyring,
+ * encrypts any secret still stored in clear (rows from before encryption at rest) and checks that
+ * the rest decrypt.
  */
-export async function setupSecrets(config: Config, database: DatabaseHandle): Promise<SecretSweep> {
-  const keys = resolveKeyring(config);
+export async function setupSecrets(keys: Keyring, database: DatabaseHandle): Promise<SecretSweep> {
   configureKeyring(keys);
   try {
     return await sweepStoredSecrets(database.db, { rotate: false, keys });
