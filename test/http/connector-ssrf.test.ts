@@ -105,10 +105,15 @@ for (const target of databaseTargets()) {
       await assert.rejects(sync!.connector.get('customer', 'c-1'), /refused to connect to localhost/);
       assert.equal(ams.requests, before, 'nothing reached the double');
 
+      // Allowed by range, through the checking agent; and allowed outright.
+      configureOutboundPolicy(outboundPolicyFromEnv({ POLICYPAY_CONNECTOR_ALLOWLIST: '127.0.0.0/8,::1' }));
+      const byRange = await connectorFetch(`${byName}/receipt/customer`, post);
+      assert.equal(typeof byRange.status, 'number');
+      assert.equal(ams.requests, before + 1);
       configureOutboundPolicy(allowAll);
       const allowed = await connectorFetch(`${byName}/receipt/customer`, post);
       assert.equal(typeof allowed.status, 'number');
-      assert.equal(ams.requests, before + 1);
+      assert.equal(ams.requests, before + 2);
     });
   });
 }
