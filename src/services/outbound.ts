@@ -157,5 +157,6 @@ export async function connectorFetch(
   if (guardedAgent?.policy !== policy) {
     guardedAgent = { policy, agent: new undici.Agent({ connect: { lookup: guardedLookup(policy) } }) };
   }
-  return undici.fetch(urlText, { ...init, dispatcher: guardedAgent.agent });
+  // A redirect is not followed: its target could be an address literal, which is dialled without a lookup.
+  return undici.fetch(urlText, { ...init, redirect: 'manual', dispatcher: guardedAgent.agent });
 }
