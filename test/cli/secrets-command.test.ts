@@ -35,7 +35,9 @@ describe('policypay secrets: the key of stored connector secrets', () => {
 
   it('generates a key file for an embedded database, rotates to a new key, and refuses a wrong one', async () => {
     const db = { DATABASE_URL: dataDir };
-    assert.equal((await policypay(db, 'demo')).code, 0);
+    const demo = await policypay(db, 'demo');
+    assert.equal(demo.code, 0, demo.stderr);
+    assert.match(demo.stderr, /no POLICYPAY_SECRET_KEY: generated .*policypay-secret\.key/);
     const mapping = join(dataDir, 'mapping.json');
     await writeFile(mapping, JSON.stringify(amsDoubleMapping('https://ams.example.com')));
     const configured = await policypay(
@@ -53,7 +55,6 @@ describe('policypay secrets: the key of stored connector secrets', () => {
     assert.match(configured.stdout, /secret \S+ \(shown once\)/);
     const keyFile = join(dataDir, 'policypay-secret.key');
     assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
-    assert.match(configured.stderr, /no POLICYPAY_SECRET_KEY: generated .*policypay-secret\.key/);
     const local = (await readFile(keyFile, 'utf8')).trim();
 
     const next = randomBytes(32).toString('hex');
