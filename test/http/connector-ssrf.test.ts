@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   configureOutboundPolicy,
@@ -110,6 +112,17 @@ for (const target of databaseTargets()) {
       const byRange = await connectorFetch(`${byName}/receipt/customer`, post);
       assert.equal(typeof byRange.status, 'number');
       assert.equal(ams.requests, before + 1);
+      // A redirect (here towards the metadata address) is the answer, not followed.
+      const redirector = createServer((_request, response) => {
+        response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+      });
+      await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = redirector.address() as AddressInfo;
+        assert.equal((await connectorFetch(`http://localhost:${port}/`)).status, 302);
+      } finally {
+        redirector.close();
+      }
       configureOutboundPolicy(allowAll);
       const allowed = await connectorFetch(`${byName}/receipt/customer`, post);
       assert.equal(typeof allowed.status, 'number');
