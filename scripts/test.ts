@@ -2,6 +2,7 @@
 // migrated PGlite snapshot for all test files, checks the PostgreSQL server when one is
 // configured, then runs Node's test runner over test/**/*.test.ts.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -44,10 +45,16 @@ else console.log('TEST_DATABASE_URL not set: database tests run on PGlite only')
 
 const snapshot = await prepareSnapshot();
 const patterns = process.argv.slice(2);
+// Test files (and the servers they spawn) encrypt stored secrets under this run's key, and their
+// connectors call loopback test doubles: both allowed here explicitly, never by default.
+const testEnv: Record<string, string> = { POLICYPAY_ALLOW_PRIVATE_CONNECTORS: 'true' };
+if (!process.env.POLICYPAY_SECRET_KEY && !process.env.POLICYPAY_SECRET_KEYS) {
+  testEnv.POLICYPAY_SECRET_KEY = randomBytes(32).toString('base64');
+}
 const child = spawn(
   process.execPath,
   ['--test', '--test-concurrency=2', ...(patterns.length ? patterns : ['test/**/*.test.ts'])],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, POLICYPAY_TEST_SNAPSHOT: snapshot } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, ...testEnv, POLICYPAY_TEST_SNAPSHOT: snapshot } },
 );
 child.on('exit', async (code, signal) => {
   await rm(snapshot, { force: true });

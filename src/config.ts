@@ -19,6 +19,11 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{16,200}$/, { error: 'must be 16–200 letters, digits, _ or -' })
     .optional(),
   POLICYPAY_PUBLIC_URL: z.url().optional(),
+  /**
+   * The card/ACH processor: `sandbox` (test mode: demo, development, tests) or `stripe`. Default:
+   * `stripe` when STRIPE_SECRET_KEY is set, else `sandbox`. Only the chosen one is started and accepted.
+   */
+  POLICYPAY_PROCESSOR: z.enum(['sandbox', 'stripe']).optional(),
   /** An external sandbox processor; without it `serve` starts one in-process. */
   POLICYPAY_SANDBOX_URL: z.url().optional(),
   POLICYPAY_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4242),
@@ -52,6 +57,14 @@ const schema = z.object({
   PAYMENT_JANITOR_LATER_CHECK_SECONDS: z.coerce.number().int().min(1).default(86_400),
   SANDBOX_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** The key stored secrets are encrypted with (32 bytes, base64 or hex); id "default". */
+  POLICYPAY_SECRET_KEY: z.string().optional(),
+  /** Several keys for rotation, id:key,id:key: the first encrypts, all decrypt. */
+  POLICYPAY_SECRET_KEYS: z.string().optional(),
+  /** `true` lets connectors call loopback and private addresses (an on-premises AMS, a test rig). */
+  POLICYPAY_ALLOW_PRIVATE_CONNECTORS: z.enum(['true', 'false']).default('false'),
+  /** Host names and CIDR ranges connectors may call although private, comma-separated. */
+  POLICYPAY_CONNECTOR_ALLOWLIST: z.string().optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,7 +1,10 @@
 // Scenario 5: the daily sync of N accounts from the benefits double (a real HTTP server in this
 // process, read through the generic REST connector), then the same sync again with no changes.
+import { randomBytes } from 'node:crypto';
 import { systemActor } from '../../src/services/actor.ts';
 import { createAgency } from '../../src/services/agencies.ts';
+import { configureOutboundPolicy, outboundPolicy } from '../../src/services/outbound.ts';
+import { configureKeyring, Keyring, keyringFromEnv } from '../../src/services/secret-box.ts';
 import { configureConnector } from '../../src/services/sync-connectors.ts';
 import { type DailySyncResult, runDailySync } from '../../src/services/sync-daily.ts';
 import { BENEFITS_DOUBLE_TOKEN, BenefitsDouble } from '../../src/sync/doubles/benefits-double.ts';
@@ -33,6 +36,9 @@ export async function measureSync(
   slug = `bench-sync-${Date.now()}`,
 ): Promise<SyncBenchFigures> {
   const db = target.handle.db;
+  // The double is on loopback in this process, and the bench's connector secret needs a key.
+  configureOutboundPolicy({ ...outboundPolicy(), allowPrivate: true });
+  configureKeyring(keyringFromEnv(process.env) ?? new Keyring([{ id: 'bench', key: randomBytes(32) }]));
   const agency = await createAgency(db, { slug, name: `Bench ${slug}`, timeZone: 'America/Chicago' });
   const actor = systemActor(agency.id, 'bench');
   const benefits = new BenefitsDouble();

@@ -1,10 +1,19 @@
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { outboundPolicy } from '../services/outbound.ts';
+import { resolveKeyring, setupSecrets } from './secrets.ts';
 
-/** Opens the configured database and brings its schema up to date. */
+/** Opens the configured database, brings its schema up to date and sets up the secrets' keyring. */
 export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   const config = loadConfig();
+  try {
+    outboundPolicy(); // a bad allow-list fails here, not at the first connector call
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
+  // Before the database opens: a missing key on PostgreSQL fails without touching it.
+  const keys = resolveKeyring(config);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -12,6 +21,8 @@ export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   });
   try {
     await migrateToLatest(database.db);
+    const sweep = await setupSecrets(keys, database);
+    if (sweep.encrypted > 0) console.log(`policypay: encrypted ${sweep.encrypted} stored secret(s) that were in clear`);
   } catch (error) {
     await database.close();
     throw error;

@@ -8,10 +8,12 @@ import { systemActor } from '../services/actor.ts';
 import { findAgencyBySlug } from '../services/agencies.ts';
 import { createApiKey } from '../services/api-keys.ts';
 import { loadDemoAgency } from '../services/demo-agency.ts';
+import { generateKeyText, SecretKeyError } from '../services/secret-box.ts';
 import { createUser } from '../services/users.ts';
 import { isoInstant, runAutopayCommand } from './autopay.ts';
 import { openConfiguredDatabase } from './database.ts';
 import { runSandbox } from './sandbox.ts';
+import { rotateSecrets } from './secrets.ts';
 import { serve } from './serve.ts';
 import { configureConnectorCommand, runSyncCommand, runSyncDemo } from './sync.ts';
 import { runWorker } from './worker.ts';
@@ -134,6 +136,23 @@ sync
   .description('walk the AMS/benefits scenarios against built-in test doubles (creates a sync-demo agency)')
   .action(async () => withDatabase(async (database) => runSyncDemo(database)));
 
+const secrets = program.command('secrets').description('the key that encrypts stored connector credentials');
+secrets
+  .command('generate-key')
+  .description('print a new random key for POLICYPAY_SECRET_KEY or POLICYPAY_SECRET_KEYS')
+  .action(() => console.log(generateKeyText()));
+secrets
+  .command('rotate')
+  .description('re-encrypt every stored secret under the first key of POLICYPAY_SECRET_KEYS')
+  .action(async () =>
+    withDatabase(async (database) => {
+      const sweep = await rotateSecrets(database);
+      console.log(
+        `re-encrypted ${sweep.rotated} secret(s) under the primary key; ${sweep.unchanged} already were; ${sweep.encrypted} were in clear`,
+      );
+    }),
+  );
+
 const apiKey = program.command('api-key').description('manage API keys');
 apiKey
   .command('create')
@@ -188,7 +207,12 @@ user
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof EmbeddedDatabaseInUse || error instanceof DomainError || error instanceof ConfigError) {
+  if (
+    error instanceof EmbeddedDatabaseInUse ||
+    error instanceof DomainError ||
+    error instanceof ConfigError ||
+    error instanceof SecretKeyError
+  ) {
     console.error(`policypay: ${error.message}`);
   } else {
     console.error('policypay:', error);

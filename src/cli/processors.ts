@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../config.ts';
-import { createProcessors } from '../processors/registry.ts';
+import { type Config, ConfigError } from '../config.ts';
+import { chooseProcessor, createProcessors, ProcessorChoiceError } from '../processors/registry.ts';
 import { type Sandbox, startSandbox } from '../processors/sandbox/server.ts';
 import type { Processors } from '../services/payment-methods.ts';
 
@@ -12,16 +12,24 @@ export interface ProcessorSetup {
 }
 
 /**
- * The processors this process talks to. `serve` without POLICYPAY_SANDBOX_URL runs the sandbox
- * in-process on its own port, its webhooks pointed at this server; a worker only ever talks to one.
+ * The processor this process talks to. With the sandbox chosen, `serve` without
+ * POLICYPAY_SANDBOX_URL runs it in-process on its own port, its webhooks pointed at this server;
+ * a worker only ever talks to one. With Stripe, no sandbox is started.
  */
 export async function setupProcessors(
   config: Config,
   options: { startSandbox: boolean; webhookBaseUrl?: string | undefined; stateFile?: string | undefined },
 ): Promise<ProcessorSetup> {
+  let choice: ReturnType<typeof chooseProcessor>;
+  try {
+    choice = chooseProcessor({ processor: config.POLICYPAY_PROCESSOR, stripeSecretKey: config.STRIPE_SECRET_KEY });
+  } catch (error) {
+    if (error instanceof ProcessorChoiceError) throw new ConfigError(`invalid configuration: ${error.message}`);
+    throw error;
+  }
   const webhookSecret = config.POLICYPAY_SANDBOX_WEBHOOK_SECRET ?? `whsec_sandbox_${randomBytes(18).toString('hex')}`;
   let sandbox: Sandbox | undefined;
-  if (!config.POLICYPAY_SANDBOX_URL && options.startSandbox) {
+  if (choice === 'sandbox' && !config.POLICYPAY_SANDBOX_URL && options.startSandbox) {
     const webhookUrl = options.webhookBaseUrl ? `${options.webhookBaseUrl}/api/v1/webhooks/sandbox` : undefined;
     const base = { webhookSecret, webhookUrl, ...(options.stateFile ? { stateFile: options.stateFile } : {}) };
     sandbox = await startSandbox({ ...base, port: config.POLICYPAY_SANDBOX_PORT }).catch((error) => {
@@ -31,6 +39,7 @@ export async function setupProcessors(
     });
   }
   const processors = createProcessors({
+    processor: choice,
     sandboxUrl: sandbox?.url ?? config.POLICYPAY_SANDBOX_URL,
     sandboxWebhookSecret: webhookSecret,
     sandboxTimeoutMs: config.SANDBOX_TIMEOUT_MS,

@@ -82,11 +82,15 @@ export async function serve(options: ServeOptions): Promise<void> {
       : `  e-mail          kept in the outbox (set SMTP_URL to send): ${url}/app/emails; clients' portal links print here`,
   );
   if (demo?.created) console.log(`  client portal   ${url}/portal (demo client ${demo.client.email})`);
-  console.log(
-    payments.sandbox
-      ? `  sandbox         ${payments.sandbox.url} (test card 4242 4242 4242 4242)`
-      : `  sandbox         ${config.POLICYPAY_SANDBOX_URL ?? 'not configured'}`,
-  );
+  if (payments.processors.has('stripe')) console.log('  processor       stripe (live: the sandbox is off)');
+  else {
+    console.log(
+      payments.sandbox
+        ? `  processor       sandbox ${payments.sandbox.url} (test card 4242 4242 4242 4242)`
+        : `  processor       sandbox ${config.POLICYPAY_SANDBOX_URL ?? 'not configured'}`,
+    );
+    console.log('  TEST MODE       payments go to the sandbox: nothing is charged (set STRIPE_SECRET_KEY for live)');
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -7,6 +7,7 @@ import { systemActor } from '../services/actor.ts';
 import { createAgency, findAgencyBySlug } from '../services/agencies.ts';
 import { updateCustomer } from '../services/customer-edits.ts';
 import { createCustomer } from '../services/customers.ts';
+import { configureOutboundPolicy, outboundPolicy } from '../services/outbound.ts';
 import { configureConnector } from '../services/sync-connectors.ts';
 import { agenciesWithConnector, type DailySyncResult, runDailySync } from '../services/sync-daily.ts';
 import { pushPending, requestCustomerPush } from '../services/sync-push.ts';
@@ -95,7 +96,9 @@ export async function configureConnectorCommand(
     console.log(
       `${options.system} connector for ${agency.slug}: ${view.mapping.baseUrl} (${view.enabled ? 'enabled' : 'disabled'})`,
     );
-    console.log(`webhook: POST /api/v1/sync/webhooks/${agency.slug}/${options.system}, secret ${view.webhookSecret}`);
+    console.log(
+      `webhook: POST /api/v1/sync/webhooks/${agency.slug}/${options.system}, ${view.webhookSecret ? `secret ${view.webhookSecret} (shown once)` : 'secret unchanged'}`,
+    );
   } catch (error) {
     if (error instanceof DomainError && error.errors.length > 0) {
       const lines = error.errors.map((e) => `  ${e.path}: ${e.message}`);
@@ -116,6 +119,8 @@ export async function runSyncDemo(database: DatabaseHandle): Promise<void> {
   const slug = `sync-demo-${Date.now().toString(36)}`;
   const agency = await createAgency(db, { slug, name: 'Sync Demo Agency', timeZone: 'America/Chicago' });
   const actor = systemActor(agency.id, 'sync-demo');
+  // The doubles listen on loopback in this process: the demo allows that whatever the operator's policy.
+  configureOutboundPolicy({ ...outboundPolicy(), allowPrivate: true });
   const ams = new AmsDouble();
   const benefits = new BenefitsDouble();
   const app = await buildApp({ database });

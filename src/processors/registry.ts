@@ -6,7 +6,43 @@ import { StripeProcessor } from './stripe-adapter.ts';
 export const DEFAULT_SANDBOX_PORT = 4242;
 export const DEFAULT_SANDBOX_URL = `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
 
+export type ProcessorChoice = 'sandbox' | 'stripe';
+
+export class ProcessorChoiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProcessorChoiceError';
+  }
+}
+
+/**
+ * The one processor this process runs. The sandbox takes no money: it runs only when chosen
+ * (POLICYPAY_PROCESSOR=sandbox) or when no production processor is configured (demo, development,
+ * tests); with a Stripe key it is neither started nor accepted.
+ */
+export function chooseProcessor(config: {
+  processor?: ProcessorChoice | undefined;
+  stripeSecretKey?: string | undefined;
+}): ProcessorChoice {
+  if (config.processor === 'stripe' && !config.stripeSecretKey) {
+    throw new ProcessorChoiceError('POLICYPAY_PROCESSOR=stripe needs STRIPE_SECRET_KEY');
+  }
+  if (config.processor === 'sandbox' && config.stripeSecretKey) {
+    throw new ProcessorChoiceError(
+      'POLICYPAY_PROCESSOR=sandbox with STRIPE_SECRET_KEY set: the sandbox never runs beside a production processor (unset one)',
+    );
+  }
+  return config.processor ?? (config.stripeSecretKey ? 'stripe' : 'sandbox');
+}
+
+/** Test mode: the sandbox serves payments, so nothing a client pays is charged anywhere. */
+export function isTestMode(processors: ReadonlyMap<string, PaymentProcessor>): boolean {
+  return processors.has('sandbox');
+}
+
 export interface ProcessorsConfig {
+  /** POLICYPAY_PROCESSOR; by default `stripe` when a secret key is set, else `sandbox`. */
+  processor?: ProcessorChoice | undefined;
   /** The sandbox's URL (default http://127.0.0.1:4242). */
   sandboxUrl?: string | undefined;
   sandboxWebhookSecret: string;
@@ -23,20 +59,23 @@ export interface ProcessorsConfig {
   now?: (() => Date) | undefined;
 }
 
-/** The configured processors by name: 'sandbox' always, 'stripe' when a secret key is set. */
+/** The chosen processor by name: 'sandbox', or 'stripe' (then never the sandbox). */
 export function createProcessors(config: ProcessorsConfig): Map<string, PaymentProcessor> {
   const processors = new Map<string, PaymentProcessor>();
   const now = config.now ? { now: config.now } : {};
-  processors.set(
-    'sandbox',
-    new SandboxProcessor({
-      baseUrl: config.sandboxUrl ?? DEFAULT_SANDBOX_URL,
-      webhookSecret: config.sandboxWebhookSecret,
-      ...(config.sandboxTimeoutMs ? { timeoutMs: config.sandboxTimeoutMs } : {}),
-      ...now,
-    }),
-  );
-  if (config.stripeSecretKey) {
+  const choice = chooseProcessor(config);
+  if (choice === 'sandbox') {
+    processors.set(
+      'sandbox',
+      new SandboxProcessor({
+        baseUrl: config.sandboxUrl ?? DEFAULT_SANDBOX_URL,
+        webhookSecret: config.sandboxWebhookSecret,
+        ...(config.sandboxTimeoutMs ? { timeoutMs: config.sandboxTimeoutMs } : {}),
+        ...now,
+      }),
+    );
+  }
+  if (choice === 'stripe' && config.stripeSecretKey) {
     processors.set(
       'stripe',
       new StripeProcessor({

@@ -6,6 +6,8 @@ import { RestConnector } from '../sync/rest-connector.ts';
 import { type RestMapping, type RestMappingInput, restMappingSchema } from '../sync/rest-mapping.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
+import { assertConnectorUrlAllowed } from './outbound.ts';
+import { mapAuthValue, openSecret, sealSecret, secretContext } from './stored-secrets.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface ConnectorInput {
@@ -22,7 +24,9 @@ export interface ConnectorView {
   enabled: boolean;
   /** The mapping with the auth header's value withheld. */
   mapping: RestMapping;
+  /** Shown only by the configuration that generated it (like an API key); null otherwise. */
   webhookSecret: string | null;
+  webhookSecretSet: boolean;
   updatedAt: Date;
 }
 
@@ -42,6 +46,7 @@ export async function configureConnector(
       })),
     });
   }
+  await assertConnectorUrlAllowed(parsed.data.baseUrl, 'mapping/baseUrl');
   return inTransaction(db, async (tx) => {
     const existing = await tx
       .selectFrom('sync_connectors')
@@ -49,11 +54,16 @@ export async function configureConnector(
       .where('agency_id', '=', actor.agencyId)
       .where('system', '=', system)
       .executeTakeFirst();
-    const secret = input.webhookSecret ?? existing?.webhook_secret ?? randomBytes(24).toString('base64url');
+    const webhookContext = secretContext.syncWebhook(actor.agencyId, system);
+    const generated =
+      input.webhookSecret || existing?.webhook_secret ? undefined : randomBytes(24).toString('base64url');
+    const secret = input.webhookSecret ?? generated;
     const values = {
       kind: input.kind,
-      config: JSON.stringify(parsed.data),
-      webhook_secret: secret,
+      config: JSON.stringify(
+        mapAuthValue(parsed.data, (value) => sealSecret(value, secretContext.syncAuth(actor.agencyId, system))),
+      ),
+      webhook_secret: secret === undefined ? (existing?.webhook_secret ?? null) : sealSecret(secret, webhookContext),
       enabled: input.enabled ?? true,
     };
     const row = await tx
@@ -63,7 +73,7 @@ export async function configureConnector(
       .returningAll()
       .executeTakeFirstOrThrow();
     await audit(tx, actor, 'sync.connector_configured', { type: 'sync_connector', id: system }, { kind: input.kind });
-    return view(row);
+    return { ...view(row), webhookSecret: generated ?? null };
   });
 }
 
@@ -97,8 +107,12 @@ export async function loadConnector(
     .where('enabled', '=', true)
     .executeTakeFirst();
   if (!row) return null;
-  const mapping = restMappingSchema.parse(row.config);
-  return { connector: new RestConnector(mapping), webhookSecret: row.webhook_secret, mapping };
+  const mapping = restMappingSchema.parse(
+    mapAuthValue(row.config as object, (value) => openSecret(value, secretContext.syncAuth(agencyId, system))),
+  );
+  const webhookSecret =
+    row.webhook_secret && openSecret(row.webhook_secret, secretContext.syncWebhook(agencyId, system));
+  return { connector: new RestConnector(mapping), webhookSecret, mapping };
 }
 
 export async function requireConnector(db: Db | Tx, agencyId: string, system: SyncSystem): Promise<LoadedConnector> {
@@ -115,13 +129,15 @@ function view(row: {
   webhook_secret: string | null;
   updated_at: Date;
 }): ConnectorView {
-  const mapping = restMappingSchema.parse(row.config);
+  // The auth value is masked before parsing: the stored one is ciphertext, longer than the mapping allows.
+  const mapping = restMappingSchema.parse(mapAuthValue(row.config as object, () => '********'));
   return {
     system: row.system,
     kind: row.kind,
     enabled: row.enabled,
-    mapping: mapping.auth ? { ...mapping, auth: { header: mapping.auth.header, value: '********' } } : mapping,
-    webhookSecret: row.webhook_secret,
+    mapping,
+    webhookSecret: null,
+    webhookSecretSet: row.webhook_secret !== null,
     updatedAt: row.updated_at,
   };
 }

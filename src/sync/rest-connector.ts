@@ -9,6 +9,7 @@ import {
   type ExternalPolicy,
   type ExternalRecord,
 } from '../domain/sync-records.ts';
+import { connectorFetch, OutboundRefused } from '../services/outbound.ts';
 import { type ChangePage, type Connector, ConnectorError, type InboundEvent } from './connector.ts';
 import { type RestMapping, readPath, writePath } from './rest-mapping.ts';
 
@@ -191,15 +192,18 @@ export class RestConnector implements Connector {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#mapping.auth) headers[this.#mapping.auth.header] = this.#mapping.auth.value;
-    let response: Response;
+    let response: Awaited<ReturnType<typeof connectorFetch>>;
     try {
-      response = await fetch(url, {
+      response = await connectorFetch(url, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.#mapping.timeoutMs),
       });
     } catch (error) {
+      const cause = (error as Error).cause;
+      // A refused address is configuration, not a passing fault: retrying would not change it.
+      if (cause instanceof OutboundRefused) throw new ConnectorError(`${method} ${path}: ${cause.message}`, false);
       const reason = (error as Error).name === 'TimeoutError' ? 'timed out' : `failed (${(error as Error).message})`;
       throw new ConnectorError(`${method} ${path} ${reason}`, true);
     }

@@ -10,6 +10,7 @@ import { LoginPage } from './login-page.tsx';
 import { Link, matchRoute, navigate, type Route, useLocation } from './router.tsx';
 import { SettingsPage } from './settings-page.tsx';
 import { SyncPage } from './sync-page.tsx';
+import { TestModeBanner } from './test-mode-banner.tsx';
 
 /** undefined while the session is being looked up; null when signed out. */
 type SessionState = Session | null | undefined;
@@ -139,6 +140,7 @@ const container = document.getElementById('root');
 if (!container) throw new Error('policypay: #root element missing from index.html');
 createRoot(container).render(
   <StrictMode>
+    <TestModeBanner source="/api/v1/system" />
     <App />
   </StrictMode>,
 );

@@ -454,16 +454,25 @@ describe('decline and return code tables', () => {
 });
 
 describe('processor registry', () => {
-  it('always has the sandbox, and Stripe only with a secret key', () => {
+  it('has the sandbox without a Stripe key, and only Stripe with one', () => {
     const sandboxOnly = createProcessors({ sandboxWebhookSecret: 'whsec_x' });
     assert.deepEqual([...sandboxOnly.keys()], ['sandbox']);
     assert.ok(sandboxOnly.get('sandbox') instanceof SandboxProcessor);
-    const both = createProcessors({
+    const live = createProcessors({
       sandboxWebhookSecret: 'whsec_x',
       stripeSecretKey: FAKE_SECRET_KEY,
       stripeApiBase: stripe.url,
     });
-    assert.deepEqual([...both.keys()], ['sandbox', 'stripe']);
-    assert.equal(both.get('stripe')?.name, 'stripe');
+    assert.deepEqual([...live.keys()], ['stripe'], 'the sandbox is not accepted beside a production processor');
+    assert.equal(live.get('stripe')?.name, 'stripe');
+    assert.throws(
+      () =>
+        createProcessors({ processor: 'sandbox', sandboxWebhookSecret: 'whsec_x', stripeSecretKey: FAKE_SECRET_KEY }),
+      /never runs beside a production processor/,
+    );
+    assert.throws(
+      () => createProcessors({ processor: 'stripe', sandboxWebhookSecret: 'whsec_x' }),
+      /needs STRIPE_SECRET_KEY/,
+    );
   });
 });

@@ -77,6 +77,8 @@ for (const target of databaseTargets()) {
       await page.getByLabel('Password').fill(server.staff.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(atPath('/app/customers'));
+      // `serve` runs the sandbox here: every console page says so.
+      await page.getByRole('status').filter({ hasText: 'Test mode' }).waitFor();
     }
 
     /** Staff: "Request online payment" for the customer's first open invoice; returns the amount. */
@@ -169,6 +171,7 @@ for (const target of databaseTargets()) {
 
       const banner = client.page.getByRole('region', { name: `Payment requested: ${usd.format(amount)}` });
       await banner.waitFor();
+      await client.page.getByRole('status').filter({ hasText: 'Test mode' }).waitFor();
       // Readable on a phone: nothing wider than the 390 px screen.
       const overflow = await client.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `portal dashboard overflows a 390px screen by ${overflow}px`);

@@ -117,7 +117,9 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
         summary: 'Save a tokenized card or bank account (the number goes to the processor, never here)',
         params: customerNumberParams,
         body: z.strictObject({
-          processor: nonEmpty(40).default('sandbox'),
+          processor: nonEmpty(40)
+            .optional()
+            .meta({ description: "The token's processor; default the one this server runs (sandbox or stripe)" }),
           token: nonEmpty(200),
           isDefault: z.boolean().optional(),
         }),
@@ -126,7 +128,8 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       // The processor is asked first, with no transaction open; the row and the answer commit together.
-      const described = await describePaymentToken(deps.processors, request.body);
+      const processor = request.body.processor ?? [...deps.processors.keys()][0] ?? 'none';
+      const described = await describePaymentToken(deps.processors, { ...request.body, processor });
       return respond(deps.db, request, reply, 201, (tx) =>
         storePaymentMethod(tx, requireActor(request), request.params.customerNumber, described, request.body.isDefault),
       );

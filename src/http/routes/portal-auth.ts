@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isTestMode } from '../../processors/registry.ts';
 import {
   askForPortalSignInLink,
   getPortalSession,
@@ -45,13 +46,30 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limit: SignInLimiter
       config: { access: 'public' },
       schema: {
         tags: ['portal'],
-        summary: 'Where the browser tokenizes cards and bank accounts (never through policypay)',
-        response: { 200: z.object({ processor: z.string(), tokenizeUrl: z.string().nullable() }) },
+        summary:
+          'Where the browser tokenizes cards and bank accounts (never through policypay), and whether this is test mode',
+        response: {
+          200: z.object({
+            processor: z.string().nullable(),
+            tokenizeUrl: z.string().nullable().meta({
+              description:
+                'null when cards cannot be entered in the portal (Stripe: Stripe.js checkout is not built yet)',
+            }),
+            testMode: z
+              .boolean()
+              .meta({ description: 'true when the sandbox processor serves payments: nothing is charged' }),
+          }),
+        },
       },
     },
     async () => {
-      const processor = deps.processors.get('sandbox') ?? [...deps.processors.values()][0];
-      return { processor: processor?.name ?? 'sandbox', tokenizeUrl: processor?.tokenizeUrl ?? null };
+      // One processor per process: the sandbox only in test mode, never beside Stripe.
+      const processor = [...deps.processors.values()][0];
+      return {
+        processor: processor?.name ?? null,
+        tokenizeUrl: processor?.tokenizeUrl ?? null,
+        testMode: isTestMode(deps.processors),
+      };
     },
   );
 

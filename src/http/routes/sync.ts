@@ -44,7 +44,11 @@ const connectorSchema = z
     kind: z.literal('rest'),
     enabled: z.boolean(),
     mapping: z.record(z.string(), z.unknown()),
-    webhookSecret: z.string().nullable(),
+    webhookSecret: z.string().nullable().meta({
+      description:
+        'The webhook signing secret, shown only in the answer of the configuration that generated it (stored encrypted; never shown again)',
+    }),
+    webhookSecretSet: z.boolean(),
     webhookPath: z.string(),
     updatedAt: z.string(),
   })
@@ -90,6 +94,7 @@ export function syncRoutes(app: App, deps: RouteDeps): void {
     enabled: c.enabled,
     mapping: c.mapping as unknown as Record<string, unknown>,
     webhookSecret: c.webhookSecret,
+    webhookSecretSet: c.webhookSecretSet,
     webhookPath: `/api/v1/sync/webhooks/${slug}/${c.system}`,
     updatedAt: c.updatedAt.toISOString(),
   });

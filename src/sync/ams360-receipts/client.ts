@@ -1,4 +1,5 @@
 import type { AmsAnswer } from '../../domain/ams-receipt-export.ts';
+import { connectorFetch } from '../../services/outbound.ts';
 import type { AmsEndpoint } from './connector.ts';
 
 /**
@@ -10,7 +11,7 @@ export async function postAmsReceipt(
   request: { body: unknown; idempotencyKey: string; reference: string },
 ): Promise<AmsAnswer> {
   try {
-    const response = await fetch(`${endpoint.baseUrl}/receipt/customer`, {
+    const response = await connectorFetch(`${endpoint.baseUrl}/receipt/customer`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -39,7 +40,7 @@ export async function postAmsReceipt(
 export async function lookupAmsReceipt(endpoint: AmsEndpoint, reference: string): Promise<AmsAnswer> {
   try {
     const url = `${endpoint.baseUrl}/receipt/customer?externalReference=${encodeURIComponent(reference)}`;
-    const response = await fetch(url, {
+    const response = await connectorFetch(url, {
       headers: {
         accept: 'application/json',
         ...(endpoint.authHeader ? { [endpoint.authHeader.name]: endpoint.authHeader.value } : {}),

@@ -1,6 +1,8 @@
 import { notFound } from '../../domain/errors.ts';
 import type { Actor } from '../../services/actor.ts';
 import { audit } from '../../services/audit.ts';
+import { assertConnectorUrlAllowed } from '../../services/outbound.ts';
+import { openSecret, sealSecret, secretContext } from '../../services/stored-secrets.ts';
 import { type Db, inTransaction, type Tx } from '../../services/transaction.ts';
 
 /** Receipt sources an agency may export: money policypay collected, and receipts posted through its API. */
@@ -65,6 +67,7 @@ export async function saveAmsReceiptConnector(
   actor: Actor,
   input: AmsReceiptConnectorInput,
 ): Promise<AmsReceiptConnectorView> {
+  await assertConnectorUrlAllowed(input.baseUrl, 'baseUrl');
   return inTransaction(db, async (tx) => {
     const existing = await tx
       .selectFrom('ams_receipt_connectors')
@@ -75,7 +78,10 @@ export async function saveAmsReceiptConnector(
     const header =
       input.authHeader === undefined
         ? { name: existing?.auth_header_name ?? null, value: existing?.auth_header_value ?? null }
-        : { name: input.authHeader?.name ?? null, value: input.authHeader?.value ?? null };
+        : {
+            name: input.authHeader?.name ?? null,
+            value: input.authHeader ? sealSecret(input.authHeader.value, secretContext.amsAuth(actor.agencyId)) : null,
+          };
     const values = {
       enabled: input.enabled ?? existing?.enabled ?? true,
       base_url: input.baseUrl.replace(/\/+$/, ''),
@@ -120,7 +126,7 @@ export async function amsEndpoint(db: Db | Tx, agencyId: string): Promise<AmsEnd
     baseUrl: row.base_url,
     authHeader:
       row.auth_header_name && row.auth_header_value
-        ? { name: row.auth_header_name, value: row.auth_header_value }
+        ? { name: row.auth_header_name, value: openSecret(row.auth_header_value, secretContext.amsAuth(agencyId)) }
         : null,
     timeoutMs: row.timeout_ms,
     lookupByReference: row.lookup_by_reference,

@@ -47,8 +47,11 @@ export type PortalAccount = {
   checkout: CheckoutLimits;
 };
 
-/** tokenizeUrl is null when the agency's processor takes no card data from browsers (e.g. none set up). */
-export type PortalConfig = { processor: string; tokenizeUrl: string | null };
+/**
+ * tokenizeUrl is null when cards cannot be entered here: no processor, or Stripe (its Stripe.js
+ * checkout is not built yet). testMode: the sandbox serves payments, nothing is charged.
+ */
+export type PortalConfig = { processor: string | null; tokenizeUrl: string | null; testMode: boolean };
 export type Autopay = { enrolled: boolean; paymentMethodId: string | null };
 
 const base = '/api/v1/portal';

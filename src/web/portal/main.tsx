@@ -3,6 +3,7 @@ import { type ReactNode, StrictMode, useCallback, useEffect, useState } from 're
 import { createRoot } from 'react-dom/client';
 import { errorMessage, onUnauthorized } from '../api.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
+import { TestModeBanner } from '../test-mode-banner.tsx';
 import { getPortalMe, type PortalSession, portalSignOut } from './api.ts';
 import { EnrollPage, SignInPage } from './auth-pages.tsx';
 import { CheckoutPage } from './checkout-page.tsx';
@@ -103,6 +104,7 @@ const container = document.getElementById('root');
 if (!container) throw new Error('policypay portal: #root element missing from index.html');
 createRoot(container).render(
   <StrictMode>
+    <TestModeBanner source="/api/v1/portal/config" />
     <PortalApp />
   </StrictMode>,
 );

@@ -17,7 +17,8 @@ export function MethodForm(props: Props) {
   if (!props.tokenizeUrl) {
     return (
       <p className="alert alert-warning">
-        Cards and bank accounts cannot be added online here yet. Please contact your agency to pay.
+        Cards and bank accounts cannot be added online here yet (the agency's card processor does not take them through
+        this portal). Please contact your agency to pay.
       </p>
     );
   }
