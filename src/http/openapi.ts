@@ -116,7 +116,7 @@ export function operationIdFor(method: string, url: string): string {
 const titles: Record<number, string> = {
   400: 'The request is not valid (a field, the query, a path parameter, the JSON or a header)',
   401: 'Authentication is required, or the credential is unknown or revoked',
-  403: 'The caller may not do this (role, bank or division)',
+  403: 'The caller may not do this (role, bank or division), or a cookie-authenticated write came from another origin',
   404: 'Not found',
   409: 'Conflict: already exists, an illegal transition, or the Idempotency-Key is in use',
   413: 'The body is too large',
@@ -152,9 +152,13 @@ function problemResponse(status: number) {
  */
 export function errorStatusesFor(method: string, url: string, access: Access | undefined): number[] {
   const statuses = new Set([400, 401, 429, 503]);
-  if (access !== 'public') statuses.add(403);
+  // A write from a foreign Origin is refused (403) and a cookie-authenticated one must be JSON
+  // (415) on every route, public ones included (http/csrf.ts).
+  const write = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
+  if (access !== 'public' || write) statuses.add(403);
   if (url.includes('/:')) for (const status of [404, 414]) statuses.add(status);
-  if (['POST', 'PUT', 'PATCH'].includes(method)) for (const status of [413, 415]) statuses.add(status);
+  if (write) statuses.add(415);
+  if (['POST', 'PUT', 'PATCH'].includes(method)) statuses.add(413);
   if (method === 'POST') for (const status of [409, 422]) statuses.add(status);
   return [...statuses];
 }
