@@ -15,6 +15,7 @@ export const errorCodes = [
   'idempotency_key_in_use',
   'database_busy',
   'rate_limited',
+  'processor_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

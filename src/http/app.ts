@@ -11,7 +11,7 @@ import { type JobQueue, noJobQueue } from '../services/job-queue.ts';
 import type { Processors } from '../services/payment-methods.ts';
 import { authHook } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
-import { problemFor, sendProblem, toProblem } from './problem.ts';
+import { clientErrorResponse, MAX_PARAM_LENGTH, problemFor, sendProblem, toProblem } from './problem.ts';
 import { ams360ReceiptRoutes } from './routes/ams360-receipts.ts';
 import { autopayRoutes } from './routes/autopay.ts';
 import { agencySetupRoutes } from './routes/billing-setup.ts';
@@ -31,6 +31,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { syncWebhookRoutes } from './routes/sync-webhooks.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { refuseUnstorableText, unstorableText } from './text-input.ts';
 import type { App, RouteDeps } from './types.ts';
 
 export interface AppOptions {
@@ -53,6 +54,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     // Never let an error page be anything but problem+json.
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // An undecodable path (`%zz`) or an overlong path parameter: answered before any route runs.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
+    // What Node's HTTP parser refuses (431/414 oversized headers or URL, malformed HTTP).
+    clientErrorHandler(error, socket) {
+      const response = clientErrorResponse(error);
+      if (response && socket.writable) socket.write(response);
+      socket.destroy(error);
+    },
   }).withTypeProvider() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -106,8 +116,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // Before anything reads them (credentials included): strings PostgreSQL cannot store.
+    refuseUnstorableText([
+      ...unstorableText(request.params, 'params'),
+      ...unstorableText(request.query, 'querystring'),
+      ...unstorableText(request.headers, 'header'),
+      ...unstorableText(request.cookies, 'cookie'),
+    ]);
     if (request.url.startsWith('/api/v1/')) await authHook(deps.db)(request, reply);
   });
+  app.addHook('preValidation', async (request) => refuseUnstorableText(unstorableText(request.body, '')));
   registerIdempotency(app as never, deps.db);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
