@@ -104,15 +104,17 @@ export async function respond<T>(
   status: number,
   work: (tx: Tx, transaction: ResponseTransaction) => Promise<T>,
 ): Promise<T> {
+  reply.status(status);
   const body = await inTransaction(db, async (tx) => {
     const result = await work(tx, { endsWithWork: !request.idempotency?.claim });
     const claim = request.idempotency?.claim;
     if (claim) {
-      await completeIdempotencyKey(tx, claim, status, result);
+      // Stored as the client receives it, through the route's response schema: a handler's result
+      // may carry more (internal fields, bigint cents JSON cannot hold).
+      await completeIdempotencyKey(tx, claim, status, JSON.parse(String(reply.serialize(result))));
     }
     return result;
   });
   if (request.idempotency?.claim) request.idempotency.completed = true;
-  reply.status(status);
   return body;
 }

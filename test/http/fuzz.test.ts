@@ -354,7 +354,6 @@ function requestArbitrary(doc: OpenApiDocument, operation: Operation, pools: Poo
   }
   const query: Record<string, fc.Arbitrary<unknown>> = {};
   for (const p of queryParams) query[p.name] = fuzzArbitrary(doc, p.schema ?? {}, pools, p.name);
-  query.unexpectedParam = nastyString;
   const requiredQuery = queryParams.filter((p) => p.required).map((p) => p.name);
   const bodySchema = operation.body ? resolveSchema(doc, operation.body) : undefined;
   const body: fc.Arbitrary<FuzzRequest['body']> = bodySchema
@@ -384,7 +383,9 @@ function requestArbitrary(doc: OpenApiDocument, operation: Operation, pools: Poo
       },
     ),
     pathValues: fc.record(pathValues),
-    query: fc.record(query, { requiredKeys: requiredQuery }),
+    query: fc
+      .tuple(fc.record(query, { requiredKeys: requiredQuery }), fc.option(nastyString, { freq: 6 }))
+      .map(([values, unexpected]) => (unexpected === null ? values : { ...values, unexpectedParam: unexpected })),
     body,
     idempotencyKey:
       operation.method === 'POST'
