@@ -30,7 +30,7 @@ import { type PaymentsWorld, startPaymentsWorld, tokenizeCard } from '../support
  * undecodable paths), under each kind of caller, and checks: no 5xx; every 4xx is problem+json,
  * a 400 naming the fields; a rejected request wrote nothing. Bounded by a request count and a
  * fixed seed (POLICYPAY_FUZZ_RUNS / POLICYPAY_FUZZ_SEED change them), so it is deterministic in
- * what it sends.
+ * what it sends; POLICYPAY_FUZZ_VERBOSE=1 also lists the operations that never answered a 2xx.
  */
 const RUNS_PER_OPERATION = Number(process.env.POLICYPAY_FUZZ_RUNS ?? 24);
 const SEED = Number(process.env.POLICYPAY_FUZZ_SEED ?? 20261203);
@@ -209,6 +209,8 @@ for (const target of databaseTargets()) {
       assert.ok(operations.length >= 90, `the document lists ${operations.length} operations`);
       const figures = { operations: operations.length, requests: 0, status5xx: 0, rejected: 0, rejectedAndWrote: 0 };
       const byStatus = new Map<number, number>();
+      // Operations that answered a 2xx at least once: how far past validation the fuzzer got.
+      const succeeded = new Set<string>();
       const failures: string[] = [];
       let fingerprint = await databaseFingerprint(world.database.db);
 
@@ -226,6 +228,7 @@ for (const target of databaseTargets()) {
           const text = await response.text();
           figures.requests++;
           byStatus.set(response.status, (byStatus.get(response.status) ?? 0) + 1);
+          if (response.status < 300) succeeded.add(`${operation.method} ${operation.path}`);
           const context = () =>
             `${described}\n→ ${response.status} ${text.slice(0, 500)}\n${errorLogs(world.logs.slice(logsBefore)).join('\n')}`;
           if (response.status >= 500) {
@@ -264,8 +267,12 @@ for (const target of databaseTargets()) {
       t.diagnostic(
         `fuzz figures on ${target}: operations=${figures.operations} requests=${figures.requests} ` +
           `5xx=${figures.status5xx} rejected=${figures.rejected} rejected-and-wrote=${figures.rejectedAndWrote} ` +
-          `seed=${SEED} statuses ${statuses.join(' ')}`,
+          `operations-with-2xx=${succeeded.size} seed=${SEED} statuses ${statuses.join(' ')}`,
       );
+      if (process.env.POLICYPAY_FUZZ_VERBOSE) {
+        const never = operations.map((o) => `${o.method} ${o.path}`).filter((o) => !succeeded.has(o));
+        t.diagnostic(`never 2xx: ${never.join(', ')}`);
+      }
       assert.equal(failures.length, 0, failures.join('\n\n'));
       assert.equal(figures.status5xx, 0);
       assert.equal(figures.rejectedAndWrote, 0);
