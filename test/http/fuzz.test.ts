@@ -15,6 +15,7 @@ import {
   fingerprintDiff,
   fuzzArbitrary,
   installWriteCounter,
+  minimalArbitrary,
   nastyString,
   type OpenApiDocument,
   type Pools,
@@ -366,7 +367,15 @@ function requestArbitrary(doc: OpenApiDocument, operation: Operation, pools: Poo
   const body: fc.Arbitrary<FuzzRequest['body']> = bodySchema
     ? fc.oneof(
         {
-          weight: 12,
+          weight: 4,
+          arbitrary: minimalArbitrary(doc, bodySchema, pools).map((value) => ({ kind: 'json' as const, value })),
+        },
+        {
+          weight: 3,
+          arbitrary: validArbitrary(doc, bodySchema, pools).map((value) => ({ kind: 'json' as const, value })),
+        },
+        {
+          weight: 7,
           arbitrary: fuzzArbitrary(doc, bodySchema, pools).map((value) => ({ kind: 'json' as const, value })),
         },
         { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
@@ -391,7 +400,10 @@ function requestArbitrary(doc: OpenApiDocument, operation: Operation, pools: Poo
     ),
     pathValues: fc.record(pathValues),
     query: fc
-      .tuple(fc.record(query, { requiredKeys: requiredQuery }), fc.option(nastyString, { freq: 6 }))
+      .tuple(
+        fc.record(query, { requiredKeys: requiredQuery }),
+        fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: nastyString }),
+      )
       .map(([values, unexpected]) => (unexpected === null ? values : { ...values, unexpectedParam: unexpected })),
     body,
     idempotencyKey:

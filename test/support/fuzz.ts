@@ -111,6 +111,17 @@ export function validArbitrary(
     : own;
 }
 
+/** The fields the schema requires and nothing else, each valid: the likeliest body to succeed. */
+export function minimalArbitrary(doc: OpenApiDocument, raw: JsonSchema, pools: Pools): fc.Arbitrary<unknown> {
+  const schema = resolveSchema(doc, raw);
+  if (!schema.properties) return validArbitrary(doc, schema, pools);
+  const record: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const key of schema.required ?? []) {
+    if (schema.properties[key]) record[key] = validArbitrary(doc, schema.properties[key], pools, key, 1);
+  }
+  return fc.record(record);
+}
+
 function shapeArbitrary(doc: OpenApiDocument, schema: JsonSchema, pools: Pools, depth: number): fc.Arbitrary<unknown> {
   if (Array.isArray(schema.enum) && schema.enum.length) return fc.constantFrom(...schema.enum);
   if ('const' in schema) return fc.constant(schema.const);
