@@ -77,7 +77,9 @@ async function freeNumbers(
   let from = after + 1;
   let wrapped = false;
   while (numbers.length < count) {
-    const free = from <= MAX_NUMBER ? await firstFreeFrom(tx, agencyId, numbered, from) : undefined;
+    const found = from <= MAX_NUMBER ? await firstFreeFrom(tx, agencyId, numbered, from) : undefined;
+    // Past the wrap, numbers after `after` were already taken by this very call.
+    const free = wrapped && found !== undefined && found > after ? undefined : found;
     if (free === undefined) {
       if (wrapped) throw new DomainError('conflict', `every ${name} number up to ${MAX_NUMBER} is taken`);
       wrapped = true;

@@ -33,7 +33,7 @@ import { type PaymentsWorld, startPaymentsWorld, tokenizeCard } from '../support
  * fixed seed (POLICYPAY_FUZZ_RUNS / POLICYPAY_FUZZ_SEED change them), so it is deterministic in
  * what it sends; POLICYPAY_FUZZ_VERBOSE=1 also lists the operations that never answered a 2xx.
  */
-const RUNS_PER_OPERATION = Number(process.env.POLICYPAY_FUZZ_RUNS ?? 24);
+const RUNS_PER_OPERATION = Number(process.env.POLICYPAY_FUZZ_RUNS ?? 20);
 const SEED = Number(process.env.POLICYPAY_FUZZ_SEED ?? 20261203);
 
 type Credential = 'none' | 'staffKey' | 'agentKey' | 'staffSession' | 'portalSession' | 'badKey';
