@@ -18,6 +18,7 @@ export const errorCodes = [
   'database_unavailable',
   'rate_limited',
   'unsupported_media_type',
+  'processor_unavailable',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

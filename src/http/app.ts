@@ -14,7 +14,7 @@ import { authHook, PORTAL_COOKIE, SESSION_COOKIE } from './auth.ts';
 import { csrfGuard } from './csrf.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { openApiTransform, openApiTransformObject } from './openapi.ts';
-import { problemFor, sendProblem, toProblem } from './problem.ts';
+import { clientErrorResponse, MAX_PARAM_LENGTH, problemFor, sendProblem, toProblem } from './problem.ts';
 import { ams360ReceiptRoutes } from './routes/ams360-receipts.ts';
 import { autopayRoutes } from './routes/autopay.ts';
 import { agencySetupRoutes } from './routes/billing-setup.ts';
@@ -35,6 +35,7 @@ import { syncRoutes } from './routes/sync.ts';
 import { syncWebhookRoutes } from './routes/sync-webhooks.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { registerSignInLimits, type SignInLimits } from './sign-in-limits.ts';
+import { refuseUnstorableText, unstorableText } from './text-input.ts';
 import type { App, RouteDeps } from './types.ts';
 
 export interface AppOptions {
@@ -60,6 +61,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     // Never let an error page be anything but problem+json.
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // An undecodable path (`%zz`) or an overlong path parameter: answered before any route runs.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
+    // What Node's HTTP parser refuses (431/414 oversized headers or URL, malformed HTTP).
+    clientErrorHandler(error, socket) {
+      const response = clientErrorResponse(error);
+      if (response && socket.writable) socket.write(response);
+      socket.destroy(error);
+    },
   }).withTypeProvider() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -135,10 +145,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const checkOrigin = csrfGuard(deps.publicUrl);
   app.addHook('onRequest', async (request, reply) => {
+    // Before anything reads them (credentials included): strings PostgreSQL cannot store.
+    refuseUnstorableText([
+      ...unstorableText(request.params, 'params'),
+      ...unstorableText(request.query, 'querystring'),
+      ...unstorableText(request.headers, 'header'),
+      ...unstorableText(request.cookies, 'cookie'),
+    ]);
     if (!request.url.startsWith('/api/v1/')) return;
     checkOrigin(request);
     await authHook(deps.db)(request, reply);
   });
+  app.addHook('preValidation', async (request) => refuseUnstorableText(unstorableText(request.body, '')));
   registerIdempotency(app as never, deps.db, options.clock);
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

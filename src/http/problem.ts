@@ -1,3 +1,4 @@
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isConnectionError } from '../db/connection-errors.ts';
@@ -20,12 +21,16 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   database_unavailable: { status: 503, title: 'The database is unavailable, retry' },
   rate_limited: { status: 429, title: 'Too many requests' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  processor_unavailable: { status: 502, title: 'The payment processor gave no answer' },
 };
 
 /** When a client should retry after the database was unreachable (a restart or failover takes seconds). */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export const PROBLEM_TYPE_BASE = 'https://policypay.dev/problems/';
+
+/** Fastify's (the router's) longest path parameter; a longer one is answered 414. */
+export const MAX_PARAM_LENGTH = 100;
 
 export interface Problem {
   type: string;
@@ -72,8 +77,9 @@ function zodErrors(error: FastifyError & { validationContext?: string }): FieldE
 /** Maps any error thrown while handling a request to a problem document. Never leaks internals. */
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
   if (error instanceof DomainError) {
-    const problem = problemFor(error.code, error.message, error.errors);
-    return { ...problem, ...error.extensions };
+    // Extensions add members; they never replace RFC 9457's own (a `status: 'failed'` once made
+    // the reply's status code a string, and Fastify answered its own 500).
+    return { ...error.extensions, ...problemFor(error.code, error.message, error.errors) };
   }
   if (isConnectionError(error)) {
     // A lost or refused connection: a transaction it broke rolled back (one lost at COMMIT is
@@ -99,10 +105,25 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
       title: 'Payload too large',
     };
   }
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-    // Fastify's own 4xx (malformed JSON, empty body, bad content length): say what it said.
+  if (fastifyError.code === 'FST_ERR_BAD_URL') {
+    // The router could not percent-decode the path (`%zz`, a cut-off UTF-8 sequence).
+    return problemFor('validation_failed', 'the URL path is not valid percent-encoded UTF-8', [
+      { path: 'url', message: 'must be valid percent-encoded UTF-8' },
+    ]);
+  }
+  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     return {
-      ...problemFor('validation_failed', fastifyError.message),
+      ...problemFor('validation_failed', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`, [
+        { path: 'url', message: `each path segment must be at most ${MAX_PARAM_LENGTH} characters` },
+      ]),
+      status: 414,
+      title: 'URI too long',
+    };
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    // Fastify's own 4xx (malformed JSON, empty body, bad content length): say what it said, about the body.
+    return {
+      ...problemFor('validation_failed', fastifyError.message, [{ path: '(body)', message: fastifyError.message }]),
       status: fastifyError.statusCode,
       title: fastifyError.statusCode === 400 ? 'The request is not valid' : 'Bad request',
     };
@@ -114,4 +135,49 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     status: 500,
     detail: 'an unexpected error occurred; it has been logged',
   };
+}
+
+/**
+ * The answer to a request Node's HTTP parser refused before Fastify saw it (Fastify's
+ * `clientErrorHandler`): headers over `maxHeaderSize` (431, or 414 when the request line alone
+ * is too long), malformed HTTP (400). Undefined when nothing should be written (a reset socket).
+ */
+export function clientErrorResponse(error: Error & { code?: string; rawPacket?: unknown }): string | undefined {
+  let problem: Problem;
+  if (error.code === 'ECONNRESET') return undefined;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    problem = {
+      ...problemFor('validation_failed', 'the request was not received in time'),
+      status: 408,
+      title: 'Request timeout',
+    };
+  } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+    // The request line counts in the header block: a request line longer than the whole block may
+    // be means the URL is what overflowed.
+    const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : '';
+    const lineEnd = packet.indexOf('\r\n');
+    const uriTooLong = /^[A-Z]+ \S/.test(packet) && (lineEnd === -1 ? packet.length : lineEnd) > maxHeaderSize;
+    problem = uriTooLong
+      ? {
+          ...problemFor('validation_failed', 'the URL is too long', [{ path: 'url', message: 'is too long' }]),
+          status: 414,
+          title: 'URI too long',
+        }
+      : {
+          ...problemFor('validation_failed', 'the request headers are too large', [
+            { path: 'header', message: 'the header fields together are too large' },
+          ]),
+          status: 431,
+          title: 'Request header fields too large',
+        };
+  } else {
+    problem = problemFor('validation_failed', 'the request is not valid HTTP/1.1', [
+      { path: 'request', message: 'is not valid HTTP/1.1' },
+    ]);
+  }
+  const body = JSON.stringify(problem);
+  return (
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
 }

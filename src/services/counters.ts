@@ -1,6 +1,18 @@
 import { sql } from 'kysely';
+import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import { isUniqueViolation, type Tx } from './transaction.ts';
+
+/** The largest customer or invoice number: their columns are `integer` (int4). */
+export const MAX_NUMBER = 2_147_483_647;
+
+/** A per-agency number column that clients may also fill themselves. */
+export type NumberedTable =
+  | { table: 'customers'; column: 'customer_number' }
+  | { table: 'invoices'; column: 'invoice_number' };
+
+export const customerNumbers: NumberedTable = { table: 'customers', column: 'customer_number' };
+export const invoiceNumbers: NumberedTable = { table: 'invoices', column: 'invoice_number' };
 
 /**
  * Next number for a per-agency sequence that clients may also fill themselves (customer and
@@ -8,12 +20,23 @@ import { isUniqueViolation, type Tx } from './transaction.ts';
  * client chose itself are skipped because the counter never falls below the table's current
  * maximum, read after the lock so that it sees every committed row.
  */
-export async function nextNumber(
+export async function nextNumber(tx: Tx, agencyId: string, name: string, numbered: NumberedTable): Promise<number> {
+  return (await reserveNumbers(tx, agencyId, name, numbered, 1))[0]!;
+}
+
+/**
+ * Reserves `count` numbers at once (one counter update for a page of new customers): the next
+ * ones after the counter and the table's maximum, consecutive. When a client has taken a number
+ * so high that they would pass `MAX_NUMBER`, the lowest free numbers after the counter's own are
+ * handed out instead (wrapping round to 1), so numbering never overflows the column.
+ */
+export async function reserveNumbers(
   tx: Tx,
   agencyId: string,
   name: string,
-  currentMax: () => Promise<number>,
-): Promise<number> {
+  numbered: NumberedTable,
+  count: number,
+): Promise<number[]> {
   // One statement creates the row or locks it (the no-op update takes the row lock).
   const locked = await tx
     .insertInto('agency_counters')
@@ -21,14 +44,73 @@ export async function nextNumber(
     .onConflict((oc) => oc.columns(['agency_id', 'name']).doUpdateSet({ last_value: sql`agency_counters.last_value` }))
     .returning('last_value')
     .executeTakeFirstOrThrow();
-  const next = Math.max(Number(locked.last_value), await currentMax()) + 1;
+  const max = await tx
+    .selectFrom(numbered.table)
+    .select(sql<number | null>`max(${sql.ref(numbered.column)})`.as('max'))
+    .where('agency_id', '=', agencyId)
+    .executeTakeFirst();
+  const counter = Math.min(Number(locked.last_value), MAX_NUMBER);
+  const first = Math.max(counter, Number(max?.max ?? 0)) + 1;
+  const numbers =
+    first + count - 1 <= MAX_NUMBER
+      ? Array.from({ length: count }, (_, i) => first + i)
+      : await freeNumbers(tx, agencyId, name, numbered, counter, count);
   await tx
     .updateTable('agency_counters')
-    .set({ last_value: sql`${BigInt(next)}` })
+    .set({ last_value: sql`${BigInt(numbers[numbers.length - 1]!)}` })
     .where('agency_id', '=', agencyId)
     .where('name', '=', name)
     .execute();
-  return next;
+  return numbers;
+}
+
+/** The lowest `count` numbers nobody has taken after `after`, then from 1. */
+async function freeNumbers(
+  tx: Tx,
+  agencyId: string,
+  name: string,
+  numbered: NumberedTable,
+  after: number,
+  count: number,
+): Promise<number[]> {
+  const numbers: number[] = [];
+  let from = after + 1;
+  let wrapped = false;
+  while (numbers.length < count) {
+    const found = from <= MAX_NUMBER ? await firstFreeFrom(tx, agencyId, numbered, from) : undefined;
+    // Past the wrap, numbers after `after` were already taken by this very call.
+    const free = wrapped && found !== undefined && found > after ? undefined : found;
+    if (free === undefined) {
+      if (wrapped) throw new DomainError('conflict', `every ${name} number up to ${MAX_NUMBER} is taken`);
+      wrapped = true;
+      from = 1;
+      continue;
+    }
+    numbers.push(free);
+    from = free + 1;
+  }
+  return numbers;
+}
+
+/** The start of the first gap at or after `from`: `from` itself, or one past a taken number. */
+async function firstFreeFrom(
+  tx: Tx,
+  agencyId: string,
+  { table, column }: NumberedTable,
+  from: number,
+): Promise<number | undefined> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT c.n FROM (
+      SELECT ${from}::int8 AS n
+      UNION ALL
+      SELECT ${sql.ref(column)}::int8 + 1 FROM ${sql.table(table)}
+      WHERE agency_id = ${agencyId} AND ${sql.ref(column)} >= ${from}
+    ) c
+    WHERE c.n <= ${MAX_NUMBER} AND NOT EXISTS (
+      SELECT 1 FROM ${sql.table(table)} t WHERE t.agency_id = ${agencyId} AND t.${sql.ref(column)} = c.n
+    )
+    ORDER BY c.n LIMIT 1`.execute(tx);
+  return rows[0] === undefined ? undefined : Number(rows[0].n);
 }
 
 /**

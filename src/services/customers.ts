@@ -2,7 +2,7 @@ import type { Customer } from '../db/schema.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
-import { nextNumber } from './counters.ts';
+import { customerNumbers, nextNumber } from './counters.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
 export interface Address {
@@ -65,16 +65,7 @@ export async function createCustomer(db: Db | Tx, actor: Actor, input: CustomerI
         });
       }
     }
-    const customerNumber =
-      input.customerNumber ??
-      (await nextNumber(tx, actor.agencyId, 'customer', async () => {
-        const row = await tx
-          .selectFrom('customers')
-          .select((eb) => eb.fn.max('customer_number').as('max'))
-          .where('agency_id', '=', actor.agencyId)
-          .executeTakeFirst();
-        return Number(row?.max ?? 0);
-      }));
+    const customerNumber = input.customerNumber ?? (await nextNumber(tx, actor.agencyId, 'customer', customerNumbers));
     let row: Customer;
     try {
       row = await tx

@@ -6,7 +6,7 @@ import type { Cents } from '../domain/money.ts';
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
 import { audit } from './audit.ts';
-import { nextNumber } from './counters.ts';
+import { invoiceNumbers, nextNumber } from './counters.ts';
 import { findCustomer } from './customers.ts';
 import { invoiceBalances, postJournalEntry } from './ledger.ts';
 import { findPolicy } from './policies.ts';
@@ -104,16 +104,7 @@ export async function insertInvoice(
   },
   today: string,
 ): Promise<Invoice> {
-  const invoiceNumber =
-    values.invoiceNumber ??
-    (await nextNumber(tx, actor.agencyId, 'invoice', async () => {
-      const row = await tx
-        .selectFrom('invoices')
-        .select((eb) => eb.fn.max('invoice_number').as('max'))
-        .where('agency_id', '=', actor.agencyId)
-        .executeTakeFirst();
-      return Number(row?.max ?? 0);
-    }));
+  const invoiceNumber = values.invoiceNumber ?? (await nextNumber(tx, actor.agencyId, 'invoice', invoiceNumbers));
   let invoice: Invoice;
   try {
     invoice = await tx

@@ -97,21 +97,31 @@ export async function refundPayment(
   });
 
   const processor = processors.get(started.attempt.processor);
-  const outcome = processor
-    ? await processor.refund({
-        processorReference: started.attempt.processor_reference!,
-        amountCents: started.amountCents,
-        idempotencyKey: `ppr_${started.id}`,
-        reason: input.reason,
-      })
-    : { status: 'unknown' as const, reason: `processor ${started.attempt.processor} is not configured` };
+  if (!processor) {
+    // Nothing was asked of any processor: nothing to keep.
+    await db.deleteFrom('payment_refunds').where('id', '=', started.id).where('status', '=', 'started').execute();
+    throw new DomainError('processor_unavailable', `processor ${started.attempt.processor} is not configured`);
+  }
+  const outcome = await processor.refund({
+    processorReference: started.attempt.processor_reference!,
+    amountCents: started.amountCents,
+    idempotencyKey: `ppr_${started.id}`,
+    reason: input.reason,
+  });
 
-  if (outcome.status !== 'succeeded') {
-    // Recorded, then reported: an unknown refund blocks further refunds until it is resolved.
-    await db.updateTable('payment_refunds').set({ status: outcome.status }).where('id', '=', started.id).execute();
-    const message = outcome.status === 'failed' ? `${outcome.message} (${outcome.code})` : outcome.reason;
-    throw new DomainError('unprocessable', `the refund was not made: ${message}`, {
-      extensions: { refundId: started.id, status: outcome.status },
+  if (outcome.status === 'failed') {
+    // The processor refused: no money moved, so the attempt leaves no row behind (a retry that is
+    // refused again must not pile up failed refunds) and the staff member is told why.
+    await db.deleteFrom('payment_refunds').where('id', '=', started.id).where('status', '=', 'started').execute();
+    throw new DomainError('unprocessable', `the payment processor refused the refund: ${outcome.message}`, {
+      extensions: { processorCode: outcome.code },
+    });
+  }
+  if (outcome.status === 'unknown') {
+    // Money may have moved: kept as `unknown`, which blocks further refunds until it is resolved.
+    await db.updateTable('payment_refunds').set({ status: 'unknown' }).where('id', '=', started.id).execute();
+    throw new DomainError('processor_unavailable', `the refund's outcome is unknown: ${outcome.reason}`, {
+      extensions: { refundId: started.id, refundStatus: 'unknown' },
     });
   }
   return inTransaction(db, async (tx) => {

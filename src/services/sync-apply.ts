@@ -389,7 +389,7 @@ async function applyFields(
 
 async function insertCustomers(tx: Tx, agencyId: string, customers: LocalCustomer[]): Promise<string[]> {
   if (customers.length === 0) return [];
-  const first = await reserveCustomerNumbers(tx, agencyId, customers.length);
+  const numbers = await reserveCustomerNumbers(tx, agencyId, customers.length);
   const ids: string[] = [];
   for (let start = 0; start < customers.length; start += CHUNK) {
     const chunk = customers.slice(start, start + CHUNK);
@@ -400,7 +400,7 @@ async function insertCustomers(tx: Tx, agencyId: string, customers: LocalCustome
           const columns = customerColumns(customer.fields);
           return {
             agency_id: agencyId,
-            customer_number: first + start + i,
+            customer_number: numbers[start + i]!,
             type: columns.type ?? 'individual',
             name: columns.name ?? '',
             email: columns.email ?? null,
@@ -412,7 +412,7 @@ async function insertCustomers(tx: Tx, agencyId: string, customers: LocalCustome
       .returning(['id', 'customer_number'])
       .execute();
     const byNumber = new Map(rows.map((row) => [row.customer_number, row.id]));
-    for (let i = 0; i < chunk.length; i++) ids.push(byNumber.get(first + start + i) as string);
+    for (let i = 0; i < chunk.length; i++) ids.push(byNumber.get(numbers[start + i]!) as string);
   }
   return ids;
 }

@@ -98,13 +98,13 @@ export async function resolveReview(
     if (Array.isArray(stored.policies)) record.policies = stored.policies as ExternalRecord['policies'];
     let customerId: string | null = null;
     if (decision.action === 'accept') {
-      const number = await reserveCustomerNumbers(tx, actor.agencyId, 1);
+      const [number] = await reserveCustomerNumbers(tx, actor.agencyId, 1);
       const columns = customerColumns(record.fields);
       const created = await tx
         .insertInto('customers')
         .values({
           agency_id: actor.agencyId,
-          customer_number: number,
+          customer_number: number!,
           type: columns.type ?? 'individual',
           name: columns.name ?? review.external_id,
           email: columns.email ?? null,

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import type { Customer } from '../db/schema.ts';
 import type { AccountFields, SyncSystem } from '../domain/sync-records.ts';
 import { defaultSyncRules, type SyncRules, syncRulesSchema } from '../domain/sync-rules.ts';
+import { customerNumbers, reserveNumbers } from './counters.ts';
 import type { Address } from './customers.ts';
 import type { Db, Tx } from './transaction.ts';
 
@@ -81,32 +81,8 @@ export function customerColumns(
 }
 
 /** Reserves `count` customer numbers at once (one counter update for a whole page of new customers). */
-export async function reserveCustomerNumbers(tx: Tx, agencyId: string, count: number): Promise<number> {
-  await tx
-    .insertInto('agency_counters')
-    .values({ agency_id: agencyId, name: 'customer', last_value: 0n })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  const locked = await tx
-    .selectFrom('agency_counters')
-    .select('last_value')
-    .where('agency_id', '=', agencyId)
-    .where('name', '=', 'customer')
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  const max = await tx
-    .selectFrom('customers')
-    .select((eb) => eb.fn.max('customer_number').as('max'))
-    .where('agency_id', '=', agencyId)
-    .executeTakeFirst();
-  const first = Math.max(Number(locked.last_value), Number(max?.max ?? 0)) + 1;
-  await tx
-    .updateTable('agency_counters')
-    .set({ last_value: sql`${BigInt(first + count - 1)}` })
-    .where('agency_id', '=', agencyId)
-    .where('name', '=', 'customer')
-    .execute();
-  return first;
+export function reserveCustomerNumbers(tx: Tx, agencyId: string, count: number): Promise<number[]> {
+  return reserveNumbers(tx, agencyId, 'customer', customerNumbers, count);
 }
 
 export function linkedSystemsOf(links: { system: SyncSystem }[]): Set<SyncSystem> {

@@ -1,0 +1,451 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
+import { createApiKey } from '../../src/services/api-keys.ts';
+import { addContact } from '../../src/services/contacts.ts';
+import { createCustomer } from '../../src/services/customers.ts';
+import { redeemPortalToken } from '../../src/services/portal-auth.ts';
+import { issuePortalLink } from '../../src/services/portal-links.ts';
+import { inTransaction } from '../../src/services/transaction.ts';
+import { signIn } from '../../src/services/users.ts';
+import { databaseTargets } from '../support/db.ts';
+import {
+  databaseFingerprint,
+  fingerprintDiff,
+  fuzzArbitrary,
+  installWriteCounter,
+  minimalArbitrary,
+  nastyString,
+  type OpenApiDocument,
+  type Pools,
+  resolveSchema,
+  validArbitrary,
+} from '../support/fuzz.ts';
+import { type PaymentsWorld, startPaymentsWorld, tokenizeCard } from '../support/payments.ts';
+
+/**
+ * A property-based fuzzer over every operation of the app's own OpenAPI document. For each
+ * operation it sends requests built from the operation's schemas (valid-ish values mixed with
+ * wrong types, edge numbers, NUL, lone surrogates, huge strings, missing and unknown fields,
+ * undecodable paths), under each kind of caller, and checks: no 5xx; every 4xx is problem+json,
+ * a 400 naming the fields; a rejected request wrote nothing. Bounded by a request count and a
+ * fixed seed (POLICYPAY_FUZZ_RUNS / POLICYPAY_FUZZ_SEED change them), so it is deterministic in
+ * what it sends; POLICYPAY_FUZZ_VERBOSE=1 also lists the operations that never answered a 2xx.
+ */
+const RUNS_PER_OPERATION = Number(process.env.POLICYPAY_FUZZ_RUNS ?? 20);
+const SEED = Number(process.env.POLICYPAY_FUZZ_SEED ?? 20261203);
+
+type Credential = 'none' | 'staffKey' | 'agentKey' | 'staffSession' | 'portalSession' | 'badKey';
+const CREDENTIALS: Credential[] = ['none', 'staffKey', 'agentKey', 'staffSession', 'portalSession', 'badKey'];
+
+interface Operation {
+  method: string;
+  path: string;
+  parameters: { name: string; in: string; required?: boolean; schema?: Record<string, any> }[];
+  body?: Record<string, any> | undefined;
+}
+
+interface FuzzRequest {
+  credential: Credential;
+  pathValues: Record<string, { value: unknown; raw: boolean }>;
+  query: Record<string, unknown>;
+  body: { kind: 'json'; value: unknown } | { kind: 'none' } | { kind: 'text'; text: string; type: string };
+  idempotencyKey: string | undefined;
+}
+
+function operationsOf(doc: OpenApiDocument): Operation[] {
+  const operations: Operation[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      operations.push({
+        method: method.toUpperCase(),
+        path,
+        parameters: [...(item.parameters ?? []), ...(op.parameters ?? [])],
+        body: op.requestBody?.content?.['application/json']?.schema,
+      });
+    }
+  }
+  return operations;
+}
+
+for (const target of databaseTargets()) {
+  describe(`OpenAPI fuzzer on ${target}`, () => {
+    let world: PaymentsWorld;
+    let doc: OpenApiDocument;
+    const credentials = {} as Record<Credential, Record<string, string>>;
+    let refreshSessions: () => Promise<void>;
+    const pools: Pools = { byName: {} };
+
+    before(async () => {
+      world = await startPaymentsWorld(target);
+      await installWriteCounter(world.database.db);
+      const { db } = world.database;
+      const { actor } = world.agency;
+      const api = world.api;
+      const ok = (res: { status: number; body: unknown }, what: string) => {
+        assert.ok(res.status < 300, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
+        return res.body as any;
+      };
+      // Things for valid-ish requests to find: a customer with a contact, a policy, an invoice, a
+      // receipt, a saved card, a payment, a payment request, and a spare API key to revoke.
+      const customer = await createCustomer(db, actor, {
+        type: 'individual',
+        name: 'Fuzz Client',
+        email: 'fuzz@example.com',
+      });
+      const contact = await addContact(db, actor, customer.customerNumber, {
+        name: 'Fuzz Client',
+        email: 'fuzz@example.com',
+      });
+      const policy = ok(
+        await api.post('/api/v1/policies', {
+          customerNumber: customer.customerNumber,
+          policyNumber: 'FUZZ-1',
+          lineOfBusiness: 'Auto',
+          effectiveDate: '2026-01-01',
+          expirationDate: '2027-01-01',
+          premium: 900,
+          status: 'active',
+        }),
+        'policy',
+      );
+      const invoice = ok(
+        await api.post('/api/v1/invoices', {
+          customerNumber: customer.customerNumber,
+          policyNumber: policy.policyNumber,
+          dueDate: '2026-11-01',
+          amount: 600,
+        }),
+        'invoice',
+      );
+      const receipt = ok(
+        await api.post('/api/v1/receipt/customer', {
+          customerNumber: customer.customerNumber,
+          invoiceInformations: [{ invoiceNumber: invoice.invoiceNumber, paymentAmount: 10 }],
+          receiptAmount: 10,
+          receiptDate: '2026-11-21',
+          receiptDateTimeZone: 'America/Chicago',
+          bankShortName: 'OPER',
+          paymentCheckType: 'H',
+        }),
+        'receipt',
+      );
+      const method = ok(
+        await api.post(`/api/v1/customers/${customer.customerNumber}/payment-methods`, {
+          processor: 'sandbox',
+          token: await tokenizeCard(world.sandbox, CARD_SUCCEEDS),
+        }),
+        'payment method',
+      );
+      const payment = ok(
+        await api.post('/api/v1/payments', {
+          customerNumber: customer.customerNumber,
+          type: 'card',
+          amount: 20,
+          paymentMethodId: method.id,
+          targets: [{ invoiceNumber: invoice.invoiceNumber, amount: 20 }],
+          channel: 'secure_checkout',
+        }),
+        'payment',
+      );
+      const request = ok(
+        await api.post('/api/v1/payment-requests', {
+          customerNumber: customer.customerNumber,
+          contactId: contact.id,
+          amount: 30,
+          dueDate: '2026-12-15',
+        }),
+        'payment request',
+      );
+      const spareKey = await createApiKey(db, actor, { name: 'spare', role: 'agent' });
+      const agentKey = await createApiKey(db, actor, { name: 'fuzz agent', role: 'agent' });
+      const ids = [payment.id, request.id, method.id, spareKey.id, contact.id];
+      pools.byName = {
+        customerNumber: [customer.customerNumber],
+        invoiceNumber: [invoice.invoiceNumber],
+        policyNumber: [policy.policyNumber],
+        receiptNumber: [receipt.receiptNumber],
+        id: ids,
+        paymentMethodId: [method.id],
+        contactId: [contact.id],
+        processor: ['sandbox'],
+        agency: [world.agency.slug],
+        system: ['ams360', 'benefits'],
+        tag: ['vip'],
+        bankShortName: ['OPER'],
+        email: [world.agency.staff.email, 'fuzz@example.com'],
+      };
+
+      credentials.none = {};
+      credentials.badKey = { authorization: 'Bearer pp_live_not_a_key' };
+      credentials.staffKey = { authorization: `Bearer ${world.agency.apiKey}` };
+      credentials.agentKey = { authorization: `Bearer ${agentKey.key}` };
+      refreshSessions = async () => {
+        const session = await signIn(db, world.agency.staff.email, world.agency.staff.password);
+        credentials.staffSession = { cookie: `pp_session=${session.token}` };
+        const link = await inTransaction(db, (tx) =>
+          issuePortalLink(tx, {
+            agencyId: world.agency.id,
+            agencySlug: world.agency.slug,
+            customerId: customer.id,
+            contactId: contact.id,
+            purpose: 'sign_in',
+            validMs: 3_600_000,
+            portalUrl: 'http://portal.example',
+          }),
+        );
+        const token = new URL(link).searchParams.get('token')!;
+        const portal = await redeemPortalToken(db, { agencySlug: world.agency.slug, token });
+        credentials.portalSession = { cookie: `pp_portal=${portal.token}` };
+      };
+      await refreshSessions();
+      doc = (await (await fetch(`${world.url}/api/openapi.json`)).json()) as OpenApiDocument;
+    });
+    after(async () => world?.close());
+
+    it('answers every operation without a 5xx, with problem+json errors, and writes nothing it rejects', async (t) => {
+      const operations = operationsOf(doc);
+      assert.ok(operations.length >= 90, `the document lists ${operations.length} operations`);
+      const figures = { operations: operations.length, requests: 0, status5xx: 0, rejected: 0, rejectedAndWrote: 0 };
+      const byStatus = new Map<number, number>();
+      // Operations that answered a 2xx at least once: how far past validation the fuzzer got.
+      const succeeded = new Set<string>();
+      const failures: string[] = [];
+      let fingerprint = await databaseFingerprint(world.database.db);
+
+      for (const [index, operation] of operations.entries()) {
+        const arbitrary = requestArbitrary(doc, operation, pools);
+        let violation: string | undefined;
+        const fail = (message: string) => {
+          violation = message;
+          throw new Error(message);
+        };
+        const property = fc.asyncProperty(arbitrary, async (spec) => {
+          const logsBefore = world.logs.length;
+          const { url, init, described } = buildRequest(world.url, operation, spec, credentials);
+          const response = await fetch(url, init);
+          const text = await response.text();
+          figures.requests++;
+          byStatus.set(response.status, (byStatus.get(response.status) ?? 0) + 1);
+          if (response.status < 300) succeeded.add(`${operation.method} ${operation.path}`);
+          const context = () =>
+            `${described}\n→ ${response.status} ${text.slice(0, 500)}\n${errorLogs(world.logs.slice(logsBefore)).join('\n')}`;
+          if (response.status >= 500) {
+            figures.status5xx++;
+            fail(`5xx: ${context()}`);
+          }
+          const after = await databaseFingerprint(world.database.db);
+          if (response.status >= 400) {
+            figures.rejected++;
+            const wrote = fingerprintDiff(fingerprint, after);
+            fingerprint = after;
+            // A payment the processor declined is recorded (its 422 names it): the attempt is the record.
+            if (wrote.length > 0 && !isRecordedDecline(response.status, text)) {
+              figures.rejectedAndWrote++;
+              fail(`a rejected request wrote to ${wrote.join(', ')}: ${context()}`);
+            }
+            const problem = problemViolation(response, text);
+            if (problem) fail(`${problem}: ${context()}`);
+          }
+          fingerprint = after;
+          // A request that signed a session out: sign in again, so later requests still reach past auth.
+          if (response.status === 401 && spec.credential.endsWith('Session')) {
+            await refreshSessions();
+            fingerprint = await databaseFingerprint(world.database.db);
+          }
+        });
+        try {
+          await fc.assert(property, { numRuns: RUNS_PER_OPERATION, seed: SEED + index, endOnFailure: true });
+        } catch (error) {
+          failures.push(
+            `${operation.method} ${operation.path}: ${violation ?? (error as Error).message}`.slice(0, 4000),
+          );
+        }
+      }
+      const statuses = [...byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
+      t.diagnostic(
+        `fuzz figures on ${target}: operations=${figures.operations} requests=${figures.requests} ` +
+          `5xx=${figures.status5xx} rejected=${figures.rejected} rejected-and-wrote=${figures.rejectedAndWrote} ` +
+          `operations-with-2xx=${succeeded.size} seed=${SEED} statuses ${statuses.join(' ')}`,
+      );
+      if (process.env.POLICYPAY_FUZZ_VERBOSE) {
+        const never = operations.map((o) => `${o.method} ${o.path}`).filter((o) => !succeeded.has(o));
+        t.diagnostic(`never 2xx: ${never.join(', ')}`);
+      }
+      assert.equal(failures.length, 0, failures.join('\n\n'));
+      assert.equal(figures.status5xx, 0);
+      assert.equal(figures.rejectedAndWrote, 0);
+    });
+  });
+}
+
+function isRecordedDecline(status: number, text: string): boolean {
+  try {
+    const body = JSON.parse(text);
+    return status === 422 && typeof body.paymentId === 'string' && typeof body.declineCode === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** Percent-encodes any string, a lone surrogate included (as WTF-8 bytes, which no server can decode). */
+function encodeSegment(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    out +=
+      code >= 0xd800 && code <= 0xdfff
+        ? `%${(0xe0 | (code >> 12)).toString(16)}%${(0x80 | ((code >> 6) & 0x3f)).toString(16)}%${(0x80 | (code & 0x3f)).toString(16)}`.toUpperCase()
+        : encodeURIComponent(char);
+  }
+  return out;
+}
+
+function errorLogs(lines: string[]): string[] {
+  return lines
+    .filter((line) => /"level":(50|60)/.test(line))
+    .map((line) => {
+      try {
+        const entry = JSON.parse(line);
+        return `${entry.msg}: ${entry.err?.stack ?? entry.err?.message ?? ''}`.slice(0, 1500);
+      } catch {
+        return line.slice(0, 1500);
+      }
+    });
+}
+
+/** What makes an error answer not a problem document naming its fields, if anything. */
+function problemViolation(response: Response, text: string): string | undefined {
+  const type = response.headers.get('content-type') ?? '';
+  if (!/^application\/problem\+json/.test(type)) return `not problem+json (${type})`;
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return 'an unparsable problem';
+  }
+  if (typeof body.type !== 'string' || typeof body.title !== 'string' || body.status !== response.status) {
+    return 'not a problem document';
+  }
+  if (response.status === 400) {
+    const errors = body.errors;
+    if (!Array.isArray(errors) || errors.length === 0) return 'a 400 without errors';
+    for (const error of errors) {
+      if (typeof error.path !== 'string' || error.path.length === 0 || typeof error.message !== 'string') {
+        return 'a 400 error that names no field';
+      }
+    }
+  }
+  return undefined;
+}
+
+function requestArbitrary(doc: OpenApiDocument, operation: Operation, pools: Pools): fc.Arbitrary<FuzzRequest> {
+  const pathParams = operation.parameters.filter((p) => p.in === 'path');
+  const queryParams = operation.parameters.filter((p) => p.in === 'query');
+  const pathValues: Record<string, fc.Arbitrary<{ value: unknown; raw: boolean }>> = {};
+  for (const p of pathParams) {
+    const known = pools.byName[p.name];
+    pathValues[p.name] = fc
+      .oneof(
+        {
+          weight: 4,
+          arbitrary: known?.length ? fc.constantFrom(...known) : validArbitrary(doc, p.schema ?? {}, pools),
+        },
+        { weight: 2, arbitrary: validArbitrary(doc, p.schema ?? {}, pools) },
+        { weight: 2, arbitrary: nastyString },
+        // Not percent-encoded: an undecodable escape, a huge segment.
+        { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%80', 'a'.repeat(3_000)) },
+      )
+      .map((value) => ({ value, raw: typeof value === 'string' && /^%|^a{3000}$/.test(value) }));
+  }
+  const query: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const p of queryParams) query[p.name] = fuzzArbitrary(doc, p.schema ?? {}, pools, p.name);
+  const requiredQuery = queryParams.filter((p) => p.required).map((p) => p.name);
+  const bodySchema = operation.body ? resolveSchema(doc, operation.body) : undefined;
+  const body: fc.Arbitrary<FuzzRequest['body']> = bodySchema
+    ? fc.oneof(
+        {
+          weight: 4,
+          arbitrary: minimalArbitrary(doc, bodySchema, pools).map((value) => ({ kind: 'json' as const, value })),
+        },
+        {
+          weight: 3,
+          arbitrary: validArbitrary(doc, bodySchema, pools).map((value) => ({ kind: 'json' as const, value })),
+        },
+        {
+          weight: 7,
+          arbitrary: fuzzArbitrary(doc, bodySchema, pools).map((value) => ({ kind: 'json' as const, value })),
+        },
+        { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            { kind: 'text' as const, text: '{"a":', type: 'application/json' },
+            { kind: 'text' as const, text: '{"name":"a\\u0000"}', type: 'text/plain' },
+            { kind: 'text' as const, text: '', type: 'application/json' },
+          ),
+        },
+      )
+    : fc.constant({ kind: 'none' as const });
+  return fc.record({
+    credential: fc.oneof(
+      { weight: 6, arbitrary: fc.constant<Credential>('staffKey') },
+      { weight: 1, arbitrary: fc.constantFrom<Credential>(...CREDENTIALS) },
+      {
+        weight: operation.path.startsWith('/api/v1/portal/') ? 6 : 0,
+        arbitrary: fc.constant<Credential>('portalSession'),
+      },
+    ),
+    pathValues: fc.record(pathValues),
+    query: fc
+      .tuple(
+        fc.record(query, { requiredKeys: requiredQuery }),
+        fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: nastyString }),
+      )
+      .map(([values, unexpected]) => (unexpected === null ? values : { ...values, unexpectedParam: unexpected })),
+    body,
+    idempotencyKey:
+      operation.method === 'POST'
+        ? fc
+            .option(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }), { freq: 3 })
+            .map((k) => k ?? undefined)
+        : fc.constant(undefined),
+  });
+}
+
+function buildRequest(
+  base: string,
+  operation: Operation,
+  spec: FuzzRequest,
+  credentials: Record<Credential, Record<string, string>>,
+): { url: string; init: RequestInit; described: string } {
+  const path = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const entry = spec.pathValues[name];
+    if (!entry) return 'x';
+    const text = typeof entry.value === 'string' ? entry.value : JSON.stringify(entry.value);
+    return entry.raw ? text : encodeSegment(text);
+  });
+  const search: string[] = [];
+  for (const [name, value] of Object.entries(spec.query)) {
+    if (value === undefined) continue;
+    search.push(`${encodeSegment(name)}=${encodeSegment(typeof value === 'string' ? value : JSON.stringify(value))}`);
+  }
+  const headers: Record<string, string> = { ...credentials[spec.credential] };
+  if (spec.idempotencyKey !== undefined) headers['idempotency-key'] = spec.idempotencyKey;
+  let payload: string | undefined;
+  if (spec.body.kind === 'json') {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(spec.body.value) ?? 'null';
+  } else if (spec.body.kind === 'text') {
+    headers['content-type'] = spec.body.type;
+    payload = spec.body.text;
+  }
+  const query = search.join('&');
+  const url = `${base}${path}${query ? `?${query}` : ''}`;
+  const described = `${operation.method} ${url.slice(base.length, base.length + 600)} as ${spec.credential}${
+    spec.idempotencyKey !== undefined ? ` key=${JSON.stringify(spec.idempotencyKey)}` : ''
+  } body=${(payload ?? '').slice(0, 600)}`;
+  return { url, init: { method: operation.method, headers, body: payload }, described };
+}
