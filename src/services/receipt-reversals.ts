@@ -60,7 +60,7 @@ export async function reverseReceipt(
       .execute();
     const lines = await entryLines(tx, actor.agencyId, receipt.journal_entry_id);
     for (const refund of refunds) lines.push(...(await entryLines(tx, actor.agencyId, refund.journal_entry_id!)));
-    const remaining = netLines(lines);
+    const remaining = refunds.length ? netLines(lines) : lines;
     if (remaining.length === 0) {
       throw new DomainError('conflict', `receipt ${receiptNumber} was refunded in full; nothing is left to reverse`);
     }
@@ -119,10 +119,11 @@ export async function reverseReceipt(
       if (isUniqueViolation(error)) throw new DomainError('conflict', `receipt ${receiptNumber} is already reversed`);
       throw error;
     }
+    const reversedCents = remaining.filter((l) => l.account === 'cash').reduce((t, l) => t + l.amountCents, 0n);
     const summary =
       input.reason === 'nsf'
-        ? `Receipt ${receiptNumber} returned NSF: ${formatAmount(receipt.amount_cents)} reversed${feeCents ? `; NSF fee ${formatAmount(feeCents)} billed` : ''}`
-        : `Receipt ${receiptNumber} reversed (${reasonText[input.reason]}): ${formatAmount(receipt.amount_cents)}`;
+        ? `Receipt ${receiptNumber} returned NSF: ${formatAmount(reversedCents)} reversed${feeCents ? `; NSF fee ${formatAmount(feeCents)} billed` : ''}`
+        : `Receipt ${receiptNumber} reversed (${reasonText[input.reason]}): ${formatAmount(reversedCents)}`;
     await logActivity(tx, actor, receipt.customer_id, `receipt_reversed_${input.reason}`, summary, {
       receiptNumber,
       note: input.note,

@@ -166,6 +166,14 @@ for (const target of databaseTargets()) {
             ],
             [
               [
+                { kind: 'pay', customer: 1, invoice: 0, fraction: 1, extra: 0, instrument: 'card' },
+                { kind: 'refund', pick: 0, fraction: 1 },
+                { kind: 'chargeback', pick: 0 },
+              ],
+              false,
+            ],
+            [
+              [
                 { kind: 'pay', customer: 0, invoice: 0, fraction: 1, extra: 0, instrument: 'lostResponse' },
                 { kind: 'pay', customer: 0, invoice: 0, fraction: 1, extra: 0, instrument: 'card' },
                 { kind: 'janitor' },
