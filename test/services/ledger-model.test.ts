@@ -122,7 +122,7 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 
 /** A refusal the services answer with (a payment in flight, a disabled method): the step does nothing. */
 function refused(error: unknown): boolean {
-  return error instanceof DomainError && ['conflict', 'unprocessable'].includes(error.code);
+  return error instanceof DomainError && ['conflict', 'unprocessable', 'payment_in_flight'].includes(error.code);
 }
 
 /**
