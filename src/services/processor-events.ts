@@ -117,6 +117,14 @@ async function apply(
   if (payment.state !== 'posted') return 'ignored';
   const reason = returnCode ? `ACH return ${returnCode}` : 'chargeback';
   if (payment.receipt_id) {
+    // A charge refunded in full brings nothing back when disputed: the refunds took it all.
+    const refunded = await tx
+      .selectFrom('payment_refunds')
+      .select((eb) => eb.fn.sum<string | bigint | null>('amount_cents').as('cents'))
+      .where('payment_id', '=', payment.id)
+      .where('status', '=', 'succeeded')
+      .executeTakeFirstOrThrow();
+    if (BigInt(refunded.cents ?? 0) >= payment.amount_cents) return 'ignored';
     const receipt = await tx
       .selectFrom('receipts')
       .select('receipt_number')

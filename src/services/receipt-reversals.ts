@@ -1,5 +1,5 @@
 import { DomainError, notFound } from '../domain/errors.ts';
-import { reversalEntry } from '../domain/ledger.ts';
+import { type JournalLineDraft, reversalEntry } from '../domain/ledger.ts';
 import { type Cents, formatAmount } from '../domain/money.ts';
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
@@ -46,6 +46,25 @@ export async function reverseReceipt(
       .executeTakeFirst();
     if (already) throw new DomainError('conflict', `receipt ${receiptNumber} is already reversed (${already.reason})`);
 
+    // A card payment's refunds already took part of the receipt back: only what remains is
+    // reversed, or a chargeback after a partial refund would return the refunded part twice.
+    const refunds = await tx
+      .selectFrom('payment_refunds')
+      .innerJoin('payments', 'payments.id', 'payment_refunds.payment_id')
+      .select('payment_refunds.journal_entry_id')
+      .where('payments.agency_id', '=', actor.agencyId)
+      .where('payments.receipt_id', '=', receipt.id)
+      .where('payment_refunds.status', '=', 'succeeded')
+      .where('payment_refunds.journal_entry_id', 'is not', null)
+      .orderBy('payment_refunds.created_at')
+      .execute();
+    const lines = await entryLines(tx, actor.agencyId, receipt.journal_entry_id);
+    for (const refund of refunds) lines.push(...(await entryLines(tx, actor.agencyId, refund.journal_entry_id!)));
+    const remaining = refunds.length ? netLines(lines) : lines;
+    if (remaining.length === 0) {
+      throw new DomainError('conflict', `receipt ${receiptNumber} was refunded in full; nothing is left to reverse`);
+    }
+
     const today = await agencyToday(tx, actor.agencyId, now);
     const description = `Reversal of receipt ${receiptNumber}: ${reasonText[input.reason]}`;
     const entryId = await postJournalEntry(
@@ -53,7 +72,7 @@ export async function reverseReceipt(
       actor.agencyId,
       reversalEntry({
         originalEntryId: receipt.journal_entry_id,
-        lines: await entryLines(tx, actor.agencyId, receipt.journal_entry_id),
+        lines: remaining,
         kind: 'receipt_reversal',
         description,
         occurredOn: today,
@@ -100,10 +119,11 @@ export async function reverseReceipt(
       if (isUniqueViolation(error)) throw new DomainError('conflict', `receipt ${receiptNumber} is already reversed`);
       throw error;
     }
+    const reversedCents = remaining.filter((l) => l.account === 'cash').reduce((t, l) => t + l.amountCents, 0n);
     const summary =
       input.reason === 'nsf'
-        ? `Receipt ${receiptNumber} returned NSF: ${formatAmount(receipt.amount_cents)} reversed${feeCents ? `; NSF fee ${formatAmount(feeCents)} billed` : ''}`
-        : `Receipt ${receiptNumber} reversed (${reasonText[input.reason]}): ${formatAmount(receipt.amount_cents)}`;
+        ? `Receipt ${receiptNumber} returned NSF: ${formatAmount(reversedCents)} reversed${feeCents ? `; NSF fee ${formatAmount(feeCents)} billed` : ''}`
+        : `Receipt ${receiptNumber} reversed (${reasonText[input.reason]}): ${formatAmount(reversedCents)}`;
     await logActivity(tx, actor, receipt.customer_id, `receipt_reversed_${input.reason}`, summary, {
       receiptNumber,
       note: input.note,
@@ -111,4 +131,15 @@ export async function reverseReceipt(
     await audit(tx, actor, 'receipt.reversed', { type: 'receipt', id: receipt.id }, { reason: input.reason });
     return getReceiptById(tx, actor.agencyId, receipt.id);
   });
+}
+
+/** Lines summed per account, customer, invoice and bank, in first-seen order; zero sums dropped. */
+function netLines(lines: readonly JournalLineDraft[]): JournalLineDraft[] {
+  const byKey = new Map<string, JournalLineDraft>();
+  for (const line of lines) {
+    const key = [line.account, line.customerId ?? '', line.invoiceId ?? '', line.bankId ?? ''].join('|');
+    const seen = byKey.get(key);
+    byKey.set(key, seen ? { ...seen, amountCents: seen.amountCents + line.amountCents } : { ...line });
+  }
+  return [...byKey.values()].filter((line) => line.amountCents !== 0n);
 }
