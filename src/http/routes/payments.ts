@@ -22,6 +22,7 @@ import {
   invoiceNumberParams,
   money,
   nonEmpty,
+  problemSchema,
 } from '../schemas.ts';
 import type { App, RouteDeps } from '../types.ts';
 
@@ -274,6 +275,8 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
             reason: z.string().nullable(),
           }),
           ...errorResponses,
+          // The processor gave no answer: the refund stays `unknown` (processor_unavailable).
+          502: problemSchema,
         },
       },
     },
