@@ -13,7 +13,7 @@ async function policypay(dataDir: string, ...args: string[]) {
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
       env: { ...process.env, DATABASE_URL: dataDir, POLICYPAY_DEMO_API_KEY: '' },
-      timeout: 60_000,
+      timeout: 300_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

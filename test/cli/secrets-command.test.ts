@@ -17,7 +17,7 @@ async function policypay(env: Record<string, string>, ...args: string[]) {
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
       env: { ...base, ...env },
-      timeout: 180_000,
+      timeout: 300_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
