@@ -168,10 +168,9 @@ describe('Stripe adapter: charges', () => {
 
   it('a timeout is unknown', async () => {
     const request = chargeRequest('pm_card_hang');
-    const started = Date.now();
+    // The fake Stripe never answers pm_card_hang: only the client's 300 ms timeout can end the call.
     const outcome = await adapter({ timeoutMs: 300, maxNetworkRetries: 0 }).charge(request);
     assert.ok(outcome.status === 'unknown' && /StripeConnectionError/.test(outcome.reason), JSON.stringify(outcome));
-    assert.ok(Date.now() - started < 3_000);
   });
 
   it('a refused connection is unknown', async () => {

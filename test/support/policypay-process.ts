@@ -61,7 +61,7 @@ export async function startPolicypayProcess(options: {
       resolve();
     }),
   );
-  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
   while (!options.ready.test(output)) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -79,7 +79,7 @@ export async function startServeProcess(options: {
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 300_000;
   while (!/policypay is ready/.test(output) || !/staff sign-in/.test(output)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
