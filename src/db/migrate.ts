@@ -10,6 +10,7 @@ import * as amsReceipts from './migrations/0007_ams_receipts.ts';
 import * as ledgerChecks from './migrations/0008_ledger_checks.ts';
 import * as customerIndexes from './migrations/0009_customer_indexes.ts';
 import * as receiptChecks from './migrations/0010_receipt_checks.ts';
+import * as autopayExactlyOnce from './migrations/0011_autopay_exactly_once.ts';
 import * as emailSweep from './migrations/0011_email_sweep.ts';
 import type { Database } from './schema.ts';
 
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008_ledger_checks': ledgerChecks,
   '0009_customer_indexes': customerIndexes,
   '0010_receipt_checks': receiptChecks,
+  '0011_autopay_exactly_once': autopayExactlyOnce,
   '0011_email_sweep': emailSweep,
 };
 

@@ -411,7 +411,7 @@ export interface AutopayRunsTable {
   agency_id: string;
   trigger: 'schedule' | 'cli' | 'manual';
   as_of: Date;
-  status: 'running' | 'finished' | 'failed';
+  status: 'running' | 'finished' | 'failed' | 'abandoned';
   started_at: CreatedAt;
   finished_at: Date | null;
   examined: Generated<number>;
@@ -431,7 +431,7 @@ export interface AutopayFiringsTable {
   invoice_id: string;
   autopay_time: Date;
   run_id: string;
-  status: 'claimed' | 'payment_created' | 'receipt_posted' | 'no_payment' | 'failed';
+  status: 'claimed' | 'payment_created' | 'receipt_posted' | 'no_payment' | 'failed' | 'retry_due';
   payment_id: string | null;
   receipt_id: string | null;
   payment_state: 'draft' | 'validated' | 'requested' | null;
@@ -440,6 +440,12 @@ export interface AutopayFiringsTable {
   error: string | null;
   fired_at: CreatedAt;
   decided_at: Date | null;
+  /** Claims of this firing (a retry or a staff re-fire claims it again). */
+  attempts: Generated<number>;
+  /** Failed outcomes so far: the retry plan's delays are counted in these. */
+  failures: Generated<number>;
+  /** A failed firing is fired again from then (its retry plan); null = not again. */
+  next_retry_at: Date | null;
 }
 
 export interface AutopaySkipsTable {

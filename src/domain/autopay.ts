@@ -44,6 +44,12 @@ export interface AutopayContext {
   /** The enrollment in force: the method the customer chose for autopay. */
   enrollment: { paymentMethodId: string; paymentMethodKind: 'card' | 'ach'; enrolledAt: Date };
   policy: { policyNumber: string; status: PolicyStatus } | null;
+  /**
+   * This firing (always set by the pass). A pass whose process died before recording the outcome
+   * is resumed by the next one, which calls the plugin again with the same id and the next
+   * attempt: a plugin that takes money itself (`posted`) must do so once per firing id.
+   */
+  firing?: { id: string; attempt: number } | undefined;
 }
 
 /**
@@ -206,4 +212,14 @@ export function emptyRunFigures(): AutopayRunFigures {
     failed: 0,
     skipped: {},
   };
+}
+
+/**
+ * When a failed firing (the plugin failed, answered nonsense, or its payment was refused) is fired
+ * again: after its retry plan's delays, the first failure waiting the first delay; null when the
+ * plan allows no more. The plan's decline codes name processor declines, so they do not apply.
+ */
+export function nextFiringRetry(delayDays: readonly number[], failures: number, failedAt: Date): Date | null {
+  const delay = delayDays[failures - 1];
+  return delay === undefined ? null : new Date(failedAt.getTime() + delay * 86_400_000);
 }

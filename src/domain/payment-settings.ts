@@ -1,5 +1,12 @@
+import { type PaymentChannel, paymentChannels } from './eligibility.ts';
 import { DomainError, invalid } from './errors.ts';
 import type { Cents } from './money.ts';
+
+/**
+ * The bank (short name) each channel's money is deposited to when a payment names none; null =
+ * the agency's only bank, and with several a payment must name one (autopay's firing fails).
+ */
+export type DefaultDepositBanks = Record<PaymentChannel, string | null>;
 
 /** An agency's payment rules, stored under `agencies.settings.payments`. */
 export interface PaymentSettings {
@@ -28,10 +35,15 @@ export interface PaymentSettings {
   finalizeRestrictedToStaff: boolean;
   /** Days after its due date a payment request can still be paid; after that it reads as expired. */
   paymentRequestExpiryDays: number;
+  defaultDepositBanks: DefaultDepositBanks;
 }
 
 export type PaymentSettingName = keyof PaymentSettings;
 export type PaymentSettingsPatch = Partial<PaymentSettings>;
+/** A change as asked for: the deposit banks name some channels (null clears one, the others stay). */
+export type PaymentSettingsChange = Partial<Omit<PaymentSettings, 'defaultDepositBanks'>> & {
+  defaultDepositBanks?: Partial<DefaultDepositBanks> | undefined;
+};
 
 export const defaultPaymentSettings: Readonly<PaymentSettings> = Object.freeze({
   allowPaySubmittedPolicies: false,
@@ -47,6 +59,7 @@ export const defaultPaymentSettings: Readonly<PaymentSettings> = Object.freeze({
   backupEmail: null,
   finalizeRestrictedToStaff: false,
   paymentRequestExpiryDays: 30,
+  defaultDepositBanks: Object.freeze({ autopay: null, secure_checkout: null, agent_sweep: null }),
 });
 
 export const paymentSettingNames = Object.keys(defaultPaymentSettings) as PaymentSettingName[];
@@ -70,6 +83,7 @@ function isValidValue(name: PaymentSettingName, value: unknown): boolean {
   if (name === 'paymentRequestExpiryDays') {
     return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 365;
   }
+  if (name === 'defaultDepositBanks') return isDepositBanks(value);
   if (name === 'backupEmail') return value === null || (typeof value === 'string' && isEmailAddress(value));
   if (name === 'nsfFeeCents')
     return value === null || (typeof value === 'bigint' && value > 0n && value <= MAX_FEE_CENTS);
@@ -84,7 +98,20 @@ const invalidMessage: Partial<Record<PaymentSettingName, string>> = {
   autopayHour: 'must be an hour of the day, an integer from 0 to 23',
   paymentRequestExpiryDays: 'must be an integer from 0 to 365',
   backupEmail: 'must be an e-mail address, or null for none',
+  defaultDepositBanks: `must be an object with bank short names (or null) for ${paymentChannels.join(', ')}`,
 };
+
+const MAX_BANK_NAME = 64;
+
+/** Some of the channels, each a bank short name (or id, resolved by the service) or null. */
+function isDepositBanks(value: unknown): value is Partial<DefaultDepositBanks> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.entries(value).every(
+    ([channel, bank]) =>
+      (paymentChannels as readonly string[]).includes(channel) &&
+      (bank === null || (typeof bank === 'string' && bank.length > 0 && bank.length <= MAX_BANK_NAME)),
+  );
+}
 
 /** A plain check (one @, a dot in the domain, no spaces); the mail server has the last word. */
 export function isEmailAddress(value: string): boolean {
@@ -92,12 +119,30 @@ export function isEmailAddress(value: string): boolean {
 }
 
 // jsonb holds no bigint: the fee is stored as a number of cents.
+// The deposit banks are stored with only the channels that have one.
 function fromStoredValue(name: PaymentSettingName, value: unknown): unknown {
+  if (name === 'defaultDepositBanks') {
+    return isDepositBanks(value) ? { ...defaultPaymentSettings.defaultDepositBanks, ...value } : value;
+  }
   return name === 'nsfFeeCents' && typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value;
 }
 
 function toStoredValue(value: unknown): unknown {
-  return typeof value === 'bigint' ? Number(value) : value;
+  if (typeof value === 'bigint') return Number(value);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
+  return value;
+}
+
+/**
+ * The deposit banks after a patch that names some channels (null clears one); the others stay.
+ * The service resolves each name to a bank of the agency first.
+ */
+export function mergeDepositBanks(
+  current: DefaultDepositBanks,
+  patch: Partial<DefaultDepositBanks>,
+): DefaultDepositBanks {
+  return { ...current, ...patch };
 }
 
 function isPaymentSettingName(name: string): name is PaymentSettingName {
@@ -122,11 +167,12 @@ function explicitSettings(stored: unknown): PaymentSettingsPatch {
  * of the wrong type (a hand-edited row must neither lock payments up nor open them).
  */
 export function paymentSettingsFromStored(stored: unknown): PaymentSettings {
+  // A stored deposit-bank object comes back whole (fromStoredValue fills the channels it lacks).
   return { ...defaultPaymentSettings, ...explicitSettings(stored) };
 }
 
 /** Field checks on a patch: known names, booleans, `daysToAllowCanceledPolicyPayment` an integer ≥ −1, a positive fee or null. */
-export function validatePaymentSettingsPatch(patch: Record<string, unknown>): PaymentSettingsPatch {
+export function validatePaymentSettingsPatch(patch: Record<string, unknown>): PaymentSettingsChange {
   // An absent optional field may arrive as `undefined`: it changes nothing.
   const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
   const errors = entries.flatMap(([name, value]) => {
@@ -138,7 +184,7 @@ export function validatePaymentSettingsPatch(patch: Record<string, unknown>): Pa
   if (errors.length > 1) {
     throw new DomainError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
-  return Object.fromEntries(entries) as PaymentSettingsPatch;
+  return Object.fromEntries(entries) as PaymentSettingsChange;
 }
 
 /**
@@ -146,7 +192,12 @@ export function validatePaymentSettingsPatch(patch: Record<string, unknown>): Pa
  * exclusive, so turning one on while the other is (or stays) on is refused, naming both.
  */
 export function applyPaymentSettingsPatch(current: PaymentSettings, patch: Record<string, unknown>): PaymentSettings {
-  const next: PaymentSettings = { ...current, ...validatePaymentSettingsPatch(patch) };
+  const clean = validatePaymentSettingsPatch(patch);
+  const next: PaymentSettings = {
+    ...current,
+    ...clean,
+    defaultDepositBanks: mergeDepositBanks(current.defaultDepositBanks, clean.defaultDepositBanks ?? {}),
+  };
   if (next.disallowCancellationPendingNonPay && next.disallowCancellationPendingNonPayPoorHistory) {
     const message =
       'only one of disallowCancellationPendingNonPay and disallowCancellationPendingNonPayPoorHistory may be on';
@@ -168,8 +219,15 @@ export function applyPaymentSettingsPatch(current: PaymentSettings, patch: Recor
  * The JSON to store after a patch: the settings the agency has set explicitly (valid stored keys
  * plus the patch). Settings never set keep following the defaults.
  */
-export function storedPaymentSettings(stored: unknown, patch: PaymentSettingsPatch): Record<string, unknown> {
-  const explicit = { ...explicitSettings(stored), ...patch };
+export function storedPaymentSettings(stored: unknown, patch: PaymentSettingsChange): Record<string, unknown> {
+  const before = explicitSettings(stored);
+  const explicit = { ...before, ...patch };
+  if (patch.defaultDepositBanks) {
+    explicit.defaultDepositBanks = mergeDepositBanks(
+      { ...defaultPaymentSettings.defaultDepositBanks, ...before.defaultDepositBanks },
+      patch.defaultDepositBanks,
+    );
+  }
   return Object.fromEntries(Object.entries(explicit).map(([name, value]) => [name, toStoredValue(value)]));
 }
 
@@ -180,7 +238,9 @@ export function changedPaymentSettings(
 ): Partial<Record<PaymentSettingName, { from: unknown; to: unknown }>> {
   const changes: Partial<Record<PaymentSettingName, { from: unknown; to: unknown }>> = {};
   for (const name of paymentSettingNames) {
-    if (before[name] !== after[name]) changes[name] = { from: before[name], to: after[name] };
+    const [from, to] = [before[name], after[name]];
+    const same = from && typeof from === 'object' ? JSON.stringify(from) === JSON.stringify(to) : from === to;
+    if (!same) changes[name] = { from, to };
   }
   return changes;
 }

@@ -2,12 +2,13 @@ import type { PgBoss } from 'pg-boss';
 import { loadAutopayPlugin } from '../autopay/plugin.ts';
 import type { DatabaseKind } from '../db/database.ts';
 import { runAutopayForAllAgencies } from '../services/autopay.ts';
+import { autopayQueues } from '../services/job-queue.ts';
 import type { Db } from '../services/transaction.ts';
 import { bossJobQueue } from './job-queue.ts';
 import type { WorkerSettings } from './workers.ts';
 
 export const autopaySchedules = {
-  pass: 'autopay.pass',
+  pass: autopayQueues.pass,
 } as const;
 
 /**

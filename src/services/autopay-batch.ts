@@ -13,23 +13,24 @@ import {
   decideFiring,
   type FiringContext,
   type FiringResult,
+  LostClaim,
 } from './autopay-firing.ts';
-import { onlyBank } from './bank-access.ts';
+import { channelDepositBank } from './bank-access.ts';
 import { forEachLimited } from './for-each-limited.ts';
 import { paymentQueues } from './job-queue.ts';
 import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
 import { type Db, inTransaction } from './transaction.ts';
 
 /**
- * The autopay pass, a page at a time. Each firing is claimed, decided by the plugin and acted on
- * exactly as `fireInvoice` does one invoice — but the claims of a page are one statement, and the
- * payments that need nothing the page did not already load (the default plugin's kind: the
- * customer's own usable method, targets among the page's invoices of that customer, the default or
- * a known retry plan, the agency's only bank, eligible for their amounts) are created set-based in
- * one transaction with their firings' outcomes. Every other decision — a posted payment, a named
- * bank, a refusal — takes the one-invoice path, which gives the exact error. If the page's
- * transaction fails, its payments take the one-invoice path too; nothing is created twice, because
- * the transaction that failed committed nothing.
+ * The autopay pass, a page at a time. The claims of a page are one statement; each claimed invoice
+ * is decided by the plugin; the payments that need nothing the page did not already load (the
+ * default plugin's kind: the customer's own usable method, targets among the page's invoices of
+ * that customer, the default or a known retry plan, the agency's autopay deposit bank, eligible
+ * for their amounts) are created set-based in one transaction with their firings' outcomes. Every
+ * other decision — a posted payment, a named bank, a refusal — takes the one-invoice path
+ * (`completeFiring`), which gives the exact error. If the page's transaction fails, its payments
+ * take the one-invoice path too; nothing is created twice, because the transaction that failed
+ * committed nothing, and every outcome commits only while this run owns the claim.
  */
 
 export interface PageFacts {
@@ -41,20 +42,24 @@ export interface PageFacts {
 
 export interface PassCache {
   retryPlans: Map<string, string | null>;
-  onlyBankId?: string | null;
+  autopayBankId?: string | null;
 }
 
 export function newPassCache(): PassCache {
   return { retryPlans: new Map() };
 }
 
-type Claimed = { due: DueInvoice; firingId: string; balanceCents: Cents };
+type Claimed = { due: DueInvoice; firingId: string; attempt: number; balanceCents: Cents };
+
+/** Where a page stands, for tests that stop a pass there (`AutopayPassOptions.onStep`). */
+export type PageStep = 'claimed' | 'payments_created';
 
 export async function firePage(
   ctx: FiringContext,
   invoices: readonly DueInvoice[],
   facts: PageFacts,
   concurrency: number,
+  onStep?: (step: PageStep) => void | Promise<void>,
 ): Promise<Map<string, FiringResult>> {
   const results = new Map<string, FiringResult>();
   const claimed: Claimed[] = [];
@@ -62,10 +67,11 @@ export async function firePage(
     if (claim.kind === 'claimed') claimed.push(claim);
     else results.set(claim.due.id, { outcome: claim.kind });
   }
+  await onStep?.('claimed');
 
   const decided = new Map<string, DecidedFiring>();
   await forEachLimited(claimed, concurrency, async (c) => {
-    decided.set(c.due.id, await decideFiring(ctx, c.due, c.balanceCents));
+    decided.set(c.due.id, await decideFiring(ctx, c.due, c));
   });
 
   const plain: PlainPayment[] = [];
@@ -87,6 +93,7 @@ export async function firePage(
       results.set(invoiceId, { outcome: 'payment_created', paymentId });
     }
     single.push(...created.declined);
+    if (created.created.size > 0) await onStep?.('payments_created');
   }
   await forEachLimited(single, concurrency, async (c) => {
     results.set(c.due.id, await completeFiring(ctx, c.due, c.firingId, decided.get(c.due.id)!));
@@ -99,14 +106,16 @@ type ClaimResult = (Claimed & { kind: 'claimed' }) | { kind: 'already_fired' | '
 /**
  * The page's claims as one statement, in invoice-id order (two passes claiming overlapping pages
  * wait on each other in the same order, so they cannot deadlock): re-read each balance, insert the
- * firing unless one exists for the invoice and autopay time, and for the rows this statement
- * inserted, mark the autopay time decided and drop the skip it replaces.
+ * firing unless one exists for the invoice and autopay time — or take it over when it is
+ * `retry_due` (a retry, or a claim released from a dead run) — and for the rows this statement
+ * claimed, mark the autopay time decided and drop the skip it replaces. The unique constraint and
+ * the row lock make one statement, in one pass, the claimant.
  */
 async function claimPage(ctx: FiringContext, invoices: readonly DueInvoice[]): Promise<ClaimResult[]> {
   if (invoices.length === 0) return [];
   const agencyId = ctx.actor.agencyId;
   const ordered = [...invoices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const result = await sql<{ invoice_id: string; firing_id: string | null; balance: bigint }>`
+  const result = await sql<{ invoice_id: string; firing_id: string | null; attempts: number | null; balance: bigint }>`
     WITH input AS (
       SELECT * FROM unnest(${ordered.map((i) => i.id)}::uuid[], ${ordered.map((i) => i.autopayTime)}::timestamptz[])
         WITH ORDINALITY AS t (invoice_id, autopay_time, position)
@@ -120,8 +129,12 @@ async function claimPage(ctx: FiringContext, invoices: readonly DueInvoice[]): P
       INSERT INTO autopay_firings (agency_id, invoice_id, autopay_time, run_id, status)
       SELECT ${agencyId}::uuid, invoice_id, autopay_time, ${ctx.runId}::uuid, 'claimed'
         FROM balance WHERE cents > 0 ORDER BY position
-      ON CONFLICT (invoice_id, autopay_time) DO NOTHING
-      RETURNING id, invoice_id, autopay_time
+      ON CONFLICT (invoice_id, autopay_time) DO UPDATE
+        SET status = 'claimed', run_id = EXCLUDED.run_id, attempts = autopay_firings.attempts + 1,
+            decision = NULL, payment_id = NULL, receipt_id = NULL, payment_state = NULL,
+            next_request_time = NULL, error = NULL, fired_at = now(), decided_at = NULL
+        WHERE autopay_firings.status = 'retry_due'
+      RETURNING id, invoice_id, autopay_time, attempts
     ), decided AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
       UPDATE invoices SET autopay_decided_time = claimed.autopay_time
         FROM claimed
@@ -135,13 +148,15 @@ async function claimPage(ctx: FiringContext, invoices: readonly DueInvoice[]): P
          AND autopay_skips.autopay_time = claimed.autopay_time
       RETURNING autopay_skips.invoice_id
     )
-    SELECT balance.invoice_id, claimed.id AS firing_id, balance.cents AS balance
+    SELECT balance.invoice_id, claimed.id AS firing_id, claimed.attempts, balance.cents AS balance
       FROM balance LEFT JOIN claimed ON claimed.invoice_id = balance.invoice_id
   `.execute(ctx.db);
   const byId = new Map(result.rows.map((row) => [row.invoice_id, row]));
   return invoices.map((due) => {
     const row = byId.get(due.id)!;
-    if (row.firing_id) return { kind: 'claimed', due, firingId: row.firing_id, balanceCents: row.balance };
+    if (row.firing_id) {
+      return { kind: 'claimed', due, firingId: row.firing_id, attempt: row.attempts ?? 1, balanceCents: row.balance };
+    }
     return { kind: row.balance > 0n ? 'already_fired' : 'no_balance', due };
   });
 }
@@ -157,7 +172,7 @@ async function createPlainPayments(
   facts: PageFacts,
 ): Promise<PlainOutcome> {
   const agencyId = ctx.actor.agencyId;
-  const bankId = await onlyBankId(ctx.db, agencyId, facts.cache);
+  const bankId = await autopayBankId(ctx.db, agencyId, facts);
   // Outside the transaction: the default plan may be created on first use, and the cache must
   // only hold plans that exist.
   for (const name of new Set(items.map((i) => i.payment.retryPlan)))
@@ -293,7 +308,7 @@ async function createPlainPayments(
         })),
       )
       .execute();
-    await sql`
+    const owned = await sql`
       UPDATE autopay_firings f
          SET status = 'payment_created', decision = u.decision::jsonb, payment_id = u.payment_id,
              payment_state = u.payment_state, next_request_time = u.next_request_time, error = NULL,
@@ -305,7 +320,11 @@ async function createPlainPayments(
        -- The ANY gives the planner the rows by primary key whatever its statistics say; a join
        -- on the unnest alone was planned as a scan of every firing once the table outgrew them.
        WHERE f.agency_id = ${agencyId} AND f.id = ANY(${accepted.map((a) => a.firingId)}::uuid[]) AND f.id = u.firing_id
+         AND f.status = 'claimed' AND f.run_id = ${ctx.runId}
     `.execute(tx);
+    // Some claim was taken over by a pass that found this one dead: none of the page's payments
+    // commit, and the one-invoice path records what is still this run's.
+    if (owned.numAffectedRows !== BigInt(accepted.length)) throw new LostClaim(accepted.map((a) => a.firingId));
     return { created: new Map(accepted.map((a) => [a.due.id, a.id])), declined };
   });
 }
@@ -357,13 +376,13 @@ async function retryPlanId(
   return cache.retryPlans.get(key)!;
 }
 
-/** The agency's bank when it has exactly one (what `createPayment` deposits to without a name). */
-async function onlyBankId(db: Db, agencyId: string, cache: PassCache): Promise<string | null> {
-  if (cache.onlyBankId === undefined) {
+/** The agency's autopay deposit bank (what `createPayment` deposits an autopay payment to without a name). */
+async function autopayBankId(db: Db, agencyId: string, facts: PageFacts): Promise<string | null> {
+  if (facts.cache.autopayBankId === undefined) {
     // A missing or ambiguous bank is left to the one-invoice path, which gives the error.
-    cache.onlyBankId = await onlyBank(db, agencyId, '')
+    facts.cache.autopayBankId = await channelDepositBank(db, agencyId, 'autopay', facts.settings)
       .then((bank) => bank.id)
       .catch(() => null);
   }
-  return cache.onlyBankId;
+  return facts.cache.autopayBankId;
 }

@@ -198,23 +198,83 @@ export async function policyOpenBalances(
   return result;
 }
 
-/** Agencies with at least one due, undecided autopay time (one index probe each). */
+/**
+ * Agencies a pass has work in (a few index probes each): a due, undecided autopay time; a failed
+ * firing whose retry has come; a run still marked running (its owner may have died); a claim left
+ * by a run that is over.
+ */
 export async function agenciesWithDueAutopay(db: Db, now: Date): Promise<{ id: string; slug: string }[]> {
   return db
     .selectFrom('agencies as a')
     .select(['a.id', 'a.slug'])
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('invoices as i')
-          .select(sql`1`.as('one'))
-          .whereRef('i.agency_id', '=', 'a.id')
-          .where('i.autopay_time', 'is not', null)
-          .where(sql<boolean>`i.autopay_decided_time IS DISTINCT FROM i.autopay_time`)
-          .where('i.autopay_time', '<=', now),
-      ),
+    .where(({ exists, or, selectFrom }) =>
+      or([
+        exists(
+          selectFrom('invoices as i')
+            .select(sql`1`.as('one'))
+            .whereRef('i.agency_id', '=', 'a.id')
+            .where('i.autopay_time', 'is not', null)
+            .where(sql<boolean>`i.autopay_decided_time IS DISTINCT FROM i.autopay_time`)
+            .where('i.autopay_time', '<=', now),
+        ),
+        exists(
+          selectFrom('autopay_firings as f')
+            .select(sql`1`.as('one'))
+            .whereRef('f.agency_id', '=', 'a.id')
+            .where('f.next_retry_at', '<=', now),
+        ),
+        exists(
+          selectFrom('autopay_runs as r')
+            .select(sql`1`.as('one'))
+            .whereRef('r.agency_id', '=', 'a.id')
+            .where('r.status', '=', 'running'),
+        ),
+        exists(
+          selectFrom('autopay_firings as f')
+            .innerJoin('autopay_runs as r', 'r.id', 'f.run_id')
+            .select(sql`1`.as('one'))
+            .whereRef('f.agency_id', '=', 'a.id')
+            .where('f.status', '=', 'claimed')
+            .where('r.status', '<>', 'running'),
+        ),
+      ]),
     )
     .orderBy('a.slug')
     .execute();
+}
+
+/**
+ * Makes firings claimable again, in one statement: claims whose run is over (abandoned, failed —
+ * its owner will never record their outcome) and failed firings whose retry time has come become
+ * `retry_due`, and their invoices undecided, so this pass's pages read them like any due invoice
+ * (skip rules included) and the claim takes the firing row over. Returns how many of each.
+ */
+export async function reopenFirings(
+  db: Db,
+  agencyId: string,
+  now: Date,
+): Promise<{ released: number; retried: number }> {
+  const result = await sql<{ released: bigint; retried: bigint }>`
+    WITH released AS (
+      UPDATE autopay_firings f SET status = 'retry_due'
+        FROM autopay_runs r
+       WHERE f.agency_id = ${agencyId} AND f.status = 'claimed'
+         AND r.agency_id = ${agencyId} AND r.id = f.run_id AND r.status <> 'running'
+      RETURNING f.invoice_id, f.autopay_time
+    ), retried AS (
+      UPDATE autopay_firings SET status = 'retry_due', next_retry_at = NULL
+       WHERE agency_id = ${agencyId} AND next_retry_at <= ${now} AND status = 'failed'
+      RETURNING invoice_id, autopay_time
+    ), undecided AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
+      UPDATE invoices i SET autopay_decided_time = NULL
+        FROM (SELECT * FROM released UNION ALL SELECT * FROM retried) o
+       WHERE i.agency_id = ${agencyId} AND i.id = o.invoice_id AND i.autopay_time = o.autopay_time
+      RETURNING i.id
+    )
+    SELECT (SELECT count(*) FROM released)::int8 AS released, (SELECT count(*) FROM retried)::int8 AS retried
+  `.execute(db);
+  const row = result.rows[0]!;
+  return { released: Number(row.released), retried: Number(row.retried) };
 }
 
 export interface AutopaySkip {

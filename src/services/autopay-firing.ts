@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { parseAutopayDecision } from '../autopay/plugin.ts';
 import {
   type AutopayAction,
@@ -7,26 +6,30 @@ import {
   type AutopayInvoice,
   type AutopayPayment,
   type AutopayPlugin,
+  nextFiringRetry,
   resolveAutopayDecision,
 } from '../domain/autopay.ts';
 import { DomainError, invalid } from '../domain/errors.ts';
 import type { Cents } from '../domain/money.ts';
+import type { PaymentSettings } from '../domain/payment-settings.ts';
 import type { Actor } from './actor.ts';
 import { bigintReplacer } from './audit.ts';
 import type { DueInvoice } from './autopay-candidates.ts';
-import { onlyBank } from './bank-access.ts';
+import { channelDepositBank } from './bank-access.ts';
 import type { JobQueue } from './job-queue.ts';
 import { requirePaymentEligibility } from './payment-eligibility.ts';
 import { createPayment } from './payments.ts';
 import { postCustomerReceipt } from './receipts.ts';
+import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 /**
- * One firing: claim (invoice, autopay time) in one statement — the unique constraint makes it
- * happen once, whichever pass or process gets there first — then call the plugin with no
- * transaction open (it may call an outside system), then act on its decision in a transaction
- * that also records the outcome. A crash between the claim and the outcome leaves the firing
- * `claimed`: it is never fired again, and shows as such.
+ * One firing, once its claim (one row per invoice and autopay time, `autopay-batch.ts`) has
+ * committed: the plugin is called with no transaction open (it may call an outside system), then
+ * its decision is acted on in a transaction that also records the outcome — and commits only while
+ * this run still owns the claim. A pass that dies in between leaves the firing `claimed` under a
+ * run nobody runs: the next pass closes that run and claims the firing again (`reopenFirings`).
+ * Either way one transaction moves a firing out of `claimed`, so its payment is created once.
  */
 
 export interface FiringContext {
@@ -38,6 +41,7 @@ export interface FiringContext {
   plugin: AutopayPlugin;
   jobs: JobQueue;
   pluginTimeoutMs: number;
+  settings: PaymentSettings;
 }
 
 export type FiringResult =
@@ -51,11 +55,12 @@ export type FiringResult =
 
 const BUSY_RETRIES = 3;
 
-export async function fireInvoice(ctx: FiringContext, due: DueInvoice): Promise<FiringResult> {
-  const claim = await claimFiring(ctx, due);
-  if (claim.kind !== 'claimed') return { outcome: claim.kind };
-  const decided = await decideFiring(ctx, due, claim.balanceCents);
-  return completeFiring(ctx, due, claim.firingId, decided);
+/** Another pass took this claim over (this one was found dead): this pass's outcome is not recorded. */
+export class LostClaim extends Error {
+  constructor(firingIds: readonly string[]) {
+    super(`autopay firing(s) ${firingIds.join(', ')} no longer claimed by this run`);
+    this.name = 'LostClaim';
+  }
 }
 
 /** What the plugin decided for a claimed invoice, defaults applied, or why it could not decide. */
@@ -64,7 +69,12 @@ export type DecidedFiring =
   | { decision: null; pluginError: string };
 
 /** Calls the plugin, with no transaction open (it may call an outside system). */
-export async function decideFiring(ctx: FiringContext, due: DueInvoice, balanceCents: Cents): Promise<DecidedFiring> {
+export async function decideFiring(
+  ctx: FiringContext,
+  due: DueInvoice,
+  claim: { firingId: string; attempt: number; balanceCents: Cents },
+): Promise<DecidedFiring> {
+  const { balanceCents } = claim;
   const invoice: AutopayInvoice = {
     invoiceNumber: due.invoiceNumber,
     customerNumber: due.customerNumber,
@@ -85,6 +95,7 @@ export async function decideFiring(ctx: FiringContext, due: DueInvoice, balanceC
       enrolledAt: due.enrollment!.enrolledAt,
     },
     policy: due.policy ? { policyNumber: due.policy.policyNumber, status: due.policy.status } : null,
+    firing: { id: claim.firingId, attempt: claim.attempt },
   };
   let decision: AutopayDecision | null;
   try {
@@ -106,10 +117,10 @@ export async function completeFiring(
   const { decision, action } = decided;
   if (action.kind === 'invalid') return recordFailure(ctx, firingId, decision, action.message);
   if (action.kind === 'no_payment') {
-    await inTransaction(ctx.db, (tx) =>
-      finishFiring(tx, ctx.actor.agencyId, firingId, { status: 'no_payment', decision }),
-    );
-    return { outcome: 'no_payment' };
+    return ownedOutcome(async () => {
+      await inTransaction(ctx.db, (tx) => finishFiring(tx, ctx, firingId, { status: 'no_payment', decision }));
+      return { outcome: 'no_payment' };
+    });
   }
   // A serialization failure or deadlock is worth another try; anything else is the outcome.
   let lastError: unknown;
@@ -117,6 +128,7 @@ export async function completeFiring(
     try {
       return await inTransaction(ctx.db, (tx) => actOnPayment(tx, ctx, due, firingId, decision, action.payment));
     } catch (error) {
+      if (error instanceof LostClaim) return { outcome: 'already_fired' };
       lastError = error;
       if (!(error instanceof DomainError && error.code === 'database_busy')) break;
     }
@@ -124,41 +136,14 @@ export async function completeFiring(
   return recordFailure(ctx, firingId, decision, messageOf(lastError));
 }
 
-type Claim = { kind: 'claimed'; firingId: string; balanceCents: Cents } | { kind: 'already_fired' | 'no_balance' };
-
-/**
- * The claim, as one statement (one round trip, atomic): re-read the balance (the page may be stale),
- * insert the firing unless one exists for this invoice and autopay time, and only if it was this
- * statement that inserted it, mark the autopay time decided and drop the skip it replaces.
- */
-async function claimFiring(ctx: FiringContext, due: DueInvoice): Promise<Claim> {
-  const agencyId = ctx.actor.agencyId;
-  const result = await sql<{ firing_id: string | null; balance: bigint }>`
-    WITH balance AS (
-      SELECT coalesce(sum(amount_cents), 0)::int8 AS cents FROM journal_lines
-       WHERE agency_id = ${agencyId} AND invoice_id = ${due.id} AND account = 'accounts_receivable'
-    ), claimed AS (
-      INSERT INTO autopay_firings (agency_id, invoice_id, autopay_time, run_id, status)
-      SELECT ${agencyId}::uuid, ${due.id}::uuid, ${due.autopayTime}::timestamptz, ${ctx.runId}::uuid, 'claimed'
-        FROM balance WHERE cents > 0
-      ON CONFLICT (invoice_id, autopay_time) DO NOTHING
-      RETURNING id
-    ), decided AS (  -- data-modifying CTEs run whether or not the final SELECT reads them
-      UPDATE invoices SET autopay_decided_time = ${due.autopayTime}
-       WHERE agency_id = ${agencyId} AND id = ${due.id} AND autopay_time = ${due.autopayTime}
-         AND EXISTS (SELECT 1 FROM claimed)
-      RETURNING id
-    ), unskipped AS (
-      DELETE FROM autopay_skips
-       WHERE agency_id = ${agencyId} AND invoice_id = ${due.id} AND autopay_time = ${due.autopayTime}
-         AND EXISTS (SELECT 1 FROM claimed)
-      RETURNING invoice_id
-    )
-    SELECT (SELECT id FROM claimed) AS firing_id, (SELECT cents FROM balance) AS balance
-  `.execute(ctx.db);
-  const row = result.rows[0]!;
-  if (row.firing_id) return { kind: 'claimed', firingId: row.firing_id, balanceCents: row.balance };
-  return { kind: row.balance > 0n ? 'already_fired' : 'no_balance' };
+/** A claim another pass took over is that pass's to fire: this one reports it as fired elsewhere. */
+async function ownedOutcome(work: () => Promise<FiringResult>): Promise<FiringResult> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof LostClaim) return { outcome: 'already_fired' };
+    throw error;
+  }
 }
 
 async function callPlugin(ctx: FiringContext, invoice: AutopayInvoice, context: AutopayContext): Promise<unknown> {
@@ -186,7 +171,7 @@ async function actOnPayment(
 ): Promise<FiringResult> {
   if (payment.state === 'posted') {
     const receiptId = await postCollectedPayment(tx, ctx, due, payment);
-    await finishFiring(tx, ctx.actor.agencyId, firingId, { status: 'receipt_posted', decision, receiptId });
+    await finishFiring(tx, ctx, firingId, { status: 'receipt_posted', decision, receiptId });
     return { outcome: 'receipt_posted', receiptId };
   }
   const created = await createPayment(
@@ -210,7 +195,7 @@ async function actOnPayment(
     ctx.jobs,
     ctx.now,
   );
-  await finishFiring(tx, ctx.actor.agencyId, firingId, {
+  await finishFiring(tx, ctx, firingId, {
     status: 'payment_created',
     decision,
     paymentId: created.id,
@@ -272,8 +257,7 @@ async function postCollectedPayment(
       receiptDate: ctx.now.toISOString(),
       receiptDateTimeZone: ctx.agency.timeZone,
       bankShortName:
-        payment.bankShortName ??
-        (await onlyBank(tx, ctx.actor.agencyId, 'the autopay decision must name the bank (bankShortName)')).shortName,
+        payment.bankShortName ?? (await channelDepositBank(tx, ctx.actor.agencyId, 'autopay', ctx.settings)).shortName,
       paymentCheckType: payment.type === 'card' ? 'CreditCard' : 'EFT',
       receiptDescription: `Autopay ${payment.type === 'card' ? 'card' : 'ACH'} payment collected by the autopay plugin for invoice ${due.invoiceNumber}`,
     },
@@ -282,9 +266,13 @@ async function postCollectedPayment(
   return receipt.id;
 }
 
+/**
+ * Records a claimed firing's outcome, in the transaction that acted on it — only while this run
+ * still owns the claim: otherwise `LostClaim` rolls the whole transaction (its payment too) back.
+ */
 export async function finishFiring(
   tx: Tx,
-  agencyId: string,
+  ctx: Pick<FiringContext, 'actor' | 'runId'>,
   firingId: string,
   result: {
     status: 'payment_created' | 'receipt_posted' | 'no_payment' | 'failed';
@@ -294,11 +282,12 @@ export async function finishFiring(
     paymentState?: 'draft' | 'validated' | 'requested';
     nextRequestTime?: Date | null;
     error?: string;
+    nextRetryAt?: Date | null;
   },
 ): Promise<void> {
-  await tx
+  const updated = await tx
     .updateTable('autopay_firings')
-    .set({
+    .set((eb) => ({
       status: result.status,
       decision: result.decision ? JSON.stringify(result.decision, bigintReplacer) : null,
       payment_id: result.paymentId ?? null,
@@ -307,22 +296,48 @@ export async function finishFiring(
       next_request_time: result.nextRequestTime ?? null,
       error: result.error ?? null,
       decided_at: new Date(),
-    })
-    .where('agency_id', '=', agencyId)
+      failures: result.status === 'failed' ? eb('failures', '+', 1) : eb.ref('failures'),
+      next_retry_at: result.nextRetryAt ?? null,
+    }))
+    .where('agency_id', '=', ctx.actor.agencyId)
     .where('id', '=', firingId)
-    .execute();
+    .where('status', '=', 'claimed')
+    .where('run_id', '=', ctx.runId)
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) throw new LostClaim([firingId]);
 }
 
+/**
+ * A failed outcome, with when its retry plan fires it again: the plan the decision named (if it
+ * exists), else the agency's default.
+ */
 async function recordFailure(
   ctx: FiringContext,
   firingId: string,
   decision: AutopayDecision | null,
   error: string,
 ): Promise<FiringResult> {
-  await inTransaction(ctx.db, (tx) =>
-    finishFiring(tx, ctx.actor.agencyId, firingId, { status: 'failed', decision, error }),
+  return ownedOutcome(() =>
+    inTransaction(ctx.db, async (tx) => {
+      const firing = await tx
+        .selectFrom('autopay_firings')
+        .select('failures')
+        .where('agency_id', '=', ctx.actor.agencyId)
+        .where('id', '=', firingId)
+        .where('status', '=', 'claimed')
+        .where('run_id', '=', ctx.runId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!firing) throw new LostClaim([firingId]);
+      const named = decision?.payment?.retryPlan;
+      const plan =
+        (named ? await findRetryPlan(tx, ctx.actor.agencyId, named).catch(() => null) : null) ??
+        (await defaultRetryPlanFor(tx, ctx.actor.agencyId));
+      const nextRetryAt = nextFiringRetry(plan.delayDays, firing.failures + 1, ctx.now);
+      await finishFiring(tx, ctx, firingId, { status: 'failed', decision, error, nextRetryAt });
+      return { outcome: 'failed', error } as const;
+    }),
   );
-  return { outcome: 'failed', error };
 }
 
 function messageOf(error: unknown): string {

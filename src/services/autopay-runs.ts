@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { AutopayRunFigures } from '../domain/autopay.ts';
 import type { Actor } from './actor.ts';
 import type { Db } from './transaction.ts';
@@ -10,25 +12,108 @@ export interface AutopayRunView extends AutopayRunFigures {
   trigger: AutopayRunTrigger;
   /** The pass's clock: invoices with an autopay time up to this instant were due. */
   asOf: Date;
-  status: 'running' | 'finished' | 'failed';
+  /** `abandoned`: its process died (or lost the database) mid-pass; a later pass closed it. */
+  status: 'running' | 'finished' | 'failed' | 'abandoned';
   startedAt: Date;
   finishedAt: Date | null;
   error: string | null;
 }
 
-/** Records a pass as running before it reads anything, so a crashed pass stays visible. */
+/**
+ * Records a pass as running before it reads anything, so a crashed pass stays visible. Called
+ * inside `holdAutopayRun`: the run is never seen running without its owner's lock.
+ */
 export async function startAutopayRun(
   db: Db,
   agencyId: string,
   trigger: AutopayRunTrigger,
   asOf: Date,
+  id: string = randomUUID(),
 ): Promise<string> {
   const row = await db
     .insertInto('autopay_runs')
-    .values({ agency_id: agencyId, trigger, as_of: asOf, status: 'running' })
+    .values({ id, agency_id: agencyId, trigger, as_of: asOf, status: 'running' })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/*
+ * Whether a run's pass is still alive. Its owner holds, for the pass's lifetime, a session-level
+ * advisory lock on one pooled connection: when the process dies (or loses that connection) the
+ * server releases it, so a run whose lock can be taken has provably no owner — no timer guesses.
+ * PGlite is one session, in which the lock is re-entrant, so there the process's own set of live
+ * runs decides (no other process can open a PGlite database). A run wrongly found dead costs at
+ * most a second plugin call: a firing's outcome commits only while its run still owns the claim.
+ */
+const RUN_LOCK_NAMESPACE = 0x61757470; // 'autp': keeps these keys apart from other advisory locks
+const liveRuns = new Set<string>();
+
+/** PGlite: one session, one connection at a time (holding one for the pass would stall it). */
+function isSingleSession(db: Db): boolean {
+  return db.getExecutor().adapter.supportsMultipleConnections === false;
+}
+
+export async function holdAutopayRun<T>(db: Db, runId: string, work: () => Promise<T>): Promise<T> {
+  liveRuns.add(runId);
+  try {
+    if (isSingleSession(db)) return await work();
+    return await db.connection().execute(async (connection) => {
+      await sql`SELECT pg_advisory_lock(${RUN_LOCK_NAMESPACE}::int, hashtext(${runId}))`.execute(connection);
+      try {
+        return await work();
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${RUN_LOCK_NAMESPACE}::int, hashtext(${runId}))`
+          .execute(connection)
+          .catch(() => {});
+      }
+    });
+  } finally {
+    liveRuns.delete(runId);
+  }
+}
+
+async function isRunAlive(db: Db, runId: string): Promise<boolean> {
+  if (liveRuns.has(runId)) return true;
+  if (isSingleSession(db)) return false;
+  return db.connection().execute(async (connection) => {
+    const { rows } = await sql<{ free: boolean }>`
+      SELECT pg_try_advisory_lock(${RUN_LOCK_NAMESPACE}::int, hashtext(${runId})) AS free`.execute(connection);
+    if (!rows[0]!.free) return true;
+    await sql`SELECT pg_advisory_unlock(${RUN_LOCK_NAMESPACE}::int, hashtext(${runId}))`.execute(connection);
+    return false;
+  });
+}
+
+/**
+ * Closes the agency's runs that say `running` but whose pass is dead, as `abandoned`; returns how
+ * many. Their claimed firings are then released by `reopenFirings` for this pass to claim.
+ */
+export async function closeDeadRuns(db: Db, agencyId: string, closedBy: string): Promise<number> {
+  const running = await db
+    .selectFrom('autopay_runs')
+    .select('id')
+    .where('agency_id', '=', agencyId)
+    .where('status', '=', 'running')
+    .where('id', '<>', closedBy)
+    .execute();
+  let closed = 0;
+  for (const { id } of running) {
+    if (await isRunAlive(db, id)) continue;
+    const result = await db
+      .updateTable('autopay_runs')
+      .set({
+        status: 'abandoned',
+        finished_at: new Date(),
+        error: `the pass stopped before it finished (its process died or lost the database); run ${closedBy} closed it and took over its unfinished firings`,
+      })
+      .where('agency_id', '=', agencyId)
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    closed += Number(result.numUpdatedRows);
+  }
+  return closed;
 }
 
 export async function saveAutopayRun(
@@ -49,7 +134,14 @@ export async function saveAutopayRun(
       no_payment: figures.noPayment,
       failed: figures.failed,
       skipped: JSON.stringify(figures.skipped),
-      ...(end ? { status: end.status, finished_at: new Date(), error: end.error ?? null } : {}),
+      // A run another pass found dead and closed keeps saying so, even if it did finish after all.
+      ...(end
+        ? {
+            status: sql<'finished' | 'failed'>`CASE WHEN status = 'running' THEN ${end.status} ELSE status END`,
+            finished_at: new Date(),
+            error: sql<string | null>`CASE WHEN status = 'running' THEN ${end.error ?? null}::text ELSE error END`,
+          }
+        : {}),
     })
     .where('agency_id', '=', agencyId)
     .where('id', '=', runId)
@@ -65,7 +157,7 @@ type RunRow = {
   id: string;
   trigger: AutopayRunTrigger;
   as_of: Date;
-  status: 'running' | 'finished' | 'failed';
+  status: 'running' | 'finished' | 'failed' | 'abandoned';
   started_at: Date;
   finished_at: Date | null;
   examined: number;

@@ -1,6 +1,9 @@
-import { notFound } from '../domain/errors.ts';
+import type { AutopayFiringsTable } from '../db/schema.ts';
+import { DomainError, notFound } from '../domain/errors.ts';
 import type { Actor } from './actor.ts';
-import type { Db } from './transaction.ts';
+import { audit } from './audit.ts';
+import { autopayQueues, type JobQueue } from './job-queue.ts';
+import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface InvoiceAutopayView {
   invoiceNumber: number;
@@ -9,7 +12,13 @@ export interface InvoiceAutopayView {
   /** The passes are done with this autopay time (fired, or skipped after the due date). */
   decided: boolean;
   firing: {
-    status: string;
+    id: string;
+    status: AutopayFiringsTable['status'];
+    /** Times claimed (a retry or a re-fire claims it again). */
+    attempts: number;
+    failures: number;
+    /** A failed firing's next automatic try (its retry plan); null = none. */
+    nextRetryAt: Date | null;
     firedAt: Date;
     decidedAt: Date | null;
     paymentId: string | null;
@@ -28,7 +37,7 @@ export interface InvoiceAutopayView {
 }
 
 /** What autopay did (or why it did not) for an invoice's current autopay time. */
-export async function getInvoiceAutopay(db: Db, actor: Actor, invoiceNumber: number): Promise<InvoiceAutopayView> {
+export async function getInvoiceAutopay(db: Db | Tx, actor: Actor, invoiceNumber: number): Promise<InvoiceAutopayView> {
   const invoice = await db
     .selectFrom('invoices')
     .select(['id', 'invoice_number', 'autopay_time', 'autopay_decided_time', 'suppress_autopay'])
@@ -42,7 +51,11 @@ export async function getInvoiceAutopay(db: Db, actor: Actor, invoiceNumber: num
         .selectFrom('autopay_firings as f')
         .leftJoin('receipts as r', 'r.id', 'f.receipt_id')
         .select([
+          'f.id',
           'f.status',
+          'f.attempts',
+          'f.failures',
+          'f.next_retry_at',
           'f.fired_at',
           'f.decided_at',
           'f.payment_id',
@@ -72,7 +85,11 @@ export async function getInvoiceAutopay(db: Db, actor: Actor, invoiceNumber: num
     decided: time !== null && invoice.autopay_decided_time?.getTime() === time.getTime(),
     firing: firing
       ? {
+          id: firing.id,
           status: firing.status,
+          attempts: firing.attempts,
+          failures: firing.failures,
+          nextRetryAt: firing.next_retry_at,
           firedAt: firing.fired_at,
           decidedAt: firing.decided_at,
           paymentId: firing.payment_id,
@@ -92,4 +109,60 @@ export async function getInvoiceAutopay(db: Db, actor: Actor, invoiceNumber: num
         }
       : null,
   };
+}
+
+/**
+ * Staff fire a failed firing again, now: it becomes `retry_due` and its invoice undecided, and a
+ * pass is queued, which claims it like any due invoice (the skip and eligibility rules first). Its
+ * retry plan's count goes on from its failures. Only a failed firing may be re-fired: one that
+ * created a payment or posted a receipt must never fire twice.
+ */
+export async function refireAutopay(
+  db: Db | Tx,
+  actor: Actor,
+  invoiceNumber: number,
+  jobs: JobQueue,
+): Promise<InvoiceAutopayView> {
+  return inTransaction(db, async (tx) => {
+    const invoice = await tx
+      .selectFrom('invoices')
+      .select(['id', 'autopay_time'])
+      .where('agency_id', '=', actor.agencyId)
+      .where('invoice_number', '=', invoiceNumber)
+      .executeTakeFirst();
+    if (!invoice) throw notFound('invoice', invoiceNumber);
+    const firing = invoice.autopay_time
+      ? await tx
+          .selectFrom('autopay_firings')
+          .select(['id', 'status'])
+          .where('agency_id', '=', actor.agencyId)
+          .where('invoice_id', '=', invoice.id)
+          .where('autopay_time', '=', invoice.autopay_time)
+          .forUpdate()
+          .executeTakeFirst()
+      : undefined;
+    if (!firing) {
+      throw new DomainError('illegal_transition', `invoice ${invoiceNumber} has not been fired for its autopay time`);
+    }
+    if (firing.status !== 'failed') {
+      throw new DomainError(
+        'illegal_transition',
+        `invoice ${invoiceNumber}'s autopay firing is ${firing.status}: only a failed firing can be fired again`,
+      );
+    }
+    await tx
+      .updateTable('autopay_firings')
+      .set({ status: 'retry_due', next_retry_at: null })
+      .where('id', '=', firing.id)
+      .execute();
+    await tx
+      .updateTable('invoices')
+      .set({ autopay_decided_time: null })
+      .where('agency_id', '=', actor.agencyId)
+      .where('id', '=', invoice.id)
+      .execute();
+    await jobs.enqueue(tx, autopayQueues.pass, {});
+    await audit(tx, actor, 'autopay.refired', { type: 'invoice', id: invoice.id }, { firingId: firing.id });
+    return getInvoiceAutopay(tx, actor, invoiceNumber);
+  });
 }

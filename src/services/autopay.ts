@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defaultAutopayPlugin } from '../autopay/default-plugin.ts';
 import {
   type AutopayPlugin,
@@ -14,7 +15,7 @@ import type { Cents } from '../domain/money.ts';
 import type { PaymentSettings } from '../domain/payment-settings.ts';
 import { type Actor, systemActor } from './actor.ts';
 import { getAgency } from './agencies.ts';
-import { firePage, newPassCache } from './autopay-batch.ts';
+import { firePage, newPassCache, type PageStep } from './autopay-batch.ts';
 import {
   type AutopaySkip,
   agenciesWithDueAutopay,
@@ -24,12 +25,15 @@ import {
   type PageCursor,
   policyOpenBalances,
   recordAutopaySkips,
+  reopenFirings,
 } from './autopay-candidates.ts';
 import type { FiringContext, FiringResult } from './autopay-firing.ts';
 import {
   type AutopayRunTrigger,
   type AutopayRunView,
+  closeDeadRuns,
   discardAutopayRun,
+  holdAutopayRun,
   saveAutopayRun,
   startAutopayRun,
 } from './autopay-runs.ts';
@@ -50,23 +54,50 @@ export interface AutopayPassOptions {
   concurrency?: number | undefined;
   pluginTimeoutMs?: number | undefined;
   onProgress?: ((progress: { examined: number; total: number; figures: AutopayRunFigures }) => void) | undefined;
+  /**
+   * Called as each page passes a step: its claims committed, its plain payments committed. Crash
+   * tests stop a worker process there; nothing else needs it.
+   */
+  onStep?: ((step: PageStep) => void | Promise<void>) | undefined;
 }
 
 export const AUTOPAY_ACTOR_LABEL = 'autopay';
 
 /**
  * One autopay pass over an agency's due invoices (autopay time ≤ now, not yet decided): each is
- * skipped with a reason or fired once through the plugin. Reads one keyset page at a time.
+ * skipped with a reason or fired once through the plugin. Reads one keyset page at a time. It
+ * first closes the agency's runs whose pass died and reopens their unfinished claims and the failed
+ * firings whose retry has come, so those are read as due invoices like any other.
  */
 export async function runAutopayPass(db: Db, actor: Actor, options: AutopayPassOptions = {}): Promise<AutopayRunView> {
   const now = options.now ?? new Date();
   const trigger = options.trigger ?? 'manual';
+  const agency = await getAgency(db, actor.agencyId);
+  const settings = await loadPaymentSettings(db, actor.agencyId);
+  const runId = randomUUID();
+  // The run's lock is held before the run is written: no pass ever sees it running and unowned.
+  return holdAutopayRun(db, runId, async () => {
+    await startAutopayRun(db, actor.agencyId, trigger, now, runId);
+    return passUnderLock(db, actor, options, { now, trigger, runId, agency, settings });
+  });
+}
+
+async function passUnderLock(
+  db: Db,
+  actor: Actor,
+  options: AutopayPassOptions,
+  pass: {
+    now: Date;
+    trigger: AutopayRunTrigger;
+    runId: string;
+    agency: { id: string; slug: string; timeZone: string };
+    settings: PaymentSettings;
+  },
+): Promise<AutopayRunView> {
+  const { now, trigger, runId, agency, settings } = pass;
   const pageSize = Math.max(1, Math.min(options.pageSize ?? 500, 5_000));
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 64));
-  const agency = await getAgency(db, actor.agencyId);
   const today = dateInZone(now, agency.timeZone);
-  const settings = await loadPaymentSettings(db, actor.agencyId);
-  const runId = await startAutopayRun(db, actor.agencyId, trigger, now);
   const startedAt = new Date();
   const figures = emptyRunFigures();
   const firing: FiringContext = {
@@ -78,10 +109,14 @@ export async function runAutopayPass(db: Db, actor: Actor, options: AutopayPassO
     plugin: options.plugin ?? defaultAutopayPlugin,
     jobs: options.jobs ?? noJobQueue,
     pluginTimeoutMs: options.pluginTimeoutMs ?? 60_000,
+    settings,
   };
   const cache = newPassCache();
   let changes = 0;
   try {
+    changes += await closeDeadRuns(db, actor.agencyId, runId);
+    const reopened = await reopenFirings(db, actor.agencyId, now);
+    changes += reopened.released + reopened.retried;
     const total = await countDueInvoices(db, actor.agencyId, now);
     // Keyset pages always move forward; the bound only stops a pass that new invoices keep feeding.
     const maxPages = Math.ceil(total / pageSize) + 100;
@@ -93,7 +128,7 @@ export async function runAutopayPass(db: Db, actor: Actor, options: AutopayPassO
       cursor = { autopayTime: last.autopayTime, id: last.id };
       figures.examined += invoices.length;
       const { skips, eligible } = await sortPage(db, actor.agencyId, invoices, settings, today);
-      const fired = await firePage(firing, eligible, { settings, today, cache }, concurrency);
+      const fired = await firePage(firing, eligible, { settings, today, cache }, concurrency, options.onStep);
       for (const invoice of eligible) {
         const result = fired.get(invoice.id)!;
         tally(figures, result.outcome);

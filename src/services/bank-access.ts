@@ -1,5 +1,8 @@
+import type { PaymentChannel } from '../domain/eligibility.ts';
 import { DomainError } from '../domain/errors.ts';
+import type { PaymentSettings } from '../domain/payment-settings.ts';
 import type { Actor } from './actor.ts';
+import { loadPaymentSettings } from './payment-settings.ts';
 import type { Db, Tx } from './transaction.ts';
 
 export interface DepositBank {
@@ -66,6 +69,7 @@ export async function onlyBank(
   db: Db | Tx,
   agencyId: string,
   detail: string,
+  severalMessage = 'is required when the agency has several banks',
 ): Promise<{ id: string; shortName: string }> {
   const banks = await db
     .selectFrom('banks')
@@ -74,14 +78,48 @@ export async function onlyBank(
     .limit(2)
     .execute();
   if (banks.length !== 1) {
-    throw new DomainError('unprocessable', detail, {
+    throw new DomainError('unprocessable', banks.length ? detail : 'the agency has no bank to deposit to', {
       errors: [
         {
           path: 'bankShortName',
-          message: banks.length ? 'is required when the agency has several banks' : 'the agency has no bank',
+          message: banks.length ? severalMessage : 'the agency has no bank',
         },
       ],
     });
   }
   return { id: banks[0]!.id, shortName: banks[0]!.short_name };
+}
+
+/**
+ * Where a channel's money goes when the payment names no bank: the agency's default for the
+ * channel (payment setting `defaultDepositBanks`), else its only bank. With several banks and no
+ * default it is refused, naming the setting — never a guess.
+ */
+export async function channelDepositBank(
+  db: Db | Tx,
+  agencyId: string,
+  channel: PaymentChannel,
+  settings?: PaymentSettings,
+): Promise<{ id: string; shortName: string }> {
+  const configured = (settings ?? (await loadPaymentSettings(db, agencyId))).defaultDepositBanks[channel];
+  if (configured) {
+    const bank = await db
+      .selectFrom('banks')
+      .select(['id', 'short_name'])
+      .where('agency_id', '=', agencyId)
+      .where('short_name', '=', configured)
+      .executeTakeFirst();
+    if (!bank) {
+      throw new DomainError('unprocessable', `the default ${channel} deposit bank "${configured}" does not exist`, {
+        errors: [{ path: `defaultDepositBanks/${channel}`, message: 'unknown bank' }],
+      });
+    }
+    return { id: bank.id, shortName: bank.short_name };
+  }
+  return onlyBank(
+    db,
+    agencyId,
+    `name the bank the payment is deposited to (bankShortName), or set the payment setting defaultDepositBanks.${channel}: the agency has several banks`,
+    `is required when the agency has several banks and no defaultDepositBanks.${channel}`,
+  );
 }

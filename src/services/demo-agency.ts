@@ -214,6 +214,10 @@ export async function loadDemoAgency(
         division: 'North Branch',
       }),
     ];
+    // Three banks: payments that name none (autopay, the portal, agents' sweeps) need a default each.
+    await updatePaymentSettings(tx, staffActor, {
+      defaultDepositBanks: { autopay: 'OPER', secure_checkout: 'OPER', agent_sweep: 'TRUST' },
+    });
     await createInstallmentPlan(tx, staffActor, {
       name: 'Paid in Full',
       installments: 1,

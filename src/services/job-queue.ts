@@ -23,6 +23,11 @@ export const noJobQueue: JobQueue = {
   async enqueueMany() {},
 };
 
+/** The autopay pass (every agency with work); the schedule sends it every minute, a re-fire at once. */
+export const autopayQueues = {
+  pass: 'autopay.pass',
+} as const;
+
 export const paymentQueues = {
   execute: 'payments.execute',
 } as const;

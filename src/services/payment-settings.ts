@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
+import { paymentChannels } from '../domain/eligibility.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
 import {
   applyPaymentSettingsPatch,
   changedPaymentSettings,
   type PaymentSettings,
-  type PaymentSettingsPatch,
+  type PaymentSettingsChange,
   paymentSettingsFromStored,
   storedPaymentSettings,
   validatePaymentSettingsPatch,
@@ -41,11 +43,12 @@ export async function getPaymentSettings(db: Db | Tx, actor: Actor): Promise<Pay
 export async function updatePaymentSettings(
   db: Db | Tx,
   actor: Actor,
-  patch: PaymentSettingsPatch,
+  patch: PaymentSettingsChange,
 ): Promise<PaymentSettings> {
   if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may change payment settings');
-  const clean = validatePaymentSettingsPatch(patch);
+  const checked = validatePaymentSettingsPatch(patch);
   return inTransaction(db, async (tx) => {
+    const clean = await resolveDepositBankNames(tx, actor.agencyId, checked);
     const stored = await storedSettings(tx, actor.agencyId, true);
     const current = paymentSettingsFromStored(stored);
     const next = applyPaymentSettingsPatch(current, clean);
@@ -61,4 +64,43 @@ export async function updatePaymentSettings(
     await audit(tx, actor, 'payment_settings.updated', { type: 'agency', id: actor.agencyId }, { changes });
     return next;
   });
+}
+
+/**
+ * Each default deposit bank named by short name or id must be a bank of the agency; it is stored
+ * by short name (what receipts and exports show). Every unknown one is named in the refusal.
+ */
+async function resolveDepositBankNames(
+  tx: Tx,
+  agencyId: string,
+  patch: PaymentSettingsChange,
+): Promise<PaymentSettingsChange> {
+  const wanted = patch.defaultDepositBanks;
+  if (!wanted) return patch;
+  const names = Object.values(wanted).filter((v): v is string => typeof v === 'string');
+  if (names.length === 0) return patch;
+  const ids = names.filter(isUuid);
+  const banks = await tx
+    .selectFrom('banks')
+    .select(['id', 'short_name'])
+    .where('agency_id', '=', agencyId)
+    .where((eb) => eb.or([eb('short_name', 'in', names), ...(ids.length ? [eb('id', 'in', ids)] : [])]))
+    .execute();
+  const resolved: Record<string, string | null> = {};
+  const errors: { path: string; message: string }[] = [];
+  for (const channel of paymentChannels) {
+    const value = wanted[channel];
+    if (value === undefined) continue;
+    if (value === null) {
+      resolved[channel] = null;
+      continue;
+    }
+    const bank = banks.find((b) => b.short_name === value) ?? banks.find((b) => b.id === value);
+    if (bank) resolved[channel] = bank.short_name;
+    else errors.push({ path: `defaultDepositBanks/${channel}`, message: `unknown bank "${value}"` });
+  }
+  if (errors.length > 0) {
+    throw new DomainError('unprocessable', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  return { ...patch, defaultDepositBanks: resolved };
 }

@@ -5,7 +5,7 @@ import { type Cents, sum } from '../domain/money.ts';
 import { assertPaymentTransition, type PaymentState } from '../domain/payment-states.ts';
 import type { Actor } from './actor.ts';
 import { audit, logActivity } from './audit.ts';
-import { onlyBank, resolveDepositBank } from './bank-access.ts';
+import { channelDepositBank, resolveDepositBank } from './bank-access.ts';
 import { findCustomer } from './customers.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
 import { requirePaymentEligibility } from './payment-eligibility.ts';
@@ -178,7 +178,7 @@ export async function createPayment(
     const plan = request.retryPlan
       ? await findRetryPlan(tx, actor.agencyId, request.retryPlan)
       : await defaultRetryPlanFor(tx, actor.agencyId);
-    const bank = await depositBank(tx, actor, request.bankShortName);
+    const bank = await depositBank(tx, actor, request.bankShortName, request.channel);
 
     const payment = await tx
       .insertInto('payments')
@@ -265,10 +265,10 @@ async function usableMethod(tx: Tx, agencyId: string, customerId: string, id: st
   return method;
 }
 
-/** The bank card and ACH money is deposited to: the one named, else the agency's only bank. */
-async function depositBank(tx: Tx, actor: Actor, shortName: string | undefined) {
+/** The bank card and ACH money is deposited to: the one named, else the channel's default bank. */
+async function depositBank(tx: Tx, actor: Actor, shortName: string | undefined, channel: PaymentChannel) {
   if (shortName) return resolveDepositBank(tx, actor, shortName);
-  const bank = await onlyBank(tx, actor.agencyId, 'name the bank the payment is deposited to');
+  const bank = await channelDepositBank(tx, actor.agencyId, channel);
   return resolveDepositBank(tx, actor, bank.shortName);
 }
 

@@ -119,18 +119,6 @@ async function clientMethod(tx: Tx, actor: Actor, id: string) {
   return method;
 }
 
-/** Portal money goes to the agency's first bank: the client cannot choose, and should not. */
-async function portalBank(tx: Tx, agencyId: string): Promise<string | undefined> {
-  const bank = await tx
-    .selectFrom('banks')
-    .select('short_name')
-    .where('agency_id', '=', agencyId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .executeTakeFirst();
-  return bank?.short_name;
-}
-
 /**
  * Pays a request with a saved method: the payment is created (secure checkout, payer external, so
  * the eligibility rules apply) and then executed at once, the client waiting for the answer.
@@ -160,10 +148,10 @@ export async function payPortalPaymentRequest(
           currency: 'USD',
           paymentMethodId: method.id,
           targets: current.invoices.map((i) => ({ invoiceNumber: i.invoiceNumber, amountCents: i.amountCents })),
+          // No bank named: the client cannot choose; the agency's secure-checkout default takes it.
           channel: 'secure_checkout',
           payer: 'external',
           state: 'requested',
-          bankShortName: await portalBank(tx, actor.agencyId),
           paymentRequestId: row.id,
           paidByContactId: client.contactId,
           allowNoTargets: true,
@@ -221,7 +209,6 @@ export async function payPortalOneTime(
         channel: 'secure_checkout',
         payer: 'external',
         state: 'requested',
-        bankShortName: await portalBank(tx, actor.agencyId),
         paidByContactId: client.contactId,
         allowNoTargets: true,
         executeInline: true,

@@ -10,6 +10,7 @@ import {
   type AutopayInvoice,
   autopaySkipReason,
   isFinalSkip,
+  nextFiringRetry,
   resolveAutopayDecision,
   skipKey,
 } from '../../src/domain/autopay.ts';
@@ -105,6 +106,18 @@ describe('autopay decisions', () => {
   it('refuses a zero amount (an invoice with no balance and no amount given)', () => {
     const paid = { ...invoice, balanceCents: 0n };
     assert.equal(resolveAutopayDecision({ payment: {} }, paid, context).kind, 'invalid');
+  });
+});
+
+describe('failed firing retries', () => {
+  it("waits the retry plan's delay for each failure, and stops after the last", () => {
+    const failedAt = new Date('2026-03-05T12:00:00Z');
+    const plan = [1, 3, 5];
+    assert.deepEqual(
+      [1, 2, 3, 4].map((failures) => nextFiringRetry(plan, failures, failedAt)?.toISOString() ?? null),
+      ['2026-03-06T12:00:00.000Z', '2026-03-08T12:00:00.000Z', '2026-03-10T12:00:00.000Z', null],
+    );
+    assert.equal(nextFiringRetry([], 1, failedAt), null);
   });
 });
 

@@ -32,8 +32,9 @@ describe('payment settings', () => {
       backupEmail: null,
       finalizeRestrictedToStaff: false,
       paymentRequestExpiryDays: 30,
+      defaultDepositBanks: { autopay: null, secure_checkout: null, agent_sweep: null },
     });
-    assert.equal(paymentSettingNames.length, 13);
+    assert.equal(paymentSettingNames.length, 14);
   });
 
   it('applies defaults on read and ignores unknown keys and wrongly typed values', () => {
@@ -160,6 +161,41 @@ describe('payment settings', () => {
       ),
       { daysToAllowCanceledPolicyPayment: -1 },
     );
+  });
+
+  it('takes default deposit banks per channel: a patch names some channels, null clears one, the rest stay', () => {
+    const none = defaultPaymentSettings.defaultDepositBanks;
+    const set = applyPaymentSettingsPatch(defaultPaymentSettings, {
+      defaultDepositBanks: { autopay: 'OPER', agent_sweep: 'TRUST' },
+    });
+    assert.deepEqual(set.defaultDepositBanks, { autopay: 'OPER', secure_checkout: null, agent_sweep: 'TRUST' });
+    const changed = applyPaymentSettingsPatch(set, { defaultDepositBanks: { autopay: null, secure_checkout: 'OPER' } });
+    assert.deepEqual(changed.defaultDepositBanks, { autopay: null, secure_checkout: 'OPER', agent_sweep: 'TRUST' });
+    for (const banks of [{ portal: 'OPER' }, { autopay: '' }, { autopay: 5 }, ['OPER'], 'OPER', null]) {
+      assert.throws(
+        () => applyPaymentSettingsPatch(defaultPaymentSettings, { defaultDepositBanks: banks }),
+        isCode('validation_failed', ['defaultDepositBanks']),
+        JSON.stringify(banks),
+      );
+    }
+    // Stored with only the channels that have a bank, merged with what was stored; read back whole.
+    const stored = storedPaymentSettings(
+      { defaultDepositBanks: { autopay: 'OPER' } },
+      {
+        defaultDepositBanks: { agent_sweep: 'TRUST' },
+      },
+    );
+    assert.deepEqual(stored, { defaultDepositBanks: { autopay: 'OPER', agent_sweep: 'TRUST' } });
+    assert.deepEqual(paymentSettingsFromStored(stored).defaultDepositBanks, {
+      ...none,
+      autopay: 'OPER',
+      agent_sweep: 'TRUST',
+    });
+    assert.deepEqual(paymentSettingsFromStored({ defaultDepositBanks: { autopay: 7 } }).defaultDepositBanks, none);
+    assert.deepEqual(changedPaymentSettings(set, changed), {
+      defaultDepositBanks: { from: set.defaultDepositBanks, to: changed.defaultDepositBanks },
+    });
+    assert.deepEqual(changedPaymentSettings(set, { ...set, defaultDepositBanks: { ...set.defaultDepositBanks } }), {});
   });
 
   it('lists the changed settings with their old and new values', () => {

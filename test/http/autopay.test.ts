@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { defaultAutopayPlugin } from '../../src/autopay/default-plugin.ts';
 import type { AutopayPlugin } from '../../src/domain/autopay.ts';
 import { CARD_SUCCEEDS, CARD_SUCCEEDS_MASTERCARD } from '../../src/processors/sandbox/test-numbers.ts';
 import { systemActor } from '../../src/services/actor.ts';
@@ -538,6 +539,97 @@ for (const target of databaseTargets()) {
       );
       // Failed firings are decided too: no retry storm every minute.
       assert.equal((await s.pass(minutes(1), plugin)).examined, 0);
+    });
+
+    it('with several banks and no default autopay bank, fails the firing naming the setting; its retry plan fires it again once one is set', async () => {
+      const s = await scenario({ enroll: true });
+      await createBank(world.database.db, systemActor(s.agencyId, 'test'), {
+        shortName: 'TRUST',
+        name: 'Trust',
+        division: 'Main',
+      });
+      const first = (await s.policy()).invoices[0]!;
+      const run = await s.pass(AUTOPAY_TIME);
+      assert.deepEqual({ fired: run.fired, failed: run.failed }, { fired: 1, failed: 1 });
+      const failed = await s.autopayOf(first);
+      assert.equal(failed.firing.status, 'failed');
+      assert.match(failed.firing.error, /defaultDepositBanks\.autopay/);
+      // The agency's default retry plan (1, 3, 5 days): the next try a day later, not a minute later.
+      assert.equal(failed.firing.nextRetryAt, days(1).toISOString());
+      assert.deepEqual([failed.firing.attempts, failed.firing.failures], [1, 1]);
+      assert.equal((await s.pass(minutes(1))).examined, 0);
+      // Still no default a day later: the second failure waits 3 days more.
+      const second = await s.pass(days(1));
+      assert.equal(second.failed, 1);
+      const again = await s.autopayOf(first);
+      assert.deepEqual(
+        [again.firing.attempts, again.firing.failures, again.firing.nextRetryAt],
+        [2, 2, days(4).toISOString()],
+      );
+
+      const set = await s.api.patch('/api/v1/settings/payments', { defaultDepositBanks: { autopay: 'TRUST' } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      assert.equal((await s.pass(days(3))).examined, 0);
+      const third = await s.pass(days(4));
+      assert.deepEqual(
+        { fired: third.fired, paymentsCreated: third.paymentsCreated },
+        { fired: 1, paymentsCreated: 1 },
+      );
+      const created = await s.autopayOf(first);
+      assert.deepEqual(
+        [created.firing.status, created.firing.attempts, created.firing.nextRetryAt, created.firing.error],
+        ['payment_created', 3, null, null],
+      );
+      const bank = await world.database.db
+        .selectFrom('payments')
+        .innerJoin('banks', 'banks.id', 'payments.bank_id')
+        .select('banks.short_name')
+        .where('payments.id', '=', created.firing.paymentId)
+        .executeTakeFirstOrThrow();
+      assert.equal(bank.short_name, 'TRUST');
+      // One firing row, one payment: the retries took the same row over.
+      const firings = await sql<{ n: bigint }>`SELECT count(*) AS n FROM autopay_firings f JOIN invoices i
+        ON i.id = f.invoice_id WHERE i.agency_id = ${s.agencyId}`.execute(world.database.db);
+      assert.equal(firings.rows[0]!.n, 1n);
+      assert.equal((await s.paymentsOf()).length, 1);
+    });
+
+    it('lets staff re-fire a failed firing (with an Idempotency-Key), never one that created a payment', async () => {
+      const s = await scenario({ enroll: true });
+      const first = (await s.policy()).invoices[0]!;
+      let down = true;
+      const plugin: AutopayPlugin = async (invoice, context) => {
+        if (down) throw new Error('the agency system is down');
+        return defaultAutopayPlugin(invoice, context);
+      };
+      assert.equal((await s.pass(AUTOPAY_TIME, plugin)).failed, 1);
+      assert.equal((await s.autopayOf(first)).firing.status, 'failed');
+
+      const key = { 'idempotency-key': `refire-${s.agencyId}` };
+      const refired = await s.api.post(`/api/v1/invoices/${first}/autopay/refire`, undefined, key);
+      assert.equal(refired.status, 202, JSON.stringify(refired.body));
+      assert.deepEqual([refired.body.firing.status, refired.body.decided], ['retry_due', false]);
+      const replay = await s.api.post(`/api/v1/invoices/${first}/autopay/refire`, undefined, key);
+      assert.equal(replay.status, 202);
+      assert.deepEqual(replay.body, refired.body);
+
+      down = false;
+      const run = await s.pass(minutes(2), plugin);
+      assert.deepEqual({ fired: run.fired, paymentsCreated: run.paymentsCreated }, { fired: 1, paymentsCreated: 1 });
+      const done = await s.autopayOf(first);
+      assert.deepEqual([done.firing.status, done.firing.attempts, done.decided], ['payment_created', 2, true]);
+
+      // A firing that created a payment is never fired again; agents may not re-fire.
+      const refused = await s.api.post(`/api/v1/invoices/${first}/autopay/refire`);
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
+      const agentKey = await createApiKey(world.database.db, systemActor(s.agencyId, 'test'), {
+        name: 'agent',
+        role: 'agent',
+      });
+      const agent = apiClient(world.url, agentKey.key);
+      assert.equal((await agent.post(`/api/v1/invoices/${first}/autopay/refire`)).status, 403);
+      assert.equal((await s.paymentsOf()).length, 1);
     });
 
     it('lists past passes with their figures (GET /api/v1/autopay/runs), per agency', async () => {

@@ -15,6 +15,7 @@ import { defaultPaymentSettings, type PaymentSettings } from '../../src/domain/p
 import type { PolicyStatus } from '../../src/domain/policy-lifecycle.ts';
 import { systemActor } from '../../src/services/actor.ts';
 import { createApiKey } from '../../src/services/api-keys.ts';
+import { createBank } from '../../src/services/banks.ts';
 import { DEMO_BACKUP_EMAIL, loadDemoAgency } from '../../src/services/demo-agency.ts';
 import { requirePaymentEligibility } from '../../src/services/payment-eligibility.ts';
 import { createUser } from '../../src/services/users.ts';
@@ -254,8 +255,68 @@ for (const target of databaseTargets()) {
       });
 
       it("keeps each agency's settings to itself", async () => {
-        // The demo agency sets only its backup address.
-        assert.deepEqual((await demo.get(SETTINGS)).body, { ...defaultsAsJson, backupEmail: DEMO_BACKUP_EMAIL });
+        // The demo agency sets only its backup address and its three banks' channels.
+        assert.deepEqual((await demo.get(SETTINGS)).body, {
+          ...defaultsAsJson,
+          backupEmail: DEMO_BACKUP_EMAIL,
+          defaultDepositBanks: { autopay: 'OPER', secure_checkout: 'OPER', agent_sweep: 'TRUST' },
+        });
+      });
+
+      it('sets default deposit banks per channel by short name or id, refusing unknown banks by channel', async () => {
+        const db = server.database.db;
+        const created = await createBank(db, server.agency.actor, {
+          shortName: 'SETT',
+          name: 'Settings',
+          division: 'Main',
+        });
+        const bank = { id: created.id, short_name: created.shortName };
+        const set = await staff.patch(SETTINGS, {
+          defaultDepositBanks: { autopay: bank.short_name, secure_checkout: bank.id },
+        });
+        assert.equal(set.status, 200, JSON.stringify(set.body));
+        assert.deepEqual(set.body.defaultDepositBanks, {
+          autopay: bank.short_name,
+          secure_checkout: bank.short_name,
+          agent_sweep: null,
+        });
+        assert.deepEqual(
+          ((await storedSettings(server.agency.id)).payments as Record<string, unknown>).defaultDepositBanks,
+          {
+            autopay: bank.short_name,
+            secure_checkout: bank.short_name,
+          },
+        );
+
+        // An unknown bank (another agency's included) is refused naming its channel; nothing is written.
+        const before = await storedSettings(server.agency.id);
+        const theirs = await db
+          .selectFrom('banks')
+          .select('id')
+          .where('agency_id', '=', demoAgencyId)
+          .executeTakeFirstOrThrow();
+        assertProblem(
+          await staff.patch(SETTINGS, {
+            defaultDepositBanks: { autopay: 'NOSUCH', agent_sweep: theirs.id },
+            enforceMinMaxAgentSweep: true,
+          }),
+          422,
+          ['defaultDepositBanks/autopay', 'defaultDepositBanks/agent_sweep'],
+        );
+        assertProblem(await staff.patch(SETTINGS, { defaultDepositBanks: { portal: bank.short_name } }), 400, [
+          'defaultDepositBanks/portal',
+        ]);
+        assert.deepEqual(await storedSettings(server.agency.id), before);
+
+        // Omitted channels stay; null clears one.
+        const cleared = await staff.patch(SETTINGS, { defaultDepositBanks: { secure_checkout: null } });
+        assert.equal(cleared.status, 200);
+        assert.deepEqual(cleared.body.defaultDepositBanks, {
+          autopay: bank.short_name,
+          secure_checkout: null,
+          agent_sweep: null,
+        });
+        await staff.patch(SETTINGS, { defaultDepositBanks: { autopay: null } });
       });
     });
 

@@ -381,6 +381,66 @@ for (const target of databaseTargets()) {
       assert.equal(unsigned.status, 401);
     });
 
+    it("deposits a payment that names no bank to its channel's default; with several banks and none, refuses naming the setting", async () => {
+      // Last but one: from here on the agency has two banks.
+      const methodId = await saveCard(CARD_SUCCEEDS);
+      const { invoiceNumber } = await openInvoice(90);
+      const bankOf = async (id: string) =>
+        (
+          await world.database.db
+            .selectFrom('payments')
+            .innerJoin('banks', 'banks.id', 'payments.bank_id')
+            .select('banks.short_name')
+            .where('payments.id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).short_name;
+      const agentSweep = (amount: number, bankShortName?: string) =>
+        world.api.post('/api/v1/payments', {
+          customerNumber,
+          type: 'card',
+          amount,
+          paymentMethodId: methodId,
+          targets: [{ invoiceNumber, amount }],
+          channel: 'agent_sweep',
+          state: 'draft',
+          ...(bankShortName ? { bankShortName } : {}),
+        });
+      // One bank: that bank.
+      const only = await agentSweep(10);
+      assert.equal(only.status, 201, JSON.stringify(only.body));
+      assert.equal(await bankOf(only.body.id), 'OPER');
+
+      assert.equal(
+        (await world.api.post('/api/v1/banks', { shortName: 'TRUST', name: 'Trust', division: 'Main' })).status,
+        201,
+      );
+      const refused = await agentSweep(10);
+      assert.equal(refused.status, 422, JSON.stringify(refused.body));
+      assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.match(refused.body.detail, /defaultDepositBanks\.agent_sweep/);
+      assert.equal(refused.body.errors[0].path, 'bankShortName');
+      const named = await agentSweep(10, 'OPER');
+      assert.equal(named.status, 201, JSON.stringify(named.body));
+
+      const set = await world.api.patch('/api/v1/settings/payments', { defaultDepositBanks: { agent_sweep: 'TRUST' } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      const defaulted = await agentSweep(10);
+      assert.equal(defaulted.status, 201, JSON.stringify(defaulted.body));
+      assert.equal(await bankOf(defaulted.body.id), 'TRUST');
+      // Another channel's default does not stand in for this one's.
+      const checkout = await world.api.post('/api/v1/payments', {
+        customerNumber,
+        type: 'card',
+        amount: 10,
+        paymentMethodId: methodId,
+        targets: [{ invoiceNumber, amount: 10 }],
+        channel: 'secure_checkout',
+        state: 'draft',
+      });
+      assert.equal(checkout.status, 422, JSON.stringify(checkout.body));
+      assert.match(checkout.body.detail, /defaultDepositBanks\.secure_checkout/);
+    });
+
     it('leaves no card number or CVV in the database or the logs', async () => {
       const tables = await sql<{ schema: string; name: string }>`
         SELECT table_schema AS schema, table_name AS name FROM information_schema.tables

@@ -6,7 +6,7 @@ import {
   getAutopayEnrollment,
 } from '../../services/autopay-enrollment.ts';
 import { type AutopayRunView, listAutopayRuns } from '../../services/autopay-runs.ts';
-import { getInvoiceAutopay, type InvoiceAutopayView } from '../../services/autopay-status.ts';
+import { getInvoiceAutopay, type InvoiceAutopayView, refireAutopay } from '../../services/autopay-status.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { customerNumberParams, errorResponses, invoiceNumberParams, pageLimit } from '../schemas.ts';
@@ -35,7 +35,10 @@ const runSchema = z
     id: z.string(),
     trigger: z.enum(['schedule', 'cli', 'manual']),
     asOf: z.string(),
-    status: z.enum(['running', 'finished', 'failed']),
+    status: z.enum(['running', 'finished', 'failed', 'abandoned']).meta({
+      description:
+        'abandoned: the pass stopped (its process died) and a later pass closed it and took over its firings',
+    }),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     examined: z.number().int(),
@@ -58,7 +61,11 @@ const invoiceAutopaySchema = z
     decided: z.boolean(),
     firing: z
       .object({
-        status: z.string(),
+        id: z.string(),
+        status: z.enum(['claimed', 'payment_created', 'receipt_posted', 'no_payment', 'failed', 'retry_due']),
+        attempts: z.number().int(),
+        failures: z.number().int(),
+        nextRetryAt: z.string().nullable().meta({ description: "A failed firing's next try, from its retry plan" }),
         firedAt: z.string(),
         decidedAt: z.string().nullable(),
         paymentId: z.string().nullable(),
@@ -102,6 +109,7 @@ function presentInvoiceAutopay(view: InvoiceAutopayView): z.infer<typeof invoice
     firing: view.firing && {
       ...view.firing,
       firedAt: view.firing.firedAt.toISOString(),
+      nextRetryAt: iso(view.firing.nextRetryAt),
       decidedAt: iso(view.firing.decidedAt),
       nextRequestTime: iso(view.firing.nextRequestTime),
     },
@@ -110,6 +118,7 @@ function presentInvoiceAutopay(view: InvoiceAutopayView): z.infer<typeof invoice
 }
 
 const staffOrAgent = { access: ['staff', 'agent'] as const };
+const staffOnly = { access: ['staff'] as const };
 
 export function autopayRoutes(app: App, deps: RouteDeps): void {
   app.get(
@@ -176,6 +185,24 @@ export function autopayRoutes(app: App, deps: RouteDeps): void {
     },
     async (request) =>
       presentInvoiceAutopay(await getInvoiceAutopay(deps.db, requireActor(request), request.params.invoiceNumber)),
+  );
+
+  app.post(
+    '/api/v1/invoices/:invoiceNumber/autopay/refire',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['autopay'],
+        summary:
+          "Fire an invoice's failed autopay firing again now (staff): a pass is queued that claims it like any due invoice",
+        params: invoiceNumberParams,
+        response: { 202: invoiceAutopaySchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 202, async (tx) =>
+        presentInvoiceAutopay(await refireAutopay(tx, requireActor(request), request.params.invoiceNumber, deps.jobs)),
+      ),
   );
 
   app.get(

@@ -53,10 +53,29 @@ const fields = {
     .max(365, { error: 'must be an integer from 0 to 365' })
     .meta({ description: 'Days after its due date a payment request can still be paid (then it is expired)' }),
 };
+const bankName = (channel: string) =>
+  z
+    .string({ error: 'must be a bank short name or id, or null' })
+    .min(1, { error: 'must be a bank short name or id, or null' })
+    .max(64, { error: 'must be a bank short name or id, or null' })
+    .nullable()
+    .meta({ description: `The bank ${channel} money is deposited to when a payment names none (null = none)` });
+const depositBanksDescription =
+  "Per channel, the bank a payment that names none is deposited to; with one bank, that bank; with several and no default such a payment is refused (autopay's firing fails)";
 const nsfFeeDescription = 'Fee invoiced when a receipt is reversed as NSF; null = no fee';
 
 export const paymentSettingsSchema = z
-  .object({ ...fields, nsfFee: amount.nullable().meta({ description: nsfFeeDescription }) })
+  .object({
+    ...fields,
+    nsfFee: amount.nullable().meta({ description: nsfFeeDescription }),
+    defaultDepositBanks: z
+      .object({
+        autopay: bankName('autopay'),
+        secure_checkout: bankName('secure checkout (portal)'),
+        agent_sweep: bankName('agent sweep'),
+      })
+      .meta({ description: depositBanksDescription }),
+  })
   .meta({ id: 'PaymentSettings' });
 
 const staffOnly = { access: ['staff'] as const };
@@ -86,7 +105,8 @@ export function paymentSettingsRoutes(app: App, deps: RouteDeps): void {
       config: staffOnly,
       schema: {
         tags: ['settings'],
-        summary: 'Change payment eligibility settings; omitted settings stay as they are',
+        summary:
+          'Change payment settings (eligibility, fees, default deposit banks); omitted settings stay as they are',
         body: z.strictObject({
           allowPaySubmittedPolicies: fields.allowPaySubmittedPolicies.optional(),
           daysToAllowCanceledPolicyPayment: fields.daysToAllowCanceledPolicyPayment.optional(),
@@ -101,6 +121,16 @@ export function paymentSettingsRoutes(app: App, deps: RouteDeps): void {
           finalizeRestrictedToStaff: fields.finalizeRestrictedToStaff.optional(),
           paymentRequestExpiryDays: fields.paymentRequestExpiryDays.optional(),
           nsfFee: money().nullable().optional().meta({ description: nsfFeeDescription }),
+          defaultDepositBanks: z
+            .strictObject({
+              autopay: bankName('autopay').optional(),
+              secure_checkout: bankName('secure checkout (portal)').optional(),
+              agent_sweep: bankName('agent sweep').optional(),
+            })
+            .optional()
+            .meta({
+              description: `${depositBanksDescription}. A bank short name or id per channel; omitted channels stay, null clears one; an unknown bank is refused (422 naming the channel)`,
+            }),
         }),
         response: { 200: paymentSettingsSchema, ...errorResponses },
       },
