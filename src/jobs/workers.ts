@@ -3,7 +3,6 @@ import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { DEFAULT_JANITOR_DELAYS, type JanitorDelays } from '../domain/payment-states.ts';
 import type { JobQueue } from '../services/job-queue.ts';
-import { paymentQueues } from '../services/job-queue.ts';
 import type { Processors } from '../services/payment-methods.ts';
 import { amsReceiptQueues } from '../sync/ams360-receipts/outbox.ts';
 import { registerAmsReceiptWorkers } from './ams-receipts.ts';
@@ -12,7 +11,7 @@ import { createBoss, DEFAULT_JOBS_POOL_SIZE } from './boss.ts';
 import { createEmailQueues, type EmailWorkerOptions, registerEmailWorkers } from './email.ts';
 import { bossJobQueue } from './job-queue.ts';
 import { registerMaintenance } from './maintenance.ts';
-import { registerPaymentWorkers } from './payments.ts';
+import { createPaymentQueues, registerPaymentWorkers } from './payments.ts';
 import { registerSyncWorkers } from './sync.ts';
 
 export interface Workers {
@@ -124,7 +123,8 @@ export async function startJobSender(
   logErrors(boss, 'jobs');
   await boss.start();
   await createEmailQueues(boss);
-  for (const queue of [paymentQueues.execute, amsReceiptQueues.send]) await boss.createQueue(queue);
+  await createPaymentQueues(boss);
+  await boss.createQueue(amsReceiptQueues.send);
   return {
     jobs: bossJobQueue(boss),
     async stop() {
