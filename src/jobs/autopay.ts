@@ -46,19 +46,23 @@ export async function registerAutopayWorkers(
   });
   // One pass at a time per process: a pass holds a pooled connection for its run lock plus its
   // firing concurrency, so more agencies at once belong on more worker processes.
-  await boss.work(autopaySchedules.agency, { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
-    const { agencyId } = agencyJob.parse(job?.data);
-    const run = await runAutopayPass(db, systemActor(agencyId, AUTOPAY_ACTOR_LABEL), {
-      trigger: 'schedule',
-      plugin,
-      jobs,
-      concurrency: options.databaseKind === 'postgres' ? options.settings.autopayConcurrency : 1,
-    });
-    return {
-      fired: run.fired,
-      alreadyFired: run.alreadyFired,
-      paymentsCreated: run.paymentsCreated,
-      skipped: run.skipped,
-    };
-  });
+  await boss.work(
+    autopaySchedules.agency,
+    { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1 },
+    async ([job]) => {
+      const { agencyId } = agencyJob.parse(job?.data);
+      const run = await runAutopayPass(db, systemActor(agencyId, AUTOPAY_ACTOR_LABEL), {
+        trigger: 'schedule',
+        plugin,
+        jobs,
+        concurrency: options.databaseKind === 'postgres' ? options.settings.autopayConcurrency : 1,
+      });
+      return {
+        fired: run.fired,
+        alreadyFired: run.alreadyFired,
+        paymentsCreated: run.paymentsCreated,
+        skipped: run.skipped,
+      };
+    },
+  );
 }
