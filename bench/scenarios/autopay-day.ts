@@ -26,7 +26,7 @@ import type { BenchTarget } from '../targets.ts';
 
 const SECRET = 'whsec_bench_autopay_day_0001';
 const TARGET_SECONDS = 600;
-const TOKENS = 50;
+const PER_CUSTOMER = 10;
 
 interface DayFigure {
   workers: number;
@@ -55,26 +55,27 @@ export async function autopayDayScenario(options: BenchOptions, target: BenchTar
     };
   }
   const { db } = target.handle;
-  const invoices = options.autopayDayInvoices;
-  const oneWorkerInvoices = Math.max(500, Math.round(invoices / 4));
-  const directInvoices = Math.min(invoices, 5_000);
+  const tens = (n: number) => Math.max(PER_CUSTOMER, Math.round(n / PER_CUSTOMER) * PER_CUSTOMER);
+  const invoices = tens(options.autopayDayInvoices);
+  const oneWorkerInvoices = tens(Math.max(500, invoices / 4));
+  const directInvoices = tens(Math.min(invoices, 5_000));
   const sandbox = await startSandboxProcess();
   try {
-    const tokens: string[] = [];
-    for (let n = 0; n < TOKENS; n++) tokens.push(await tokenize(sandbox.url));
+    // Ten invoices per customer (one payment each), one sandbox token per customer.
     const book = async (slug: string, size: number) => {
       const agency = await createBenchAgency(db, slug);
       const now = new Date();
+      const customers = Math.ceil(size / PER_CUSTOMER);
       await seedAutopayBook(db, agency.id, {
-        customers: size,
-        invoicesPerCustomer: 1,
+        customers,
+        invoicesPerCustomer: PER_CUSTOMER,
         amountCents: 12_345n,
         autopayTime: new Date(now.getTime() - 60_000),
         dueDate: agency.today,
         today: agency.today,
-        tokens: Array.from({ length: size }, (_, n) => tokens[n % TOKENS]!),
+        tokens: await tokenizeMany(sandbox.url, customers),
       });
-      log(`autopay-day: seeded ${size} due invoices for ${slug}`);
+      log(`autopay-day: seeded ${customers * PER_CUSTOMER} due invoices for ${slug}`);
       return agency;
     };
 
@@ -243,6 +244,20 @@ async function postedCount(db: Db, agencyId: string): Promise<number> {
   const rows = await sql<{ n: string }>`SELECT count(*) AS n FROM payments
     WHERE agency_id = ${agencyId} AND state = 'posted'`.execute(db);
   return Number(rows.rows[0]!.n);
+}
+
+async function tokenizeMany(url: string, count: number): Promise<string[]> {
+  const tokens = new Array<string>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < count) {
+        const n = next++;
+        tokens[n] = await tokenize(url);
+      }
+    }),
+  );
+  return tokens;
 }
 
 async function tokenize(url: string): Promise<string> {
