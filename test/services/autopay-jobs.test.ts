@@ -71,9 +71,8 @@ for (const target of databaseTargets()) {
       // The cron tick may have run a pass of its own at the same moment (and then this job may find
       // nothing left to decide): between them each invoice fires once, whichever pass claims it, so
       // what is checked below is the database — one firing per invoice, the runs' figures summed.
-      // The pass fans out: our agency was due, and its pass is a job of its own (this one's, or the tick's).
-      const output = job?.output as { due: string[] };
-      assert.ok(output.due.includes(agency.slug), JSON.stringify(output));
+      // The pass fans out: the agency's pass is a job of its own (this job's, or the tick's if that
+      // ran first, and then this one may find nothing due); what is checked below is the database.
 
       // The payments were enqueued in the pass's transactions: the execution workers post them.
       let posted = 0n;
