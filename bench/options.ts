@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const scenarioIds = ['receipts', 'eligibility', 'payments', 'autopay', 'sync', 'ledger'] as const;
+export const scenarioIds = ['receipts', 'eligibility', 'payments', 'autopay', 'autopay-day', 'sync', 'ledger'] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 export type DatabaseChoice = 'pglite' | 'postgres';
 
@@ -18,6 +18,8 @@ export interface BenchOptions {
   autopayInvoices: number;
   /** Requested payments executed per run of the payments scenario. */
   payments: number;
+  /** Due invoices of the autopay-day scenario (through the queue, PostgreSQL only). */
+  autopayDayInvoices: number;
 }
 
 export const usage = `npm run bench [-- options]
@@ -33,6 +35,8 @@ export const usage = `npm run bench [-- options]
                       PGlite: at most 10000)
   --payments <n>      requested payments executed per run of the payments scenario (BENCH_PAYMENTS, default 2000;
                       PGlite: at most 500)
+  --autopay-day-invoices <n>  due invoices of the autopay day through the job queue, 2 worker processes
+                      (BENCH_AUTOPAY_DAY_INVOICES, default 100000; 1 worker runs a quarter of it; PostgreSQL only)
   --help
 
 BENCH_DATABASE_URL=postgres://user@host:5432/db selects the PostgreSQL server (a bench_* schema is
@@ -70,6 +74,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       out: { type: 'string' },
       'autopay-invoices': { type: 'string' },
       payments: { type: 'string' },
+      'autopay-day-invoices': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -90,6 +95,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       true,
     ),
     payments: positiveNumber('--payments', values.payments ?? env.BENCH_PAYMENTS, 2_000, true),
+    autopayDayInvoices: positiveNumber(
+      '--autopay-day-invoices',
+      values['autopay-day-invoices'] ?? env.BENCH_AUTOPAY_DAY_INVOICES,
+      100_000,
+      true,
+    ),
   };
 }
 

@@ -9,6 +9,7 @@ import { stopHttpLoad } from './http-load.ts';
 import { type BenchOptions, type DatabaseChoice, parseOptions, type ScenarioId, usage } from './options.ts';
 import { log, type ScenarioResult } from './report.ts';
 import { autopayScenario } from './scenarios/autopay.ts';
+import { autopayDayScenario } from './scenarios/autopay-day.ts';
 import { eligibilityEndpointScenario, eligibilityPureScenario } from './scenarios/eligibility.ts';
 import { ledgerScenario } from './scenarios/ledger.ts';
 import { paymentsScenario } from './scenarios/payments.ts';
@@ -53,6 +54,13 @@ const databaseScenarios: {
     issueScenario: 4,
     name: 'autopay pass over due invoices',
     run: autopayScenario,
+  },
+  {
+    id: 'autopay-day',
+    resultId: 'autopay-day',
+    issueScenario: 7,
+    name: 'autopay day through the job queue',
+    run: autopayDayScenario,
   },
   {
     id: 'sync',

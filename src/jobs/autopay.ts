@@ -1,7 +1,10 @@
 import type { PgBoss } from 'pg-boss';
+import { z } from 'zod';
 import { loadAutopayPlugin } from '../autopay/plugin.ts';
 import type { DatabaseKind } from '../db/database.ts';
-import { runAutopayForAllAgencies } from '../services/autopay.ts';
+import { systemActor } from '../services/actor.ts';
+import { AUTOPAY_ACTOR_LABEL, runAutopayPass } from '../services/autopay.ts';
+import { agenciesWithDueAutopay } from '../services/autopay-candidates.ts';
 import { autopayQueues } from '../services/job-queue.ts';
 import type { Db } from '../services/transaction.ts';
 import { bossJobQueue } from './job-queue.ts';
@@ -9,12 +12,18 @@ import type { WorkerSettings } from './workers.ts';
 
 export const autopaySchedules = {
   pass: autopayQueues.pass,
+  /** One agency's pass; exclusive by agency, so the agencies of a day run in parallel on all workers. */
+  agency: 'autopay.agency',
 } as const;
 
+const agencyJob = z.object({ agencyId: z.uuid() });
+
 /**
- * The autopay pass every minute. The schedule fires once across workers, but nothing depends on
- * it: a pass that overlaps another (a slow minute, `policypay autopay run`) cannot fire an invoice
- * twice, because each firing is claimed through a unique constraint.
+ * The autopay pass every minute fans out: it enqueues one job per agency with due work, keyed by
+ * the agency on an exclusive queue, so an agency whose pass is still queued or running is not
+ * queued again and several workers run different agencies at once. Nothing depends on that for
+ * correctness: overlapping passes (`policypay autopay run`, a pass found dead) cannot fire an
+ * invoice twice, because each firing is claimed by a live run.
  */
 export async function registerAutopayWorkers(
   boss: PgBoss,
@@ -24,22 +33,36 @@ export async function registerAutopayWorkers(
   const { plugin } = await loadAutopayPlugin();
   const jobs = bossJobQueue(boss);
   await boss.createQueue(autopaySchedules.pass);
+  await boss.createQueue(autopaySchedules.agency, { policy: 'exclusive', expireInSeconds: 3600 });
   await boss.schedule(autopaySchedules.pass, '* * * * *');
   await boss.work(autopaySchedules.pass, async () => {
-    const runs = await runAutopayForAllAgencies(db, {
-      trigger: 'schedule',
-      plugin,
-      jobs,
-      concurrency: options.databaseKind === 'postgres' ? options.settings.autopayConcurrency : 1,
-    });
-    return {
-      passes: runs.map(({ agency, run }) => ({
-        agency,
+    const agencies = await agenciesWithDueAutopay(db, new Date());
+    const ids = await boss.insert(
+      autopaySchedules.agency,
+      agencies.map((agency) => ({ data: { agencyId: agency.id }, singletonKey: agency.id })),
+      { returnId: true },
+    );
+    return { due: agencies.map((a) => a.slug), enqueued: ids?.length ?? 0 };
+  });
+  // One pass at a time per process: a pass holds a pooled connection for its run lock plus its
+  // firing concurrency, so more agencies at once belong on more worker processes.
+  await boss.work(
+    autopaySchedules.agency,
+    { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: 1 },
+    async ([job]) => {
+      const { agencyId } = agencyJob.parse(job?.data);
+      const run = await runAutopayPass(db, systemActor(agencyId, AUTOPAY_ACTOR_LABEL), {
+        trigger: 'schedule',
+        plugin,
+        jobs,
+        concurrency: options.databaseKind === 'postgres' ? options.settings.autopayConcurrency : 1,
+      });
+      return {
         fired: run.fired,
         alreadyFired: run.alreadyFired,
         paymentsCreated: run.paymentsCreated,
         skipped: run.skipped,
-      })),
-    };
-  });
+      };
+    },
+  );
 }

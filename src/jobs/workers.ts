@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { DEFAULT_JANITOR_DELAYS, type JanitorDelays } from '../domain/payment-states.ts';
 import type { JobQueue } from '../services/job-queue.ts';
-import { autopayQueues, paymentQueues } from '../services/job-queue.ts';
+import { autopayQueues } from '../services/job-queue.ts';
 import type { Processors } from '../services/payment-methods.ts';
 import { amsReceiptQueues } from '../sync/ams360-receipts/outbox.ts';
 import { registerAmsReceiptWorkers } from './ams-receipts.ts';
@@ -12,7 +12,7 @@ import { createBoss, DEFAULT_JOBS_POOL_SIZE } from './boss.ts';
 import { createEmailQueues, type EmailWorkerOptions, registerEmailWorkers } from './email.ts';
 import { bossJobQueue } from './job-queue.ts';
 import { registerMaintenance } from './maintenance.ts';
-import { registerPaymentWorkers } from './payments.ts';
+import { createPaymentQueues, registerPaymentWorkers } from './payments.ts';
 import { createPortalQueues, registerPortalWorkers } from './portal.ts';
 import { registerSyncWorkers } from './sync.ts';
 
@@ -127,8 +127,9 @@ export async function startJobSender(
   await boss.start();
   await createEmailQueues(boss);
   await createPortalQueues(boss);
-  // The queues API requests send to (a payment to execute, a receipt to export, a staff re-fire).
-  for (const queue of [paymentQueues.execute, amsReceiptQueues.send, autopayQueues.pass]) await boss.createQueue(queue);
+  await createPaymentQueues(boss);
+  // The queues API requests send to (a receipt to export, a staff re-fire of autopay).
+  for (const queue of [amsReceiptQueues.send, autopayQueues.pass]) await boss.createQueue(queue);
   return {
     jobs: bossJobQueue(boss),
     async stop() {

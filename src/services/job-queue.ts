@@ -28,6 +28,24 @@ export const autopayQueues = {
   pass: 'autopay.pass',
 } as const;
 
+/**
+ * `payments.charge` is an exclusive queue (one queued or running job per key) keyed by payment
+ * and attempt count, so a sweep or a second enqueue never doubles a payment's job, while the
+ * retry a running job schedules (the next attempt) gets a key of its own. It replaced
+ * `payments.execute`, whose policy pg-boss cannot change; the sweep re-finds anything left there.
+ */
 export const paymentQueues = {
-  execute: 'payments.execute',
+  execute: 'payments.charge',
 } as const;
+
+/** The job key of a payment's next attempt: its id and the attempts it has made so far. */
+export function paymentJobKey(paymentId: string, attempts = 0): string {
+  return `${paymentId}#${attempts}`;
+}
+
+/** A queue's job key derived from its data (payments are keyed by attempt; others by the caller). */
+export function derivedSingletonKey(queue: string, data: object): string | undefined {
+  if (queue !== paymentQueues.execute || !('paymentId' in data) || typeof data.paymentId !== 'string') return undefined;
+  const attempts = 'attempts' in data && typeof data.attempts === 'number' ? data.attempts : 0;
+  return paymentJobKey(data.paymentId, attempts);
+}

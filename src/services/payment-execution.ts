@@ -234,10 +234,11 @@ export async function recordOutcome(
           failure_code: outcome.code,
           failure_message: outcome.message,
         });
+        // Keyed by the attempts made, so the job running now does not block its retry's.
         await jobs.enqueue(
           tx,
           paymentQueues.execute,
-          { paymentId: payment.id },
+          { paymentId: payment.id, attempts: payment.attempts },
           { startAfter: decision.nextAttemptAt },
         );
       } else {
@@ -326,13 +327,29 @@ async function postPayment(
 
 /** Requested payments whose time has come; the sweep enqueues (or runs) them. */
 export async function duePaymentIds(db: Db, now: Date, limit = 500): Promise<string[]> {
-  const rows = await db
+  return (await duePayments(db, now, null, limit)).map((r) => r.id);
+}
+
+/** A keyset page of due requested payments with their attempt counts (the sweep's job keys). */
+export async function duePayments(
+  db: Db,
+  now: Date,
+  after: { nextAttemptAt: Date; id: string } | null,
+  limit = 1000,
+): Promise<{ id: string; attempts: number; nextAttemptAt: Date }[]> {
+  let query = db
     .selectFrom('payments')
-    .select('id')
+    .select(['id', 'attempts', 'next_attempt_at'])
     .where('state', '=', 'requested')
-    .where('next_attempt_at', '<=', now)
-    .orderBy('next_attempt_at')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.id);
+    .where('next_attempt_at', '<=', now);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('next_attempt_at', '>', after.nextAttemptAt),
+        eb.and([eb('next_attempt_at', '=', after.nextAttemptAt), eb('id', '>', after.id)]),
+      ]),
+    );
+  }
+  const rows = await query.orderBy('next_attempt_at').orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, attempts: Number(r.attempts), nextAttemptAt: r.next_attempt_at! }));
 }

@@ -71,9 +71,8 @@ for (const target of databaseTargets()) {
       // The cron tick may have run a pass of its own at the same moment (and then this job may find
       // nothing left to decide): between them each invoice fires once, whichever pass claims it, so
       // what is checked below is the database — one firing per invoice, the runs' figures summed.
-      const output = job?.output as { passes: { agency: string; fired: number; alreadyFired: number }[] };
-      const ours = output.passes.find((p) => p.agency === agency.slug);
-      if (ours) assert.ok(ours.fired + ours.alreadyFired <= 4, JSON.stringify(ours));
+      // The pass fans out: the agency's pass is a job of its own (this job's, or the tick's if that
+      // ran first, and then this one may find nothing due); what is checked below is the database.
 
       // The payments were enqueued in the pass's transactions: the execution workers post them.
       let posted = 0n;
