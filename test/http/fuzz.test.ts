@@ -155,7 +155,8 @@ for (const target of databaseTargets()) {
           customerNumber: customer.customerNumber,
           contactId: contact.id,
           amount: 30,
-          dueDate: '2026-12-15',
+          // Not before the server's today, which is this process's clock (the server runs in it).
+          dueDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
         }),
         'payment request',
       );
