@@ -90,5 +90,23 @@ export const CHROMIUM_ARGS = [
 /** Launches headless Chromium for a browser test. */
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const { path } = await chromiumExecutable();
-  return chromium.launch({ ...options, executablePath: path, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
+  return chromium.launch({
+    ...options,
+    executablePath: path,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
+    env: browserEnv(process.env),
+  });
+}
+
+/**
+ * The browser runs on the machine's real clock: under `npm run test:dates` libfaketime is preloaded
+ * into every child, and a faked Chromium lost its contexts mid-test. A client's clock is not the
+ * server's anyway; policypay's dates come from the server.
+ */
+export function browserEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const kept = Object.entries(env).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined && entry[0] !== 'LD_PRELOAD' && !entry[0].startsWith('FAKETIME'),
+  );
+  return Object.fromEntries(kept);
 }
