@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import {
   type AttemptStatus,
   DEFAULT_JANITOR_DELAYS,
@@ -8,10 +9,8 @@ import {
 import { decideRetry } from '../domain/retry-plans.ts';
 import type { ChargeOutcome, PaymentProcessor } from '../processors/processor.ts';
 import { systemActor } from './actor.ts';
-import { getAgency } from './agencies.ts';
 import { logActivity } from './audit.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
-import { invoiceBalances } from './ledger.ts';
 import type { Processors } from './payment-methods.ts';
 import { clientPaid, collectRequestPayment } from './payment-request-collection.ts';
 import { transitionPayment } from './payments.ts';
@@ -64,46 +63,47 @@ async function startAttempt(
   now: Date,
   delays: JanitorDelays,
 ): Promise<StartedAttempt | ExecutionResult> {
-  // SKIP LOCKED: another worker holding this payment is executing it; leave it alone.
-  const payment = await tx
-    .selectFrom('payments')
-    .selectAll()
-    .where('id', '=', paymentId)
-    .where('state', '=', 'requested')
-    .forUpdate()
+  // One round trip: the payment (SKIP LOCKED: another worker holding it is executing it; leave
+  // it alone), its method, and whether every target was already paid another way.
+  const row = await tx
+    .selectFrom('payments as p')
+    .innerJoin('payment_methods as m', 'm.id', 'p.payment_method_id')
+    .selectAll('p')
+    .select([
+      'm.processor as method_processor',
+      'm.token as method_token',
+      'm.disabled_at as method_disabled_at',
+      'm.deleted_at as method_deleted_at',
+      sql<boolean>`(SELECT count(*) > 0 AND bool_and(balance <= 0) FROM (
+          SELECT coalesce(sum(l.amount_cents), 0) AS balance
+            FROM payment_targets t
+            LEFT JOIN journal_lines l
+              ON l.agency_id = p.agency_id AND l.invoice_id = t.invoice_id AND l.account = 'accounts_receivable'
+           WHERE t.payment_id = p.id
+           GROUP BY t.invoice_id) balances)`.as('targets_paid'),
+    ])
+    .where('p.id', '=', paymentId)
+    .where('p.state', '=', 'requested')
+    .forUpdate(['p'])
     .skipLocked()
     .executeTakeFirst();
-  if (!payment) return { status: 'skipped', reason: 'not requested (or being executed elsewhere)' };
+  if (!row) return { status: 'skipped', reason: 'not requested (or being executed elsewhere)' };
+  const { method_processor, method_token, method_disabled_at, method_deleted_at, targets_paid, ...payment } = row;
   if (payment.next_attempt_at && payment.next_attempt_at > now) return { status: 'skipped', reason: 'not due yet' };
 
-  // Retries stop when the targets were paid another way.
-  const targets = await tx
-    .selectFrom('payment_targets')
-    .select(['invoice_id'])
-    .where('payment_id', '=', payment.id)
-    .execute();
-  const balances = await invoiceBalances(
-    tx,
-    payment.agency_id,
-    targets.map((t) => t.invoice_id),
-  );
-  // (A payment without targets goes wholly On Account: nothing can have paid it another way.)
-  if (targets.length > 0 && [...balances.values()].every((b) => b <= 0n)) {
+  // Retries stop when the targets were paid another way. (A payment without targets goes wholly
+  // On Account: nothing can have paid it another way.)
+  if (targets_paid) {
     await transitionPayment(tx, payment, 'cancelled', WORKER, 'targets already paid', { next_attempt_at: null });
     return { status: 'cancelled', reason: 'targets already paid' };
   }
 
-  const method = await tx
-    .selectFrom('payment_methods')
-    .selectAll()
-    .where('id', '=', payment.payment_method_id)
-    .executeTakeFirstOrThrow();
-  const processor = processors.get(method.processor);
-  await transitionPayment(tx, payment, 'executing', WORKER, null, { next_attempt_at: null });
-  if (!processor || method.disabled_at || method.deleted_at) {
+  const processor = processors.get(method_processor);
+  if (!processor || method_disabled_at || method_deleted_at) {
     const reason = !processor
-      ? `processor ${method.processor} is not configured`
+      ? `processor ${method_processor} is not configured`
       : 'the payment method is no longer usable';
+    await transitionPayment(tx, payment, 'executing', WORKER, null, { next_attempt_at: null });
     await transitionPayment(tx, payment, 'failed', WORKER, reason, {
       failure_code: 'payment_method_unusable',
       failure_message: reason,
@@ -113,7 +113,7 @@ async function startAttempt(
   const attemptId = randomUUID();
   const idempotencyKey = `ppa_${attemptId}`;
   const number = payment.attempts + 1;
-  await tx.updateTable('payments').set({ attempts: number }).where('id', '=', payment.id).execute();
+  await transitionPayment(tx, payment, 'executing', WORKER, null, { next_attempt_at: null, attempts: number });
   await tx
     .insertInto('payment_attempts')
     .values({
@@ -135,7 +135,7 @@ async function startAttempt(
     charge: {
       amountCents: payment.amount_cents,
       currency: payment.currency,
-      token: method.token,
+      token: method_token,
       description: `policypay payment ${payment.id} attempt ${number}`,
     },
   };
@@ -154,17 +154,7 @@ export async function recordOutcome(
   now: Date,
   delays: JanitorDelays = DEFAULT_JANITOR_DELAYS,
 ): Promise<'recorded' | 'already_resolved'> {
-  const attempt = await tx
-    .selectFrom('payment_attempts')
-    .selectAll()
-    .where('id', '=', attemptId)
-    .executeTakeFirstOrThrow();
-  const payment = await tx
-    .selectFrom('payments')
-    .selectAll()
-    .where('id', '=', attempt.payment_id)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  const { attempt, payment } = await lockAttemptPayment(tx, attemptId);
   const open = attempt.status === 'started' || attempt.status === 'unknown' || attempt.status === 'pending';
   if (!open || payment.state !== 'executing') return 'already_resolved';
   // An attempt that is pending (ACH) only moves on a settlement or return, not on an unknown.
@@ -262,6 +252,37 @@ export async function recordOutcome(
   }
 }
 
+/**
+ * The attempt and its payment, the payment locked (every outcome of a payment is serialised on
+ * it), in one round trip. The attempt is read as the lock found it, as before: the payment's
+ * state, re-read under the lock, is what tells a late answer from a live one.
+ */
+async function lockAttemptPayment(tx: Tx, attemptId: string) {
+  const row = await tx
+    .selectFrom('payment_attempts as a')
+    .innerJoin('payments as p', 'p.id', 'a.payment_id')
+    .selectAll('p')
+    .select([
+      'a.id as attempt_id',
+      'a.status as attempt_status',
+      'a.processor_reference as attempt_processor_reference',
+      'a.checks as attempt_checks',
+    ])
+    .where('a.id', '=', attemptId)
+    .forUpdate(['p'])
+    .executeTakeFirstOrThrow();
+  const { attempt_id, attempt_status, attempt_processor_reference, attempt_checks, ...payment } = row;
+  return {
+    attempt: {
+      id: attempt_id,
+      status: attempt_status,
+      processor_reference: attempt_processor_reference,
+      checks: attempt_checks,
+    },
+    payment,
+  };
+}
+
 /** A collected payment becomes a cash receipt applied to its targets by the receipt rules. */
 async function postPayment(
   tx: Tx,
@@ -278,24 +299,31 @@ async function postPayment(
   now: Date,
 ): Promise<void> {
   const actor = systemActor(payment.agency_id, WORKER);
-  const agency = await getAgency(tx, payment.agency_id);
-  const customer = await tx
-    .selectFrom('customers')
-    .select('customer_number')
-    .where('id', '=', payment.customer_id)
+  // One round trip for what the receipt names: the customer's number, the bank's short name, the
+  // agency's time zone and the targets' invoice numbers in order (amounts as text: never a float).
+  const names = await tx
+    .selectFrom('customers as c')
+    .innerJoin('agencies as ag', 'ag.id', 'c.agency_id')
+    .innerJoin('banks as b', (join) => join.onRef('b.agency_id', '=', 'c.agency_id').on('b.id', '=', payment.bank_id))
+    .select([
+      'c.customer_number',
+      'b.short_name',
+      'ag.time_zone',
+      sql<{ invoiceNumber: number; amountCents: string }[] | null>`(
+        SELECT json_agg(json_build_object('invoiceNumber', i.invoice_number, 'amountCents', t.amount_cents::text)
+                        ORDER BY t.sequence)
+          FROM payment_targets t JOIN invoices i ON i.id = t.invoice_id
+         WHERE t.payment_id = ${payment.id}::uuid)`.as('targets'),
+    ])
+    .where('c.id', '=', payment.customer_id)
     .executeTakeFirstOrThrow();
-  const bank = await tx
-    .selectFrom('banks')
-    .select('short_name')
-    .where('id', '=', payment.bank_id)
-    .executeTakeFirstOrThrow();
-  const targets = await tx
-    .selectFrom('payment_targets')
-    .innerJoin('invoices', 'invoices.id', 'payment_targets.invoice_id')
-    .select(['invoices.invoice_number', 'payment_targets.amount_cents'])
-    .where('payment_targets.payment_id', '=', payment.id)
-    .orderBy('payment_targets.sequence')
-    .execute();
+  const customer = { customer_number: names.customer_number };
+  const bank = { short_name: names.short_name };
+  const agency = { timeZone: names.time_zone };
+  const targets = (names.targets ?? []).map((t) => ({
+    invoice_number: t.invoiceNumber,
+    amount_cents: BigInt(t.amountCents),
+  }));
   const items: { invoiceNumber?: number; amountCents: bigint }[] = targets.map((t) => ({
     invoiceNumber: t.invoice_number,
     amountCents: t.amount_cents,

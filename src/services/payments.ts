@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { PayerActor, PaymentChannel } from '../domain/eligibility.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
@@ -84,24 +85,34 @@ export async function transitionPayment(
     receipt_id: string | null;
     failure_code: string | null;
     failure_message: string | null;
+    attempts: number;
   }> = {},
 ): Promise<void> {
   assertPaymentTransition(payment.state as PaymentState, to);
+  // One statement (a round trip on the hot path of every payment): the state moves and its
+  // transition row is written together, and only if the update found the payment.
   await tx
-    .updateTable('payments')
-    .set({ state: to, updated_at: new Date(), ...changes })
-    .where('id', '=', payment.id)
-    .execute();
-  await tx
+    .with('moved', (db) =>
+      db
+        .updateTable('payments')
+        .set({ state: to, updated_at: new Date(), ...changes })
+        .where('id', '=', payment.id)
+        .returning(['id', 'agency_id']),
+    )
     .insertInto('payment_transitions')
-    .values({
-      agency_id: payment.agency_id,
-      payment_id: payment.id,
-      from_state: payment.state,
-      to_state: to,
-      actor: actorLabel,
-      reason,
-    })
+    .columns(['agency_id', 'payment_id', 'from_state', 'to_state', 'actor', 'reason'])
+    .expression((eb) =>
+      eb
+        .selectFrom('moved')
+        .select([
+          'moved.agency_id',
+          'moved.id',
+          sql<string>`${payment.state}::text`.as('from_state'),
+          sql<string>`${to}::text`.as('to_state'),
+          sql<string>`${actorLabel}::text`.as('actor'),
+          sql<string | null>`${reason}::text`.as('reason'),
+        ]),
+    )
     .execute();
   payment.state = to;
 }
