@@ -16,7 +16,7 @@ import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
 import { systemActor } from '../../src/services/actor.ts';
 import { runAutopayPass } from '../../src/services/autopay.ts';
 import { paymentQueues } from '../../src/services/job-queue.ts';
-import { executePayment } from '../../src/services/payment-execution.ts';
+import { executePayments } from '../../src/services/payment-execution.ts';
 import type { Db } from '../../src/services/transaction.ts';
 import { seedAutopayBook } from '../../test/support/autopay-book.ts';
 import { createBenchAgency } from '../fixtures.ts';
@@ -108,7 +108,7 @@ export async function autopayDayScenario(options: BenchOptions, target: BenchTar
         runs: [round(two.invoicesPerSecond)],
       },
       baseline: {
-        description: `direct: the same pass and executePayment in the bench process, no queue, ${directInvoices} invoices`,
+        description: `direct: the same pass and executePayments in the bench process, no queue, ${directInvoices} invoices`,
         operations: directInvoices,
         errors: 0,
         opsPerSecond: {
@@ -152,10 +152,17 @@ async function directDay(db: Db, sandboxUrl: string, agency: { id: string }, inv
   // This agency's payments only: earlier scenarios leave requested payments of their own.
   const due = await sql<{ id: string }>`SELECT id FROM payments
     WHERE agency_id = ${agency.id} AND state = 'requested'`.execute(db);
+  // As a worker at its default concurrency runs them: two lanes, four payments at a time each.
   let next = 0;
   await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < due.rows.length) await executePayment(db, processors, due.rows[next++]!.id);
+    Array.from({ length: 2 }, async () => {
+      while (next < due.rows.length) {
+        const group = due.rows.slice(next, next + 4).map((r) => r.id);
+        next += group.length;
+        for (const outcome of await executePayments(db, processors, group)) {
+          if (outcome.status === 'rejected') throw outcome.reason;
+        }
+      }
     }),
   );
   const seconds = (performance.now() - started) / 1000;

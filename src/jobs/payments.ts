@@ -2,7 +2,7 @@ import type { JobResult, PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import type { DatabaseKind } from '../db/database.ts';
 import { paymentJobKey, paymentQueues } from '../services/job-queue.ts';
-import { duePayments, executePayment } from '../services/payment-execution.ts';
+import { duePayments, executePayments } from '../services/payment-execution.ts';
 import { runPaymentJanitor } from '../services/payment-janitor.ts';
 import type { Processors } from '../services/payment-methods.ts';
 import type { Db } from '../services/transaction.ts';
@@ -34,9 +34,10 @@ export async function registerPaymentWorkers(
   const { settings } = options;
   const concurrency = options.databaseKind === 'postgres' ? settings.paymentConcurrency : 1;
   const janitorDelays = settings.janitorDelays;
-  // Two fetch loops, each taking a batch and charging it `concurrency / 2` at a time, so one
-  // loop's slowest charge does not idle the other; a full batch re-fetches at once (burst), so a
-  // backlog drains at execution speed and the polling interval only paces an idle queue.
+  // Two fetch loops, each taking a batch and executing it `concurrency / 2` payments at a time
+  // (their attempts started in one transaction, their charges at once), so one loop's slowest
+  // charge does not idle the other; a full batch re-fetches at once (burst), so a backlog drains
+  // at execution speed and the polling interval only paces an idle queue.
   const loops = concurrency > 1 ? 2 : 1;
   const perLoop = Math.max(1, Math.ceil(concurrency / loops));
   await boss.work(
@@ -48,17 +49,31 @@ export async function registerPaymentWorkers(
       perJobResults: true,
       pollingIntervalSeconds: settings.pollingIntervalSeconds,
     },
-    async (batch) =>
-      mapBounded(batch, perLoop, async (job): Promise<JobResult> => {
-        try {
-          const { paymentId } = executeJob.parse(job.data);
-          const output = await executePayment(db, processors, paymentId, { jobs, janitorDelays });
-          return { id: job.id, status: 'completed', output };
-        } catch (error) {
-          // This job alone fails and retries; the batch's other payments stand.
-          return { id: job.id, status: 'failed', output: { message: (error as Error).message } };
-        }
-      }),
+    async (batch) => {
+      const results: JobResult[] = [];
+      for (let start = 0; start < batch.length; start += perLoop) {
+        const group = batch.slice(start, start + perLoop);
+        const parsed = group.map((job) => executeJob.safeParse(job.data));
+        const ids = parsed.flatMap((p) => (p.success ? [p.data.paymentId] : []));
+        const outcomes = await executePayments(db, processors, ids, { jobs, janitorDelays });
+        let next = 0;
+        group.forEach((job, index) => {
+          const p = parsed[index]!;
+          // A job alone fails and retries; the group's other payments stand.
+          if (!p.success) {
+            results.push({ id: job.id, status: 'failed', output: { message: p.error.message } });
+            return;
+          }
+          const outcome = outcomes[next++]!;
+          results.push(
+            outcome.status === 'fulfilled'
+              ? { id: job.id, status: 'completed', output: outcome.value }
+              : { id: job.id, status: 'failed', output: { message: (outcome.reason as Error).message } },
+          );
+        });
+      }
+      return results;
+    },
   );
   await boss.schedule(paymentSchedules.sweep, settings.sweepCron);
   await boss.work(paymentSchedules.sweep, async () => ({ enqueued: await sweepPayments(boss, db, new Date()) }));
@@ -95,18 +110,4 @@ export async function sweepPayments(boss: PgBoss, db: Db, now: Date): Promise<nu
     const last = page.at(-1)!;
     after = { nextAttemptAt: last.nextAttemptAt, id: last.id };
   }
-}
-
-/** Runs `work` over `items`, at most `limit` at a time, answering results in order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
   type AttemptStatus,
@@ -7,10 +6,11 @@ import {
   nextJanitorCheck,
 } from '../domain/payment-states.ts';
 import { decideRetry } from '../domain/retry-plans.ts';
-import type { ChargeOutcome, PaymentProcessor } from '../processors/processor.ts';
+import type { ChargeOutcome } from '../processors/processor.ts';
 import { systemActor } from './actor.ts';
 import { logActivity } from './audit.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
+import { type ExecutionResult, type StartedAttempt, startAttempts } from './payment-attempt-start.ts';
 import type { Processors } from './payment-methods.ts';
 import { clientPaid, collectRequestPayment } from './payment-request-collection.ts';
 import { transitionPayment } from './payments.ts';
@@ -20,18 +20,7 @@ import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 const WORKER = 'worker:payments';
 
-export type ExecutionResult =
-  | { status: 'skipped'; reason: string }
-  | { status: 'cancelled'; reason: string }
-  | { status: 'failed'; reason: string }
-  | { status: AttemptStatus; attemptId: string };
-
-interface StartedAttempt {
-  attemptId: string;
-  idempotencyKey: string;
-  processor: PaymentProcessor;
-  charge: { amountCents: bigint; currency: string; token: string; description: string };
-}
+export type { ExecutionResult } from './payment-attempt-start.ts';
 
 /**
  * Executes one requested payment: (1) in a short transaction, move it to executing and commit an
@@ -43,102 +32,51 @@ export async function executePayment(
   db: Db,
   processors: Processors,
   paymentId: string,
-  options: { jobs?: JobQueue; now?: Date; janitorDelays?: JanitorDelays } = {},
+  options: ExecutionOptions = {},
 ): Promise<ExecutionResult> {
-  const now = options.now ?? new Date();
-  const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
-  const started = await inTransaction(db, (tx) => startAttempt(tx, processors, paymentId, now, delays));
-  if ('status' in started) return started;
-  const outcome = await started.processor.charge({ ...started.charge, idempotencyKey: started.idempotencyKey });
-  await inTransaction(db, (tx) =>
-    recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, now, delays),
-  );
-  return { status: outcome.status, attemptId: started.attemptId };
+  const [result] = await executePayments(db, processors, [paymentId], options);
+  if (result!.status === 'rejected') throw result!.reason;
+  return result!.value;
 }
 
-async function startAttempt(
-  tx: Tx,
+export interface ExecutionOptions {
+  jobs?: JobQueue;
+  now?: Date;
+  janitorDelays?: JanitorDelays;
+}
+
+/**
+ * Executes several requested payments as `executePayment` does each, with step (1) for all of
+ * them in one transaction (the queue's workers take payments a few at a time; one commit instead
+ * of one each). Every started attempt is charged at once, never queued behind another charge: the
+ * janitor asks the processor about a `started` attempt after a delay, and the charge must be on
+ * its way long before. Each payment's outcome is its own transaction; one that fails leaves the
+ * others' standing, so the answer is settled per payment, in the order given.
+ */
+export async function executePayments(
+  db: Db,
   processors: Processors,
-  paymentId: string,
-  now: Date,
-  delays: JanitorDelays,
-): Promise<StartedAttempt | ExecutionResult> {
-  // One round trip: the payment (SKIP LOCKED: another worker holding it is executing it; leave
-  // it alone), its method, and whether every target was already paid another way.
-  const row = await tx
-    .selectFrom('payments as p')
-    .innerJoin('payment_methods as m', 'm.id', 'p.payment_method_id')
-    .selectAll('p')
-    .select([
-      'm.processor as method_processor',
-      'm.token as method_token',
-      'm.disabled_at as method_disabled_at',
-      'm.deleted_at as method_deleted_at',
-      sql<boolean>`(SELECT count(*) > 0 AND bool_and(balance <= 0) FROM (
-          SELECT coalesce(sum(l.amount_cents), 0) AS balance
-            FROM payment_targets t
-            LEFT JOIN journal_lines l
-              ON l.agency_id = p.agency_id AND l.invoice_id = t.invoice_id AND l.account = 'accounts_receivable'
-           WHERE t.payment_id = p.id
-           GROUP BY t.invoice_id) balances)`.as('targets_paid'),
-    ])
-    .where('p.id', '=', paymentId)
-    .where('p.state', '=', 'requested')
-    .forUpdate(['p'])
-    .skipLocked()
-    .executeTakeFirst();
-  if (!row) return { status: 'skipped', reason: 'not requested (or being executed elsewhere)' };
-  const { method_processor, method_token, method_disabled_at, method_deleted_at, targets_paid, ...payment } = row;
-  if (payment.next_attempt_at && payment.next_attempt_at > now) return { status: 'skipped', reason: 'not due yet' };
-
-  // Retries stop when the targets were paid another way. (A payment without targets goes wholly
-  // On Account: nothing can have paid it another way.)
-  if (targets_paid) {
-    await transitionPayment(tx, payment, 'cancelled', WORKER, 'targets already paid', { next_attempt_at: null });
-    return { status: 'cancelled', reason: 'targets already paid' };
+  paymentIds: readonly string[],
+  options: ExecutionOptions = {},
+): Promise<PromiseSettledResult<ExecutionResult>[]> {
+  const now = options.now ?? new Date();
+  const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
+  let starts: (StartedAttempt | ExecutionResult)[];
+  try {
+    starts = await inTransaction(db, (tx) => startAttempts(tx, processors, paymentIds, now, delays));
+  } catch (error) {
+    return paymentIds.map(() => ({ status: 'rejected', reason: error }));
   }
-
-  const processor = processors.get(method_processor);
-  if (!processor || method_disabled_at || method_deleted_at) {
-    const reason = !processor
-      ? `processor ${method_processor} is not configured`
-      : 'the payment method is no longer usable';
-    await transitionPayment(tx, payment, 'executing', WORKER, null, { next_attempt_at: null });
-    await transitionPayment(tx, payment, 'failed', WORKER, reason, {
-      failure_code: 'payment_method_unusable',
-      failure_message: reason,
-    });
-    return { status: 'failed', reason };
-  }
-  const attemptId = randomUUID();
-  const idempotencyKey = `ppa_${attemptId}`;
-  const number = payment.attempts + 1;
-  await transitionPayment(tx, payment, 'executing', WORKER, null, { next_attempt_at: null, attempts: number });
-  await tx
-    .insertInto('payment_attempts')
-    .values({
-      id: attemptId,
-      agency_id: payment.agency_id,
-      payment_id: payment.id,
-      number,
-      processor: processor.name,
-      idempotency_key: idempotencyKey,
-      status: 'started',
-      // If this worker dies before recording an outcome, the janitor looks after two minutes.
-      next_check_at: new Date(now.getTime() + delays.startedMs),
-    })
-    .execute();
-  return {
-    attemptId,
-    idempotencyKey,
-    processor,
-    charge: {
-      amountCents: payment.amount_cents,
-      currency: payment.currency,
-      token: method_token,
-      description: `policypay payment ${payment.id} attempt ${number}`,
-    },
-  };
+  return Promise.allSettled(
+    starts.map(async (started): Promise<ExecutionResult> => {
+      if ('status' in started) return started;
+      const outcome = await started.processor.charge({ ...started.charge, idempotencyKey: started.idempotencyKey });
+      await inTransaction(db, (tx) =>
+        recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, now, delays),
+      );
+      return { status: outcome.status, attemptId: started.attemptId };
+    }),
+  );
 }
 
 /**

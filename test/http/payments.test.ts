@@ -11,7 +11,7 @@ import {
   CARD_SUCCEEDS,
   CARD_UNAVAILABLE,
 } from '../../src/processors/sandbox/test-numbers.ts';
-import { executePayment } from '../../src/services/payment-execution.ts';
+import { executePayment, executePayments } from '../../src/services/payment-execution.ts';
 import { runPaymentJanitor } from '../../src/services/payment-janitor.ts';
 import { databaseTargets } from '../support/db.ts';
 import {
@@ -221,6 +221,88 @@ for (const target of databaseTargets()) {
       assert.equal(result.status, 'cancelled');
       assert.equal((await payment(id)).state, 'cancelled');
       assert.equal(await chargesFor(id), charges);
+    });
+
+    it('executes a group of payments as each alone: one start, each charged once, each its own outcome', async () => {
+      const db = world.database.db;
+      const succeeds = await saveCard(CARD_SUCCEEDS);
+      const stolen = await saveCard(CARD_DECLINED_STOLEN);
+      const good = await pay(succeeds, (await openInvoice(11)).invoiceNumber, 11);
+      const declined = await pay(stolen, (await openInvoice(12)).invoiceNumber, 12);
+      const paidElsewhere = await openInvoice(13);
+      const cancelled = await pay(succeeds, paidElsewhere.invoiceNumber, 13);
+      const receipt = await world.api.post('/api/v1/receipt/customer', {
+        customerNumber,
+        invoiceInformations: [{ invoiceNumber: paidElsewhere.invoiceNumber, paymentAmount: 13 }],
+        receiptAmount: 13,
+        receiptDate: '2026-11-21',
+        receiptDateTimeZone: 'America/Chicago',
+        bankShortName: 'OPER',
+        paymentCheckType: 'Check',
+      });
+      assert.equal(receipt.status, 201);
+      const unusableCard = await saveCard(CARD_SUCCEEDS);
+      const unusable = await pay(unusableCard, (await openInvoice(14)).invoiceNumber, 14);
+      await sql`UPDATE payment_methods SET disabled_at = now() WHERE id = ${unusableCard}`.execute(db);
+      const notDue = await pay(succeeds, (await openInvoice(15)).invoiceNumber, 15);
+      // A processor whose call for one payment throws: that payment alone is left to the janitor.
+      const throwing = await pay(succeeds, (await openInvoice(16)).invoiceNumber, 16);
+      // A minute on: every payment above is due but the one made due tomorrow.
+      const now = new Date(Date.now() + 60_000);
+      await sql`UPDATE payments SET next_attempt_at = ${new Date(now.getTime() + DAY)} WHERE id = ${notDue}`.execute(
+        db,
+      );
+      const sandbox = world.processors.get('sandbox')!;
+      const processors = new Map([
+        [
+          'sandbox',
+          {
+            ...sandbox,
+            name: sandbox.name,
+            describeToken: (t: string) => sandbox.describeToken(t),
+            lookup: (k: string) => sandbox.lookup(k),
+            refund: (r: Parameters<typeof sandbox.refund>[0]) => sandbox.refund(r),
+            parseWebhook: sandbox.parseWebhook.bind(sandbox),
+            charge: (c: Parameters<typeof sandbox.charge>[0]) =>
+              c.description.includes(throwing) ? Promise.reject(new Error('connection reset')) : sandbox.charge(c),
+          },
+        ],
+      ]);
+
+      const group = [good, declined, good, cancelled, unusable, notDue, throwing];
+      const results = await executePayments(db, processors, group, { now });
+      const summary = results.map((r) => (r.status === 'fulfilled' ? r.value.status : `rejected: ${r.reason.message}`));
+      assert.deepEqual(summary, [
+        'succeeded',
+        'declined',
+        'skipped', // named twice: started once
+        'cancelled',
+        'failed',
+        'skipped',
+        'rejected: connection reset',
+      ]);
+      assert.equal((await payment(good)).state, 'posted');
+      assert.equal(await chargesFor(good), 1);
+      assert.equal((await payment(declined)).state, 'failed');
+      assert.equal((await payment(cancelled)).state, 'cancelled');
+      assert.equal(await chargesFor(cancelled), 0);
+      assert.equal((await payment(unusable)).state, 'failed');
+      assert.equal(await chargesFor(unusable), 0);
+      assert.equal((await payment(notDue)).state, 'requested');
+      const left = await sql<{ state: string; status: string; attempts: number }>`
+        SELECT p.state, a.status, p.attempts FROM payments p JOIN payment_attempts a ON a.payment_id = p.id
+         WHERE p.id = ${throwing}`.execute(db);
+      assert.deepEqual(left.rows, [{ state: 'executing', status: 'started', attempts: 1 }]);
+      // Every move was recorded once, in order, in the payments' histories.
+      const moves = await sql<{ payment_id: string; moves: string }>`
+        SELECT payment_id, string_agg(coalesce(from_state, '') || '>' || to_state, ' ' ORDER BY id) AS moves
+          FROM payment_transitions WHERE payment_id IN (${sql.join([good, cancelled, unusable, throwing])})
+         GROUP BY payment_id`.execute(db);
+      const byId = new Map(moves.rows.map((m) => [m.payment_id, m.moves]));
+      assert.equal(byId.get(good), '>requested requested>executing executing>posted');
+      assert.equal(byId.get(cancelled), '>requested requested>cancelled');
+      assert.equal(byId.get(unusable), '>requested requested>executing executing>failed');
+      assert.equal(byId.get(throwing), '>requested requested>executing');
     });
 
     it('settles ACH by webhook, and an R01 return reopens the invoice exactly once', async () => {
