@@ -1,9 +1,10 @@
 // Typed fetch wrapper for the policypay HTTP API (same-origin, cookie session).
 // Every failure is thrown as an ApiError carrying an RFC 9457 problem document.
+import { setServerNow } from './server-clock.ts';
 
 export type User = { id: string; email: string; name: string; role: string };
 export type Agency = { slug: string; name: string; timeZone: string };
-export type Session = { user: User; agency: Agency };
+export type Session = { user: User; agency: Agency; now: string };
 
 export type CustomerType = 'individual' | 'group';
 export type Customer = {
@@ -133,8 +134,10 @@ export async function request<T>(method: string, path: string, options: RequestO
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export function signIn(email: string, password: string): Promise<Session> {
-  return request<Session>('POST', '/api/v1/session', { body: { email, password }, handle401Locally: true });
+export async function signIn(email: string, password: string): Promise<Session> {
+  const session = await request<Session>('POST', '/api/v1/session', { body: { email, password }, handle401Locally: true });
+  setServerNow(session.now);
+  return session;
 }
 
 export function signOut(): Promise<void> {
@@ -144,10 +147,12 @@ export function signOut(): Promise<void> {
 /** The current session, or null when not signed in. */
 export async function getMe(signal?: AbortSignal): Promise<Session | null> {
   try {
-    return await request<Session>('GET', '/api/v1/me', {
+    const session = await request<Session>('GET', '/api/v1/me', {
       handle401Locally: true,
       ...(signal ? { signal } : {}),
     });
+    setServerNow(session.now);
+    return session;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null;
     throw error;
