@@ -135,7 +135,10 @@ export async function request<T>(method: string, path: string, options: RequestO
 }
 
 export async function signIn(email: string, password: string): Promise<Session> {
-  const session = await request<Session>('POST', '/api/v1/session', { body: { email, password }, handle401Locally: true });
+  const session = await request<Session>('POST', '/api/v1/session', {
+    body: { email, password },
+    handle401Locally: true,
+  });
   setServerNow(session.now);
   return session;
 }
@@ -220,7 +223,14 @@ export function listPayments(customerNumber: number, signal?: AbortSignal): Prom
   return request('GET', `/api/v1/payments?customerNumber=${customerNumber}&limit=50`, signalOnly(signal));
 }
 
-export type Activity = { id: string; kind: string; summary: string; actor: string; createdAt: string };
+export type Activity = {
+  id: string;
+  kind: string;
+  summary: string;
+  actor: string;
+  actorName: string;
+  createdAt: string;
+};
 
 export function listActivities(customerNumber: number, signal?: AbortSignal): Promise<{ data: Activity[] }> {
   return request('GET', `/api/v1/customers/${customerNumber}/activities?limit=50`, signalOnly(signal));

@@ -177,7 +177,7 @@ export function ActivityList({ activities }: { activities: Activity[] }) {
           <span className="activity-kind">{humanize(activity.kind)}</span>
           <span className="activity-summary">{activity.summary}</span>
           <span className="muted activity-meta">
-            {activity.actor} · <time dateTime={activity.createdAt}>{formatDateTime(activity.createdAt)}</time>
+            {activity.actorName} · <time dateTime={activity.createdAt}>{formatDateTime(activity.createdAt)}</time>
           </span>
         </li>
       ))}

@@ -103,7 +103,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
             <input
               id="customer-search"
               type="search"
-              placeholder="Search by name, number or email"
+              placeholder="Customer, policy or invoice number, name, e-mail, phone"
               autoComplete="off"
               value={query}
               onChange={(event) => setQuery(event.target.value)}

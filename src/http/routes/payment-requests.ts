@@ -75,8 +75,11 @@ const activitySchema = z
   .object({
     id: z.string(),
     kind: z.string(),
-    summary: z.string(),
-    actor: z.string(),
+    summary: z.string().meta({ description: 'In words: actors by name, amounts formatted' }),
+    actor: z
+      .string()
+      .meta({ description: 'Who acted, as recorded (user:<email>, api_key:<name>, client:<email>, a worker)' }),
+    actorName: z.string().meta({ description: "The actor's display name" }),
     data: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
   })
