@@ -288,6 +288,39 @@ export function finalizePaymentRequest(
   return request('POST', `/api/v1/payment-requests/${encodeURIComponent(id)}/finalize`, { body, idempotencyKey });
 }
 
+export type FinalizeProposal = {
+  amount: number;
+  bankShortName: string | null;
+  invoices: {
+    invoiceNumber: number;
+    policyNumber: string | null;
+    dueDate: string;
+    balance: number;
+    proposedAmount: number;
+  }[];
+  onAccount: number;
+};
+
+export function getFinalizeProposal(id: string, signal?: AbortSignal): Promise<FinalizeProposal> {
+  return request('GET', `/api/v1/payment-requests/${encodeURIComponent(id)}/finalization`, signalOnly(signal));
+}
+
+export type OnAccountApplied = {
+  customerNumber: number;
+  invoiceNumber: number;
+  appliedAmount: number;
+  invoiceBalance: number;
+  onAccount: number;
+};
+
+export function applyOnAccountCredit(
+  customerNumber: number,
+  body: { invoiceNumber: number; amount: number },
+  idempotencyKey: string,
+): Promise<OnAccountApplied> {
+  return request('POST', `/api/v1/customers/${customerNumber}/on-account/apply`, { body, idempotencyKey });
+}
+
 export type Bank = { id: string; shortName: string; name: string; division: string };
 
 export function listBanks(signal?: AbortSignal): Promise<{ data: Bank[] }> {
