@@ -309,6 +309,9 @@ for (const target of databaseTargets()) {
           amount: 250,
           paymentMethodId: method.body.id,
           targets: [{ invoiceNumber: customer.invoiceNumber, amount: 250 }],
+          channel: 'agent_sweep',
+          state: 'draft',
+          bankShortName: 'OPER',
         }),
       });
       assert.equal(payment.status, 201, await payment.text());
