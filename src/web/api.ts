@@ -52,6 +52,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The server refused the action (4xx): its answer is stored under the Idempotency-Key, so a
+ * corrected retry is a new action and needs a new key. A network error or 5xx keeps the key.
+ */
+export function refusedByServer(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500;
+}
+
 /** True for errors raised because a request was cancelled (component unmounted, input changed). */
 export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';

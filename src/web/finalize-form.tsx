@@ -10,6 +10,7 @@ import {
   listBanks,
   newIdempotencyKey,
   type PaymentRequest,
+  refusedByServer,
 } from './api.ts';
 import { FieldErrorText } from './field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput } from './format.ts';
@@ -98,6 +99,7 @@ export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
     } catch (caught) {
       setError(errorMessage(caught));
       setFieldErrors(fieldErrorsOf(caught));
+      if (refusedByServer(caught)) idempotencyKey.current = newIdempotencyKey();
       setSubmitting(false);
     }
   }

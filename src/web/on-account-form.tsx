@@ -7,6 +7,7 @@ import {
   type InvoiceSummary,
   newIdempotencyKey,
   type OnAccountApplied,
+  refusedByServer,
 } from './api.ts';
 import { FieldErrorText } from './field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput } from './format.ts';
@@ -53,6 +54,7 @@ export function OnAccountForm({ customerNumber, onAccount, invoices, onApplied, 
     } catch (caught) {
       setError(errorMessage(caught));
       setFieldErrors(fieldErrorsOf(caught));
+      if (refusedByServer(caught)) idempotencyKey.current = newIdempotencyKey();
       setBusy(false);
     }
   }
