@@ -314,13 +314,15 @@ for (const target of databaseTargets()) {
       // The browser's clock is years away from the server's.
       await page.clock.install({ time: new Date('2031-07-04T15:00:00Z') });
       await staffSignIn(page);
-      const me = await getJson<{ now: string; agency: { timeZone: string } }>(page, '/api/v1/me');
+      const me = await getJson<{ agency: { timeZone: string } }>(page, '/api/v1/me');
+      // The server's clock as its HTTP Date header reports it (asked from Node, not the browser).
+      const serverNow = new Date((await fetch(`${server.url}/api/v1/health`)).headers.get('date') ?? Number.NaN);
       const serverToday = new Intl.DateTimeFormat('en-CA', {
         timeZone: me.agency.timeZone,
         year: 'numeric',
         month: '2-digit',
         day: '2-digit',
-      }).format(new Date(me.now));
+      }).format(serverNow);
       const due = new Date(`${serverToday}T00:00:00Z`);
       due.setUTCDate(due.getUTCDate() + 7);
       await page.goto(`${server.url}/app/customers/1005`);
