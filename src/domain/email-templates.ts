@@ -172,6 +172,58 @@ export function paymentReceiptEmail(input: {
   });
 }
 
+/** The client's payment request was withdrawn: nothing to pay online for it any more. */
+export function paymentRequestCancelledEmail(input: {
+  agencyName: string;
+  contactName: string;
+  amountCents: Cents;
+  dueDate: string;
+  note: string | null;
+  reason: string | null;
+}): RenderedEmail {
+  const amount = formatAmount(input.amountCents);
+  return render(`${input.agencyName}: payment request of ${amount} cancelled`, {
+    agencyName: input.agencyName,
+    heading: `Hello ${input.contactName},`,
+    paragraphs: [
+      `${input.agencyName} cancelled its request for a payment of ${amount}${input.note ? ` ("${input.note}")` : ''}, due ${input.dueDate}. You do not need to pay it online; its link no longer works.`,
+      ...(input.reason ? [`Reason: ${input.reason}`] : []),
+      `If you have questions, contact ${input.agencyName}.`,
+    ],
+    facts: [
+      ['Amount', amount],
+      ['Due date', input.dueDate],
+    ],
+  });
+}
+
+/** The agency's copy of the receipt a client received for an online payment. */
+export function agencyPaymentReceiptEmail(input: {
+  agencyName: string;
+  customerName: string;
+  customerNumber: number;
+  payerName: string;
+  amountCents: Cents;
+  method: string;
+  reference: string;
+  paidAt: string;
+}): RenderedEmail {
+  const amount = formatAmount(input.amountCents);
+  return render(`Payment receipt: ${input.customerName} paid ${amount} to ${input.agencyName}`, {
+    agencyName: input.agencyName,
+    heading: `Receipt for ${input.customerName} (#${input.customerNumber})`,
+    paragraphs: [`${input.payerName} paid ${amount} online. This is the agency's copy of the receipt sent to them.`],
+    facts: [
+      ['Customer', `${input.customerName} (#${input.customerNumber})`],
+      ['Paid by', input.payerName],
+      ['Amount', amount],
+      ['Paid with', input.method],
+      ['Date', input.paidAt],
+      ['Reference', input.reference],
+    ],
+  });
+}
+
 export function paymentReversedEmail(input: {
   agencyName: string;
   customerName: string;

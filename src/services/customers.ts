@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Customer } from '../db/schema.ts';
+import { customerSearchTerms } from '../domain/customer-search.ts';
 import { DomainError, notFound } from '../domain/errors.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
@@ -128,11 +130,61 @@ export async function listCustomers(
   actor: Actor,
   options: { search?: string | undefined; limit: number; offset: number },
 ): Promise<CustomerView[]> {
-  let query = db.selectFrom('customers').selectAll().where('agency_id', '=', actor.agencyId);
-  if (options.search) {
-    const term = `%${options.search.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    query = query.where((eb) => eb.or([eb('name', 'ilike', term), eb('email', 'ilike', term)]));
+  let query = db.selectFrom('customers').selectAll('customers').where('customers.agency_id', '=', actor.agencyId);
+  if (options.search?.trim()) {
+    const { pattern, number, phoneDigits } = customerSearchTerms(options.search);
+    const phoneMatches = (column: 'customers.phone' | 'contacts.phone') =>
+      phoneDigits.map(
+        (digits) =>
+          sql<boolean>`regexp_replace(coalesce(${sql.ref(column)}, ''), '[^0-9]', '', 'g') like ${`%${digits}%`}`,
+      );
+    query = query.where((eb) =>
+      eb.or([
+        eb('customers.name', 'ilike', pattern),
+        eb('customers.email', 'ilike', pattern),
+        ...phoneMatches('customers.phone'),
+        ...(number === null ? [] : [eb('customers.customer_number', '=', number)]),
+        // A contact of the customer (the person staff spoke to) by name, e-mail or phone.
+        eb.exists(
+          eb
+            .selectFrom('contacts')
+            .select(sql`1`.as('one'))
+            .where('contacts.agency_id', '=', actor.agencyId)
+            .whereRef('contacts.customer_id', '=', 'customers.id')
+            .where((c) =>
+              c.or([
+                c('contacts.name', 'ilike', pattern),
+                c('contacts.email', 'ilike', pattern),
+                ...phoneMatches('contacts.phone'),
+              ]),
+            ),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('policies')
+            .select(sql`1`.as('one'))
+            .where('policies.agency_id', '=', actor.agencyId)
+            .whereRef('policies.customer_id', '=', 'customers.id')
+            .where('policies.policy_number', 'ilike', pattern),
+        ),
+        ...(number === null
+          ? []
+          : [
+              eb.exists(
+                eb
+                  .selectFrom('invoices')
+                  .select(sql`1`.as('one'))
+                  .where('invoices.agency_id', '=', actor.agencyId)
+                  .whereRef('invoices.customer_id', '=', 'customers.id')
+                  .where('invoices.invoice_number', '=', number),
+              ),
+            ]),
+      ]),
+    );
   }
-  const rows = await query.orderBy('customer_number').limit(options.limit).offset(options.offset).execute();
+  // The customer whose number was typed comes first, before customers that merely match it elsewhere.
+  const number = options.search ? customerSearchTerms(options.search).number : null;
+  if (number !== null) query = query.orderBy(sql`customers.customer_number = ${number}`, 'desc');
+  const rows = await query.orderBy('customers.customer_number').limit(options.limit).offset(options.offset).execute();
   return rows.map(customerView);
 }

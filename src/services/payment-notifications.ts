@@ -1,4 +1,9 @@
-import { describeMethod, paymentReversedEmail, paymentSentEmail } from '../domain/email-templates.ts';
+import {
+  agencyPaymentReceiptEmail,
+  describeMethod,
+  paymentReversedEmail,
+  paymentSentEmail,
+} from '../domain/email-templates.ts';
 import { getAgency } from './agencies.ts';
 import { queueEmail } from './email-outbox.ts';
 import type { JobQueue } from './job-queue.ts';
@@ -131,4 +136,38 @@ export async function notifyPaymentReversed(
     );
   }
   return recipients.length;
+}
+
+/**
+ * The agency's copy of a client's payment receipt, at its address on file (the backup address
+ * setting): the seed's processor e-mails the receipt to the contact and to the agency.
+ */
+export async function sendAgencyReceiptCopy(
+  tx: Tx,
+  payment: PaymentFacts,
+  receipt: { payerName: string; method: string; reference: string; paidAt: string },
+  jobs: JobQueue,
+): Promise<boolean> {
+  const settings = await loadPaymentSettings(tx, payment.agency_id);
+  if (!settings.backupEmail) return false;
+  const { agency, customer } = await paymentContext(tx, payment);
+  const rendered = agencyPaymentReceiptEmail({
+    agencyName: agency.name,
+    customerName: customer.name,
+    customerNumber: customer.customer_number,
+    amountCents: payment.amount_cents,
+    ...receipt,
+  });
+  await queueEmail(
+    tx,
+    payment.agency_id,
+    {
+      kind: 'payment_receipt_agency',
+      to: settings.backupEmail,
+      ...rendered,
+      related: { type: 'payment', id: payment.id },
+    },
+    jobs,
+  );
+  return true;
 }

@@ -8,7 +8,7 @@ import { audit, logActivity } from './audit.ts';
 import { queueEmail } from './email-outbox.ts';
 import type { JobQueue } from './job-queue.ts';
 import { postJournalEntry } from './ledger.ts';
-import { notifyPaymentSent } from './payment-notifications.ts';
+import { notifyPaymentSent, sendAgencyReceiptCopy } from './payment-notifications.ts';
 import { transitionPayment } from './payments.ts';
 import { lockCustomer } from './receipts.ts';
 import type { Tx } from './transaction.ts';
@@ -112,21 +112,24 @@ export async function clientPaid(
       : null,
     jobs,
   );
+  const agency = await getAgency(tx, payment.agency_id);
+  const reference = await tx
+    .selectFrom('payment_attempts')
+    .select('processor_reference')
+    .where('payment_id', '=', payment.id)
+    .where('status', '=', 'succeeded')
+    .executeTakeFirst();
+  const receiptFacts = {
+    payerName,
+    method: methodText,
+    reference: reference?.processor_reference ?? payment.id,
+    paidAt: dateInZone(now, agency.timeZone),
+  };
   if (contact?.email) {
-    const agency = await getAgency(tx, payment.agency_id);
-    const reference = await tx
-      .selectFrom('payment_attempts')
-      .select('processor_reference')
-      .where('payment_id', '=', payment.id)
-      .where('status', '=', 'succeeded')
-      .executeTakeFirst();
     const receipt = paymentReceiptEmail({
       agencyName: agency.name,
-      payerName,
       amountCents: payment.amount_cents,
-      method: methodText,
-      reference: reference?.processor_reference ?? payment.id,
-      paidAt: dateInZone(now, agency.timeZone),
+      ...receiptFacts,
     });
     await queueEmail(
       tx,
@@ -135,6 +138,7 @@ export async function clientPaid(
       jobs,
     );
   }
+  await sendAgencyReceiptCopy(tx, payment, receiptFacts, jobs);
   if (request) {
     await audit(
       tx,

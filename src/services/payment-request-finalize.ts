@@ -1,10 +1,15 @@
 import { dateInZone } from '../domain/calendar.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { PaymentChannel } from '../domain/eligibility.ts';
+import { DomainError, notFound } from '../domain/errors.ts';
+import { proposeFinalizeApplications } from '../domain/finalize-applications.ts';
+import { isUuid } from '../domain/ids.ts';
 import { type Cents, formatAmount, sum } from '../domain/money.ts';
 import { refusalFor } from '../domain/payment-requests.ts';
 import type { Actor } from './actor.ts';
 import { getAgency } from './agencies.ts';
 import { audit, logActivity } from './audit.ts';
+import { channelDepositBank } from './bank-access.ts';
+import { listCustomerInvoices } from './invoices.ts';
 import { postJournalEntry } from './ledger.ts';
 import { lockPaymentRequest, type PaymentRequestView, paymentRequestById } from './payment-requests.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
@@ -12,7 +17,8 @@ import { postCustomerReceipt } from './receipts.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface FinalizeInput {
-  bankShortName: string;
+  /** Omitted: the agency's deposit bank for the payment's channel (`channelDepositBank`). */
+  bankShortName?: string | undefined;
   applications?: { invoiceNumber?: number | undefined; amountCents: Cents }[] | undefined;
   description?: string | undefined;
 }
@@ -39,18 +45,23 @@ export async function finalizePaymentRequest(
     if (refusal) throw new DomainError('illegal_transition', refusal);
     const payment = await tx
       .selectFrom('payments')
-      .select(['id', 'type'])
+      .select(['id', 'type', 'channel', 'bank_id'])
       .where('id', '=', row.payment_id!)
       .executeTakeFirstOrThrow();
 
-    // Prefilled from the request: its invoices, the rest On Account.
-    const items = input.applications ?? [
-      ...current.invoices.map((i) => ({ invoiceNumber: i.invoiceNumber, amountCents: i.amountCents })),
-    ];
-    if (!input.applications) {
-      const rest = row.amount_cents - sum(items.map((i) => i.amountCents));
-      if (rest > 0n) items.push({ amountCents: rest } as { invoiceNumber?: number; amountCents: Cents });
+    // Without applications: the proposal the form shows (the request's invoices, or the customer's
+    // open invoices oldest due first), the rest On Account, so AR moves either way.
+    let items: { invoiceNumber?: number | undefined; amountCents: Cents }[];
+    if (input.applications) {
+      items = input.applications;
+    } else {
+      const open = await openInvoices(tx, actor.agencyId, row.customer_id);
+      const proposal = proposeFinalizeApplications(row.amount_cents, current.invoices, open);
+      items = [...proposal.applications];
+      if (proposal.onAccountCents > 0n) items.push({ amountCents: proposal.onAccountCents });
     }
+    const bankShortName =
+      input.bankShortName ?? (await defaultFinalizeBank(tx, actor.agencyId, payment.channel, payment.bank_id));
     const total = sum(items.map((i) => i.amountCents));
     if (total !== row.amount_cents) {
       throw new DomainError(
@@ -69,7 +80,7 @@ export async function finalizePaymentRequest(
         receiptAmountCents: row.amount_cents,
         receiptDate: now.toISOString(),
         receiptDateTimeZone: agency.timeZone,
-        bankShortName: input.bankShortName,
+        bankShortName,
         paymentCheckType: payment.type === 'card' ? 'CreditCard' : 'EFT',
         receiptDescription: input.description || `Online payment request ${row.id}${row.note ? `: ${row.note}` : ''}`,
       },
@@ -111,4 +122,97 @@ export async function finalizePaymentRequest(
     );
     return paymentRequestById(tx, actor.agencyId, row.id, now);
   });
+}
+
+export interface FinalizeProposal {
+  amountCents: Cents;
+  /** The bank the form preselects: the agency's deposit bank for the payment's channel. */
+  bankShortName: string | null;
+  /** Every open invoice of the customer, oldest due first, with what the proposal applies to it. */
+  invoices: {
+    invoiceNumber: number;
+    policyNumber: string | null;
+    dueDate: string;
+    balanceCents: Cents;
+    proposedCents: Cents;
+  }[];
+  onAccountCents: Cents;
+}
+
+/** What the Finalize Payment form starts from; finalizing without applications uses the same. */
+export async function finalizeProposal(db: Db, actor: Actor, id: string, now = new Date()): Promise<FinalizeProposal> {
+  return inTransaction(db, async (tx) => {
+    if (!isUuid(id)) throw notFound('payment request', id);
+    const current = await paymentRequestById(tx, actor.agencyId, id, now);
+    const row = await tx
+      .selectFrom('payment_requests')
+      .innerJoin('customers', 'customers.id', 'payment_requests.customer_id')
+      .leftJoin('payments', 'payments.id', 'payment_requests.payment_id')
+      .select(['payment_requests.customer_id', 'payments.channel', 'payments.bank_id'])
+      .where('payment_requests.agency_id', '=', actor.agencyId)
+      .where('payment_requests.id', '=', current.id)
+      .executeTakeFirstOrThrow();
+    const open = await openInvoices(tx, actor.agencyId, row.customer_id);
+    const proposal = proposeFinalizeApplications(current.amountCents, current.invoices, open);
+    const proposed = new Map(proposal.applications.map((a) => [a.invoiceNumber, a.amountCents]));
+    // Invoices the proposal fills first are listed first (the request's), then the rest by due date.
+    const listed = [
+      ...proposal.applications.map((a) => open.find((invoice) => invoice.invoiceNumber === a.invoiceNumber)!),
+      ...open.filter((invoice) => !proposed.has(invoice.invoiceNumber)),
+    ];
+    return {
+      amountCents: current.amountCents,
+      bankShortName: await defaultFinalizeBank(tx, actor.agencyId, row.channel ?? 'secure_checkout', row.bank_id).catch(
+        (error: unknown) => {
+          if (error instanceof DomainError) return null;
+          throw error;
+        },
+      ),
+      invoices: listed.map((invoice) => ({
+        invoiceNumber: invoice.invoiceNumber,
+        policyNumber: invoice.policyNumber,
+        dueDate: invoice.dueDate,
+        balanceCents: invoice.balanceCents,
+        proposedCents: proposed.get(invoice.invoiceNumber) ?? 0n,
+      })),
+      onAccountCents: proposal.onAccountCents,
+    };
+  });
+}
+
+async function openInvoices(tx: Tx, agencyId: string, customerId: string) {
+  const invoices = await listCustomerInvoices(tx, agencyId, customerId);
+  return invoices
+    .filter((invoice) => invoice.balanceCents > 0n)
+    .map((invoice) => ({
+      invoiceNumber: invoice.invoiceNumber,
+      policyNumber: invoice.policyNumber,
+      balanceCents: invoice.balanceCents,
+      dueDate: invoice.dueDate,
+    }));
+}
+
+/**
+ * The agency's deposit bank for the channel the client paid through; when the agency has several
+ * banks and names none for that channel, the bank the payment itself was recorded against.
+ */
+async function defaultFinalizeBank(
+  tx: Tx,
+  agencyId: string,
+  channel: PaymentChannel,
+  paymentBankId: string | null,
+): Promise<string> {
+  try {
+    return (await channelDepositBank(tx, agencyId, channel)).shortName;
+  } catch (error) {
+    if (!(error instanceof DomainError) || !paymentBankId) throw error;
+    const bank = await tx
+      .selectFrom('banks')
+      .select('short_name')
+      .where('agency_id', '=', agencyId)
+      .where('id', '=', paymentBankId)
+      .executeTakeFirst();
+    if (!bank) throw error;
+    return bank.short_name;
+  }
 }

@@ -1,5 +1,5 @@
 import { dateInZone } from '../domain/calendar.ts';
-import { paymentRequestEmail } from '../domain/email-templates.ts';
+import { paymentRequestCancelledEmail, paymentRequestEmail } from '../domain/email-templates.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import { type Cents, formatAmount, sum } from '../domain/money.ts';
@@ -15,7 +15,7 @@ import { getAgency } from './agencies.ts';
 import { audit, logActivity } from './audit.ts';
 import { findCustomer } from './customers.ts';
 import { queueEmail } from './email-outbox.ts';
-import type { JobQueue } from './job-queue.ts';
+import { type JobQueue, noJobQueue } from './job-queue.ts';
 import { invoiceBalances } from './ledger.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
 import { isEnrolled, issuePortalLink, REQUEST_LINK_HOURS } from './portal-links.ts';
@@ -385,6 +385,7 @@ export async function cancelPaymentRequest(
   id: string,
   reason: string | undefined,
   now = new Date(),
+  jobs: JobQueue = noJobQueue,
 ): Promise<PaymentRequestView> {
   return inTransaction(db, async (tx) => {
     const row = await lockPaymentRequest(tx, actor, id);
@@ -416,6 +417,26 @@ export async function cancelPaymentRequest(
       'payment_request_cancelled',
       `Payment request for ${formatAmount(row.amount_cents)} cancelled by ${actor.label}${reason ? `: ${reason}` : ''}`,
       { paymentRequestId: row.id },
+    );
+    // The client was asked to pay: they are told not to (the seed's cancelled request tells the client).
+    const agency = await getAgency(tx, actor.agencyId);
+    await queueEmail(
+      tx,
+      actor.agencyId,
+      {
+        kind: 'payment_request_cancelled',
+        to: current.contact.email,
+        ...paymentRequestCancelledEmail({
+          agencyName: agency.name,
+          contactName: current.contact.name,
+          amountCents: row.amount_cents,
+          dueDate: current.dueDate,
+          note: current.note,
+          reason: reason || null,
+        }),
+        related: { type: 'payment_request', id: row.id },
+      },
+      jobs,
     );
     await audit(tx, actor, 'payment_request.cancelled', { type: 'payment_request', id: row.id }, { reason });
     return paymentRequestById(tx, actor.agencyId, row.id, now);

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
+import { paymentTypeWords } from '../domain/activity-words.ts';
 import type { PayerActor, PaymentChannel } from '../domain/eligibility.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
-import { type Cents, sum } from '../domain/money.ts';
+import { type Cents, formatAmount, sum } from '../domain/money.ts';
 import {
   assertPaymentTransition,
   inFlightPaymentStates,
@@ -251,9 +252,14 @@ export async function createPayment(
     if (state === 'requested' && !request.executeInline) {
       await jobs.enqueue(tx, paymentQueues.execute, { paymentId: payment.id }, { startAfter: request.nextAttemptAt });
     }
-    await logActivity(tx, actor, customer.id, 'payment_created', `Payment of ${request.type} requested`, {
-      paymentId: payment.id,
-    });
+    await logActivity(
+      tx,
+      actor,
+      customer.id,
+      'payment_created',
+      `${paymentTypeWords(request.type)} payment of ${formatAmount(request.amountCents)} requested by ${actor.label}`,
+      { paymentId: payment.id, amountCents: request.amountCents },
+    );
     await audit(
       tx,
       actor,

@@ -1,9 +1,10 @@
 // Typed fetch wrapper for the policypay HTTP API (same-origin, cookie session).
 // Every failure is thrown as an ApiError carrying an RFC 9457 problem document.
+import { setServerNow } from './server-clock.ts';
 
 export type User = { id: string; email: string; name: string; role: string };
 export type Agency = { slug: string; name: string; timeZone: string };
-export type Session = { user: User; agency: Agency };
+export type Session = { user: User; agency: Agency; now: string };
 
 export type CustomerType = 'individual' | 'group';
 export type Customer = {
@@ -49,6 +50,14 @@ export class ApiError extends Error {
     this.status = problem.status;
     this.problem = problem;
   }
+}
+
+/**
+ * The server refused the action (4xx): its answer is stored under the Idempotency-Key, so a
+ * corrected retry is a new action and needs a new key. A network error or 5xx keeps the key.
+ */
+export function refusedByServer(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500;
 }
 
 /** True for errors raised because a request was cancelled (component unmounted, input changed). */
@@ -133,8 +142,13 @@ export async function request<T>(method: string, path: string, options: RequestO
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export function signIn(email: string, password: string): Promise<Session> {
-  return request<Session>('POST', '/api/v1/session', { body: { email, password }, handle401Locally: true });
+export async function signIn(email: string, password: string): Promise<Session> {
+  const session = await request<Session>('POST', '/api/v1/session', {
+    body: { email, password },
+    handle401Locally: true,
+  });
+  setServerNow(session.now);
+  return session;
 }
 
 export function signOut(): Promise<void> {
@@ -144,10 +158,12 @@ export function signOut(): Promise<void> {
 /** The current session, or null when not signed in. */
 export async function getMe(signal?: AbortSignal): Promise<Session | null> {
   try {
-    return await request<Session>('GET', '/api/v1/me', {
+    const session = await request<Session>('GET', '/api/v1/me', {
       handle401Locally: true,
       ...(signal ? { signal } : {}),
     });
+    setServerNow(session.now);
+    return session;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return null;
     throw error;
@@ -215,7 +231,14 @@ export function listPayments(customerNumber: number, signal?: AbortSignal): Prom
   return request('GET', `/api/v1/payments?customerNumber=${customerNumber}&limit=50`, signalOnly(signal));
 }
 
-export type Activity = { id: string; kind: string; summary: string; actor: string; createdAt: string };
+export type Activity = {
+  id: string;
+  kind: string;
+  summary: string;
+  actor: string;
+  actorName: string;
+  createdAt: string;
+};
 
 export function listActivities(customerNumber: number, signal?: AbortSignal): Promise<{ data: Activity[] }> {
   return request('GET', `/api/v1/customers/${customerNumber}/activities?limit=50`, signalOnly(signal));
@@ -271,6 +294,39 @@ export function finalizePaymentRequest(
   idempotencyKey: string,
 ): Promise<PaymentRequest> {
   return request('POST', `/api/v1/payment-requests/${encodeURIComponent(id)}/finalize`, { body, idempotencyKey });
+}
+
+export type FinalizeProposal = {
+  amount: number;
+  bankShortName: string | null;
+  invoices: {
+    invoiceNumber: number;
+    policyNumber: string | null;
+    dueDate: string;
+    balance: number;
+    proposedAmount: number;
+  }[];
+  onAccount: number;
+};
+
+export function getFinalizeProposal(id: string, signal?: AbortSignal): Promise<FinalizeProposal> {
+  return request('GET', `/api/v1/payment-requests/${encodeURIComponent(id)}/finalization`, signalOnly(signal));
+}
+
+export type OnAccountApplied = {
+  customerNumber: number;
+  invoiceNumber: number;
+  appliedAmount: number;
+  invoiceBalance: number;
+  onAccount: number;
+};
+
+export function applyOnAccountCredit(
+  customerNumber: number,
+  body: { invoiceNumber: number; amount: number },
+  idempotencyKey: string,
+): Promise<OnAccountApplied> {
+  return request('POST', `/api/v1/customers/${customerNumber}/on-account/apply`, { body, idempotencyKey });
 }
 
 export type Bank = { id: string; shortName: string; name: string; division: string };

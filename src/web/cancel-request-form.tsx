@@ -38,7 +38,7 @@ export function CancelRequestForm({ request, onCancelled, onClose }: Props) {
         </h2>
         <p className="muted">
           Sent to {request.contact.name}, due {formatDate(request.dueDate)}. The link in the email will no longer take a
-          payment.
+          payment, and the client is e-mailed that the request was cancelled.
         </p>
       </div>
       <form className="card-body" onSubmit={submit}>

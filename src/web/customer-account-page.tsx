@@ -33,6 +33,7 @@ import {
 import { CustomerSyncPanel } from './customer-sync-panel.tsx';
 import { FinalizeForm } from './finalize-form.tsx';
 import { customerTypeLabel, formatMoney, todayIn } from './format.ts';
+import { OnAccountForm } from './on-account-form.tsx';
 import { PaymentRequestForm } from './payment-request-form.tsx';
 import { Link } from './router.tsx';
 
@@ -58,6 +59,7 @@ type PageState =
 type Panel =
   | { kind: 'none' }
   | { kind: 'request' }
+  | { kind: 'on-account' }
   | { kind: 'finalize'; request: PaymentRequest }
   | { kind: 'cancel'; request: PaymentRequest };
 
@@ -262,6 +264,22 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
         />
       )}
 
+      {panel.kind === 'on-account' && (
+        <OnAccountForm
+          customerNumber={customer.customerNumber}
+          onAccount={account.onAccount}
+          invoices={account.invoices}
+          onClose={() => setPanel({ kind: 'none' })}
+          onApplied={(result) => {
+            setPanel({ kind: 'none' });
+            setNotice(
+              `${formatMoney(result.appliedAmount)} of On Account credit applied to invoice ${result.invoiceNumber}.`,
+            );
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      )}
+
       {panel.kind === 'cancel' && (
         <CancelRequestForm
           key={panel.request.id}
@@ -287,6 +305,21 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
           <dd className="money" data-testid="on-account">
             {formatMoney(account.onAccount)}
           </dd>
+          {account.onAccount > 0 && openInvoices.length > 0 && panel.kind === 'none' && (
+            <dd className="stat-action">
+              <button
+                type="button"
+                className="button button-secondary"
+                onClick={() => {
+                  setNotice(null);
+                  setPanel({ kind: 'on-account' });
+                  window.scrollTo(0, 0);
+                }}
+              >
+                Apply to invoices
+              </button>
+            </dd>
+          )}
         </div>
         <div className="stat">
           <dt>Open invoices</dt>

@@ -9,6 +9,7 @@ import {
   requestStateLabel,
   requestStateTone,
 } from './format.ts';
+import { TableWrap } from './table-wrap.tsx';
 
 function Empty({ columns, children }: { columns: number; children: string }) {
   return (
@@ -33,7 +34,7 @@ type RequestsProps = {
 
 export function PaymentRequestsTable({ requests, onFinalize, onCancel }: RequestsProps) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Payment requests">
       <table className="data-table" data-testid="payment-requests">
         <thead>
           <tr>
@@ -93,13 +94,13 @@ export function PaymentRequestsTable({ requests, onFinalize, onCancel }: Request
           {requests.length === 0 && <Empty columns={7}>No payment requests yet.</Empty>}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
 export function PoliciesTable({ policies }: { policies: Policy[] }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Policies">
       <table className="data-table">
         <thead>
           <tr>
@@ -127,13 +128,13 @@ export function PoliciesTable({ policies }: { policies: Policy[] }) {
           {policies.length === 0 && <Empty columns={5}>No policies.</Empty>}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
 export function PaymentsTable({ payments }: { payments: Payment[] }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Payments">
       <table className="data-table">
         <thead>
           <tr>
@@ -164,7 +165,7 @@ export function PaymentsTable({ payments }: { payments: Payment[] }) {
           {payments.length === 0 && <Empty columns={6}>No payments.</Empty>}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -177,7 +178,7 @@ export function ActivityList({ activities }: { activities: Activity[] }) {
           <span className="activity-kind">{humanize(activity.kind)}</span>
           <span className="activity-summary">{activity.summary}</span>
           <span className="muted activity-meta">
-            {activity.actor} · <time dateTime={activity.createdAt}>{formatDateTime(activity.createdAt)}</time>
+            {activity.actorName} · <time dateTime={activity.createdAt}>{formatDateTime(activity.createdAt)}</time>
           </span>
         </li>
       ))}
@@ -198,7 +199,7 @@ export function isPastDue(invoice: InvoiceSummary, today: string): boolean {
 
 export function InvoicesTable({ invoices, today }: { invoices: InvoiceSummary[]; today: string }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Invoices">
       <table className="data-table">
         <thead>
           <tr>
@@ -239,6 +240,6 @@ export function InvoicesTable({ invoices, today }: { invoices: InvoiceSummary[];
           )}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

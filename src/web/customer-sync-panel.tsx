@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { errorMessage, isAbortError } from './api.ts';
 import { type CustomerSync, getCustomerSync, type SyncBadge } from './sync-api.ts';
+import { TableWrap } from './table-wrap.tsx';
 
 const systemNames: Record<string, string> = { ams: 'AMS', benefits: 'Benefits', crm: 'CRM' };
 
@@ -63,7 +64,7 @@ export function CustomerSyncPanel({ customerNumber }: { customerNumber: number }
         <p className="muted empty-cell">Not synced with any external system.</p>
       )}
       {state.status === 'ready' && state.sync.badges.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Linked systems">
           <table className="data-table">
             <thead>
               <tr>
@@ -88,7 +89,7 @@ export function CustomerSyncPanel({ customerNumber }: { customerNumber: number }
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );

@@ -3,6 +3,7 @@ import { type MouseEvent, useEffect, useRef, useState } from 'react';
 import { type Customer, errorMessage, isAbortError, listCustomers } from './api.ts';
 import { customerTypeLabel } from './format.ts';
 import { customersHref, isModifiedClick, Link, navigate } from './router.tsx';
+import { TableWrap } from './table-wrap.tsx';
 
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 250;
@@ -103,7 +104,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
             <input
               id="customer-search"
               type="search"
-              placeholder="Search by name, number or email"
+              placeholder="Customer, policy or invoice number, name, e-mail, phone"
               autoComplete="off"
               value={query}
               onChange={(event) => setQuery(event.target.value)}
@@ -127,7 +128,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
           </div>
         )}
 
-        <div className="table-wrap">
+        <TableWrap label="Customers">
           <table className="data-table" aria-busy={state.status === 'loading'}>
             <caption id="customers-table-caption" className="visually-hidden">
               Customers
@@ -177,7 +178,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
 
         {(page > 1 || hasNext) && (
           <nav className="pagination" aria-label="Customer pages">

@@ -1,13 +1,16 @@
-// "Finalize Payment": bank, invoice applications (prefilled from the request) and description; the
-// server turns a paid request into a cash receipt through the receipt rules.
+// "Finalize Payment": bank (the channel's deposit bank preselected), every open invoice of the
+// customer (prefilled from the request, or oldest due first when it named none), the rest On
+// Account; the server turns a paid request into a cash receipt through the receipt rules.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import {
   type Bank,
   errorMessage,
   finalizePaymentRequest,
+  getFinalizeProposal,
   listBanks,
   newIdempotencyKey,
   type PaymentRequest,
+  refusedByServer,
 } from './api.ts';
 import { FieldErrorText } from './field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput } from './format.ts';
@@ -19,16 +22,14 @@ type Props = {
   onCancel: () => void;
 };
 
-type Row = { invoiceNumber: number; amount: string };
+type Row = { invoiceNumber: number; policyNumber: string | null; dueDate: string; balance: number; amount: string };
 
 const cents = (value: number) => Math.round(value * 100);
 
 export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
   const [banks, setBanks] = useState<Bank[] | null>(null);
   const [bank, setBank] = useState('');
-  const [rows, setRows] = useState<Row[]>(
-    request.invoices.map((invoice) => ({ invoiceNumber: invoice.invoiceNumber, amount: invoice.amount.toFixed(2) })),
-  );
+  const [rows, setRows] = useState<Row[] | null>(null);
   const [description, setDescription] = useState(
     `Online payment${request.note ? `: ${request.note}` : ''} (request due ${formatDate(request.dueDate)})`.slice(
       0,
@@ -44,19 +45,29 @@ export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
   useEffect(() => {
     headingRef.current?.focus();
     const controller = new AbortController();
-    listBanks(controller.signal).then(
-      ({ data }) => {
+    Promise.all([listBanks(controller.signal), getFinalizeProposal(request.id, controller.signal)]).then(
+      ([{ data }, proposal]) => {
         setBanks(data);
-        setBank((current) => current || data[0]?.shortName || '');
+        // The agency's deposit bank for the channel the client paid through; staff may change it.
+        setBank((current) => current || proposal.bankShortName || '');
+        setRows(
+          proposal.invoices.map((invoice) => ({
+            invoiceNumber: invoice.invoiceNumber,
+            policyNumber: invoice.policyNumber,
+            dueDate: invoice.dueDate,
+            balance: invoice.balance,
+            amount: invoice.proposedAmount > 0 ? invoice.proposedAmount.toFixed(2) : '',
+          })),
+        );
       },
       (caught: unknown) => {
-        if (!controller.signal.aborted) setError(`Could not load banks: ${errorMessage(caught)}`);
+        if (!controller.signal.aborted) setError(`Could not load the invoices and banks: ${errorMessage(caught)}`);
       },
     );
     return () => controller.abort();
-  }, []);
+  }, [request.id]);
 
-  const appliedCents = rows.reduce((sum, row) => sum + cents(parseAmountInput(row.amount) ?? 0), 0);
+  const appliedCents = (rows ?? []).reduce((sum, row) => sum + cents(parseAmountInput(row.amount) ?? 0), 0);
   const onAccountCents = cents(request.amount) - appliedCents;
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
@@ -66,7 +77,12 @@ export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
       setError('The invoice amounts add up to more than the payment.');
       return;
     }
-    const applications: { invoiceNumber?: number; amount: number }[] = rows
+    const over = (rows ?? []).find((row) => cents(parseAmountInput(row.amount) ?? 0) > cents(row.balance));
+    if (over) {
+      setError(`Invoice ${over.invoiceNumber} has only ${formatMoney(over.balance)} open.`);
+      return;
+    }
+    const applications: { invoiceNumber?: number; amount: number }[] = (rows ?? [])
       .map((row) => ({ invoiceNumber: row.invoiceNumber, amount: parseAmountInput(row.amount) ?? 0 }))
       .filter((row) => row.amount > 0);
     if (onAccountCents > 0) applications.push({ amount: onAccountCents / 100 });
@@ -83,6 +99,7 @@ export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
     } catch (caught) {
       setError(errorMessage(caught));
       setFieldErrors(fieldErrorsOf(caught));
+      if (refusedByServer(caught)) idempotencyKey.current = newIdempotencyKey();
       setSubmitting(false);
     }
   }
@@ -116,9 +133,11 @@ export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
             value={bank}
             disabled={!banks}
             onChange={(event) => setBank(event.target.value)}
+            aria-required="true"
             aria-invalid={fieldErrors.bankShortName ? true : undefined}
             aria-describedby="finalize-bank-error"
           >
+            {!bank && <option value="">Choose a bank</option>}
             {(banks ?? []).map((item) => (
               <option key={item.id} value={item.shortName}>
                 {item.name} ({item.shortName})
@@ -139,17 +158,27 @@ export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
         </div>
         <fieldset className="span-all invoice-picker">
           <legend>Apply to invoices</legend>
-          {rows.length === 0 && <p className="muted">The request named no invoices.</p>}
-          {rows.map((row, index) => (
+          <p className="muted">Every open invoice of the customer. Whatever is not applied goes On Account.</p>
+          {rows === null && <p className="muted">Loading invoices…</p>}
+          {rows?.length === 0 && <p className="muted">The customer has no open invoices.</p>}
+          {rows?.map((row, index) => (
             <div className="invoice-pick" key={row.invoiceNumber}>
               <label htmlFor={`finalize-invoice-${row.invoiceNumber}`}>Invoice {row.invoiceNumber}</label>
+              <span className="muted invoice-pick-facts" id={`finalize-invoice-${row.invoiceNumber}-facts`}>
+                {row.policyNumber ? `${row.policyNumber} · ` : ''}due {formatDate(row.dueDate)} · open{' '}
+                {formatMoney(row.balance)}
+              </span>
               <input
                 id={`finalize-invoice-${row.invoiceNumber}`}
                 className="input-money"
                 inputMode="decimal"
+                placeholder="0.00"
+                aria-describedby={`finalize-invoice-${row.invoiceNumber}-facts`}
                 value={row.amount}
                 onChange={(event) =>
-                  setRows(rows.map((item, i) => (i === index ? { ...item, amount: event.target.value } : item)))
+                  setRows((current) =>
+                    (current ?? []).map((item, i) => (i === index ? { ...item, amount: event.target.value } : item)),
+                  )
                 }
               />
             </div>
@@ -160,7 +189,7 @@ export function FinalizeForm({ request, onFinalized, onCancel }: Props) {
           <FieldErrorText id="finalize-applications-error" message={fieldErrors.applications} />
         </fieldset>
         <div className="form-actions span-all">
-          <button type="submit" className="button button-primary" disabled={submitting || !bank}>
+          <button type="submit" className="button button-primary" disabled={submitting || !bank || rows === null}>
             Finalize Payment
           </button>
           <button type="button" className="button button-secondary" onClick={onCancel} disabled={submitting}>

@@ -1,4 +1,5 @@
 // Display formatting for money, dates and enum labels.
+import { serverNow } from './server-clock.ts';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
@@ -23,17 +24,17 @@ export function formatDate(isoDate: string): string {
   return dateOnly.format(new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))));
 }
 
-/** Today's calendar date (YYYY-MM-DD) in the given IANA time zone. */
-export function todayIn(timeZone: string): string {
+/** Today's calendar date (YYYY-MM-DD) in the given IANA time zone, by the server's clock. */
+export function todayIn(timeZone: string, now: Date = serverNow()): string {
   try {
     return new Intl.DateTimeFormat('en-CA', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
-    }).format(new Date());
+    }).format(now);
   } catch {
-    return new Date().toISOString().slice(0, 10);
+    return now.toISOString().slice(0, 10);
   }
 }
 

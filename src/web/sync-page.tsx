@@ -12,6 +12,7 @@ import {
   type SyncLogEntry,
   type SyncReview,
 } from './sync-api.ts';
+import { TableWrap } from './table-wrap.tsx';
 
 const timestamp = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });
 const when = (iso: string) => <time dateTime={iso}>{timestamp.format(new Date(iso))}</time>;
@@ -62,7 +63,7 @@ function Section<T>(props: {
       {state.status === 'loading' && <p className="loading">Loading…</p>}
       {state.status === 'error' && <p className="muted empty-cell">{state.message}</p>}
       {state.status === 'ready' && (
-        <div className="table-wrap">
+        <TableWrap label={props.title}>
           <table className="data-table">
             <thead>{props.head}</thead>
             <tbody>
@@ -76,7 +77,7 @@ function Section<T>(props: {
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );
@@ -163,7 +164,7 @@ export function SyncPage() {
               {recordName(review)} <span className="mono muted">{review.externalId}</span>
             </td>
             <td style={wrap}>{review.reason}</td>
-            <td>
+            <td className="actions">
               <div style={actionsStyle}>
                 {review.candidates.map((candidate) => (
                   <button

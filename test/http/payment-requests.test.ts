@@ -112,7 +112,10 @@ for (const target of databaseTargets()) {
 
       const activities = (await world.api.get(`/api/v1/customers/${customer.customerNumber}/activities`)).body.data;
       const requested = activities.find((a: { kind: string }) => a.kind === 'payment_requested');
-      assert.match(requested.summary, /Payment requested by user:staff@.*\$200\.00 due 2099-11-01 — Down payment/);
+      // In words: the staff user by name (the id stays in `actor`).
+      assert.match(requested.summary, /^Payment requested by Sam Staff: \$200\.00 due 2099-11-01 — Down payment/);
+      assert.match(requested.actor, /^user:staff@/);
+      assert.equal(requested.actorName, 'Sam Staff');
 
       // The contact is not enrolled: the e-mail starts enrollment, escaped in HTML.
       const mail = await waitFor('the request e-mail', () =>

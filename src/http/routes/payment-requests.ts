@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toAmount } from '../../domain/money.ts';
 import { listActivities } from '../../services/activities.ts';
-import { finalizePaymentRequest } from '../../services/payment-request-finalize.ts';
+import { finalizePaymentRequest, finalizeProposal } from '../../services/payment-request-finalize.ts';
 import {
   cancelPaymentRequest,
   createPaymentRequest,
@@ -75,8 +75,11 @@ const activitySchema = z
   .object({
     id: z.string(),
     kind: z.string(),
-    summary: z.string(),
-    actor: z.string(),
+    summary: z.string().meta({ description: 'In words: actors by name, amounts formatted' }),
+    actor: z
+      .string()
+      .meta({ description: 'Who acted, as recorded (user:<email>, api_key:<name>, client:<email>, a worker)' }),
+    actorName: z.string().meta({ description: "The actor's display name" }),
     data: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
   })
@@ -170,7 +173,14 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
     async (request, reply) =>
       respond(deps.db, request, reply, 200, async (tx) =>
         presentPaymentRequest(
-          await cancelPaymentRequest(tx, requireActor(request), request.params.id, request.body.reason),
+          await cancelPaymentRequest(
+            tx,
+            requireActor(request),
+            request.params.id,
+            request.body.reason,
+            new Date(),
+            deps.jobs,
+          ),
         ),
       ),
   );
@@ -185,7 +195,9 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
           'Finalize Payment: turn the money collected online into a cash receipt applied by the receipt rules (AR drops now)',
         params: requestIdParams,
         body: z.strictObject({
-          bankShortName: nonEmpty(20),
+          bankShortName: nonEmpty(20)
+            .optional()
+            .meta({ description: "Omitted: the agency's deposit bank for the channel the client paid through" }),
           applications: z
             .array(
               z.strictObject({
@@ -195,7 +207,11 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
             )
             .min(1)
             .max(100)
-            .optional(),
+            .optional()
+            .meta({
+              description:
+                "Omitted: the request's invoices, or the customer's open invoices oldest due first when it named none; the rest On Account",
+            }),
           description: z.string().trim().max(500).optional(),
         }),
         response: { 200: paymentRequestSchema, ...errorResponses },
@@ -210,6 +226,53 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
         });
         return presentPaymentRequest(finalized);
       }),
+  );
+
+  app.get(
+    '/api/v1/payment-requests/:id/finalization',
+    {
+      config: staffOrAgent,
+      schema: {
+        tags: ['payment requests'],
+        summary:
+          "What Finalize Payment proposes: the channel's deposit bank and every open invoice of the customer, prefilled from the request (or oldest due first), the rest On Account",
+        params: requestIdParams,
+        response: {
+          200: z
+            .object({
+              amount,
+              bankShortName: z.string().nullable(),
+              invoices: z.array(
+                z.object({
+                  invoiceNumber: z.number().int(),
+                  policyNumber: z.string().nullable(),
+                  dueDate: z.string(),
+                  balance: amount,
+                  proposedAmount: amount,
+                }),
+              ),
+              onAccount: amount,
+            })
+            .meta({ id: 'FinalizeProposal' }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const proposal = await finalizeProposal(deps.db, requireActor(request), request.params.id);
+      return {
+        amount: toAmount(proposal.amountCents),
+        bankShortName: proposal.bankShortName,
+        invoices: proposal.invoices.map((invoice) => ({
+          invoiceNumber: invoice.invoiceNumber,
+          policyNumber: invoice.policyNumber,
+          dueDate: invoice.dueDate,
+          balance: toAmount(invoice.balanceCents),
+          proposedAmount: toAmount(invoice.proposedCents),
+        })),
+        onAccount: toAmount(proposal.onAccountCents),
+      };
+    },
   );
 
   app.get(

@@ -15,6 +15,9 @@ const sessionResponse = z
       role: z.enum(['staff', 'agent', 'client']),
     }),
     agency: z.object({ slug: z.string(), name: z.string(), timeZone: z.string() }),
+    now: z.string().meta({
+      description: "The server's clock when it answered: the console takes today from it, not from the browser",
+    }),
   })
   .meta({ id: 'Session' });
 
@@ -38,7 +41,7 @@ export function sessionRoutes(app: App, deps: RouteDeps, limit: SignInLimiter): 
     async (request, reply) => {
       const session = await signIn(deps.db, request.body.email, request.body.password);
       reply.setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(deps, request, session.expiresAt));
-      return { user: session.user, agency: session.agency };
+      return { user: session.user, agency: session.agency, now: new Date().toISOString() };
     },
   );
 
@@ -73,7 +76,11 @@ export function sessionRoutes(app: App, deps: RouteDeps, limit: SignInLimiter): 
       const actor = requireActor(request);
       const user = await getSignedInUser(deps.db, actor);
       const agency = await getAgency(deps.db, actor.agencyId);
-      return { user, agency: { slug: agency.slug, name: agency.name, timeZone: agency.timeZone } };
+      return {
+        user,
+        agency: { slug: agency.slug, name: agency.name, timeZone: agency.timeZone },
+        now: new Date().toISOString(),
+      };
     },
   );
 }
