@@ -172,8 +172,7 @@ export async function postCustomerReceipt(
       }),
     );
     const source = options.source ?? 'api';
-    const payerBankAccountLast4 =
-      payer.payerBankAccountNumber ? maskAccountNumber(payer.payerBankAccountNumber) : null;
+    const payerBankAccountLast4 = payer.payerBankAccountNumber ? maskAccountNumber(payer.payerBankAccountNumber) : null;
     const applications = result.applications.map((application, index) => ({ ...application, sequence: index + 1 }));
     const activity = activityRow(actor, customer.id, 'receipt_posted', '', {
       amountCents: request.receiptAmountCents,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
+import { isTimeZone } from '../../src/domain/calendar.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import {
   camelCaseReceiptFields,
@@ -10,8 +12,6 @@ import {
   parsePaymentCheckType,
   parseReceiptDate,
 } from '../../src/domain/receipt-input.ts';
-import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
-import { isTimeZone } from '../../src/domain/calendar.ts';
 import { resolveTimeZone, windowsTimeZone } from '../../src/domain/time-zones.ts';
 
 const isFieldError = (path: string) => (e: unknown) =>
@@ -133,8 +133,7 @@ describe('AMS360 field spellings, check fields and the date window', () => {
     );
     assert.throws(
       () => camelCaseReceiptFields({ receiptDate: 'a', ReceiptDate: 'b' }),
-      (e: unknown) =>
-        e instanceof DomainError && e.errors.map((x) => x.path).join() === 'receiptDate,ReceiptDate',
+      (e: unknown) => e instanceof DomainError && e.errors.map((x) => x.path).join() === 'receiptDate,ReceiptDate',
     );
   });
 

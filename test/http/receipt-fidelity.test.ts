@@ -60,7 +60,10 @@ for (const target of databaseTargets()) {
       agency = await createTestAgency(database.db, 'Fidelity Agency');
       app = await buildTestApp({ database, clock: () => NOW });
       api = apiClient(await app.listen({ port: 0, host: '127.0.0.1' }), agency.apiKey);
-      assert.equal((await api.post('/api/v1/banks', { shortName: 'OPER', name: 'Operating', division: 'Main' })).status, 201);
+      assert.equal(
+        (await api.post('/api/v1/banks', { shortName: 'OPER', name: 'Operating', division: 'Main' })).status,
+        201,
+      );
       customer = (await api.post('/api/v1/customers', { type: 'individual', name: 'Jane Smith' })).body.customerNumber;
       invoice = (await api.post('/api/v1/invoices', { customerNumber: customer, dueDate: '2026-12-01', amount: 500 }))
         .body.invoiceNumber;
@@ -97,7 +100,11 @@ for (const target of databaseTargets()) {
       assert.equal(res.body.payerBankAccountLast4, '6789');
       assert.equal(res.body.payerCheckNumber, '1043');
       assert.deepEqual(
-        res.body.applications.map((a: Record<string, unknown>) => [a.invoiceNumber, a.appliedAmount, a.onAccountAmount]),
+        res.body.applications.map((a: Record<string, unknown>) => [
+          a.invoiceNumber,
+          a.appliedAmount,
+          a.onAccountAmount,
+        ]),
         [
           [invoice, 40, 0],
           [null, 0, 2.5],
@@ -123,11 +130,10 @@ for (const target of databaseTargets()) {
 
     it('refuses a field sent in both spellings, naming both, at the top and in an item', async () => {
       await refused(camel({ ReceiptAmount: 10 }), 400, ['receiptAmount', 'ReceiptAmount'], /same field/);
-      await refused(
-        camel({ invoiceInformations: [{ paymentAmount: 10, PaymentAmount: 10 }] }),
-        400,
-        ['invoiceInformations/0/paymentAmount', 'invoiceInformations/0/PaymentAmount'],
-      );
+      await refused(camel({ invoiceInformations: [{ paymentAmount: 10, PaymentAmount: 10 }] }), 400, [
+        'invoiceInformations/0/paymentAmount',
+        'invoiceInformations/0/PaymentAmount',
+      ]);
     });
 
     it('still refuses a PascalCase name that is no field of the request', async () => {
