@@ -8,8 +8,11 @@ import { defaultAutopayPlugin } from './default-plugin.ts';
  * runs autopay loads the same environment, so a name the API accepted is one the workers know.
  */
 
-/** What a plugin's name may look like: short, printable, no spaces (it is shown and stored). */
-export const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._@/-]{0,99}$/;
+/**
+ * What a plugin's name may look like (it is shown and stored): printable, no spaces. A module that
+ * exports no `name` is registered under its specifier, which may be a path.
+ */
+export const PLUGIN_NAME = /^[^\s\p{Cc}]{1,1000}$/u;
 
 const plugins = new Map<string, AutopayPlugin>([['default', defaultAutopayPlugin]]);
 

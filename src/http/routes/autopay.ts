@@ -153,7 +153,7 @@ export function autopayRoutes(app: App, deps: RouteDeps): void {
             .string()
             .trim()
             .min(1, { error: 'must not be empty' })
-            .max(100)
+            .max(1000)
             .nullable()
             .meta({ description: 'A registered plugin name, e.g. default' }),
         }),
