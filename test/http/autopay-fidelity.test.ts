@@ -297,6 +297,10 @@ for (const target of databaseTargets()) {
       const receipt = (await s.api.get(`/api/v1/receipts/${payment.receiptNumber}`)).body;
       assert.equal(receipt.receiptAmount, 100);
       assert.equal(receipt.paymentCheckType, 'CreditCard');
+      // Never charged here, so not refunded here: a clear 409, not a 500.
+      const refund = await s.api.post(`/api/v1/payments/${payment.id}/refunds`, { amount: 10 });
+      assert.equal(refund.status, 409, JSON.stringify(refund.body));
+      assert.match(refund.body.detail, /collected outside policypay/);
       // Nothing for the execution service: no attempt, nothing due.
       const attempts = await sql<{ n: bigint }>`SELECT count(*) AS n FROM payment_attempts
         WHERE payment_id = ${payment.id}`.execute(world.database.db);
