@@ -183,6 +183,20 @@ for (const target of databaseTargets()) {
         ],
       );
       assert.equal(installments.body.autopayTime, AUTOPAY_TIME.toISOString());
+      // The route honours Idempotency-Key: the same import sent twice is one invoice.
+      const body = {
+        customerNumber: s.customerNumber,
+        policyNumber,
+        dueDate: '2026-05-10',
+        amount: 20,
+        installments: [{ dueDate: '2026-05-10', amount: 20 }],
+      };
+      const once = await s.api.post('/api/v1/invoices', body, { 'idempotency-key': 'import-1' });
+      const count = await s.invoices();
+      const twice = await s.api.post('/api/v1/invoices', body, { 'idempotency-key': 'import-1' });
+      assert.equal(twice.headers.get('idempotent-replayed'), 'true');
+      assert.equal(twice.body.invoiceNumber, once.body.invoiceNumber);
+      assert.equal(await s.invoices(), count);
     });
 
     it('invoices created directly (imported AR) get their autopay time from their plan, and fire', async () => {

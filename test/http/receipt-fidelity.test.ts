@@ -240,6 +240,49 @@ for (const target of databaseTargets()) {
       assert.equal(tokyo.status, 201, JSON.stringify(tokyo.body));
     });
 
+    it("keeps each rule of AMS360's request in the PascalCase spelling too", async () => {
+      const pascal = (overrides: Record<string, unknown> = {}) => ({
+        CustomerNumber: customer,
+        InvoiceInformations: [{ PaymentAmount: 5 }],
+        ReceiptAmount: 5,
+        ReceiptDate: '2026-11-21',
+        ReceiptDateTimeZone: 'Central Standard Time',
+        BankShortName: 'OPER',
+        PaymentCheckType: 'D',
+        ...overrides,
+      });
+      // "it must contain at least one item"
+      await refused(pascal({ InvoiceInformations: [] }), 400, ['invoiceInformations']);
+      // "the amount may not be zero or negative"; a paymentAmount "must be greater than zero"
+      await refused(pascal({ ReceiptAmount: 0, InvoiceInformations: [{ PaymentAmount: 0 }] }), 400, [
+        'invoiceInformations/0/paymentAmount',
+        'receiptAmount',
+      ]);
+      await refused(pascal({ ReceiptAmount: -5 }), 400, ['receiptAmount']);
+      // The customer number is the customer's: an unknown one is refused.
+      await refused(pascal({ CustomerNumber: 999_999 }), 422, ['customerNumber']);
+      // "If the invoice being paid has already been paid in full, the entire payment amount for the
+      // invoice will be applied to On Account."
+      const paidOff = (
+        await api.post('/api/v1/invoices', { customerNumber: customer, dueDate: '2026-12-01', amount: 5 })
+      ).body.invoiceNumber;
+      const first = await api.post(
+        '/api/v1/receipt/customer',
+        pascal({ InvoiceInformations: [{ InvoiceNumber: paidOff, PaymentAmount: 5 }] }),
+      );
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      const second = await api.post(
+        '/api/v1/receipt/customer',
+        pascal({ InvoiceInformations: [{ InvoiceNumber: `${paidOff}-2`, PaymentAmount: 5 }] }),
+      );
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      assert.deepEqual(
+        [second.body.applications[0].appliedAmount, second.body.applications[0].onAccountAmount],
+        [0, 5],
+      );
+      assert.equal(second.body.paymentCheckType, 'DebitCard');
+    });
+
     it('replays a PascalCase receipt sent again with its Idempotency-Key', async () => {
       const body = {
         CustomerNumber: customer,
