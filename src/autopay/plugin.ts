@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { type AutopayDecision, type AutopayPlugin, autopayPaymentStates } from '../domain/autopay.ts';
 import { defaultAutopayPlugin } from './default-plugin.ts';
+import { extensionData } from './extension.ts';
+import { PLUGIN_NAME, registerAutopayPlugin } from './registry.ts';
 
 /**
  * The plugin boundary: `AUTOPAY_PLUGIN` names an agency's own module (a path, relative to the
@@ -18,13 +20,27 @@ const environment = z.object({
     .max(1_000, { error: 'is too long to be a module name' })
     .optional()
     .transform((value) => value || undefined),
+  // More plugins an agency may choose by name: module specifiers, comma-separated.
+  AUTOPAY_PLUGINS: z
+    .string()
+    .max(10_000, { error: 'is too long' })
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
 });
 
 const pluginFunction = z.custom<AutopayPlugin>((value) => typeof value === 'function', {
   error: 'must be a function (invoice, context) => Promise<AutopayDecision | null>',
 });
 
-const pluginModule = z.union([z.object({ default: pluginFunction }), z.object({ autopayPlugin: pluginFunction })]);
+const pluginModule = z.union([
+  z.object({ default: pluginFunction, name: z.string().optional() }),
+  z.object({ autopayPlugin: pluginFunction, name: z.string().optional() }),
+]);
 
 const cents = z.bigint({ error: 'must be a bigint amount of cents' }).positive({ error: 'must be greater than 0' });
 
@@ -41,7 +57,7 @@ const paymentRequest = z.strictObject({
     .optional(),
   retryPlan: z.string().min(1).max(100).optional(),
   bankShortName: z.string().min(1).max(20).optional(),
-  extension: z.record(z.string(), z.unknown()).optional(),
+  extension: extensionData.optional(),
 });
 
 const decisionSchema = z
@@ -52,30 +68,50 @@ const decisionSchema = z
   .nullable();
 
 export interface LoadedPlugin {
-  /** `default`, or the module specifier from AUTOPAY_PLUGIN. */
+  /** `default`, or the module's exported `name` (else its specifier). */
   name: string;
   plugin: AutopayPlugin;
 }
 
-/** The plugin this process uses: the agency's module when AUTOPAY_PLUGIN is set, else the default. */
+/**
+ * Loads and registers the operator's plugins (AUTOPAY_PLUGINS, and AUTOPAY_PLUGIN), and returns
+ * the one this process uses for agencies that chose none: AUTOPAY_PLUGIN's, else the default.
+ * Each is registered under its module's exported `name`, else its specifier.
+ */
 export async function loadAutopayPlugin(env: NodeJS.ProcessEnv = process.env): Promise<LoadedPlugin> {
   const config = environment.safeParse(env);
-  if (!config.success) throw new Error(`AUTOPAY_PLUGIN ${config.error.issues[0]?.message}`);
+  if (!config.success) {
+    const issue = config.error.issues[0];
+    throw new Error(`${String(issue?.path[0] ?? 'AUTOPAY_PLUGIN')} ${issue?.message}`);
+  }
+  for (const specifier of config.data.AUTOPAY_PLUGINS) {
+    const loaded = await importPlugin('AUTOPAY_PLUGINS', specifier);
+    registerAutopayPlugin(loaded.name, loaded.plugin);
+  }
   const specifier = config.data.AUTOPAY_PLUGIN;
   if (!specifier) return { name: 'default', plugin: defaultAutopayPlugin };
+  const loaded = await importPlugin('AUTOPAY_PLUGIN', specifier);
+  registerAutopayPlugin(loaded.name, loaded.plugin);
+  return loaded;
+}
+
+async function importPlugin(variable: string, specifier: string): Promise<LoadedPlugin> {
   const url = specifier.startsWith('.') || isAbsolute(specifier) ? pathToFileURL(resolve(specifier)).href : specifier;
   let loaded: unknown;
   try {
     loaded = await import(url);
   } catch (error) {
-    throw new Error(`AUTOPAY_PLUGIN ${specifier} could not be loaded: ${(error as Error).message}`);
+    throw new Error(`${variable} ${specifier} could not be loaded: ${(error as Error).message}`);
   }
   const parsed = pluginModule.safeParse(loaded);
   if (!parsed.success) {
-    throw new Error(`AUTOPAY_PLUGIN ${specifier} must export an autopay plugin function as default or autopayPlugin`);
+    throw new Error(`${variable} ${specifier} must export an autopay plugin function as default or autopayPlugin`);
   }
   const plugin = 'default' in parsed.data ? parsed.data.default : parsed.data.autopayPlugin;
-  return { name: specifier, plugin };
+  const name = parsed.data.name ?? specifier;
+  if (!PLUGIN_NAME.test(name))
+    throw new Error(`${variable} ${specifier}: its name "${name}" must match ${PLUGIN_NAME}`);
+  return { name, plugin };
 }
 
 /** A plugin's answer, checked: unknown fields, wrong types and non-positive amounts are refused. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { loadAutopayPlugin } from '../autopay/plugin.ts';
 import { loadConfig } from '../config.ts';
 import { isPostgresUrl, pgliteDataDir } from '../db/database.ts';
 import { buildApp } from '../http/app.ts';
@@ -56,6 +57,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   // Without workers, requests still enqueue their jobs (e-mails, payments, AMS exports) for the
   // worker processes; the workers' sweeps find any row whose job was lost.
   const sender = workers ? undefined : await startJobSender(database, { settings });
+  // The API checks an agency's choice of autopay plugin against the ones the operator plugged in.
+  await loadAutopayPlugin();
   const app = await buildApp({
     database,
     webDir,

@@ -53,7 +53,7 @@ export function applyPayment(items: readonly PaymentItem[]): ApplicationResult {
         invoiceNumber: null,
         appliedCents: 0n,
         onAccountCents: item.amountCents,
-        description: item.description ?? 'Payment On Account',
+        description: item.description?.trim() || 'Payment On Account',
       });
       onAccountCents += item.amountCents;
       continue;
@@ -75,7 +75,8 @@ export function applyPayment(items: readonly PaymentItem[]): ApplicationResult {
       invoiceNumber,
       appliedCents: applied,
       onAccountCents: excess,
-      description: item.description ?? defaultItemDescription(invoiceNumber, applied, excess),
+      // A blank description is generated like a missing one (AMS360: "if not provided").
+      description: item.description?.trim() || defaultItemDescription(invoiceNumber, applied, excess),
       ...(note ? { note } : {}),
     });
     appliedCents += applied;

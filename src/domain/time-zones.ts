@@ -1,60 +1,38 @@
+import { findWindows, WINDOWS_TO_IANA_MAP } from 'windows-iana';
 import { isTimeZone } from './calendar.ts';
 
 /**
- * Windows time zone IDs that AMS360 users send, mapped to IANA names (CLDR's "001" territory
- * mapping). Zones are stored by their IANA name.
+ * Receipt time zones: every Windows time-zone ID (AMS360 runs on Windows and sends those) and
+ * every IANA zone. The Windows IDs come from CLDR's windowsZones table through `windows-iana`
+ * (maintained, pure JS), each to its "001" (main) IANA zone. Zones are stored by IANA name.
  */
-const windowsToIana: Readonly<Record<string, string>> = {
-  'Dateline Standard Time': 'Etc/GMT+12',
-  'UTC-11': 'Etc/GMT+11',
-  'Aleutian Standard Time': 'America/Adak',
-  'Hawaiian Standard Time': 'Pacific/Honolulu',
-  'Alaskan Standard Time': 'America/Anchorage',
-  'Pacific Standard Time (Mexico)': 'America/Tijuana',
-  'Pacific Standard Time': 'America/Los_Angeles',
-  'US Mountain Standard Time': 'America/Phoenix',
-  'Mountain Standard Time (Mexico)': 'America/Mazatlan',
-  'Mountain Standard Time': 'America/Denver',
-  'Central America Standard Time': 'America/Guatemala',
-  'Central Standard Time': 'America/Chicago',
-  'Central Standard Time (Mexico)': 'America/Mexico_City',
-  'Canada Central Standard Time': 'America/Regina',
-  'SA Pacific Standard Time': 'America/Bogota',
-  'Eastern Standard Time (Mexico)': 'America/Cancun',
-  'Eastern Standard Time': 'America/New_York',
-  'US Eastern Standard Time': 'America/Indiana/Indianapolis',
-  'Atlantic Standard Time': 'America/Halifax',
-  'SA Western Standard Time': 'America/La_Paz',
-  'Newfoundland Standard Time': 'America/St_Johns',
-  'Argentina Standard Time': 'America/Buenos_Aires',
-  'E. South America Standard Time': 'America/Sao_Paulo',
-  'UTC-02': 'Etc/GMT+2',
-  'Azores Standard Time': 'Atlantic/Azores',
-  UTC: 'Etc/UTC',
-  'Coordinated Universal Time': 'Etc/UTC',
-  'GMT Standard Time': 'Europe/London',
-  'Greenwich Standard Time': 'Atlantic/Reykjavik',
-  'W. Europe Standard Time': 'Europe/Berlin',
-  'Central Europe Standard Time': 'Europe/Budapest',
-  'Romance Standard Time': 'Europe/Paris',
-  'Central European Standard Time': 'Europe/Warsaw',
-  'GTB Standard Time': 'Europe/Bucharest',
-  'FLE Standard Time': 'Europe/Kiev',
-  'Israel Standard Time': 'Asia/Jerusalem',
-  'South Africa Standard Time': 'Africa/Johannesburg',
-  'Russian Standard Time': 'Europe/Moscow',
-  'Arabian Standard Time': 'Asia/Dubai',
-  'India Standard Time': 'Asia/Calcutta',
-  'China Standard Time': 'Asia/Shanghai',
-  'Singapore Standard Time': 'Asia/Singapore',
-  'Tokyo Standard Time': 'Asia/Tokyo',
-  'AUS Eastern Standard Time': 'Australia/Sydney',
-  'New Zealand Standard Time': 'Pacific/Auckland',
-  'West Pacific Standard Time': 'Pacific/Port_Moresby',
-  'Hawaii-Aleutian Standard Time': 'Pacific/Honolulu',
-};
+const windowsToIana = new Map<string, string>();
+for (const { windowsName, territory, iana } of WINDOWS_TO_IANA_MAP) {
+  const zone = iana[0];
+  if (territory === '001' && zone) windowsToIana.set(windowsName.toLowerCase(), zone);
+}
 
-const byLowerCase = new Map(Object.entries(windowsToIana).map(([windows, iana]) => [windows.toLowerCase(), iana]));
+/**
+ * Names people write that are neither: US abbreviations and the display names of two zones.
+ * "EST" means US Eastern time (America/New_York, with daylight saving), as a US agency writing
+ * it does — not IANA's fixed UTC−5 zone, which Intl resolves to America/Panama. Each "X Standard
+ * Time" abbreviation means what Windows' "X Standard Time" means (so MST is Denver, not Phoenix).
+ */
+const abbreviations: Readonly<Record<string, string>> = {
+  est: 'America/New_York',
+  edt: 'America/New_York',
+  cst: 'America/Chicago',
+  cdt: 'America/Chicago',
+  mst: 'America/Denver',
+  mdt: 'America/Denver',
+  pst: 'America/Los_Angeles',
+  pdt: 'America/Los_Angeles',
+  akst: 'America/Anchorage',
+  akdt: 'America/Anchorage',
+  hst: 'Pacific/Honolulu',
+  'coordinated universal time': 'Etc/UTC',
+  'hawaii-aleutian standard time': 'Pacific/Honolulu',
+};
 
 // Resolving a name builds Intl.DateTimeFormat objects (~0.3 ms each): every receipt names its zone,
 // and there are few distinct names, so answers are remembered. Bounded, because the names come from
@@ -73,8 +51,9 @@ export function resolveTimeZone(name: string): string | undefined {
 
 function resolveUncached(name: string): string | undefined {
   const trimmed = name.trim();
-  const windows = byLowerCase.get(trimmed.toLowerCase());
-  if (windows) return windows;
+  const lower = trimmed.toLowerCase();
+  const named = windowsToIana.get(lower) ?? abbreviations[lower];
+  if (named) return named;
   // Intl accepts "utc" and "Etc/UTC" alike; only names with a region or UTC are IANA zones.
   if (trimmed.length > 0 && isTimeZone(trimmed)) {
     return new Intl.DateTimeFormat('en-US', { timeZone: trimmed }).resolvedOptions().timeZone;
@@ -82,11 +61,7 @@ function resolveUncached(name: string): string | undefined {
   return undefined;
 }
 
-const ianaToWindows = new Map<string, string>();
-for (const [windows, iana] of Object.entries(windowsToIana))
-  if (!ianaToWindows.has(iana)) ianaToWindows.set(iana, windows);
-
-/** The Windows zone ID AMS360 knows for an IANA zone (first in CLDR order), or the IANA name itself. */
+/** The Windows zone ID AMS360 knows for an IANA zone (CLDR's main one), or the IANA name itself. */
 export function windowsTimeZone(iana: string): string {
-  return ianaToWindows.get(iana) ?? iana;
+  return findWindows(iana)[0] ?? iana;
 }

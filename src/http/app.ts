@@ -51,7 +51,7 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** Sign-in rate limits (tests pass small or generous ones). */
   signInLimits?: Partial<SignInLimits>;
-  /** "Now" for Idempotency-Key claims (tests move it; no timer decides a takeover). */
+  /** "Now" for Idempotency-Key claims and date windows (tests move it; no timer decides a takeover). */
   clock?: () => Date;
 }
 
@@ -81,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     processors: options.processors ?? new Map(),
     jobs: options.jobs ?? noJobQueue,
     publicUrl: options.publicUrl,
+    clock: options.clock ?? (() => new Date()),
   };
 
   await app.register(fastifyCookie);

@@ -31,4 +31,6 @@ export interface RouteDeps {
   jobs: JobQueue;
   /** The server's public base URL for links in e-mails (POLICYPAY_PUBLIC_URL); else the request's own host. */
   publicUrl?: string | undefined;
+  /** The server's "now" (AppOptions.clock): date windows such as a receipt date's. */
+  clock: () => Date;
 }

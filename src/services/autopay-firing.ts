@@ -9,7 +9,7 @@ import {
   nextFiringRetry,
   resolveAutopayDecision,
 } from '../domain/autopay.ts';
-import { DomainError, invalid } from '../domain/errors.ts';
+import { DomainError } from '../domain/errors.ts';
 import type { Cents } from '../domain/money.ts';
 import type { PaymentSettings } from '../domain/payment-settings.ts';
 import type { Actor } from './actor.ts';
@@ -17,7 +17,6 @@ import { bigintReplacer } from './audit.ts';
 import type { DueInvoice } from './autopay-candidates.ts';
 import { channelDepositBank } from './bank-access.ts';
 import type { JobQueue } from './job-queue.ts';
-import { requirePaymentEligibility } from './payment-eligibility.ts';
 import { createPayment } from './payments.ts';
 import { postCustomerReceipt } from './receipts.ts';
 import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
@@ -170,8 +169,8 @@ async function actOnPayment(
   payment: AutopayPayment,
 ): Promise<FiringResult> {
   if (payment.state === 'posted') {
-    const receiptId = await postCollectedPayment(tx, ctx, due, payment);
-    await finishFiring(tx, ctx, firingId, { status: 'receipt_posted', decision, receiptId });
+    const { paymentId, receiptId } = await postCollectedPayment(tx, ctx, due, payment);
+    await finishFiring(tx, ctx, firingId, { status: 'receipt_posted', decision, paymentId, receiptId });
     return { outcome: 'receipt_posted', receiptId };
   }
   const created = await createPayment(
@@ -186,7 +185,7 @@ async function actOnPayment(
       targets: payment.targets,
       channel: 'autopay',
       retryPlan: payment.retryPlan,
-      state: payment.state,
+      state: payment.state as 'draft' | 'validated' | 'requested',
       bankShortName: payment.bankShortName,
       extension: payment.extension,
       payer: 'external',
@@ -206,45 +205,41 @@ async function actOnPayment(
 }
 
 /**
- * The plugin collected the money itself (`posted`): no execution, the receipt is applied by the
- * receipt rules, after the same eligibility rules a created payment would pass.
+ * The plugin collected the money itself (`posted`, Socotra's "create the payment in posted state"):
+ * a Payment in `posted` state, never executed, with its receipt applied by the receipt rules. The
+ * payment is created first, by the same checks as any payment (the customer's own method and
+ * invoices, nothing in flight, eligibility for autopay), then the receipt, then the link.
  */
 async function postCollectedPayment(
   tx: Tx,
   ctx: FiringContext,
   due: DueInvoice,
   payment: AutopayPayment,
-): Promise<string> {
-  if (payment.currency !== 'USD') throw invalid('currency', 'must be USD');
+): Promise<{ paymentId: string; receiptId: string }> {
+  const bankShortName =
+    payment.bankShortName ?? (await channelDepositBank(tx, ctx.actor.agencyId, 'autopay', ctx.settings)).shortName;
+  const created = await createPayment(
+    tx,
+    ctx.actor,
+    {
+      customerNumber: due.customerNumber,
+      type: payment.type,
+      amountCents: payment.amountCents,
+      currency: payment.currency,
+      paymentMethodId: payment.paymentMethodId,
+      targets: payment.targets,
+      channel: 'autopay',
+      retryPlan: payment.retryPlan,
+      state: 'posted',
+      collectedOutside: true,
+      bankShortName,
+      extension: payment.extension,
+      payer: 'external',
+    },
+    ctx.jobs,
+    ctx.now,
+  );
   const targetTotal = payment.targets.reduce((total, t) => total + t.amountCents, 0n);
-  if (targetTotal > payment.amountCents) {
-    throw new DomainError('unprocessable', 'the targets add up to more than the payment amount');
-  }
-  const policies = await tx
-    .selectFrom('invoices')
-    .innerJoin('policies', 'policies.id', 'invoices.policy_id')
-    .select(['invoices.invoice_number', 'policies.policy_number'])
-    .where('invoices.agency_id', '=', ctx.actor.agencyId)
-    .where(
-      'invoices.invoice_number',
-      'in',
-      payment.targets.map((t) => t.invoiceNumber),
-    )
-    .execute();
-  const perPolicy = new Map<string, Cents>();
-  for (const target of payment.targets) {
-    const policyNumber = policies.find((p) => p.invoice_number === target.invoiceNumber)?.policy_number;
-    if (policyNumber) perPolicy.set(policyNumber, (perPolicy.get(policyNumber) ?? 0n) + target.amountCents);
-  }
-  for (const [policyNumber, amountCents] of perPolicy) {
-    await requirePaymentEligibility(
-      tx,
-      ctx.actor,
-      policyNumber,
-      { channel: 'autopay', payer: 'external', amountCents },
-      ctx.now,
-    );
-  }
   const items: { invoiceNumber?: number; amountCents: Cents }[] = payment.targets.map((t) => ({ ...t }));
   if (payment.amountCents > targetTotal) items.push({ amountCents: payment.amountCents - targetTotal });
   const receipt = await postCustomerReceipt(
@@ -256,14 +251,19 @@ async function postCollectedPayment(
       receiptAmountCents: payment.amountCents,
       receiptDate: ctx.now.toISOString(),
       receiptDateTimeZone: ctx.agency.timeZone,
-      bankShortName:
-        payment.bankShortName ?? (await channelDepositBank(tx, ctx.actor.agencyId, 'autopay', ctx.settings)).shortName,
+      bankShortName,
       paymentCheckType: payment.type === 'card' ? 'CreditCard' : 'EFT',
       receiptDescription: `Autopay ${payment.type === 'card' ? 'card' : 'ACH'} payment collected by the autopay plugin for invoice ${due.invoiceNumber}`,
     },
     { source: 'autopay', jobs: ctx.jobs },
   );
-  return receipt.id;
+  await tx
+    .updateTable('payments')
+    .set({ receipt_id: receipt.id })
+    .where('agency_id', '=', ctx.actor.agencyId)
+    .where('id', '=', created.id)
+    .execute();
+  return { paymentId: created.id, receiptId: receipt.id };
 }
 
 /**

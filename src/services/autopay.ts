@@ -28,6 +28,7 @@ import {
   reopenFirings,
 } from './autopay-candidates.ts';
 import type { FiringContext, FiringResult } from './autopay-firing.ts';
+import { agencyAutopayPlugin } from './autopay-plugin-setting.ts';
 import {
   type AutopayRunTrigger,
   type AutopayRunView,
@@ -74,11 +75,13 @@ export async function runAutopayPass(db: Db, actor: Actor, options: AutopayPassO
   const trigger = options.trigger ?? 'manual';
   const agency = await getAgency(db, actor.agencyId);
   const settings = await loadPaymentSettings(db, actor.agencyId);
+  // The agency's chosen plugin; else the caller's (the process's AUTOPAY_PLUGIN), else the default.
+  const plugin = await agencyAutopayPlugin(db, actor.agencyId, options.plugin ?? defaultAutopayPlugin);
   const runId = randomUUID();
   // The run's lock is held before the run is written: no pass ever sees it running and unowned.
   return holdAutopayRun(db, runId, async () => {
     await startAutopayRun(db, actor.agencyId, trigger, now, runId);
-    return passUnderLock(db, actor, options, { now, trigger, runId, agency, settings });
+    return passUnderLock(db, actor, { ...options, plugin }, { now, trigger, runId, agency, settings });
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Invoice } from '../db/schema.ts';
+import { invoiceAutopayTime } from '../domain/autopay-time.ts';
 import { isCalendarDate } from '../domain/calendar.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { type InvoiceStatus, invoiceEntry, invoiceStatus } from '../domain/ledger.ts';
@@ -8,6 +9,12 @@ import { agencyToday } from './agencies.ts';
 import { audit } from './audit.ts';
 import { invoiceNumbers, nextNumber } from './counters.ts';
 import { findCustomer } from './customers.ts';
+import {
+  checkInstallments,
+  type InstallmentInput,
+  insertInvoiceInstallments,
+  planAutopayTimes,
+} from './installments.ts';
 import { invoiceBalances, postJournalEntry } from './ledger.ts';
 import { findPolicy } from './policies.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
@@ -20,6 +27,8 @@ export interface InvoiceInput {
   dueDate: string;
   amountCents: Cents;
   description?: string | undefined;
+  /** Imported AR whose invoice holds several installments of its policy (their amounts add up). */
+  installments?: InstallmentInput[] | undefined;
 }
 
 export interface InvoiceView {
@@ -153,11 +162,16 @@ export async function createInvoice(
   now: Date = new Date(),
 ): Promise<InvoiceView> {
   if (!isCalendarDate(input.dueDate)) throw invalid('dueDate', 'must be a date YYYY-MM-DD');
+  if (input.installments) {
+    if (!input.policyNumber) throw invalid('installments', 'need the policyNumber they are installments of');
+    checkInstallments(input.installments, input.amountCents);
+  }
   return inTransaction(db, async (tx) => {
     const customer = await findCustomer(tx, actor.agencyId, input.customerNumber).catch((error) => {
       throw asUnprocessable(error, 'customerNumber', 'unknown customer');
     });
     let policyId: string | null = null;
+    let planId: string | null = null;
     if (input.policyNumber) {
       const policy = await findPolicy(tx, actor.agencyId, input.policyNumber).catch((error) => {
         throw asUnprocessable(error, 'policyNumber', 'unknown policy');
@@ -168,7 +182,12 @@ export async function createInvoice(
         });
       }
       policyId = policy.id;
+      planId = policy.installment_plan_id;
     }
+    // Socotra: installments take their autopay times from the plan's lead days, and an invoice the
+    // earliest of its installments' (an invoice without installments of its own: its due date's).
+    const installmentDates = input.installments?.map((i) => i.dueDate) ?? [input.dueDate];
+    const times = await planAutopayTimes(tx, actor.agencyId, planId, installmentDates);
     const today = await agencyToday(tx, actor.agencyId, now);
     const invoice = await insertInvoice(
       tx,
@@ -181,9 +200,19 @@ export async function createInvoice(
         dueDate: input.dueDate,
         amountCents: input.amountCents,
         description: input.description,
+        autopayTime: invoiceAutopayTime(times),
       },
       today,
     );
+    if (input.installments && policyId) {
+      await insertInvoiceInstallments(
+        tx,
+        actor.agencyId,
+        policyId,
+        invoice.id,
+        input.installments.map((item, index) => ({ ...item, autopayTime: times[index] ?? null })),
+      );
+    }
     return getInvoiceById(tx, actor.agencyId, invoice.id);
   });
 }

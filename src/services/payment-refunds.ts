@@ -76,7 +76,14 @@ export async function refundPayment(
       .select(['processor', 'processor_reference'])
       .where('payment_id', '=', payment.id)
       .where('status', '=', 'succeeded')
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    // A payment an autopay plugin collected outside policypay was never charged here.
+    if (!attempt) {
+      throw new DomainError(
+        'conflict',
+        'this payment was collected outside policypay (by the autopay plugin): refund it where it was collected, and reverse its receipt here',
+      );
+    }
     const id = randomUUID();
     await tx
       .insertInto('payment_refunds')

@@ -28,7 +28,12 @@ export interface PaymentCreateRequest {
   targets: { invoiceNumber: number; amountCents: Cents }[];
   channel: PaymentChannel;
   retryPlan?: string | undefined;
-  state?: 'draft' | 'validated' | 'requested' | undefined;
+  /**
+   * `posted` only with `collectedOutside`: an autopay plugin took the money itself; the caller
+   * posts its receipt in the same transaction and links it (`receipt_id`).
+   */
+  state?: 'draft' | 'validated' | 'requested' | 'posted' | undefined;
+  collectedOutside?: boolean | undefined;
   bankShortName?: string | undefined;
   extension?: Record<string, unknown> | undefined;
   /** Who pays, when not the caller's role (autopay pulls as an outside payer). */
@@ -65,6 +70,8 @@ export interface PaymentView {
   failureCode: string | null;
   failureMessage: string | null;
   representsPaymentId: string | null;
+  /** Extension data the creator attached (an autopay plugin's metadata), returned as stored. */
+  extension: Record<string, unknown>;
   targets: { invoiceNumber: number; amountCents: Cents }[];
   transitions: { from: string | null; to: string; actor: string; reason: string | null; at: Date }[];
   createdAt: Date;
@@ -141,6 +148,9 @@ export async function createPayment(
     });
   }
   const state = request.state ?? 'requested';
+  if ((state === 'posted') !== (request.collectedOutside === true)) {
+    throw new Error('only money collected outside policypay is created as a posted payment');
+  }
   const payer = request.payer ?? payerFor(actor);
   return inTransaction(db, async (tx) => {
     const customer = await findCustomer(tx, actor.agencyId, request.customerNumber).catch((error) => {
@@ -246,7 +256,7 @@ export async function createPayment(
         from_state: null,
         to_state: state,
         actor: actor.label,
-        reason: 'created',
+        reason: state === 'posted' ? 'created: collected outside policypay' : 'created',
       })
       .execute();
     if (state === 'requested' && !request.executeInline) {
@@ -389,6 +399,7 @@ export async function getPaymentById(db: Db | Tx, agencyId: string, id: string):
     failureCode: row.failure_code,
     failureMessage: row.failure_message,
     representsPaymentId: row.represents_payment_id,
+    extension: row.extension,
     targets: targets.map((t) => ({ invoiceNumber: t.invoice_number, amountCents: t.amount_cents })),
     transitions: transitions.map((t) => ({
       from: t.from_state,

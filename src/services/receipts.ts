@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { pipelined, pipelinedThenCommit } from '../db/pipeline.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import type { Customer } from '../db/schema.ts';
+import { dateInZone } from '../domain/calendar.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import type { JournalLineDraft } from '../domain/ledger.ts';
 import { type Cents, formatAmount, sum } from '../domain/money.ts';
@@ -14,6 +15,8 @@ import {
   receiptEntry,
 } from '../domain/receipt-application.ts';
 import {
+  checkFields,
+  checkReceiptDateWindow,
   maskAccountNumber,
   type PaymentCheckType,
   parsePaymentCheckType,
@@ -40,8 +43,9 @@ export interface ReceiptRequest {
   bankShortName: string;
   receiptDescription?: string | undefined;
   paymentCheckType: string;
-  payerBankAccountNumber?: string | undefined;
-  payerCheckNumber?: string | undefined;
+  /** Read only for a Check (any value is ignored for other types, as AMS360 documents). */
+  payerBankAccountNumber?: unknown;
+  payerCheckNumber?: unknown;
 }
 
 export interface ReceiptView {
@@ -91,6 +95,11 @@ export async function postCustomerReceipt(
      * round trip less). Only for a fresh transaction nothing else runs in afterwards.
      */
     commitWithWrite?: boolean;
+    /**
+     * The API's clock: the receipt date must lie in the window around this instant's date in the
+     * receipt's zone. Internal paths (payments, autopay, finalize) date their receipts today.
+     */
+    now?: Date | undefined;
   } = {},
 ): Promise<ReceiptView> {
   const timeZone = resolveTimeZone(request.receiptDateTimeZone);
@@ -102,6 +111,8 @@ export async function postCustomerReceipt(
   }
   const paymentCheckType = parsePaymentCheckType(request.paymentCheckType);
   const receiptDate = parseReceiptDate(request.receiptDate, timeZone);
+  if (options.now) checkReceiptDateWindow(receiptDate, dateInZone(options.now, timeZone));
+  const payer = checkFields(paymentCheckType, request);
   if (request.items.length === 0) throw invalid('invoiceInformations', 'must contain at least one item');
   const itemsTotal = sum(request.items.map((i) => i.amountCents));
   if (itemsTotal !== request.receiptAmountCents) {
@@ -115,7 +126,6 @@ export async function postCustomerReceipt(
       },
     );
   }
-  const isCheck = paymentCheckType === 'Check';
 
   return inTransaction(db, async (tx) => {
     const { customer, bank, amsSources, invoices } = await lockCustomerAndReadInvoices(tx, actor, request);
@@ -127,7 +137,7 @@ export async function postCustomerReceipt(
         description: item.description,
       })),
     );
-    const checkNumber = isCheck ? request.payerCheckNumber?.trim() || null : null;
+    const checkNumber = payer.payerCheckNumber ?? null;
     const description =
       request.receiptDescription?.trim() ||
       defaultReceiptDescription({
@@ -162,8 +172,7 @@ export async function postCustomerReceipt(
       }),
     );
     const source = options.source ?? 'api';
-    const payerBankAccountLast4 =
-      isCheck && request.payerBankAccountNumber ? maskAccountNumber(request.payerBankAccountNumber) : null;
+    const payerBankAccountLast4 = payer.payerBankAccountNumber ? maskAccountNumber(payer.payerBankAccountNumber) : null;
     const applications = result.applications.map((application, index) => ({ ...application, sequence: index + 1 }));
     const activity = activityRow(actor, customer.id, 'receipt_posted', '', {
       amountCents: request.receiptAmountCents,

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
+import { isTimeZone } from '../../src/domain/calendar.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import {
+  camelCaseReceiptFields,
+  checkFields,
+  checkReceiptDateWindow,
   maskAccountNumber,
   parseInvoiceNumber,
   parsePaymentCheckType,
   parseReceiptDate,
 } from '../../src/domain/receipt-input.ts';
-import { resolveTimeZone } from '../../src/domain/time-zones.ts';
+import { resolveTimeZone, windowsTimeZone } from '../../src/domain/time-zones.ts';
 
 const isFieldError = (path: string) => (e: unknown) =>
   e instanceof DomainError && e.code === 'validation_failed' && e.errors[0]?.path === path;
@@ -70,6 +75,32 @@ describe('time zones', () => {
     assert.equal(resolveTimeZone('Hawaiian Standard Time'), 'Pacific/Honolulu');
   });
 
+  it('accepts every Windows zone ID of the CLDR table, in any case, as a real IANA zone', () => {
+    const ids = new Set(WINDOWS_TO_IANA_MAP.map((entry) => entry.windowsName));
+    assert.ok(ids.size > 130, `only ${ids.size} Windows IDs`);
+    for (const id of ids) {
+      const zone = resolveTimeZone(id);
+      assert.ok(zone && isTimeZone(zone), id);
+      assert.equal(resolveTimeZone(id.toUpperCase()), zone, id);
+    }
+    assert.equal(resolveTimeZone('SE Asia Standard Time'), 'Asia/Bangkok');
+  });
+
+  it('reads US abbreviations as the Windows "X Standard Time" zones: EST is New York, not Panama', () => {
+    assert.equal(resolveTimeZone('EST'), 'America/New_York');
+    assert.equal(resolveTimeZone('edt'), 'America/New_York');
+    assert.equal(resolveTimeZone('CST'), 'America/Chicago');
+    assert.equal(resolveTimeZone('MST'), 'America/Denver');
+    assert.equal(resolveTimeZone('PST'), 'America/Los_Angeles');
+    assert.equal(resolveTimeZone('HST'), 'Pacific/Honolulu');
+  });
+
+  it('gives back the Windows ID for an IANA zone (the AMS360 export)', () => {
+    assert.equal(windowsTimeZone('America/Chicago'), 'Central Standard Time');
+    assert.equal(windowsTimeZone('Asia/Bangkok'), 'SE Asia Standard Time');
+    assert.equal(windowsTimeZone('Asia/Kolkata'), 'India Standard Time');
+  });
+
   it('knows nothing of made-up zones', () => {
     assert.equal(resolveTimeZone('Mars/Olympus_Mons'), undefined);
     assert.equal(resolveTimeZone('Central Time'), undefined);
@@ -91,5 +122,37 @@ describe('invoice numbers and account masking', () => {
     assert.equal(maskAccountNumber('000123456789'), '6789');
     assert.equal(maskAccountNumber('12-34'), '1234');
     assert.equal(maskAccountNumber('ab'), null);
+  });
+});
+
+describe('AMS360 field spellings, check fields and the date window', () => {
+  it('renames PascalCase fields of the receipt and its items, leaving others to the schema', () => {
+    assert.deepEqual(
+      camelCaseReceiptFields({ CustomerNumber: 1, InvoiceInformations: [{ PaymentAmount: 2 }], Other: 3 }),
+      { customerNumber: 1, invoiceInformations: [{ paymentAmount: 2 }], Other: 3 },
+    );
+    assert.throws(
+      () => camelCaseReceiptFields({ receiptDate: 'a', ReceiptDate: 'b' }),
+      (e: unknown) => e instanceof DomainError && e.errors.map((x) => x.path).join() === 'receiptDate,ReceiptDate',
+    );
+  });
+
+  it('reads the check fields only for a Check', () => {
+    assert.deepEqual(checkFields('Cash', { payerCheckNumber: {}, payerBankAccountNumber: 'x'.repeat(99) }), {
+      payerBankAccountNumber: undefined,
+      payerCheckNumber: undefined,
+    });
+    assert.deepEqual(checkFields('Check', { payerCheckNumber: ' 12 ', payerBankAccountNumber: '' }), {
+      payerBankAccountNumber: undefined,
+      payerCheckNumber: '12',
+    });
+    assert.throws(() => checkFields('Check', { payerCheckNumber: true }), isFieldError('payerCheckNumber'));
+  });
+
+  it('keeps receipt dates within 5 years back and 7 days ahead, month ends clamped', () => {
+    checkReceiptDateWindow('2019-02-28', '2024-02-29');
+    checkReceiptDateWindow('2024-03-07', '2024-02-29');
+    assert.throws(() => checkReceiptDateWindow('2019-02-27', '2024-02-29'), isFieldError('receiptDate'));
+    assert.throws(() => checkReceiptDateWindow('2024-03-08', '2024-02-29'), isFieldError('receiptDate'));
   });
 });

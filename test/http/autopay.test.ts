@@ -458,13 +458,18 @@ for (const target of databaseTargets()) {
     it('a plugin that collected the money itself (posted) gets a receipt applied, and nothing is executed', async () => {
       const s = await scenario({ enroll: true });
       const first = (await s.policy()).invoices[0]!;
+      // The enrolled method is a card: the plugin collected it as a card (Socotra: the payment's type).
       const posted: AutopayPlugin = async (invoice) => ({
-        payment: { state: 'posted', type: 'ach', amountCents: invoice.balanceCents, extension: { ref: 'EXT-9' } },
+        payment: { state: 'posted', type: 'card', amountCents: invoice.balanceCents, extension: { ref: 'EXT-9' } },
       });
       const run = await s.pass(AUTOPAY_TIME, posted);
       assert.deepEqual({ fired: run.fired, receiptsPosted: run.receiptsPosted }, { fired: 1, receiptsPosted: 1 });
       assert.equal((await s.invoice(first)).balance, 0);
-      assert.equal((await s.paymentsOf()).length, 0);
+      // Socotra: "you can create the payment in posted state" — a posted Payment, never executed.
+      assert.deepEqual(
+        (await s.paymentsOf()).map((p) => p.state),
+        ['posted'],
+      );
       const status = await s.autopayOf(first);
       assert.equal(status.firing.status, 'receipt_posted');
       const receipt = await s.api.get(`/api/v1/receipts/${status.firing.receiptNumber}`);
@@ -472,7 +477,7 @@ for (const target of databaseTargets()) {
       const source = await sql<{ source: string }>`SELECT source FROM receipts
         WHERE agency_id = ${s.agencyId} AND receipt_number = ${status.firing.receiptNumber}`.execute(world.database.db);
       assert.equal(source.rows[0]!.source, 'autopay');
-      assert.equal(receipt.body.paymentCheckType, 'EFT');
+      assert.equal(receipt.body.paymentCheckType, 'CreditCard');
       assert.equal(receipt.body.bankShortName, 'OPER');
       assert.equal(
         (

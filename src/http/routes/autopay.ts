@@ -5,6 +5,7 @@ import {
   enrollAutopay,
   getAutopayEnrollment,
 } from '../../services/autopay-enrollment.ts';
+import { getAutopayPluginSetting, setAutopayPlugin } from '../../services/autopay-plugin-setting.ts';
 import { type AutopayRunView, listAutopayRuns } from '../../services/autopay-runs.ts';
 import { getInvoiceAutopay, type InvoiceAutopayView, refireAutopay } from '../../services/autopay-status.ts';
 import { requireActor } from '../auth.ts';
@@ -120,7 +121,48 @@ function presentInvoiceAutopay(view: InvoiceAutopayView): z.infer<typeof invoice
 const staffOrAgent = { access: ['staff', 'agent'] as const };
 const staffOnly = { access: ['staff'] as const };
 
+const pluginSettingSchema = z
+  .object({
+    plugin: z.string().nullable().meta({ description: "The agency's plugin; null = the server's (AUTOPAY_PLUGIN)" }),
+    registered: z.array(z.string()).meta({ description: 'The plugins this server knows (AUTOPAY_PLUGINS)' }),
+  })
+  .meta({ id: 'AutopayPluginSetting' });
+
 export function autopayRoutes(app: App, deps: RouteDeps): void {
+  app.get(
+    '/api/v1/autopay/plugin',
+    {
+      schema: {
+        tags: ['autopay'],
+        summary: "The agency's autopay plugin and the registered ones",
+        response: { 200: pluginSettingSchema, ...errorResponses },
+      },
+    },
+    async (request) => getAutopayPluginSetting(deps.db, requireActor(request)),
+  );
+
+  app.put(
+    '/api/v1/autopay/plugin',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['autopay'],
+        summary: "Choose the agency's autopay plugin by its registered name (null: the server's)",
+        body: z.strictObject({
+          plugin: z
+            .string()
+            .trim()
+            .min(1, { error: 'must not be empty' })
+            .max(1000)
+            .nullable()
+            .meta({ description: 'A registered plugin name, e.g. default' }),
+        }),
+        response: { 200: pluginSettingSchema, ...errorResponses },
+      },
+    },
+    async (request) => setAutopayPlugin(deps.db, requireActor(request), request.body.plugin),
+  );
+
   app.get(
     '/api/v1/customers/:customerNumber/autopay',
     {

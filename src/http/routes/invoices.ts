@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { toAmount } from '../../domain/money.ts';
+import { listInvoiceInstallments } from '../../services/installments.ts';
 import { createInvoice, getInvoice, updateInvoice } from '../../services/invoices.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
@@ -30,6 +32,25 @@ const invoiceSchema = z
   })
   .meta({ id: 'Invoice' });
 
+const invoiceInstallmentsSchema = z
+  .object({
+    invoiceNumber: z.number().int(),
+    autopayTime: z.string().nullable().meta({ description: "The earliest of the installments' autopay times" }),
+    data: z.array(
+      z.object({
+        policyNumber: z.string(),
+        sequence: z.number().int(),
+        dueDate: z.string(),
+        amount,
+        autopayTime: z
+          .string()
+          .nullable()
+          .meta({ description: "Due date minus the plan's autopayLeadDays at the agency's autopay hour" }),
+      }),
+    ),
+  })
+  .meta({ id: 'InvoiceInstallments' });
+
 export function invoiceRoutes(app: App, deps: RouteDeps): void {
   app.post(
     '/api/v1/invoices',
@@ -46,15 +67,57 @@ export function invoiceRoutes(app: App, deps: RouteDeps): void {
           dueDate: calendarDate,
           amount: money(),
           description: z.string().max(500).optional(),
+          installments: z
+            .array(z.strictObject({ dueDate: calendarDate, amount: money() }))
+            .min(1, { error: 'must contain at least one installment' })
+            .max(366)
+            .optional()
+            .meta({
+              description:
+                "Imported AR: the policy's installments this invoice holds (they add up to amount). Each gets its " +
+                "autopay time from the policy's plan, and the invoice the earliest of them.",
+            }),
         }),
         response: { 201: invoiceSchema, ...errorResponses },
       },
     },
     async (request, reply) =>
       respond(deps.db, request, reply, 201, async (tx) => {
-        const { amount: amountCents, ...rest } = request.body;
-        return presentInvoice(await createInvoice(tx, requireActor(request), { ...rest, amountCents }));
+        const { amount: amountCents, installments, ...rest } = request.body;
+        return presentInvoice(
+          await createInvoice(tx, requireActor(request), {
+            ...rest,
+            amountCents,
+            installments: installments?.map((i) => ({ dueDate: i.dueDate, amountCents: i.amount })),
+          }),
+        );
       }),
+  );
+
+  app.get(
+    '/api/v1/invoices/:invoiceNumber/installments',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: "An invoice's installments with their autopay times (the invoice takes the earliest)",
+        params: invoiceNumberParams,
+        response: { 200: invoiceInstallmentsSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const result = await listInvoiceInstallments(deps.db, requireActor(request), request.params.invoiceNumber);
+      return {
+        invoiceNumber: result.invoiceNumber,
+        autopayTime: result.autopayTime?.toISOString() ?? null,
+        data: result.installments.map((i) => ({
+          policyNumber: i.policyNumber,
+          sequence: i.sequence,
+          dueDate: i.dueDate,
+          amount: toAmount(i.amountCents),
+          autopayTime: i.autopayTime?.toISOString() ?? null,
+        })),
+      };
+    },
   );
 
   app.get(

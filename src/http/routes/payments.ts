@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { extensionData } from '../../autopay/extension.ts';
 import { payerActors, paymentChannels } from '../../domain/eligibility.ts';
 import { toAmount } from '../../domain/money.ts';
 import { paymentStates } from '../../domain/payment-states.ts';
@@ -62,6 +63,7 @@ const paymentSchema = z
     failureCode: z.string().nullable(),
     failureMessage: z.string().nullable(),
     representsPaymentId: z.string().nullable(),
+    extension: z.record(z.string(), z.unknown()).meta({ description: "Extension data (e.g. an autopay plugin's)" }),
     targets: z.array(z.object({ invoiceNumber: z.number().int(), amount })),
     transitions: z.array(
       z.object({
@@ -188,6 +190,7 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
           retryPlan: nonEmpty(100).optional(),
           state: z.enum(['draft', 'validated', 'requested']).optional(),
           bankShortName: z.string().max(20).optional(),
+          extension: extensionData.optional(),
         }),
         response: { 201: paymentSchema, ...errorResponses },
       },

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { toAmount } from '../../domain/money.ts';
-import { parseInvoiceNumber } from '../../domain/receipt-input.ts';
+import {
+  camelCaseReceiptFields,
+  parseInvoiceNumber,
+  RECEIPT_DATE_DAYS_AHEAD,
+  RECEIPT_DATE_YEARS_BACK,
+} from '../../domain/receipt-input.ts';
 import { applyOnAccountCredit } from '../../services/on-account.ts';
 import { reverseReceipt } from '../../services/receipt-reversals.ts';
 import { getReceipt, listCustomerReceipts, postCustomerReceipt, type ReceiptView } from '../../services/receipts.ts';
@@ -44,8 +49,15 @@ const receiptBody = z.strictObject({
     .min(1)
     .max(20)
     .meta({ description: 'H/Check, A/Cash, R/CreditCard, D/DebitCard, E/EFT' }),
-  payerBankAccountNumber: z.string().trim().max(34).nullish(),
-  payerCheckNumber: z.string().trim().max(20).nullish(),
+  // Ignored unless paymentCheckType is Check, so not validated here (see domain checkFields).
+  payerBankAccountNumber: z
+    .unknown()
+    .optional()
+    .meta({ description: 'Check only (at most 34 characters); ignored for any other payment type' }),
+  payerCheckNumber: z
+    .unknown()
+    .optional()
+    .meta({ description: 'Check only (at most 20 characters); ignored for any other payment type' }),
 });
 
 const applicationSchema = z.object({
@@ -124,12 +136,20 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
     '/api/v1/receipt/customer',
     {
       config: postingRoles,
+      // AMS360's documentation spells the fields PascalCase; both spellings are taken.
+      preValidation: async (request) => {
+        request.body = camelCaseReceiptFields(request.body) as typeof request.body;
+      },
       schema: {
         tags: ['receipts'],
         summary: "Post a customer cash receipt (AMS360's POST /receipt/customer)",
         description:
           'Applies each item to its invoice (the excess, or items without an invoice, go On Account). ' +
-          'receiptAmount must equal the sum of paymentAmounts. The caller needs access to the bank and its division.',
+          'receiptAmount must equal the sum of paymentAmounts. The caller needs access to the bank and its division. ' +
+          "Fields may also be spelled PascalCase as in AMS360's documentation (CustomerNumber, InvoiceInformations/" +
+          'InvoiceNumber, …); a field sent in both spellings is refused. receiptDateTimeZone takes any Windows zone ID ' +
+          'or IANA zone (EST, CST, MST, PST mean US Eastern, Central, Mountain, Pacific time). receiptDate must be at ' +
+          `most ${RECEIPT_DATE_YEARS_BACK} years back and ${RECEIPT_DATE_DAYS_AHEAD} days ahead of today in that zone.`,
         body: receiptBody.meta({ 'x-examples': receiptExamples.requests }),
         response: { 201: receiptSchema, ...errorResponses },
       },
@@ -143,7 +163,7 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
             ? undefined
             : parseInvoiceNumber(item.invoiceNumber, `invoiceInformations/${index}/invoiceNumber`),
         amountCents: item.paymentAmount,
-        description: item.invoicePaymentDescription ?? undefined,
+        description: item.invoicePaymentDescription || undefined,
       }));
       return respond(deps.db, request, reply, 201, async (tx, transaction) =>
         presentReceipt(
@@ -159,10 +179,10 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
               bankShortName: body.bankShortName,
               receiptDescription: body.receiptDescription ?? undefined,
               paymentCheckType: body.paymentCheckType,
-              payerBankAccountNumber: body.payerBankAccountNumber ?? undefined,
-              payerCheckNumber: body.payerCheckNumber ?? undefined,
+              payerBankAccountNumber: body.payerBankAccountNumber,
+              payerCheckNumber: body.payerCheckNumber,
             },
-            { commitWithWrite: transaction.endsWithWork },
+            { commitWithWrite: transaction.endsWithWork, now: deps.clock() },
           ),
         ),
       );
