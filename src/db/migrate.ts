@@ -52,3 +52,10 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }
+
+/** Applies migrations up to and including `name` (tests of a data migration start before it). */
+export async function migrateTo(db: Kysely<Database>, name: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

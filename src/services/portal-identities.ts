@@ -50,7 +50,11 @@ export async function identityAccounts(
 }
 
 /** The identity of an address, created on its first enrollment (a link redeemed proves the address). */
-export async function ensureIdentity(tx: Tx, agencyId: string, email: string): Promise<{ id: string; created: boolean }> {
+export async function ensureIdentity(
+  tx: Tx,
+  agencyId: string,
+  email: string,
+): Promise<{ id: string; created: boolean }> {
   const address = email.trim().toLowerCase();
   const found = await identityByEmail(tx, agencyId, address);
   if (found) return { id: found.id, created: false };
@@ -63,7 +67,8 @@ export async function ensureIdentity(tx: Tx, agencyId: string, email: string): P
     return { id: row.id, created: true };
   } catch (error) {
     // Two first links of one address redeemed at once: the loser's transaction is spent.
-    if (isUniqueViolation(error)) throw new DomainError('conflict', 'this address was enrolled just now; sign in again');
+    if (isUniqueViolation(error))
+      throw new DomainError('conflict', 'this address was enrolled just now; sign in again');
     throw error;
   }
 }

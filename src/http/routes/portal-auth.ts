@@ -23,9 +23,9 @@ export const portalSessionSchema = z
     agency: z.object({ slug: z.string(), name: z.string() }),
     customer: z.object({ customerNumber: z.number().int(), name: z.string() }),
     contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),
-    accounts: z
-      .array(z.object({ customerNumber: z.number().int(), name: z.string(), current: z.boolean() }))
-      .meta({ description: 'Every customer where the signed-in person is a contact (by e-mail): the account switcher' }),
+    accounts: z.array(z.object({ customerNumber: z.number().int(), name: z.string(), current: z.boolean() })).meta({
+      description: 'Every customer where the signed-in person is a contact (by e-mail): the account switcher',
+    }),
     hasPassword: z.boolean(),
     paymentRequestId: z.string().nullable(),
   })
