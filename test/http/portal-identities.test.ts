@@ -302,6 +302,33 @@ for (const target of databaseTargets()) {
       assert.equal((await fresh.get('/api/v1/portal/me')).body.customer.customerNumber, business.customerNumber);
     });
 
+    it('an enrollment link of the other account sent before enrolling still works afterwards', async () => {
+      const home = await world.addCustomer('Robin Hale');
+      const shop = await world.addCustomer('Hale Hardware');
+      const contact = await addContact(world.database.db, world.agency.actor, shop.customerNumber, {
+        name: 'Robin Hale',
+        email: home.email,
+      });
+      const homeRequest = await requestFor(home.customerNumber, home.contactId);
+      const shopRequest = await requestFor(shop.customerNumber, contact.id);
+      const homeLink = portalLink(await mailFor(homeRequest));
+      const shopLink = portalLink(await mailFor(shopRequest));
+      assert.equal(shopLink.pathname, '/portal/enroll');
+      const robin = portalClient(world.url);
+      assert.equal((await redeem(robin, homeLink)).status, 200);
+      // Before identities: 409, "another contact of this agency is already enrolled with this e-mail".
+      const later = await redeem(robin, shopLink);
+      assert.equal(later.status, 200, JSON.stringify(later.body));
+      assert.equal(later.body.customer.customerNumber, shop.customerNumber);
+      assert.equal(later.body.paymentRequestId, shopRequest);
+      const count = await world.database.db
+        .selectFrom('portal_identities')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('email', '=', home.email.toLowerCase())
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(count.n), 1);
+    });
+
     it('ends access to a customer at once when the person stops being its contact', async () => {
       assert.equal((await switchTo(person, business.customerNumber)).status, 200);
       // The business's contact is re-addressed (an edit or a sync from the AMS): the person is no
