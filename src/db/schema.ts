@@ -532,6 +532,8 @@ export interface PortalTokensTable {
   contact_id: string;
   purpose: 'enroll' | 'sign_in';
   payment_request_id: string | null;
+  /** The address the link was mailed to (lower case); null for links issued before migration 0014. */
+  email: string | null;
   expires_at: Date;
   used_at: Date | null;
   created_at: CreatedAt;

@@ -54,7 +54,7 @@ export async function redeemPortalToken(
       .where('agency_id', '=', agency.id)
       .where('used_at', 'is', null)
       .where('expires_at', '>', now)
-      .returning(['customer_id', 'contact_id', 'purpose', 'payment_request_id'])
+      .returning(['customer_id', 'contact_id', 'purpose', 'payment_request_id', 'email'])
       .executeTakeFirst();
     if (!used) throw badLink();
     const contact = await tx
@@ -63,8 +63,10 @@ export async function redeemPortalToken(
       .where('agency_id', '=', agency.id)
       .where('id', '=', used.contact_id)
       .executeTakeFirstOrThrow();
-    // The contact lost its address since the link was sent: the link proves nothing any more.
+    // The contact's address changed since the link was sent: it proves the old address only, so
+    // it must not enroll or sign in the new one (and every customer that has it).
     if (!contact.email) throw badLink();
+    if (used.email !== null && used.email !== contact.email.toLowerCase()) throw badLink();
     const identity = await ensureIdentity(tx, agency.id, contact.email);
     if (identity.created) {
       const actor = portalActor(agency.id, contact.email, {

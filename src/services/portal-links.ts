@@ -24,9 +24,17 @@ export interface PortalLinkInput {
  */
 export async function issuePortalLink(tx: Tx, input: PortalLinkInput, now = new Date()): Promise<string> {
   const token = newToken('ppt');
+  // The address the link goes to: redemption refuses it once the contact's address has changed.
+  const contact = await tx
+    .selectFrom('contacts')
+    .select('email')
+    .where('agency_id', '=', input.agencyId)
+    .where('id', '=', input.contactId)
+    .executeTakeFirst();
   await tx
     .insertInto('portal_tokens')
     .values({
+      email: contact?.email?.toLowerCase() ?? null,
       token_hash: hashToken(token),
       agency_id: input.agencyId,
       customer_id: input.customerId,

@@ -329,6 +329,20 @@ for (const target of databaseTargets()) {
       assert.equal(Number(count.n), 1);
     });
 
+    it("a link mailed before the contact's address changed no longer signs anyone in", async () => {
+      const moved = await world.addCustomer('Alex Moved');
+      const link = portalLink(await mailFor(await requestFor(moved.customerNumber, moved.contactId)));
+      await world.database.db
+        .updateTable('contacts')
+        .set({ email: 'alex.new.address@example.com' })
+        .where('id', '=', moved.contactId)
+        .execute();
+      const before = await counts();
+      const answer = await redeem(portalClient(world.url), link);
+      assert.equal(answer.status, 401, JSON.stringify(answer.body));
+      assert.deepEqual(await counts(), before, 'no identity for the new address, no session');
+    });
+
     it('ends access to a customer at once when the person stops being its contact', async () => {
       assert.equal((await switchTo(person, business.customerNumber)).status, 200);
       // The business's contact is re-addressed (an edit or a sync from the AMS): the person is no

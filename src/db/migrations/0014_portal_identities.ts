@@ -38,6 +38,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     DROP TABLE portal_accounts;
 
+    -- A link proves the address it was mailed to: redeemed after the contact's address changed,
+    -- it must not enroll (or sign in) the new address. Links mailed before 0014 have none.
+    ALTER TABLE portal_tokens ADD COLUMN email text;
+
     -- An identity's customers: the contacts with its address, looked up on every portal request.
     CREATE INDEX contacts_agency_email_idx ON contacts (agency_id, lower(email)) WHERE email IS NOT NULL;
     `,
