@@ -13,6 +13,7 @@ import * as receiptChecks from './migrations/0010_receipt_checks.ts';
 import * as emailSweep from './migrations/0011_email_sweep.ts';
 import * as autopayExactlyOnce from './migrations/0012_autopay_exactly_once.ts';
 import * as idempotencyOwners from './migrations/0013_idempotency_owners.ts';
+import * as portalIdentities from './migrations/0014_portal_identities.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0011_email_sweep': emailSweep,
   '0012_autopay_exactly_once': autopayExactlyOnce,
   '0013_idempotency_owners': idempotencyOwners,
+  '0014_portal_identities': portalIdentities,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -49,4 +51,11 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** Applies migrations up to and including `name` (tests of a data migration start before it). */
+export async function migrateTo(db: Kysely<Database>, name: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -515,11 +515,11 @@ export interface EmailsTable {
   sent_at: Date | null;
 }
 
-export interface PortalAccountsTable {
+/** One per e-mail address and agency; its customers are those with a contact of that address. */
+export interface PortalIdentitiesTable {
   id: Generated<string>;
   agency_id: string;
-  customer_id: string;
-  contact_id: string;
+  /** Lower case. */
   email: string;
   password_hash: string | null;
   enrolled_at: CreatedAt;
@@ -532,6 +532,8 @@ export interface PortalTokensTable {
   contact_id: string;
   purpose: 'enroll' | 'sign_in';
   payment_request_id: string | null;
+  /** The address the link was mailed to (lower case); null for links issued before migration 0014. */
+  email: string | null;
   expires_at: Date;
   used_at: Date | null;
   created_at: CreatedAt;
@@ -540,7 +542,9 @@ export interface PortalTokensTable {
 export interface PortalSessionsTable {
   token_hash: string;
   agency_id: string;
-  account_id: string;
+  identity_id: string;
+  /** The customer the session is looking at (the account switcher's choice). */
+  customer_id: string;
   expires_at: Date;
   created_at: CreatedAt;
 }
@@ -710,7 +714,7 @@ export interface Database {
   payment_requests: PaymentRequestsTable;
   payment_request_invoices: PaymentRequestInvoicesTable;
   emails: EmailsTable;
-  portal_accounts: PortalAccountsTable;
+  portal_identities: PortalIdentitiesTable;
   portal_tokens: PortalTokensTable;
   portal_sessions: PortalSessionsTable;
   sync_connectors: SyncConnectorsTable;

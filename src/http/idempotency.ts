@@ -57,8 +57,9 @@ export function registerIdempotency(app: FastifyInstance, db: Db, clock: () => D
       db,
       {
         agencyId: request.actor.agencyId,
-        // Keys are the agency's; a portal client's are their own, so no client can replay another's.
-        key: request.actor.client ? `portal:${request.actor.client.contactId}:${key}` : key,
+        // Keys are the agency's; a portal client's are their identity's (across its accounts), so
+        // no client can replay another's and switching account does not make a used key new.
+        key: request.actor.client ? `portal:${request.actor.client.identityId}:${key}` : key,
         fingerprint: pending.fingerprint,
         method: request.method,
         path: request.url,

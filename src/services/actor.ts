@@ -12,8 +12,11 @@ export interface Actor {
   divisions: string[] | null;
   /** How the caller appears in activities and the audit log, e.g. `user:jane@agency.com`. */
   label: string;
-  /** A portal client acts for one contact of one customer only. */
-  client?: { customerId: string; customerNumber: number; contactId: string } | undefined;
+  /**
+   * A portal client: one identity (an e-mail address), acting for the customer its session is
+   * looking at, as that customer's contact with the identity's address.
+   */
+  client?: { identityId: string; customerId: string; customerNumber: number; contactId: string } | undefined;
 }
 
 export function systemActor(agencyId: string, label = 'system'): Actor {

@@ -5,16 +5,21 @@ import { findAgencyBySlug, getAgency } from './agencies.ts';
 import { audit } from './audit.ts';
 import { queueEmail } from './email-outbox.ts';
 import type { JobQueue } from './job-queue.ts';
+import { ensureIdentity, identityAccounts, identityByEmail } from './portal-identities.ts';
 import { issuePortalLink, SIGN_IN_LINK_MINUTES } from './portal-links.ts';
 import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from './secrets.ts';
-import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
+import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 const PORTAL_SESSION_DAYS = 7;
 
 export interface PortalSessionView {
   agency: { slug: string; name: string };
+  /** The customer the session is looking at. */
   customer: { customerNumber: number; name: string };
+  /** That customer's contact with the identity's address. */
   contact: { id: string; name: string; email: string };
+  /** Every customer the identity may see (the account switcher). */
+  accounts: { customerNumber: number; name: string; current: boolean }[];
   hasPassword: boolean;
   paymentRequestId: string | null;
 }
@@ -31,7 +36,8 @@ const badPassword = () => new DomainError('unauthenticated', 'the e-mail or pass
 
 /**
  * Redeems an enrollment or sign-in link: marks it used (single use, in the same statement that
- * checks it), enrolls the contact on first use, and opens a portal session.
+ * checks it), enrolls the contact's address on first use (one identity per address and agency,
+ * whichever of its customers the link came from), and opens a session on the link's customer.
  */
 export async function redeemPortalToken(
   db: Db,
@@ -48,7 +54,7 @@ export async function redeemPortalToken(
       .where('agency_id', '=', agency.id)
       .where('used_at', 'is', null)
       .where('expires_at', '>', now)
-      .returning(['customer_id', 'contact_id', 'purpose', 'payment_request_id'])
+      .returning(['customer_id', 'contact_id', 'purpose', 'payment_request_id', 'email'])
       .executeTakeFirst();
     if (!used) throw badLink();
     const contact = await tx
@@ -57,68 +63,48 @@ export async function redeemPortalToken(
       .where('agency_id', '=', agency.id)
       .where('id', '=', used.contact_id)
       .executeTakeFirstOrThrow();
-    let account = await tx
-      .selectFrom('portal_accounts')
-      .select(['id'])
-      .where('agency_id', '=', agency.id)
-      .where('contact_id', '=', contact.id)
-      .executeTakeFirst();
-    if (!account) {
-      if (!contact.email) throw badLink();
-      try {
-        account = await tx
-          .insertInto('portal_accounts')
-          .values({
-            agency_id: agency.id,
-            customer_id: used.customer_id,
-            contact_id: contact.id,
-            email: contact.email.toLowerCase(),
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new DomainError(
-            'conflict',
-            'another contact of this agency is already enrolled with this e-mail address; ask the agency',
-          );
-        }
-        throw error;
-      }
-      await audit(tx, portalActor(agency.id, used.customer_id, 0, contact.id, contact.email), 'portal.enrolled', {
-        type: 'contact',
-        id: contact.id,
+    // The contact's address changed since the link was sent: it proves the old address only, so
+    // it must not enroll or sign in the new one (and every customer that has it).
+    if (!contact.email) throw badLink();
+    if (used.email !== null && used.email !== contact.email.toLowerCase()) throw badLink();
+    const identity = await ensureIdentity(tx, agency.id, contact.email);
+    if (identity.created) {
+      const actor = portalActor(agency.id, contact.email, {
+        identityId: identity.id,
+        customerId: used.customer_id,
+        customerNumber: 0,
+        contactId: contact.id,
       });
+      await audit(tx, actor, 'portal.enrolled', { type: 'contact', id: contact.id });
     }
-    return openSession(tx, agency.id, account.id, used.payment_request_id, now);
+    return openSession(tx, agency.id, identity.id, used.customer_id, used.payment_request_id, now);
   });
 }
 
-/** E-mail and password. The same answer for an unknown e-mail, no password yet, or a wrong one. */
+/**
+ * E-mail and password. The same answer for an unknown e-mail, no password yet, a wrong one, or
+ * an identity no customer has as a contact any more. The session opens on its first customer.
+ */
 export async function signInToPortal(
   db: Db,
   input: { agency: string; email: string; password: string },
   now = new Date(),
 ): Promise<PortalSignIn> {
   const agency = await findAgencyBySlug(db, input.agency);
-  const account = agency
-    ? await db
-        .selectFrom('portal_accounts')
-        .select(['id', 'password_hash'])
-        .where('agency_id', '=', agency.id)
-        .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.trim().toLowerCase()))
-        .executeTakeFirst()
-    : undefined;
+  const identity = agency ? await identityByEmail(db, agency.id, input.email) : undefined;
   // An unknown address costs the same scrypt as a known one: the timing says nothing either.
-  const ok = await verifyPasswordOrDummy(input.password, account?.password_hash);
-  if (!agency || !account || !ok) throw badPassword();
-  return inTransaction(db, (tx) => openSession(tx, agency.id, account.id, null, now));
+  const ok = await verifyPasswordOrDummy(input.password, identity?.password_hash);
+  if (!agency || !identity || !ok) throw badPassword();
+  const [first] = await identityAccounts(db, agency.id, identity.email);
+  if (!first) throw badPassword();
+  return inTransaction(db, (tx) => openSession(tx, agency.id, identity.id, first.customerId, null, now));
 }
 
 async function openSession(
   tx: Tx,
   agencyId: string,
-  accountId: string,
+  identityId: string,
+  customerId: string,
   paymentRequestId: string | null,
   now: Date,
 ): Promise<PortalSignIn> {
@@ -126,65 +112,76 @@ async function openSession(
   const expiresAt = new Date(now.getTime() + PORTAL_SESSION_DAYS * 86_400_000);
   await tx
     .insertInto('portal_sessions')
-    .values({ token_hash: hashToken(token), agency_id: agencyId, account_id: accountId, expires_at: expiresAt })
+    .values({
+      token_hash: hashToken(token),
+      agency_id: agencyId,
+      identity_id: identityId,
+      customer_id: customerId,
+      expires_at: expiresAt,
+    })
     .execute();
-  return { token, expiresAt, view: await sessionView(tx, agencyId, accountId, paymentRequestId) };
+  return { token, expiresAt, view: await sessionView(tx, agencyId, identityId, customerId, paymentRequestId) };
 }
 
 async function sessionView(
   db: Db | Tx,
   agencyId: string,
-  accountId: string,
+  identityId: string,
+  customerId: string,
   paymentRequestId: string | null,
 ): Promise<PortalSessionView> {
   const row = await db
-    .selectFrom('portal_accounts as a')
-    .innerJoin('agencies as g', 'g.id', 'a.agency_id')
-    .innerJoin('customers as c', 'c.id', 'a.customer_id')
-    .innerJoin('contacts as k', 'k.id', 'a.contact_id')
-    .select(['g.slug', 'g.name as agency_name', 'c.customer_number', 'c.name as customer_name'])
-    .select(['k.id as contact_id', 'k.name as contact_name', 'a.email', 'a.password_hash'])
-    .where('a.agency_id', '=', agencyId)
-    .where('a.id', '=', accountId)
+    .selectFrom('portal_identities as i')
+    .innerJoin('agencies as g', 'g.id', 'i.agency_id')
+    .select(['g.slug', 'g.name as agency_name', 'i.email', 'i.password_hash'])
+    .where('i.agency_id', '=', agencyId)
+    .where('i.id', '=', identityId)
     .executeTakeFirstOrThrow();
+  const accounts = await identityAccounts(db, agencyId, row.email);
+  const current = accounts.find((a) => a.customerId === customerId);
+  if (!current) throw new DomainError('unauthenticated', 'you are not a contact of this account any more');
   return {
     agency: { slug: row.slug, name: row.agency_name },
-    customer: { customerNumber: row.customer_number, name: row.customer_name },
-    contact: { id: row.contact_id, name: row.contact_name, email: row.email },
+    customer: { customerNumber: current.customerNumber, name: current.name },
+    contact: { id: current.contactId, name: current.contactName, email: row.email },
+    accounts: accounts.map((a) => ({
+      customerNumber: a.customerNumber,
+      name: a.name,
+      current: a.customerId === customerId,
+    })),
     hasPassword: row.password_hash !== null,
     paymentRequestId,
   };
 }
 
-function portalActor(
-  agencyId: string,
-  customerId: string,
-  customerNumber: number,
-  contactId: string,
-  email: string,
-): Actor {
-  return {
-    agencyId,
-    role: 'client',
-    banks: null,
-    divisions: null,
-    label: `client:${email}`,
-    client: { customerId, customerNumber, contactId },
-  };
+function portalActor(agencyId: string, email: string, client: NonNullable<Actor['client']>): Actor {
+  return { agencyId, role: 'client', banks: null, divisions: null, label: `client:${email}`, client };
 }
 
-/** The client behind a portal session cookie, or undefined. */
+/**
+ * The client behind a portal session cookie, or undefined. The session's customer must still
+ * have a contact with the identity's address; when it has none any more (the contact was removed
+ * or re-addressed), the session goes on with the identity's first remaining customer, and with
+ * none it no longer signs anyone in.
+ */
 export async function authenticatePortalSession(db: Db, token: string, now = new Date()): Promise<Actor | undefined> {
   const row = await db
     .selectFrom('portal_sessions as s')
-    .innerJoin('portal_accounts as a', 'a.id', 's.account_id')
-    .innerJoin('customers as c', 'c.id', 'a.customer_id')
-    .select(['a.agency_id', 'a.customer_id', 'c.customer_number', 'a.contact_id', 'a.email'])
+    .innerJoin('portal_identities as i', 'i.id', 's.identity_id')
+    .select(['s.agency_id', 's.identity_id', 's.customer_id', 'i.email'])
     .where('s.token_hash', '=', hashToken(token))
     .where('s.expires_at', '>', now)
     .executeTakeFirst();
   if (!row) return undefined;
-  return portalActor(row.agency_id, row.customer_id, row.customer_number, row.contact_id, row.email);
+  const [chosen] = await identityAccounts(db, row.agency_id, row.email, row.customer_id);
+  const account = chosen ?? (await identityAccounts(db, row.agency_id, row.email))[0];
+  if (!account) return undefined;
+  return portalActor(row.agency_id, row.email, {
+    identityId: row.identity_id,
+    customerId: account.customerId,
+    customerNumber: account.customerNumber,
+    contactId: account.contactId,
+  });
 }
 
 function requireClient(actor: Actor): NonNullable<Actor['client']> {
@@ -192,24 +189,15 @@ function requireClient(actor: Actor): NonNullable<Actor['client']> {
   return actor.client;
 }
 
-async function accountIdFor(db: Db | Tx, actor: Actor): Promise<string> {
+export async function getPortalSession(db: Db | Tx, actor: Actor): Promise<PortalSessionView> {
   const client = requireClient(actor);
-  const row = await db
-    .selectFrom('portal_accounts')
-    .select('id')
-    .where('agency_id', '=', actor.agencyId)
-    .where('contact_id', '=', client.contactId)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-export async function getPortalSession(db: Db, actor: Actor): Promise<PortalSessionView> {
-  return sessionView(db, actor.agencyId, await accountIdFor(db, actor), null);
+  return sessionView(db, actor.agencyId, client.identityId, client.customerId, null);
 }
 
 /**
- * Sets or changes the password and ends every other session of the account (a thief's cookie
- * stops working); the session that made the change (`currentToken`) stays signed in.
+ * Sets or changes the identity's password (one for all its accounts) and ends every other session
+ * of the identity (a thief's cookie stops working); the session that made the change
+ * (`currentToken`) stays signed in.
  */
 export async function setPortalPassword(
   db: Db | Tx,
@@ -219,13 +207,18 @@ export async function setPortalPassword(
 ): Promise<PortalSessionView> {
   const hash = await hashPassword(password);
   return inTransaction(db, async (tx) => {
-    const accountId = await accountIdFor(tx, actor);
-    await tx.updateTable('portal_accounts').set({ password_hash: hash }).where('id', '=', accountId).execute();
-    let others = tx.deleteFrom('portal_sessions').where('account_id', '=', accountId);
+    const { identityId } = requireClient(actor);
+    await tx
+      .updateTable('portal_identities')
+      .set({ password_hash: hash })
+      .where('agency_id', '=', actor.agencyId)
+      .where('id', '=', identityId)
+      .execute();
+    let others = tx.deleteFrom('portal_sessions').where('identity_id', '=', identityId);
     if (currentToken) others = others.where('token_hash', '!=', hashToken(currentToken));
     await others.execute();
-    await audit(tx, actor, 'portal.password_set', { type: 'portal_account', id: accountId });
-    return sessionView(tx, actor.agencyId, accountId, null);
+    await audit(tx, actor, 'portal.password_set', { type: 'portal_identity', id: identityId });
+    return getPortalSession(tx, actor);
   });
 }
 
@@ -264,14 +257,13 @@ export async function requestPortalSignInLink(
   if (!agency) return;
   const email = input.email.trim().toLowerCase();
   await inTransaction(db, async (tx) => {
-    const enrolled = await tx
-      .selectFrom('portal_accounts as a')
-      .innerJoin('contacts as k', 'k.id', 'a.contact_id')
-      .select(['a.customer_id', 'a.contact_id', 'k.name'])
-      .where('a.agency_id', '=', agency.id)
-      .where((eb) => eb(eb.fn('lower', ['a.email']), '=', email))
-      .executeTakeFirst();
+    const identity = await identityByEmail(tx, agency.id, email);
+    // Enrolled: a sign-in link (to their first customer; the switcher shows the others).
     // Not enrolled: the first contact with this address (oldest) may enroll.
+    const [first] = identity ? await identityAccounts(tx, agency.id, email) : [];
+    const enrolled = first
+      ? { customer_id: first.customerId, contact_id: first.contactId, name: first.contactName }
+      : undefined;
     const contact =
       enrolled ??
       (await tx

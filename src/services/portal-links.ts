@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { hashToken, newToken } from './secrets.ts';
 import type { Tx } from './transaction.ts';
 
@@ -23,9 +24,17 @@ export interface PortalLinkInput {
  */
 export async function issuePortalLink(tx: Tx, input: PortalLinkInput, now = new Date()): Promise<string> {
   const token = newToken('ppt');
+  // The address the link goes to: redemption refuses it once the contact's address has changed.
+  const contact = await tx
+    .selectFrom('contacts')
+    .select('email')
+    .where('agency_id', '=', input.agencyId)
+    .where('id', '=', input.contactId)
+    .executeTakeFirst();
   await tx
     .insertInto('portal_tokens')
     .values({
+      email: contact?.email?.toLowerCase() ?? null,
       token_hash: hashToken(token),
       agency_id: input.agencyId,
       customer_id: input.customerId,
@@ -40,12 +49,19 @@ export async function issuePortalLink(tx: Tx, input: PortalLinkInput, now = new 
   return `${input.portalUrl}/${input.purpose === 'enroll' ? 'enroll' : 'sign-in'}?${params.toString()}`;
 }
 
+/**
+ * Whether the contact's address has a portal identity in the agency: enrolled through this
+ * customer or any other one where the same person is a contact.
+ */
 export async function isEnrolled(tx: Tx, agencyId: string, contactId: string): Promise<boolean> {
   const row = await tx
-    .selectFrom('portal_accounts')
-    .select('id')
-    .where('agency_id', '=', agencyId)
-    .where('contact_id', '=', contactId)
+    .selectFrom('contacts as k')
+    .innerJoin('portal_identities as i', (join) =>
+      join.onRef('i.agency_id', '=', 'k.agency_id').on(sql<boolean>`i.email = lower(k.email)`),
+    )
+    .select('i.id')
+    .where('k.agency_id', '=', agencyId)
+    .where('k.id', '=', contactId)
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -43,6 +43,8 @@ export interface PortalPaymentView {
   brand: string | null;
   paymentRequestId: string | null;
   failureMessage: string | null;
+  /** The processor refused it (whatever state that left: cancelled at checkout, failed, retrying). */
+  declined: boolean;
   createdAt: Date;
 }
 
@@ -82,7 +84,7 @@ async function portalPaymentViews(
     .selectFrom('payments as p')
     .innerJoin('payment_methods as m', 'm.id', 'p.payment_method_id')
     .select(['p.id', 'p.amount_cents', 'p.state', 'p.type', 'm.last4', 'm.brand', 'p.payment_request_id'])
-    .select(['p.failure_message', 'p.created_at'])
+    .select(['p.failure_message', 'p.failure_code', 'p.created_at'])
     .where('p.agency_id', '=', actor.agencyId)
     .where('p.customer_id', '=', clientOf(actor).customerId);
   if (filter.id) query = query.where('p.id', '=', filter.id);
@@ -96,6 +98,7 @@ async function portalPaymentViews(
     brand: r.brand,
     paymentRequestId: r.payment_request_id,
     failureMessage: r.failure_message,
+    declined: r.failure_code !== null && ['requested', 'failed', 'cancelled'].includes(r.state),
     createdAt: r.created_at,
   }));
 }

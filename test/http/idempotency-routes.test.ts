@@ -568,6 +568,31 @@ for (const target of databaseTargets()) {
           return { client: await portalFor(c), path: `/api/v1/portal/payment-methods/${second.id}/default`, other: {} };
         },
       },
+      '/api/v1/portal/session/account': {
+        status: 200,
+        make: async () => {
+          const c = await customer();
+          // The same person is a contact of a second customer: their portal may switch to it.
+          const email = (
+            await database.db
+              .selectFrom('contacts')
+              .select('email')
+              .where('id', '=', c.contactId)
+              .executeTakeFirstOrThrow()
+          ).email;
+          const second = ok(await api.post('/api/v1/customers', { type: 'group', name: `Idem ${c.n} LLC` }), 201);
+          ok(
+            await api.post(`/api/v1/customers/${second.customerNumber}/contacts`, { name: `Idem ${c.n}`, email }),
+            201,
+          );
+          return {
+            client: await portalFor(c),
+            path: '/api/v1/portal/session/account',
+            body: { customerNumber: second.customerNumber },
+            other: { customerNumber: c.customerNumber },
+          };
+        },
+      },
       '/api/v1/portal/autopay': {
         status: 200,
         make: async () => {

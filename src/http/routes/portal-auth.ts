@@ -10,7 +10,9 @@ import {
   signInToPortal,
   signOutOfPortal,
 } from '../../services/portal-auth.ts';
+import { switchPortalAccount } from '../../services/portal-identities.ts';
 import { PORTAL_COOKIE, requireActor, sessionCookieOptions } from '../auth.ts';
+import { respond } from '../idempotency.ts';
 import { errorResponses, problemSchema } from '../schemas.ts';
 import type { SignInLimiter } from '../sign-in-limits.ts';
 import type { App, RouteDeps } from '../types.ts';
@@ -21,6 +23,9 @@ export const portalSessionSchema = z
     agency: z.object({ slug: z.string(), name: z.string() }),
     customer: z.object({ customerNumber: z.number().int(), name: z.string() }),
     contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+    accounts: z.array(z.object({ customerNumber: z.number().int(), name: z.string(), current: z.boolean() })).meta({
+      description: 'Every customer where the signed-in person is a contact (by e-mail): the account switcher',
+    }),
     hasPassword: z.boolean(),
     paymentRequestId: z.string().nullable(),
   })
@@ -181,5 +186,34 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limit: SignInLimiter
     // Ends the account's other sessions; this one stays signed in.
     async (request) =>
       setPortalPassword(deps.db, requireActor(request), request.body.password, request.cookies[PORTAL_COOKIE]),
+  );
+
+  app.post(
+    '/api/v1/portal/session/account',
+    {
+      config: { access: ['client'] as const },
+      schema: {
+        tags: ['portal'],
+        summary:
+          'Switch this session to another of your accounts (a customer where you are a contact); 404 for any other customer',
+        body: z.strictObject({
+          customerNumber: z
+            .number({ error: 'must be a positive integer' })
+            .int({ error: 'must be a positive integer' })
+            .positive({ error: 'must be a positive integer' })
+            .max(2_147_483_647, { error: 'is too large' }),
+        }),
+        response: { 200: portalSessionSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const token = request.cookies[PORTAL_COOKIE] ?? '';
+      return respond(deps.db, request, reply, 200, async (tx) => {
+        const account = await switchPortalAccount(tx, actor, request.body.customerNumber, token);
+        const client = { ...actor.client!, customerId: account.customerId, customerNumber: account.customerNumber };
+        return getPortalSession(tx, { ...actor, client: { ...client, contactId: account.contactId } });
+      });
+    },
   );
 }

@@ -41,6 +41,7 @@ const portalPaymentSchema = z
     brand: z.string().nullable(),
     paymentRequestId: z.string().nullable(),
     failureMessage: z.string().nullable(),
+    declined: z.boolean().meta({ description: 'The card or bank refused it; My Payments shows it as Declined' }),
     createdAt: z.string(),
   })
   .meta({ id: 'PortalPayment' });

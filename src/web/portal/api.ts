@@ -6,6 +6,8 @@ export type PortalSession = {
   agency: { slug: string; name: string };
   customer: { customerNumber: number; name: string };
   contact: { id: string; name: string; email: string };
+  /** Every customer where the person is a contact: the account switcher (current: the one shown). */
+  accounts: { customerNumber: number; name: string; current: boolean }[];
   hasPassword: boolean;
   /** The request a redeemed link points at (the UI opens it), else null. */
   paymentRequestId: string | null;
@@ -20,6 +22,8 @@ export type PortalPayment = {
   brand: string | null;
   paymentRequestId: string | null;
   failureMessage: string | null;
+  /** The card or bank refused it. */
+  declined: boolean;
   createdAt: string;
 };
 
@@ -84,6 +88,11 @@ export function portalSignOut(): Promise<void> {
 
 export function setPassword(password: string): Promise<PortalSession> {
   return request('POST', `${base}/password`, { body: { password } });
+}
+
+/** Points this session at another of the person's accounts; answers the session as it now is. */
+export function switchAccount(customerNumber: number, idempotencyKey: string): Promise<PortalSession> {
+  return request('POST', `${base}/session/account`, { body: { customerNumber }, idempotencyKey });
 }
 
 export function getPortalConfig(signal?: AbortSignal): Promise<PortalConfig> {

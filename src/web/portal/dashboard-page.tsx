@@ -4,6 +4,7 @@ import { errorMessage, isAbortError, type PaymentRequest } from '../api.ts';
 import { formatDate, formatMoney, invoiceStatusLabel } from '../format.ts';
 import { Link } from '../router.tsx';
 import { getPortalAccount, listPortalRequests, type PortalAccount, type PortalSession } from './api.ts';
+import { ScrollTable } from './scroll-table.tsx';
 
 type State =
   | { status: 'loading' }
@@ -85,7 +86,7 @@ export function DashboardPage({ session }: { session: PortalSession }) {
             <div className="card-header">
               <h2 id="portal-invoices">Invoices</h2>
             </div>
-            <div className="table-wrap">
+            <ScrollTable label="Invoices">
               <table className="data-table">
                 <thead>
                   <tr>
@@ -115,7 +116,7 @@ export function DashboardPage({ session }: { session: PortalSession }) {
                   )}
                 </tbody>
               </table>
-            </div>
+            </ScrollTable>
           </section>
         </>
       )}

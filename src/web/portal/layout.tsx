@@ -1,11 +1,17 @@
-// The signed-in portal shell: agency name, navigation, the client's name and sign-out.
+// The signed-in portal shell: agency name, navigation, the account switcher, the client's name and sign-out.
 import type { ReactNode } from 'react';
 import { Link, useLocation } from '../router.tsx';
+import { AccountSwitcher } from './account-switcher.tsx';
 import type { PortalSession } from './api.ts';
 
-type Props = { session: PortalSession; onSignOut: () => void; children: ReactNode };
+type Props = {
+  session: PortalSession;
+  onSignOut: () => void;
+  onSwitched: (next: PortalSession) => void;
+  children: ReactNode;
+};
 
-export function PortalLayout({ session, onSignOut, children }: Props) {
+export function PortalLayout({ session, onSignOut, onSwitched, children }: Props) {
   const pathname = useLocation().split('?')[0];
   const current = (path: string) => (pathname === path ? 'page' : undefined);
   return (
@@ -29,6 +35,7 @@ export function PortalLayout({ session, onSignOut, children }: Props) {
               My Payments
             </Link>
           </nav>
+          <AccountSwitcher session={session} onSwitched={onSwitched} />
           <div className="user-menu">
             <span className="user-name" title={session.contact.email}>
               {session.contact.name}

@@ -1,5 +1,5 @@
 // Entry point of the client portal (served at /portal): session bootstrap, guards and pages.
-import { type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
+import { Fragment, type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { errorMessage, onUnauthorized } from '../api.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
@@ -37,6 +37,12 @@ function PortalApp() {
   const signedIn = useCallback((next: PortalSession, to?: string) => {
     setSession(next);
     navigate(to ?? '/portal', { replace: true });
+  }, []);
+
+  // Another account: every page loads afresh (they are keyed by the account) from the home page.
+  const switched = useCallback((next: PortalSession) => {
+    setSession(next);
+    navigate('/portal');
   }, []);
 
   const signOut = useCallback(async () => {
@@ -94,8 +100,8 @@ function PortalApp() {
       </div>
     );
   return (
-    <PortalLayout session={session} onSignOut={signOut}>
-      {page}
+    <PortalLayout session={session} onSignOut={signOut} onSwitched={switched}>
+      <Fragment key={session.customer.customerNumber}>{page}</Fragment>
     </PortalLayout>
   );
 }

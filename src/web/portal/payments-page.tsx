@@ -2,7 +2,7 @@
 // (add, remove, set default), autopay enrollment and a way to make a one-time payment.
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage, isAbortError, type PaymentRequest } from '../api.ts';
-import { formatDate, formatDateTime, formatMoney, humanize } from '../format.ts';
+import { formatDate, formatDateTime, formatMoney } from '../format.ts';
 import { Link } from '../router.tsx';
 import {
   type Autopay,
@@ -19,6 +19,8 @@ import {
   setDefaultMethod,
 } from './api.ts';
 import { MethodForm, methodLabel } from './method-form.tsx';
+import { paymentStatusWords, requestStatusWords } from './payment-words.ts';
+import { ScrollTable } from './scroll-table.tsx';
 
 type Data = {
   payments: PortalPayment[];
@@ -28,7 +30,15 @@ type Data = {
   tokenizeUrl: string | null;
 };
 
-type ActivityRow = { key: string; date: string; what: string; amount: number; status: string };
+type ActivityRow = {
+  key: string;
+  date: string;
+  what: string;
+  amount: number;
+  status: string;
+  /** An open request the client can pay now. */
+  payRequestId?: string;
+};
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -44,7 +54,8 @@ function activityRows(data: Data): ActivityRow[] {
         date: request.requestedAt,
         what: `Requested${request.note ? `: ${request.note}` : ''} (due ${formatDate(request.dueDate)})`,
         amount: request.amount,
-        status: humanize(request.state),
+        status: requestStatusWords(request.state),
+        ...(request.state === 'requested' && !request.payment ? { payRequestId: request.id } : {}),
       })),
     ...data.payments.map((payment) => ({
       key: `p-${payment.id}`,
@@ -53,7 +64,8 @@ function activityRows(data: Data): ActivityRow[] {
         payment.paymentRequestId ? ' · payment request' : ''
       }`,
       amount: payment.amount,
-      status: payment.state === 'posted' ? 'Paid' : humanize(payment.state),
+      status:
+        paymentStatusWords(payment) + (payment.declined && payment.failureMessage ? `: ${payment.failureMessage}` : ''),
     })),
   ];
   return rows.sort((a, b) => b.date.localeCompare(a.date));
@@ -143,7 +155,7 @@ export function PaymentsPage() {
             <div className="card-header">
               <h2 id="activity-heading">Payment activity</h2>
             </div>
-            <div className="table-wrap">
+            <ScrollTable label="Payment activity">
               <table className="data-table" data-testid="payment-activity">
                 <thead>
                   <tr>
@@ -153,6 +165,9 @@ export function PaymentsPage() {
                       Amount
                     </th>
                     <th scope="col">Status</th>
+                    <th scope="col" className="actions">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -161,19 +176,30 @@ export function PaymentsPage() {
                       <td>{formatDateTime(row.date)}</td>
                       <td className="wrap">{row.what}</td>
                       <td className="num money">{formatMoney(row.amount)}</td>
-                      <td>{row.status}</td>
+                      <td className="wrap">{row.status}</td>
+                      <td className="actions">
+                        {row.payRequestId && (
+                          <Link
+                            to={`/portal/pay/${row.payRequestId}`}
+                            className="button button-primary"
+                            aria-label={`Pay ${formatMoney(row.amount)}`}
+                          >
+                            Pay
+                          </Link>
+                        )}
+                      </td>
                     </tr>
                   ))}
                   {rows.length === 0 && (
                     <tr>
-                      <td colSpan={4} className="empty-cell">
+                      <td colSpan={5} className="empty-cell">
                         No payments yet.
                       </td>
                     </tr>
                   )}
                 </tbody>
               </table>
-            </div>
+            </ScrollTable>
           </section>
 
           <section className="card" aria-labelledby="methods-heading">
