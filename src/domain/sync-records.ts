@@ -56,6 +56,8 @@ export interface ExternalPolicy {
   lineOfBusiness: string | null;
   effectiveDate: string | null;
   expirationDate: string | null;
+  /** The premium in dollars as the system writes it; null when it carries none. */
+  premium?: string | null;
 }
 
 /** Content hash of a record's fields: equal hashes mean nothing to write. Key order does not matter. */
@@ -77,7 +79,15 @@ export function contentHash(
       'policies',
       [...record.policies]
         .sort(byId)
-        .map((p) => [p.externalId, p.policyNumber, p.lineOfBusiness, p.effectiveDate, p.expirationDate]),
+        // The premium counts only when carried, so hashes stored before premiums were read stay equal.
+        .map((p) => [
+          p.externalId,
+          p.policyNumber,
+          p.lineOfBusiness,
+          p.effectiveDate,
+          p.expirationDate,
+          ...(p.premium ? [p.premium] : []),
+        ]),
     ]);
   }
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 32);

@@ -56,9 +56,10 @@ export class RestConnector implements Connector {
     fields: AccountFields,
     localId: string,
     amsCustomerNumber: string | null,
+    contact?: ContactFields | null,
   ): Promise<ExternalRecord> {
     const m = this.#entity(entity);
-    const body = this.#body(fields, amsCustomerNumber);
+    const body = this.#body(fields, amsCustomerNumber, contact ?? null);
     if (m.localIdField) writePath(body, m.localIdField, localId);
     return this.#record(await this.#call('POST', m.createPath, body));
   }
@@ -68,9 +69,10 @@ export class RestConnector implements Connector {
     externalId: string,
     fields: AccountFields,
     amsCustomerNumber: string | null,
+    contact?: ContactFields | null,
   ): Promise<ExternalRecord> {
     const m = this.#entity(entity);
-    const body = this.#body(fields, amsCustomerNumber);
+    const body = this.#body(fields, amsCustomerNumber, contact ?? null);
     return this.#record(await this.#call(m.updateMethod, fill(m.updatePath, externalId), body));
   }
 
@@ -92,9 +94,17 @@ export class RestConnector implements Connector {
     return this.#mapping.customer;
   }
 
-  #body(fields: AccountFields, amsCustomerNumber: string | null): Record<string, unknown> {
+  #body(fields: AccountFields, amsCustomerNumber: string | null, contact: ContactFields | null): Record<string, unknown> {
     const m = this.#mapping.customer;
     const body: Record<string, unknown> = {};
+    // The contact first: where a system keeps the contact's details on the account (the same
+    // path), an account field sent with it wins.
+    if (contact && m.contact) {
+      for (const field of contactFields) {
+        const target = m.contact.fields[field];
+        if (target) writePath(body, target, contact[field]);
+      }
+    }
     for (const [field, value] of Object.entries(fields)) {
       const target = m.fields[field as AccountField];
       if (target) writePath(body, target, value);
@@ -167,6 +177,7 @@ export class RestConnector implements Connector {
         lineOfBusiness: m.lineOfBusinessField ? text(readPath(policy, m.lineOfBusinessField)) : null,
         effectiveDate: date(m.effectiveDateField),
         expirationDate: date(m.expirationDateField),
+        premium: m.premiumField ? text(readPath(policy, m.premiumField)) : null,
       });
     }
     return policies;

@@ -53,6 +53,8 @@ export const restMappingSchema = z.strictObject({
         lineOfBusinessField: fieldPath.optional(),
         effectiveDateField: fieldPath.optional(),
         expirationDateField: fieldPath.optional(),
+        /** The annual premium in dollars (e.g. `1200.50`); absent = 0, billed in policypay. */
+        premiumField: fieldPath.optional(),
       })
       .optional(),
   }),

@@ -67,6 +67,10 @@ const accountSchema = z
 
 const email = z.email({ error: 'must be an e-mail address' }).max(320);
 
+function pushAfterCommit(deps: RouteDeps, agencyId: string, log: { error(obj: unknown, msg: string): void }): void {
+  void pushPending(deps.db, agencyId).catch((error) => log.error({ err: error }, 'sync push failed'));
+}
+
 export function customerRoutes(app: App, deps: RouteDeps): void {
   app.post(
     '/api/v1/customers',
@@ -88,10 +92,16 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         response: { 201: customerSchema, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      respond(deps.db, request, reply, 201, async (tx) =>
-        presentCustomer(await createCustomer(tx, requireActor(request), request.body)),
-      ),
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const result = await respond(deps.db, request, reply, 201, async (tx) =>
+        presentCustomer(await createCustomer(tx, actor, request.body)),
+      );
+      // The rules' pushOnCreate was queued with the customer; it is sent after commit (a failure
+      // stays queued for the sync sweep).
+      pushAfterCommit(deps, actor.agencyId, request.log);
+      return result;
+    },
   );
 
   app.get(
@@ -149,11 +159,7 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
       const actor = requireActor(request);
       const { customer, pushTo } = await updateCustomer(deps.db, actor, request.params.customerNumber, request.body);
       // Pushed after commit; a failure stays queued for the sync sweep.
-      if (pushTo.length > 0) {
-        void pushPending(deps.db, actor.agencyId).catch((error) =>
-          request.log.error({ err: error }, 'sync push failed'),
-        );
-      }
+      if (pushTo.length > 0) pushAfterCommit(deps, actor.agencyId, request.log);
       return presentCustomer(customer);
     },
   );
