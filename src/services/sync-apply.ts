@@ -376,7 +376,14 @@ async function applyFields(
   // Only what changed and what `system` owns travels on: the target keeps its own edits of the rest.
   const fields = pushFieldsJson(Object.keys(fieldsForPush(rules, system, changes)) as AccountField[]);
   for (const target of pushTargets(rules, system, changes, linked)) {
-    outbox.push({ agency_id: agencyId, system: target, entity: 'customer', local_id: local.id, operation: 'update', fields });
+    outbox.push({
+      agency_id: agencyId,
+      system: target,
+      entity: 'customer',
+      local_id: local.id,
+      operation: 'update',
+      fields,
+    });
   }
 }
 

@@ -118,7 +118,13 @@ export async function queueCreatePushes(tx: Tx, agencyId: string, customerId: st
   const targets = [...new Set(configured.map((c) => c.system))];
   await queuePushes(
     tx,
-    targets.map((system) => ({ agency_id: agencyId, system, entity: 'customer', local_id: customerId, operation: 'create' })),
+    targets.map((system) => ({
+      agency_id: agencyId,
+      system,
+      entity: 'customer',
+      local_id: customerId,
+      operation: 'create',
+    })),
   );
   return targets;
 }

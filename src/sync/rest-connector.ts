@@ -94,7 +94,11 @@ export class RestConnector implements Connector {
     return this.#mapping.customer;
   }
 
-  #body(fields: AccountFields, amsCustomerNumber: string | null, contact: ContactFields | null): Record<string, unknown> {
+  #body(
+    fields: AccountFields,
+    amsCustomerNumber: string | null,
+    contact: ContactFields | null,
+  ): Record<string, unknown> {
     const m = this.#mapping.customer;
     const body: Record<string, unknown> = {};
     // The contact first: where a system keeps the contact's details on the account (the same
