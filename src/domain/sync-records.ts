@@ -36,6 +36,16 @@ export interface ExternalRecord {
   contacts?: ExternalContact[];
   /** The account's policies, when the mapping says where they are (the AMS's, by default). */
   policies?: ExternalPolicy[];
+  /** The account's invoices (the AMS's own numbers), when the mapping says where they are. */
+  invoices?: ExternalInvoice[];
+}
+
+/** An invoice as the AMS keeps it: its own number, and what a local invoice is matched on. */
+export interface ExternalInvoice {
+  externalId: string;
+  policyNumber: string | null;
+  dueDate: string | null;
+  amount: string | null;
 }
 
 /** Contact fields in hub names. */
@@ -62,7 +72,7 @@ export interface ExternalPolicy {
 
 /** Content hash of a record's fields: equal hashes mean nothing to write. Key order does not matter. */
 export function contentHash(
-  record: Pick<ExternalRecord, 'fields' | 'amsCustomerNumber' | 'contacts' | 'policies'>,
+  record: Pick<ExternalRecord, 'fields' | 'amsCustomerNumber' | 'contacts' | 'policies' | 'invoices'>,
 ): string {
   const canonical: unknown[] = accountFields.map((field) => [field, record.fields[field] ?? null]);
   canonical.push(['amsCustomerNumber', record.amsCustomerNumber]);
@@ -88,6 +98,12 @@ export function contentHash(
           p.expirationDate,
           ...(p.premium ? [p.premium] : []),
         ]),
+    ]);
+  }
+  if (record.invoices?.length) {
+    canonical.push([
+      'invoices',
+      [...record.invoices].sort(byId).map((i) => [i.externalId, i.policyNumber, i.dueDate, i.amount]),
     ]);
   }
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 32);

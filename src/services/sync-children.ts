@@ -13,6 +13,8 @@ import {
   type SyncSystem,
 } from '../domain/sync-records.ts';
 import { acceptedContactFields, type SyncRules } from '../domain/sync-rules.ts';
+import { releaseHeldAmsReceiptExports } from '../sync/ams360-receipts/outbox.ts';
+import { linkInvoices } from './sync-invoices.ts';
 import type { Tx } from './transaction.ts';
 
 /** An applied account record and the local customer it now belongs to. */
@@ -80,6 +82,14 @@ export async function applyContactsAndPolicies(
   );
   if (contacts.length > 0) await applyContacts(tx, agencyId, system, contacts, rules, log);
   if (policies.length > 0) await applyPolicies(tx, agencyId, system, policies, log, today);
+  const invoices = latest(
+    accounts.flatMap((a) => (a.record.invoices ?? []).map((item) => ({ item, customerId: a.customerId }))),
+  );
+  if (invoices.length > 0) await linkInvoices(tx, agencyId, system, invoices, log);
+  // Receipts held for want of an AMS identity go out once these accounts brought it.
+  if (accounts.length > 0) {
+    await releaseHeldAmsReceiptExports(tx, agencyId, { customerIds: [...new Set(accounts.map((a) => a.customerId))] });
+  }
 }
 
 interface Owned<T> {

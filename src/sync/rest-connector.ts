@@ -6,6 +6,7 @@ import {
   type ContactFields,
   contactFields,
   type ExternalContact,
+  type ExternalInvoice,
   type ExternalPolicy,
   type ExternalRecord,
 } from '../domain/sync-records.ts';
@@ -144,6 +145,7 @@ export class RestConnector implements Connector {
     };
     if (m.contact) record.contacts = this.#contacts(item, record);
     if (m.policies) record.policies = this.#policies(item);
+    if (m.invoices) record.invoices = this.#invoices(item);
     return record;
   }
 
@@ -185,6 +187,25 @@ export class RestConnector implements Connector {
       });
     }
     return policies;
+  }
+
+  #invoices(item: object): ExternalInvoice[] {
+    const m = this.#mapping.customer.invoices as NonNullable<RestMapping['customer']['invoices']>;
+    const items = readPath(item, m.itemsField);
+    if (!Array.isArray(items)) return [];
+    return items.flatMap((invoice) => {
+      const id = text(readPath(invoice, m.idField));
+      return id === null
+        ? []
+        : [
+            {
+              externalId: id,
+              policyNumber: text(readPath(invoice, m.policyNumberField)),
+              dueDate: text(readPath(invoice, m.dueDateField)),
+              amount: text(readPath(invoice, m.amountField)),
+            },
+          ];
+    });
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {

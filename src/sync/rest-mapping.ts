@@ -57,6 +57,16 @@ export const restMappingSchema = z.strictObject({
         premiumField: fieldPath.optional(),
       })
       .optional(),
+    /** Where the account's invoices are (the AMS's numbers, for receipts sent back to it). */
+    invoices: z
+      .strictObject({
+        itemsField: fieldPath,
+        idField: fieldPath,
+        policyNumberField: fieldPath,
+        dueDateField: fieldPath,
+        amountField: fieldPath,
+      })
+      .optional(),
   }),
   events: z
     .strictObject({

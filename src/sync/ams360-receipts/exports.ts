@@ -4,6 +4,7 @@ import { isUuid } from '../../domain/ids.ts';
 import type { Actor } from '../../services/actor.ts';
 import { audit } from '../../services/audit.ts';
 import { type Db, inTransaction, type Tx } from '../../services/transaction.ts';
+import { releaseHeldAmsReceiptExports } from './outbox.ts';
 
 export interface AmsReceiptExportView {
   id: string;
@@ -80,6 +81,8 @@ function manualAction(
   reversal: { reason: string } | null,
   lastError: string | null,
 ): string | null {
+  if (status === 'held')
+    return `Waiting for the AMS's numbers (${lastError ?? 'no AMS identity'}): link the customer and invoices to the AMS (the next sync, or a merge in the review queue); ${reference} is sent once they are linked`;
   if (status === 'failed')
     return `Fix the cause (${lastError ?? 'see the error'}) and retry, or enter ${reference} in AMS360 by hand`;
   if (!reversal) return null;
@@ -106,6 +109,17 @@ export async function retryAmsReceiptExport(
       .forUpdate()
       .executeTakeFirst();
     if (!row) throw notFound('AMS360 receipt export', exportId);
+    if (row.status === 'held') {
+      // Held for want of the AMS's numbers: released now if they arrived, else told why not.
+      const { held } = await releaseHeldAmsReceiptExports(tx, actor.agencyId, { exportIds: [row.id] });
+      if (held[0]) {
+        throw new DomainError('conflict', `export ${exportId} is held: ${held[0].reason}`);
+      }
+      await audit(tx, actor, 'ams360_receipts.export_released', { type: 'ams_receipt_export', id: row.id });
+      const [view] = await listAmsReceiptExports(tx, actor, { id: row.id });
+      if (!view) throw notFound('AMS360 receipt export', exportId);
+      return view;
+    }
     if (row.status !== 'failed') {
       throw new DomainError('conflict', `export ${exportId} is ${row.status}; only a failed export can be retried`);
     }

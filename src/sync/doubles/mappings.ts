@@ -37,6 +37,13 @@ export function amsDoubleMapping(baseUrl: string, options: Partial<RestMappingIn
         expirationDateField: 'expirationDate',
         premiumField: 'premium',
       },
+      invoices: {
+        itemsField: 'invoices',
+        idField: 'invoiceNumber',
+        policyNumberField: 'policyNumber',
+        dueDateField: 'dueDate',
+        amountField: 'amount',
+      },
     },
     events: { customerTypes: ['customer.created', 'customer.updated'] },
     ...options,
