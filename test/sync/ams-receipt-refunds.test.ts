@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { netOfRefunds } from '../../src/domain/ams-receipt-export.ts';
 import { refundPayment } from '../../src/services/payment-refunds.ts';
+import { listAmsReceiptExports } from '../../src/sync/ams360-receipts/exports.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import { type AmsReceiptWorld, postedPayment, startAmsReceiptWorld } from '../support/ams-receipts.ts';
 import { databaseTargets } from '../support/db.ts';
@@ -54,6 +55,25 @@ for (const target of databaseTargets()) {
         (sent.body.invoiceInformations as { paymentAmount: number }[]).map((i) => i.paymentAmount),
         [150],
       );
+      const [view] = await listAmsReceiptExports(world.database.db, world.agency.actor, {
+        receiptNumber: payment.receiptNumber,
+      });
+      assert.equal(view?.manualAction, null, 'nothing to do by hand: the AMS got what stays applied');
+    });
+
+    it('a refund after the receipt was sent tells staff to record it in AMS360 (its API takes no refunds)', async () => {
+      const payment = await postedPayment(world, 20_000n);
+      await sendDueAmsReceipts(world.database.db);
+      assert.equal(world.ams.countFor(payment.reference), 1);
+      await refundPayment(world.database.db, world.processors, world.agency.actor, payment.paymentId, {
+        amountCents: 5_000n,
+      });
+      const [view] = await listAmsReceiptExports(world.database.db, world.agency.actor, {
+        receiptNumber: payment.receiptNumber,
+      });
+      assert.equal(view?.status, 'sent');
+      assert.match(view?.manualAction ?? '', /Record the refund of \$50\.00 against PP-\d+ in AMS360/);
+      assert.match(view?.manualAction ?? '', /\$150\.00 stays applied/);
     });
   });
 }

@@ -194,7 +194,7 @@ export async function refreshUnsentAmsReceiptExport(tx: Tx, agencyId: string, re
     .where('receipt_id', '=', receiptId)
     .forUpdate()
     .executeTakeFirst();
-  if (!row || row.status !== 'pending' || row.attempts > 0) return;
+  if (row?.status !== 'pending' || row.attempts > 0) return;
   const built = await buildExportBody(tx, agencyId, receiptId);
   await tx
     .updateTable('ams_receipt_exports')
