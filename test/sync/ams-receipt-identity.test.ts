@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createBank } from '../../src/services/banks.ts';
 import { startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
+import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
 import { databaseTargets } from '../support/db.ts';
 import {
   eventually,
@@ -11,6 +12,7 @@ import {
   type SyncWorld,
   startSyncWorld,
   syncAgency,
+  TEST_CONNECTOR_TIMING,
 } from '../support/sync.ts';
 
 // Issue 16 item 5: receipts written back to the AMS carry the AMS's numbers (seed 001's write-back
@@ -126,6 +128,44 @@ for (const target of databaseTargets()) {
         assert.equal(receiptsAms.countFor(`PP-${paid.body.receiptNumber}`), 1);
       } finally {
         await receiptsAms.stop();
+        await s.close();
+      }
+    });
+
+    it('refuses bad values in the new mapping fields (invoices, premium) with a problem naming the field, and keeps the mapping', async () => {
+      const s = await syncAgency(world);
+      try {
+        const saved = async () =>
+          (await s.api.get('/api/v1/sync/connectors')).body.data.find((c: { system: string }) => c.system === 'ams');
+        const before = await saved();
+        const base = amsDoubleMapping(s.ams.server.url, TEST_CONNECTOR_TIMING);
+        const customer = base.customer as Record<string, unknown>;
+        for (const [change, field] of [
+          [
+            {
+              invoices: {
+                itemsField: 'invoices',
+                idField: 'invoiceNumber',
+                policyNumberField: 'policyNumber',
+                dueDateField: 'dueDate',
+              },
+            },
+            'amountField',
+          ],
+          [{ invoices: { ...(customer.invoices as object), amountField: 'not a path!' } }, 'amountField'],
+          [{ invoices: { ...(customer.invoices as object), currency: 'USD' } }, 'currency'],
+          [{ policies: { ...(customer.policies as object), premiumField: '9premium' } }, 'premiumField'],
+        ] as const) {
+          const bad = await s.api.put('/api/v1/sync/connectors/ams', {
+            kind: 'rest',
+            mapping: { ...base, customer: { ...customer, ...change } },
+          });
+          assert.equal(bad.status, 400, JSON.stringify(bad.body));
+          assert.equal(bad.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+          assert.ok(JSON.stringify(bad.body.errors).includes(field), JSON.stringify(bad.body));
+        }
+        assert.deepEqual(await saved(), before, 'nothing written');
+      } finally {
         await s.close();
       }
     });
