@@ -562,7 +562,7 @@ export interface AmsReceiptConnectorsTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
-export type AmsReceiptExportStatus = 'pending' | 'sending' | 'sent' | 'failed';
+export type AmsReceiptExportStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed';
 
 export interface AmsReceiptExportsTable {
   id: Generated<string>;
@@ -570,7 +570,8 @@ export interface AmsReceiptExportsTable {
   receipt_id: string;
   reference: string;
   idempotency_key: string;
-  body: Json;
+  /** Null while `held`: built with the AMS's numbers when released. */
+  body: Json | null;
   status: ColumnType<AmsReceiptExportStatus, AmsReceiptExportStatus | undefined, AmsReceiptExportStatus>;
   attempts: Generated<number>;
   claim_id: string | null;
@@ -584,7 +585,7 @@ export interface AmsReceiptExportsTable {
 }
 
 export type SyncSystem = 'ams' | 'benefits' | 'crm';
-export type SyncEntity = 'customer' | 'contact' | 'policy';
+export type SyncEntity = 'customer' | 'contact' | 'policy' | 'invoice';
 
 export interface SyncConnectorsTable {
   agency_id: string;
@@ -657,6 +658,8 @@ export interface SyncOutboxTable {
   entity: SyncEntity;
   local_id: string;
   operation: 'create' | 'update';
+  /** The fields an update carries (account field names, `contact`); null = the whole record. */
+  fields: ColumnType<string[] | null, string | null | undefined, string | null>;
   attempts: Generated<number>;
   last_error: string | null;
   created_at: CreatedAt;

@@ -1,6 +1,7 @@
 import type { Cents } from './money.ts';
 import { toAmount } from './money.ts';
 import type { PaymentCheckType } from './receipt-input.ts';
+import { allocateRefund } from './refunds.ts';
 import { windowsTimeZone } from './time-zones.ts';
 
 /**
@@ -165,4 +166,45 @@ export function judgeLookupAnswer(answer: AmsAnswer): LookupVerdict {
   const list = Array.isArray(body) ? body : Array.isArray(body?.data) ? body.data : null;
   if (!list) return { unknown: 'lookup answer is not a list' };
   return list.length === 0 ? { found: false } : { found: true, amsReceiptId: receiptIdOf(list[0]) };
+}
+
+/** One application of a receipt as the export reads it. */
+export interface ExportApplication {
+  invoiceId: string | null;
+  appliedCents: Cents;
+  onAccountCents: Cents;
+}
+
+/**
+ * What stays of each application after `refundedCents` were refunded, taken back the way
+ * `allocateRefund` does (On Account first, then invoices from the last): the AMS must get what
+ * stays applied, not what was first collected. Items left at zero are dropped by the caller.
+ */
+export function netOfRefunds<T extends ExportApplication>(applications: readonly T[], refundedCents: Cents): T[] {
+  if (refundedCents <= 0n) return [...applications];
+  const onAccount = applications.reduce((sum, a) => sum + a.onAccountCents, 0n);
+  const buckets = allocateRefund(
+    onAccount,
+    applications.flatMap((a) => (a.invoiceId ? [{ invoiceId: a.invoiceId, appliedCents: a.appliedCents }] : [])),
+    0n,
+    refundedCents,
+  );
+  const net = applications.map((a) => ({ ...a }));
+  for (const bucket of buckets) {
+    let left = bucket.cents;
+    // From the last application back, matching how the refund unwound the ledger.
+    for (let i = net.length - 1; i >= 0 && left > 0n; i--) {
+      const item = net[i] as T;
+      if (bucket.invoiceId === null) {
+        const take = item.onAccountCents < left ? item.onAccountCents : left;
+        item.onAccountCents -= take;
+        left -= take;
+      } else if (item.invoiceId === bucket.invoiceId) {
+        const take = item.appliedCents < left ? item.appliedCents : left;
+        item.appliedCents -= take;
+        left -= take;
+      }
+    }
+  }
+  return net;
 }

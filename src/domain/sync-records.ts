@@ -36,6 +36,16 @@ export interface ExternalRecord {
   contacts?: ExternalContact[];
   /** The account's policies, when the mapping says where they are (the AMS's, by default). */
   policies?: ExternalPolicy[];
+  /** The account's invoices (the AMS's own numbers), when the mapping says where they are. */
+  invoices?: ExternalInvoice[];
+}
+
+/** An invoice as the AMS keeps it: its own number, and what a local invoice is matched on. */
+export interface ExternalInvoice {
+  externalId: string;
+  policyNumber: string | null;
+  dueDate: string | null;
+  amount: string | null;
 }
 
 /** Contact fields in hub names. */
@@ -56,11 +66,13 @@ export interface ExternalPolicy {
   lineOfBusiness: string | null;
   effectiveDate: string | null;
   expirationDate: string | null;
+  /** The premium in dollars as the system writes it; null when it carries none. */
+  premium?: string | null;
 }
 
 /** Content hash of a record's fields: equal hashes mean nothing to write. Key order does not matter. */
 export function contentHash(
-  record: Pick<ExternalRecord, 'fields' | 'amsCustomerNumber' | 'contacts' | 'policies'>,
+  record: Pick<ExternalRecord, 'fields' | 'amsCustomerNumber' | 'contacts' | 'policies' | 'invoices'>,
 ): string {
   const canonical: unknown[] = accountFields.map((field) => [field, record.fields[field] ?? null]);
   canonical.push(['amsCustomerNumber', record.amsCustomerNumber]);
@@ -77,7 +89,21 @@ export function contentHash(
       'policies',
       [...record.policies]
         .sort(byId)
-        .map((p) => [p.externalId, p.policyNumber, p.lineOfBusiness, p.effectiveDate, p.expirationDate]),
+        // The premium counts only when carried, so hashes stored before premiums were read stay equal.
+        .map((p) => [
+          p.externalId,
+          p.policyNumber,
+          p.lineOfBusiness,
+          p.effectiveDate,
+          p.expirationDate,
+          ...(p.premium ? [p.premium] : []),
+        ]),
+    ]);
+  }
+  if (record.invoices?.length) {
+    canonical.push([
+      'invoices',
+      [...record.invoices].sort(byId).map((i) => [i.externalId, i.policyNumber, i.dueDate, i.amount]),
     ]);
   }
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 32);

@@ -24,7 +24,7 @@ export interface SyncRules {
     /** A change from `from` is pushed to `to` when the record is linked there. */
     flows: { from: SyncOrigin; to: SyncSystem }[];
   };
-  /** Contacts are inbound only: the owner's value wins, as for account fields. Absent = the AMS owns all. */
+  /** Inbound, the owner's value wins, as for account fields (absent = the AMS owns all); the primary contact goes out with local edits. */
   contact?: { owners: Record<ContactField, SyncSystem> } | undefined;
   pushOnCreate: SyncSystem[];
 }

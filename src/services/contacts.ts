@@ -1,6 +1,10 @@
+import { notFound } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
+import type { SyncSystem } from '../domain/sync-records.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
 import { findCustomer } from './customers.ts';
+import { queueLocalEditPushes } from './sync-push.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface ContactInput {
@@ -25,7 +29,7 @@ export async function addContact(
   actor: Actor,
   customerNumber: number,
   input: ContactInput,
-): Promise<ContactView> {
+): Promise<ContactView & { pushTo: SyncSystem[] }> {
   return inTransaction(db, async (tx) => {
     const customer = await findCustomer(tx, actor.agencyId, customerNumber);
     const existing = await tx
@@ -58,15 +62,81 @@ export async function addContact(
       .returningAll()
       .executeTakeFirstOrThrow();
     await audit(tx, actor, 'contact.created', { type: 'contact', id: row.id }, { customerNumber });
-    return {
-      id: row.id,
-      customerNumber,
-      name: row.name,
-      email: row.email,
-      phone: row.phone,
-      primary: row.is_primary,
-    };
+    const pushTo = primary ? await queueLocalEditPushes(tx, actor.agencyId, customer.id, ['contact']) : [];
+    return { ...contactView(row, customerNumber), pushTo };
   });
+}
+
+export interface ContactChanges {
+  name?: string | undefined;
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
+  /** Only `true`: a customer always keeps a primary contact once it has one. */
+  primary?: true | undefined;
+}
+
+/**
+ * Edits a contact. The systems keep one contact per account, so the customer's primary contact
+ * follows the edit to the systems the customer is linked to (queued here, pushed after commit).
+ */
+export async function updateContact(
+  db: Db | Tx,
+  actor: Actor,
+  customerNumber: number,
+  contactId: string,
+  changes: ContactChanges,
+): Promise<ContactView & { pushTo: SyncSystem[] }> {
+  return inTransaction(db, async (tx) => {
+    const customer = await findCustomer(tx, actor.agencyId, customerNumber);
+    if (!isUuid(contactId)) throw notFound('contact', contactId);
+    const current = await tx
+      .selectFrom('contacts')
+      .selectAll()
+      .where('agency_id', '=', actor.agencyId)
+      .where('customer_id', '=', customer.id)
+      .where('id', '=', contactId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) throw notFound('contact', contactId);
+    const set: { name?: string; email?: string | null; phone?: string | null; is_primary?: boolean } = {};
+    if (changes.name !== undefined && changes.name !== current.name) set.name = changes.name;
+    if (changes.email !== undefined && changes.email !== current.email) set.email = changes.email;
+    if (changes.phone !== undefined && changes.phone !== current.phone) set.phone = changes.phone;
+    if (changes.primary && !current.is_primary) {
+      await tx
+        .updateTable('contacts')
+        .set({ is_primary: false })
+        .where('agency_id', '=', actor.agencyId)
+        .where('customer_id', '=', customer.id)
+        .where('is_primary', '=', true)
+        .execute();
+      set.is_primary = true;
+    }
+    if (Object.keys(set).length === 0) return { ...contactView(current, customerNumber), pushTo: [] };
+    const row = await tx
+      .updateTable('contacts')
+      .set(set)
+      .where('agency_id', '=', actor.agencyId)
+      .where('id', '=', current.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(
+      tx,
+      actor,
+      'contact.updated',
+      { type: 'contact', id: row.id },
+      { customerNumber, fields: Object.keys(set) },
+    );
+    const pushTo = row.is_primary ? await queueLocalEditPushes(tx, actor.agencyId, customer.id, ['contact']) : [];
+    return { ...contactView(row, customerNumber), pushTo };
+  });
+}
+
+function contactView(
+  row: { id: string; name: string; email: string | null; phone: string | null; is_primary: boolean },
+  customerNumber: number,
+): ContactView {
+  return { id: row.id, customerNumber, name: row.name, email: row.email, phone: row.phone, primary: row.is_primary };
 }
 
 export async function listContacts(db: Db, actor: Actor, customerNumber: number): Promise<ContactView[]> {

@@ -2,7 +2,7 @@ import type { SyncSystem } from '../domain/sync-records.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
 import { type Address, type CustomerView, customerView, findCustomer } from './customers.ts';
-import { queueLocalEditPushes } from './sync-push.ts';
+import { type PushField, queueLocalEditPushes } from './sync-push.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface CustomerChanges {
@@ -40,7 +40,11 @@ export async function updateCustomer(
       .returningAll()
       .executeTakeFirstOrThrow();
     await audit(tx, actor, 'customer.updated', { type: 'customer', id: row.id }, { fields: Object.keys(set) });
-    const pushTo = await queueLocalEditPushes(tx, actor.agencyId, row.id);
+    // Only the edited fields travel: a system's own edits of the others survive.
+    const fields: PushField[] = Object.keys(set).flatMap((key) =>
+      key === 'address' ? (['line1', 'line2', 'city', 'state', 'postalCode', 'country'] as const) : [key as PushField],
+    );
+    const pushTo = await queueLocalEditPushes(tx, actor.agencyId, row.id, fields);
     return { customer: customerView(row), pushTo };
   });
 }

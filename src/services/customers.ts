@@ -5,6 +5,7 @@ import { DomainError, notFound } from '../domain/errors.ts';
 import type { Actor } from './actor.ts';
 import { audit } from './audit.ts';
 import { customerNumbers, nextNumber } from './counters.ts';
+import { queueCreatePushes } from './sync-push.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
 export interface Address {
@@ -94,6 +95,8 @@ export async function createCustomer(db: Db | Tx, actor: Actor, input: CustomerI
       throw error;
     }
     await audit(tx, actor, 'customer.created', { type: 'customer', id: row.id }, { customerNumber });
+    // The sync rules' pushOnCreate, without a manual push (issue 16).
+    await queueCreatePushes(tx, actor.agencyId, row.id);
     return customerView(row);
   });
 }

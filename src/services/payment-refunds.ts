@@ -4,6 +4,7 @@ import { isUuid } from '../domain/ids.ts';
 import type { JournalLineDraft } from '../domain/ledger.ts';
 import { type Cents, formatAmount } from '../domain/money.ts';
 import { allocateRefund } from '../domain/refunds.ts';
+import { refreshUnsentAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
 import { audit, logActivity } from './audit.ts';
@@ -178,6 +179,8 @@ export async function refundPayment(
       .set({ status: 'succeeded', processor_reference: outcome.refundReference, journal_entry_id: entryId })
       .where('id', '=', started.id)
       .execute();
+    // An AMS360 export not yet sent must carry what stays applied, not what was collected.
+    await refreshUnsentAmsReceiptExport(tx, payment.agency_id, receipt.id);
     await logActivity(
       tx,
       actor,

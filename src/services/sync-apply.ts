@@ -3,14 +3,16 @@ import type { SyncLogTable, SyncOutboxTable } from '../db/schema.ts';
 import { isUuid } from '../domain/ids.ts';
 import { decideMatch, type MatchCandidate } from '../domain/sync-matching.ts';
 import {
+  type AccountField,
   type AccountFields,
   contentHash,
   type ExternalRecord,
   normalizedName,
   type SyncSystem,
 } from '../domain/sync-records.ts';
-import { acceptedFields, changedFields, pushTargets, type SyncRules } from '../domain/sync-rules.ts';
+import { acceptedFields, changedFields, fieldsForPush, pushTargets, type SyncRules } from '../domain/sync-rules.ts';
 import { type AppliedAccount, applyContactsAndPolicies } from './sync-children.ts';
+import { pushFieldsJson, queuePushes } from './sync-push.ts';
 import { customerColumns, customerFields, reserveCustomerNumbers } from './sync-state.ts';
 import type { Tx } from './transaction.ts';
 
@@ -344,18 +346,7 @@ export async function applyExternalCustomers(
       )
       .execute();
   }
-  await insertInChunks(outbox, (rows) =>
-    tx
-      .insertInto('sync_outbox')
-      .values(rows)
-      .onConflict((oc) =>
-        oc
-          .columns(['agency_id', 'system', 'entity', 'local_id'])
-          .where('done_at', 'is', null)
-          .doUpdateSet({ requests: sql`sync_outbox.requests + 1` }),
-      )
-      .execute(),
-  );
+  await insertInChunks(outbox, (rows) => queuePushes(tx, rows));
   await insertInChunks(log, (rows) => tx.insertInto('sync_log').values(rows).execute());
   return figures;
 }
@@ -382,8 +373,17 @@ async function applyFields(
       .execute();
   }
   local.fields = { ...local.fields, ...changes };
+  // Only what changed and what `system` owns travels on: the target keeps its own edits of the rest.
+  const fields = pushFieldsJson(Object.keys(fieldsForPush(rules, system, changes)) as AccountField[]);
   for (const target of pushTargets(rules, system, changes, linked)) {
-    outbox.push({ agency_id: agencyId, system: target, entity: 'customer', local_id: local.id, operation: 'update' });
+    outbox.push({
+      agency_id: agencyId,
+      system: target,
+      entity: 'customer',
+      local_id: local.id,
+      operation: 'update',
+      fields,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { SyncLogTable } from '../db/schema.ts';
+import { parseAmount } from '../domain/money.ts';
 import {
   type ContactField,
   type ContactFields,
@@ -12,6 +13,8 @@ import {
   type SyncSystem,
 } from '../domain/sync-records.ts';
 import { acceptedContactFields, type SyncRules } from '../domain/sync-rules.ts';
+import { releaseHeldAmsReceiptExports } from '../sync/ams360-receipts/outbox.ts';
+import { linkInvoices } from './sync-invoices.ts';
 import type { Tx } from './transaction.ts';
 
 /** An applied account record and the local customer it now belongs to. */
@@ -23,7 +26,7 @@ export interface AppliedAccount {
 /** Defaults for local policy fields an external policy does not carry (documented in architecture.md). */
 export const policyDefaults = {
   lineOfBusiness: 'Unspecified',
-  /** Premium is billed in policypay (invoices), not read from the external record. */
+  /** When the external policy carries no premium (it is then billed in policypay through invoices). */
   premiumCents: 0n,
   status: 'active' as const,
   /** Without dates the policy runs a year from the day it was first synced. */
@@ -51,11 +54,42 @@ export async function applyContactsAndPolicies(
   const contacts = latest(
     accounts.flatMap((a) => (a.record.contacts ?? []).map((item) => ({ item, customerId: a.customerId }))),
   );
+  // Policies come from the AMS; another system's (the benefits system's plans) only for accounts
+  // the AMS does not know, so one policy is never brought twice under two numbers.
+  const amsKnown =
+    system === 'ams'
+      ? new Set<string>()
+      : new Set(
+          (
+            await inChunks(
+              accounts.filter((a) => a.record.policies?.length).map((a) => a.customerId),
+              (ids) =>
+                tx
+                  .selectFrom('sync_links')
+                  .select('local_id')
+                  .where('agency_id', '=', agencyId)
+                  .where('entity', '=', 'customer')
+                  .where('system', '=', 'ams')
+                  .where('local_id', 'in', ids)
+                  .execute(),
+            )
+          ).map((l) => l.local_id),
+        );
   const policies = latest(
-    accounts.flatMap((a) => (a.record.policies ?? []).map((item) => ({ item, customerId: a.customerId }))),
+    accounts
+      .filter((a) => system === 'ams' || (a.record.amsCustomerNumber === null && !amsKnown.has(a.customerId)))
+      .flatMap((a) => (a.record.policies ?? []).map((item) => ({ item, customerId: a.customerId }))),
   );
   if (contacts.length > 0) await applyContacts(tx, agencyId, system, contacts, rules, log);
   if (policies.length > 0) await applyPolicies(tx, agencyId, system, policies, log, today);
+  const invoices = latest(
+    accounts.flatMap((a) => (a.record.invoices ?? []).map((item) => ({ item, customerId: a.customerId }))),
+  );
+  if (invoices.length > 0) await linkInvoices(tx, agencyId, system, invoices, log);
+  // Receipts held for want of an AMS identity go out once these accounts brought it.
+  if (accounts.length > 0) {
+    await releaseHeldAmsReceiptExports(tx, agencyId, { customerIds: [...new Set(accounts.map((a) => a.customerId))] });
+  }
 }
 
 interface Owned<T> {
@@ -246,6 +280,7 @@ interface LocalPolicy {
   lineOfBusiness: string;
   effectiveDate: string;
   expirationDate: string;
+  premiumCents: bigint;
   systems: Set<SyncSystem>;
 }
 
@@ -277,6 +312,7 @@ async function applyPolicies(
     'line_of_business',
     'effective_date',
     'expiration_date',
+    'premium_cents',
   ] as const;
   const rows = [
     ...(await inChunks([...linked.values()], (ids) =>
@@ -314,6 +350,7 @@ async function applyPolicies(
         lineOfBusiness: r.line_of_business,
         effectiveDate: r.effective_date,
         expirationDate: r.expiration_date,
+        premiumCents: r.premium_cents,
         systems: new Set(),
       },
     ]),
@@ -363,6 +400,11 @@ async function applyPolicies(
       entry('invalid', item.externalId, null, 'the policy expires before it takes effect');
       continue;
     }
+    const premiumCents = externalPremium(item);
+    if (premiumCents === 'invalid') {
+      entry('invalid', item.externalId, null, `the premium ${JSON.stringify(item.premium)} is not an amount`);
+      continue;
+    }
     const created: LocalPolicy = {
       id: randomUUID(),
       customerId,
@@ -370,6 +412,7 @@ async function applyPolicies(
       lineOfBusiness: item.lineOfBusiness ?? policyDefaults.lineOfBusiness,
       effectiveDate,
       expirationDate,
+      premiumCents: premiumCents ?? policyDefaults.premiumCents,
       systems: new Set([system]),
     };
     newPolicies.push(created);
@@ -391,7 +434,7 @@ async function applyPolicies(
           line_of_business: p.lineOfBusiness,
           effective_date: p.effectiveDate,
           expiration_date: p.expirationDate,
-          premium_cents: policyDefaults.premiumCents,
+          premium_cents: p.premiumCents,
           status: policyDefaults.status,
         })),
       )
@@ -421,15 +464,22 @@ async function updatePolicy(
   item: ExternalPolicy,
   entry: (action: string, externalId: string, localId: string | null, message?: string) => void,
 ): Promise<void> {
+  const premiumCents = externalPremium(item);
+  if (premiumCents === 'invalid') {
+    entry('invalid', item.externalId, local.id, `the premium ${JSON.stringify(item.premium)} is not an amount`);
+    return;
+  }
   const next = {
     lineOfBusiness: item.lineOfBusiness ?? local.lineOfBusiness,
     effectiveDate: item.effectiveDate ?? local.effectiveDate,
     expirationDate: item.expirationDate ?? local.expirationDate,
+    premiumCents: premiumCents ?? local.premiumCents,
   };
   if (
     next.lineOfBusiness === local.lineOfBusiness &&
     next.effectiveDate === local.effectiveDate &&
-    next.expirationDate === local.expirationDate
+    next.expirationDate === local.expirationDate &&
+    next.premiumCents === local.premiumCents
   ) {
     return;
   }
@@ -443,6 +493,7 @@ async function updatePolicy(
       line_of_business: next.lineOfBusiness,
       effective_date: next.effectiveDate,
       expiration_date: next.expirationDate,
+      premium_cents: next.premiumCents,
       updated_at: new Date(),
     })
     .where('agency_id', '=', agencyId)
@@ -450,6 +501,16 @@ async function updatePolicy(
     .execute();
   Object.assign(local, next);
   entry('updated', item.externalId, local.id);
+}
+
+/** The premium an external policy carries, in cents; null when it carries none. */
+function externalPremium(item: ExternalPolicy): bigint | null | 'invalid' {
+  if (item.premium === undefined || item.premium === null) return null;
+  try {
+    return parseAmount(item.premium, 'premium', { allowZero: true });
+  } catch {
+    return 'invalid';
+  }
 }
 
 /** `YYYY-MM-DD` plus whole months (day clamped to the month's end). */

@@ -1,13 +1,50 @@
 import { type Insertable, sql } from 'kysely';
-import type { SyncLogTable } from '../db/schema.ts';
+import type { SyncLogTable, SyncOutboxTable } from '../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
-import { contentHash, type SyncSystem } from '../domain/sync-records.ts';
+import {
+  type AccountField,
+  type AccountFields,
+  type ContactFields,
+  contentHash,
+  type SyncSystem,
+} from '../domain/sync-records.ts';
 import type { Actor } from './actor.ts';
 import { findCustomer } from './customers.ts';
 import { applyContactsAndPolicies } from './sync-children.ts';
 import { loadConnector } from './sync-connectors.ts';
 import { customerFields, lockAgencySync, readSyncRules } from './sync-state.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
+
+/** What an outbox row carries: account field names, and `contact` for the account's contact. */
+export type PushField = AccountField | 'contact';
+
+/**
+ * Writes outbox rows; a pending row for the same record and system takes the later request (its
+ * `requests` counter moves, so a push in flight does not swallow it) and the union of the fields
+ * (null, the whole record, wins).
+ */
+export async function queuePushes(tx: Tx, rows: Insertable<SyncOutboxTable>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx
+    .insertInto('sync_outbox')
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .columns(['agency_id', 'system', 'entity', 'local_id'])
+        .where('done_at', 'is', null)
+        .doUpdateSet({
+          requests: sql`sync_outbox.requests + 1`,
+          fields: sql`CASE WHEN sync_outbox.fields IS NULL OR excluded.fields IS NULL THEN NULL
+            ELSE (SELECT jsonb_agg(DISTINCT f) FROM jsonb_array_elements(sync_outbox.fields || excluded.fields) AS f) END`,
+        }),
+    )
+    .execute();
+}
+
+/** The outbox `fields` value for a list of fields (null = the whole record). */
+export function pushFieldsJson(fields: readonly PushField[] | null): string | null {
+  return fields === null ? null : JSON.stringify([...new Set(fields)].sort());
+}
 
 export interface PushRequestView {
   customerNumber: number;
@@ -50,32 +87,59 @@ export async function requestCustomerPush(
       .execute();
     const alreadyLinked = targets.filter((s) => links.some((l) => l.system === s));
     const queued = targets.filter((s) => !alreadyLinked.includes(s));
-    if (queued.length > 0) {
-      await tx
-        .insertInto('sync_outbox')
-        .values(
-          queued.map((system) => ({
-            agency_id: actor.agencyId,
-            system,
-            entity: 'customer' as const,
-            local_id: customer.id,
-            operation: 'create' as const,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns(['agency_id', 'system', 'entity', 'local_id'])
-            .where('done_at', 'is', null)
-            .doUpdateSet({ requests: sql`sync_outbox.requests + 1` }),
-        )
-        .execute();
-    }
+    await queuePushes(
+      tx,
+      queued.map((system) => ({
+        agency_id: actor.agencyId,
+        system,
+        entity: 'customer' as const,
+        local_id: customer.id,
+        operation: 'create' as const,
+      })),
+    );
     return { customerNumber, queued, alreadyLinked };
   });
 }
 
-/** Queues pushes of a locally edited customer to the systems it is linked to (rules permitting). */
-export async function queueLocalEditPushes(tx: Tx, agencyId: string, customerId: string): Promise<SyncSystem[]> {
+/**
+ * A customer created in policypay goes to the rules' `pushOnCreate` systems that have an enabled
+ * connector (the others are skipped: nothing to push to), queued in its creating transaction.
+ */
+export async function queueCreatePushes(tx: Tx, agencyId: string, customerId: string): Promise<SyncSystem[]> {
+  const rules = await readSyncRules(tx, agencyId);
+  if (rules.pushOnCreate.length === 0) return [];
+  const configured = await tx
+    .selectFrom('sync_connectors')
+    .select('system')
+    .where('agency_id', '=', agencyId)
+    .where('enabled', '=', true)
+    .where('system', 'in', rules.pushOnCreate)
+    .execute();
+  const targets = [...new Set(configured.map((c) => c.system))];
+  await queuePushes(
+    tx,
+    targets.map((system) => ({
+      agency_id: agencyId,
+      system,
+      entity: 'customer',
+      local_id: customerId,
+      operation: 'create',
+    })),
+  );
+  return targets;
+}
+
+/**
+ * Queues pushes of a locally edited customer to the systems it is linked to (rules permitting),
+ * carrying only `fields` (what the edit changed), so an edit made in that system to another field
+ * survives.
+ */
+export async function queueLocalEditPushes(
+  tx: Tx,
+  agencyId: string,
+  customerId: string,
+  fields: readonly PushField[] | null = null,
+): Promise<SyncSystem[]> {
   const rules = await readSyncRules(tx, agencyId);
   const links = await tx
     .selectFrom('sync_links')
@@ -89,24 +153,17 @@ export async function queueLocalEditPushes(tx: Tx, agencyId: string, customerId:
     .map((flow) => flow.to);
   const unique = [...new Set(targets)];
   if (unique.length === 0) return [];
-  await tx
-    .insertInto('sync_outbox')
-    .values(
-      unique.map((system) => ({
-        agency_id: agencyId,
-        system,
-        entity: 'customer' as const,
-        local_id: customerId,
-        operation: 'update' as const,
-      })),
-    )
-    .onConflict((oc) =>
-      oc
-        .columns(['agency_id', 'system', 'entity', 'local_id'])
-        .where('done_at', 'is', null)
-        .doUpdateSet({ requests: sql`sync_outbox.requests + 1` }),
-    )
-    .execute();
+  await queuePushes(
+    tx,
+    unique.map((system) => ({
+      agency_id: agencyId,
+      system,
+      entity: 'customer' as const,
+      local_id: customerId,
+      operation: 'update' as const,
+      fields: pushFieldsJson(fields),
+    })),
+  );
   return unique;
 }
 
@@ -160,7 +217,14 @@ export async function pushPending(db: Db, agencyId: string, options: { limit?: n
 
 async function pushOne(
   db: Db,
-  row: { id: string; agency_id: string; system: SyncSystem; local_id: string; requests: number },
+  row: {
+    id: string;
+    agency_id: string;
+    system: SyncSystem;
+    local_id: string;
+    requests: number;
+    fields: string[] | null;
+  },
 ): Promise<boolean> {
   const agencyId = row.agency_id;
   const loaded = await loadConnector(db, agencyId, row.system);
@@ -178,7 +242,21 @@ async function pushOne(
     .where('entity', '=', 'customer')
     .where('local_id', '=', row.local_id)
     .executeTakeFirst();
-  const fields = customerFields(customer);
+  const all = customerFields(customer);
+  // A create sends everything; an update only what changed, so the system keeps its own edits of
+  // the other fields.
+  const only = link && row.fields ? new Set(row.fields) : null;
+  const fields = only
+    ? (Object.fromEntries(Object.entries(all).filter(([field]) => only.has(field))) as AccountFields)
+    : all;
+  const primary = await db
+    .selectFrom('contacts')
+    .select(['name', 'email', 'phone'])
+    .where('agency_id', '=', agencyId)
+    .where('customer_id', '=', row.local_id)
+    .where('is_primary', '=', true)
+    .executeTakeFirst();
+  const contact: ContactFields | null = primary && (!only || only.has('contact')) ? primary : null;
   // The AMS's number travels with the record, so a benefits system keeps it (the first match key).
   const amsLink = await db
     .selectFrom('sync_links')
@@ -194,8 +272,8 @@ async function pushOne(
   try {
     if (!loaded) throw new Error(`no ${row.system} connector is configured`);
     const record = link
-      ? await loaded.connector.update('customer', link.external_id, fields, amsNumber)
-      : await loaded.connector.create('customer', fields, customer.id, amsNumber);
+      ? await loaded.connector.update('customer', link.external_id, fields, amsNumber, contact)
+      : await loaded.connector.create('customer', fields, customer.id, amsNumber, contact);
     await db.transaction().execute(async (tx) => {
       const rules = await lockAgencySync(tx, agencyId);
       const values = {

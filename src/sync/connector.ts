@@ -1,4 +1,4 @@
-import type { AccountFields, ExternalRecord, SyncEntity } from '../domain/sync-records.ts';
+import type { AccountFields, ContactFields, ExternalRecord, SyncEntity } from '../domain/sync-records.ts';
 
 /** One page of changes: the records, the cursor to commit with them, and whether more follow. */
 export interface ChangePage {
@@ -23,19 +23,23 @@ export interface Connector {
   get(entity: SyncEntity, externalId: string): Promise<ExternalRecord | null>;
   /**
    * `localId` is sent as the record's external reference so a retried create is not a second
-   * record; `amsCustomerNumber` (when the customer has one) lets a benefits system carry it.
+   * record; `amsCustomerNumber` (when the customer has one) lets a benefits system carry it;
+   * `contact` is the account's contact, where the mapping says the system keeps one.
    */
   create(
     entity: SyncEntity,
     fields: AccountFields,
     localId: string,
     amsCustomerNumber: string | null,
+    contact?: ContactFields | null,
   ): Promise<ExternalRecord>;
+  /** Sends only the fields given (and the contact when given): a system keeps what it is not sent. */
   update(
     entity: SyncEntity,
     externalId: string,
     fields: AccountFields,
     amsCustomerNumber: string | null,
+    contact?: ContactFields | null,
   ): Promise<ExternalRecord>;
   /** Reads a webhook body (already authenticated) into an event, or throws ConnectorError. */
   parseEvent(body: unknown): InboundEvent;

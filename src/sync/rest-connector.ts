@@ -6,6 +6,7 @@ import {
   type ContactFields,
   contactFields,
   type ExternalContact,
+  type ExternalInvoice,
   type ExternalPolicy,
   type ExternalRecord,
 } from '../domain/sync-records.ts';
@@ -56,9 +57,10 @@ export class RestConnector implements Connector {
     fields: AccountFields,
     localId: string,
     amsCustomerNumber: string | null,
+    contact?: ContactFields | null,
   ): Promise<ExternalRecord> {
     const m = this.#entity(entity);
-    const body = this.#body(fields, amsCustomerNumber);
+    const body = this.#body(fields, amsCustomerNumber, contact ?? null);
     if (m.localIdField) writePath(body, m.localIdField, localId);
     return this.#record(await this.#call('POST', m.createPath, body));
   }
@@ -68,9 +70,10 @@ export class RestConnector implements Connector {
     externalId: string,
     fields: AccountFields,
     amsCustomerNumber: string | null,
+    contact?: ContactFields | null,
   ): Promise<ExternalRecord> {
     const m = this.#entity(entity);
-    const body = this.#body(fields, amsCustomerNumber);
+    const body = this.#body(fields, amsCustomerNumber, contact ?? null);
     return this.#record(await this.#call(m.updateMethod, fill(m.updatePath, externalId), body));
   }
 
@@ -92,9 +95,21 @@ export class RestConnector implements Connector {
     return this.#mapping.customer;
   }
 
-  #body(fields: AccountFields, amsCustomerNumber: string | null): Record<string, unknown> {
+  #body(
+    fields: AccountFields,
+    amsCustomerNumber: string | null,
+    contact: ContactFields | null,
+  ): Record<string, unknown> {
     const m = this.#mapping.customer;
     const body: Record<string, unknown> = {};
+    // The contact first: where a system keeps the contact's details on the account (the same
+    // path), an account field sent with it wins.
+    if (contact && m.contact) {
+      for (const field of contactFields) {
+        const target = m.contact.fields[field];
+        if (target) writePath(body, target, contact[field]);
+      }
+    }
     for (const [field, value] of Object.entries(fields)) {
       const target = m.fields[field as AccountField];
       if (target) writePath(body, target, value);
@@ -130,6 +145,7 @@ export class RestConnector implements Connector {
     };
     if (m.contact) record.contacts = this.#contacts(item, record);
     if (m.policies) record.policies = this.#policies(item);
+    if (m.invoices) record.invoices = this.#invoices(item);
     return record;
   }
 
@@ -167,9 +183,29 @@ export class RestConnector implements Connector {
         lineOfBusiness: m.lineOfBusinessField ? text(readPath(policy, m.lineOfBusinessField)) : null,
         effectiveDate: date(m.effectiveDateField),
         expirationDate: date(m.expirationDateField),
+        premium: m.premiumField ? text(readPath(policy, m.premiumField)) : null,
       });
     }
     return policies;
+  }
+
+  #invoices(item: object): ExternalInvoice[] {
+    const m = this.#mapping.customer.invoices as NonNullable<RestMapping['customer']['invoices']>;
+    const items = readPath(item, m.itemsField);
+    if (!Array.isArray(items)) return [];
+    return items.flatMap((invoice) => {
+      const id = text(readPath(invoice, m.idField));
+      return id === null
+        ? []
+        : [
+            {
+              externalId: id,
+              policyNumber: text(readPath(invoice, m.policyNumberField)),
+              dueDate: text(readPath(invoice, m.dueDateField)),
+              amount: text(readPath(invoice, m.amountField)),
+            },
+          ];
+    });
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {

@@ -53,6 +53,18 @@ export const restMappingSchema = z.strictObject({
         lineOfBusinessField: fieldPath.optional(),
         effectiveDateField: fieldPath.optional(),
         expirationDateField: fieldPath.optional(),
+        /** The annual premium in dollars (e.g. `1200.50`); absent = 0, billed in policypay. */
+        premiumField: fieldPath.optional(),
+      })
+      .optional(),
+    /** Where the account's invoices are (the AMS's numbers, for receipts sent back to it). */
+    invoices: z
+      .strictObject({
+        itemsField: fieldPath,
+        idField: fieldPath,
+        policyNumberField: fieldPath,
+        dueDateField: fieldPath,
+        amountField: fieldPath,
       })
       .optional(),
   }),

@@ -43,7 +43,7 @@ export type AmsReceiptExport = {
   receiptNumber: number;
   customerNumber: number;
   reference: string;
-  status: 'pending' | 'sending' | 'sent' | 'failed';
+  status: 'held' | 'pending' | 'sending' | 'sent' | 'failed';
   attempts: number;
   nextAttemptAt: string | null;
   lastHttpStatus: number | null;

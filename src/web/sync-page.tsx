@@ -95,6 +95,7 @@ const wrap = { whiteSpace: 'normal' } as const;
 const actionsStyle = { display: 'flex', flexWrap: 'wrap', gap: 8, whiteSpace: 'normal' } as const;
 
 const exportTone: Record<AmsReceiptExport['status'], string> = {
+  held: 'amber',
   pending: 'blue',
   sending: 'blue',
   sent: 'green',
@@ -231,7 +232,7 @@ export function SyncPage() {
             <td className="mono">{item.amsReceiptId ?? '—'}</td>
             <td style={wrap}>{item.manualAction ?? item.lastError ?? '—'}</td>
             <td>
-              {item.status === 'failed' && (
+              {(item.status === 'failed' || item.status === 'held') && (
                 <button
                   type="button"
                   className="button button-secondary"
@@ -245,7 +246,7 @@ export function SyncPage() {
                     )
                   }
                 >
-                  Retry {item.reference}
+                  {item.status === 'held' ? 'Release' : 'Retry'} {item.reference}
                 </button>
               )}
             </td>

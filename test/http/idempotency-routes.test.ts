@@ -648,6 +648,10 @@ for (const target of databaseTargets()) {
         }),
         200,
       );
+      // The table's customers stay local (pushOnCreate, issue 16, would link them to the AMS and
+      // make them no merge target); the push route is in the table.
+      const rules = ok(await api.get('/api/v1/sync/rules'), 200) as Record<string, unknown>;
+      ok(await api.put('/api/v1/sync/rules', { ...rules, pushOnCreate: [] }), 200);
       // First uses write rows of their own (the agency's customer counter, its sync settings).
       const warm = await customer();
       ok(await api.post(`/api/v1/customers/${warm.customerNumber}/sync`, {}), 202);

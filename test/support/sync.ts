@@ -33,7 +33,13 @@ export interface SyncAgency {
 
 export async function syncAgency(
   world: SyncWorld,
-  options: { connectBenefitsToAms?: boolean; amsWebhooks?: boolean; autoDeliver?: boolean } = {},
+  options: {
+    connectBenefitsToAms?: boolean;
+    amsWebhooks?: boolean;
+    autoDeliver?: boolean;
+    /** The rules' pushOnCreate (default ['ams']): [] keeps customers created in policypay local. */
+    pushOnCreate?: ('ams' | 'benefits' | 'crm')[];
+  } = {},
 ): Promise<SyncAgency> {
   const agency = await createTestAgency(world.server.database.db, 'Sync Agency');
   const api = apiClient(world.server.url, agency.apiKey);
@@ -53,6 +59,11 @@ export async function syncAgency(
   });
   assert.equal(benefitsConnector.status, 200, JSON.stringify(benefitsConnector.body));
   const amsSecret = amsConnector.body.webhookSecret as string;
+  if (options.pushOnCreate) {
+    const rules = await api.get('/api/v1/sync/rules');
+    const set = await api.put('/api/v1/sync/rules', { ...rules.body, pushOnCreate: options.pushOnCreate });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+  }
   if (options.amsWebhooks ?? true) {
     ams.server.setWebhook(
       { url: `${world.server.url}${amsConnector.body.webhookPath}`, secret: amsSecret },

@@ -143,7 +143,8 @@ for (const target of databaseTargets()) {
     });
 
     it('webhooks and daily runs delivered twice, out of order, make no duplicate contacts or policies; a local policy with the number is linked, not copied', async () => {
-      const s = await syncAgency(world, { autoDeliver: false });
+      // Dogwood is typed in locally and stays local (not pushed on create) until the merge.
+      const s = await syncAgency(world, { autoDeliver: false, pushOnCreate: [] });
       try {
         const first = s.ams.createCustomer({ customerName: 'Cedar Family', email: 'cedar@example.com' });
         const second = s.ams.createCustomer({ customerName: 'Dogwood LLC', customerType: 'group', phone: '555-0142' });

@@ -120,7 +120,8 @@ for (const target of databaseTargets()) {
     });
 
     it('pushes a new customer exactly once when the AMS fails, times out or loses its answer', async () => {
-      const s = await syncAgency(world, { amsWebhooks: false });
+      // Pushed by hand after the fault is injected (not on create).
+      const s = await syncAgency(world, { amsWebhooks: false, pushOnCreate: [] });
       try {
         for (const [i, fault] of (['500', 'timeout', 'lose-answer'] as const).entries()) {
           const created = await s.api.post('/api/v1/customers', { type: 'individual', name: `Pushed ${fault}` });

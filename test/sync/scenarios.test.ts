@@ -143,7 +143,8 @@ for (const target of databaseTargets()) {
     });
 
     it('pushes a policypay customer to one or both systems; later edits follow only where synced', async () => {
-      const s = await syncAgency(world);
+      // Pushed by hand here: pushOnCreate is tested in test/sync/fidelity.test.ts.
+      const s = await syncAgency(world, { pushOnCreate: [] });
       try {
         const one = await s.api.post('/api/v1/customers', {
           type: 'individual',
@@ -220,7 +221,8 @@ for (const target of databaseTargets()) {
     });
 
     it('queues ambiguous matches for review and resolves them by accept, merge or reject', async () => {
-      const s = await syncAgency(world);
+      // Pat Lee stays local (not pushed on create), so the benefits accounts are ambiguous.
+      const s = await syncAgency(world, { pushOnCreate: [] });
       try {
         const local = await s.api.post('/api/v1/customers', {
           type: 'individual',

@@ -58,7 +58,7 @@ const connectorBody = z.strictObject({
   }),
 });
 
-const exportStatus = z.enum(['pending', 'sending', 'sent', 'failed']);
+const exportStatus = z.enum(['held', 'pending', 'sending', 'sent', 'failed']);
 
 const exportSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { getCustomerAccount } from '../../services/accounts.ts';
-import { addContact, listContacts } from '../../services/contacts.ts';
+import { addContact, listContacts, updateContact } from '../../services/contacts.ts';
 import { updateCustomer } from '../../services/customer-edits.ts';
 import { createCustomer, getCustomer, listCustomers } from '../../services/customers.ts';
 import { listCustomerPolicies } from '../../services/policies.ts';
@@ -67,6 +67,10 @@ const accountSchema = z
 
 const email = z.email({ error: 'must be an e-mail address' }).max(320);
 
+function pushAfterCommit(deps: RouteDeps, agencyId: string, log: { error(obj: unknown, msg: string): void }): void {
+  void pushPending(deps.db, agencyId).catch((error) => log.error({ err: error }, 'sync push failed'));
+}
+
 export function customerRoutes(app: App, deps: RouteDeps): void {
   app.post(
     '/api/v1/customers',
@@ -88,10 +92,16 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         response: { 201: customerSchema, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      respond(deps.db, request, reply, 201, async (tx) =>
-        presentCustomer(await createCustomer(tx, requireActor(request), request.body)),
-      ),
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const result = await respond(deps.db, request, reply, 201, async (tx) =>
+        presentCustomer(await createCustomer(tx, actor, request.body)),
+      );
+      // The rules' pushOnCreate was queued with the customer; it is sent after commit (a failure
+      // stays queued for the sync sweep).
+      pushAfterCommit(deps, actor.agencyId, request.log);
+      return result;
+    },
   );
 
   app.get(
@@ -149,11 +159,7 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
       const actor = requireActor(request);
       const { customer, pushTo } = await updateCustomer(deps.db, actor, request.params.customerNumber, request.body);
       // Pushed after commit; a failure stays queued for the sync sweep.
-      if (pushTo.length > 0) {
-        void pushPending(deps.db, actor.agencyId).catch((error) =>
-          request.log.error({ err: error }, 'sync push failed'),
-        );
-      }
+      if (pushTo.length > 0) pushAfterCommit(deps, actor.agencyId, request.log);
       return presentCustomer(customer);
     },
   );
@@ -189,10 +195,56 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
         response: { 201: contactSchema, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      respond(deps.db, request, reply, 201, (tx) =>
-        addContact(tx, requireActor(request), request.params.customerNumber, request.body),
-      ),
+    async (request, reply) => {
+      const actor = requireActor(request);
+      let pushTo: readonly string[] = [];
+      const result = await respond(deps.db, request, reply, 201, async (tx) => {
+        const { pushTo: systems, ...contact } = await addContact(
+          tx,
+          actor,
+          request.params.customerNumber,
+          request.body,
+        );
+        pushTo = systems;
+        return contact;
+      });
+      // A new primary contact goes to the systems the customer is linked to, after commit.
+      if (pushTo.length > 0) pushAfterCommit(deps, actor.agencyId, request.log);
+      return result;
+    },
+  );
+
+  app.patch(
+    '/api/v1/customers/:customerNumber/contacts/:contactId',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['customers'],
+        summary: "Edit a contact; the customer's primary contact follows to the systems it is synced with",
+        params: customerNumberParams.extend({ contactId: z.string().max(100) }),
+        body: z
+          .strictObject({
+            name: nonEmpty(200).optional(),
+            email: email.nullable().optional(),
+            phone: z.string().trim().max(40).nullable().optional(),
+            primary: z.literal(true, { error: 'can only be true (make another contact primary instead)' }).optional(),
+          })
+          .refine((body) => Object.keys(body).length > 0, { error: 'name the fields to change' }),
+        response: { 200: contactSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      const { pushTo, ...contact } = await updateContact(
+        deps.db,
+        actor,
+        request.params.customerNumber,
+        request.params.contactId,
+        request.body,
+      );
+      if (pushTo.length > 0) pushAfterCommit(deps, actor.agencyId, request.log);
+      return contact;
+    },
   );
 
   app.get(

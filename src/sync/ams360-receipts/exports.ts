@@ -1,9 +1,12 @@
+import { sql } from 'kysely';
 import type { AmsReceiptExportStatus } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/ids.ts';
+import { formatAmount } from '../../domain/money.ts';
 import type { Actor } from '../../services/actor.ts';
 import { audit } from '../../services/audit.ts';
 import { type Db, inTransaction, type Tx } from '../../services/transaction.ts';
+import { releaseHeldAmsReceiptExports } from './outbox.ts';
 
 export interface AmsReceiptExportView {
   id: string;
@@ -44,6 +47,11 @@ export async function listAmsReceiptExports(
     .leftJoin('receipt_reversals as v', 'v.receipt_id', 'r.id')
     .selectAll('e')
     .select(['r.receipt_number', 'c.customer_number', 'v.reason as reversal_reason', 'v.created_at as reversed_at'])
+    .select(
+      sql<string | null>`(SELECT sum(pr.amount_cents) FROM payment_refunds pr JOIN payments p ON p.id = pr.payment_id
+        WHERE p.receipt_id = r.id AND pr.status = 'succeeded')`.as('refunded_cents'),
+    )
+    .select('r.amount_cents as receipt_cents')
     .where('e.agency_id', '=', actor.agencyId)
     .orderBy('e.created_at', 'desc')
     .orderBy('r.receipt_number', 'desc')
@@ -69,7 +77,9 @@ export async function listAmsReceiptExports(
       createdAt: row.created_at,
       sentAt: row.sent_at,
       reversal,
-      manualAction: manualAction(row.status, row.reference, reversal, row.last_error),
+      manualAction:
+        manualAction(row.status, row.reference, reversal, row.last_error) ??
+        refundAction(row.reference, row.body, row.receipt_cents - BigInt(row.refunded_cents ?? 0)),
     };
   });
 }
@@ -80,11 +90,26 @@ function manualAction(
   reversal: { reason: string } | null,
   lastError: string | null,
 ): string | null {
+  if (status === 'held')
+    return `Waiting for the AMS's numbers (${lastError ?? 'no AMS identity'}): link the customer and invoices to the AMS (the next sync, or a merge in the review queue); ${reference} is sent once they are linked`;
   if (status === 'failed')
     return `Fix the cause (${lastError ?? 'see the error'}) and retry, or enter ${reference} in AMS360 by hand`;
   if (!reversal) return null;
   const what = `Reverse receipt ${reference} in AMS360 (reversed in policypay: ${reversal.reason})`;
   return status === 'sent' ? what : `${what} once it has been sent`;
+}
+
+/**
+ * A refund made after the body was fixed (sent, or an attempt may have reached the AMS): AMS360's
+ * receipt API takes no refunds, so staff record it there by hand. Null when the body already
+ * carries only what stays applied.
+ */
+function refundAction(reference: string, body: unknown, netCents: bigint): string | null {
+  const sent = (body as { receiptAmount?: unknown } | null)?.receiptAmount;
+  if (typeof sent !== 'number') return null;
+  const sentCents = BigInt(Math.round(sent * 100));
+  if (sentCents <= netCents) return null;
+  return `Record the refund of ${formatAmount(sentCents - netCents)} against ${reference} in AMS360 (it was sent for ${formatAmount(sentCents)}; ${formatAmount(netCents)} stays applied)`;
 }
 
 /**
@@ -106,6 +131,17 @@ export async function retryAmsReceiptExport(
       .forUpdate()
       .executeTakeFirst();
     if (!row) throw notFound('AMS360 receipt export', exportId);
+    if (row.status === 'held') {
+      // Held for want of the AMS's numbers: released now if they arrived, else told why not.
+      const { held } = await releaseHeldAmsReceiptExports(tx, actor.agencyId, { exportIds: [row.id] });
+      if (held[0]) {
+        throw new DomainError('conflict', `export ${exportId} is held: ${held[0].reason}`);
+      }
+      await audit(tx, actor, 'ams360_receipts.export_released', { type: 'ams_receipt_export', id: row.id });
+      const [view] = await listAmsReceiptExports(tx, actor, { id: row.id });
+      if (!view) throw notFound('AMS360 receipt export', exportId);
+      return view;
+    }
     if (row.status !== 'failed') {
       throw new DomainError('conflict', `export ${exportId} is ${row.status}; only a failed export can be retried`);
     }

@@ -14,6 +14,7 @@ export class AmsDouble {
   readonly server: DoubleServer;
   #nextNumber = 5001;
   readonly #policiesOf = new Map<string, Record<string, unknown>[]>();
+  readonly #invoicesOf = new Map<string, Record<string, unknown>[]>();
 
   constructor(options: { apiKey?: string } = {}) {
     this.server = new DoubleServer(
@@ -76,6 +77,19 @@ export class AmsDouble {
     return policy;
   }
 
+  /** An invoice the AMS billed (its own number); listed in, and updating, its customer's record. */
+  addInvoice(
+    customerId: string,
+    invoice: { invoiceNumber: number; policyNumber: string; dueDate: string; amount: number },
+  ): Record<string, unknown> | null {
+    const customer = this.customers.get(customerId);
+    if (!customer) return null;
+    this.#invoicesOf.set(customerId, [...(this.#invoicesOf.get(customerId) ?? []), { ...invoice }]);
+    const updated = this.customers.put(customerId, customer.data);
+    this.server.emit('customer.updated', this.#present(updated));
+    return invoice;
+  }
+
   findByName(name: string): Record<string, unknown>[] {
     const wanted = name.trim().toLowerCase();
     return this.customers
@@ -89,6 +103,7 @@ export class AmsDouble {
       customerId: record.id,
       ...record.data,
       policies: this.#policiesOf.get(record.id) ?? [],
+      invoices: this.#invoicesOf.get(record.id) ?? [],
       version: record.seq,
     };
   }

@@ -20,6 +20,7 @@ export class BenefitsDouble {
   readonly server: DoubleServer;
   ams: BenefitsAmsLink | null = null;
   #next = 1;
+  #plans = 0;
 
   constructor(options: { token?: string } = {}) {
     this.server = new DoubleServer(
@@ -76,12 +77,32 @@ export class BenefitsDouble {
     return present(this.accounts.put(id, data));
   }
 
-  async addPlan(id: string, plan: { planName: string; carrier: string }): Promise<Record<string, unknown> | null> {
+  /**
+   * A plan (BenefitPoint's word for a policy), with an id of its own. A plan may carry its policy
+   * number, premium (dollars), effective and renewal dates; the AMS policy it becomes carries them too.
+   */
+  async addPlan(
+    id: string,
+    input: {
+      planName: string;
+      carrier: string;
+      policyNumber?: string;
+      premium?: number | string;
+      effectiveDate?: string;
+      renewalDate?: string;
+    },
+  ): Promise<Record<string, unknown> | null> {
     const current = this.accounts.get(id);
     if (!current) return null;
+    const plan = { planId: `PLAN-${++this.#plans}`, ...input };
     const plans = [...((current.data.plans as unknown[]) ?? []), plan];
     if (this.ams && current.data.amsCustomerId) {
-      await this.#amsCall('POST', '/policies', { customerId: current.data.amsCustomerId, ...plan });
+      const { planId: _, renewalDate, ...rest } = plan;
+      await this.#amsCall('POST', '/policies', {
+        customerId: current.data.amsCustomerId,
+        ...rest,
+        ...(renewalDate ? { expirationDate: renewalDate } : {}),
+      });
     }
     return present(this.accounts.put(id, { ...current.data, plans }));
   }

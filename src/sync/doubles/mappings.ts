@@ -35,6 +35,14 @@ export function amsDoubleMapping(baseUrl: string, options: Partial<RestMappingIn
         lineOfBusinessField: 'lineOfBusiness',
         effectiveDateField: 'effectiveDate',
         expirationDateField: 'expirationDate',
+        premiumField: 'premium',
+      },
+      invoices: {
+        itemsField: 'invoices',
+        idField: 'invoiceNumber',
+        policyNumberField: 'policyNumber',
+        dueDateField: 'dueDate',
+        amountField: 'amount',
       },
     },
     events: { customerTypes: ['customer.created', 'customer.updated'] },
@@ -73,6 +81,16 @@ export function benefitsDoubleMapping(baseUrl: string, options: Partial<RestMapp
       },
       contact: {
         fields: { name: 'primaryContact.name', email: 'primaryContact.email', phone: 'primaryContact.phone' },
+      },
+      // Plans are its policies (taken for accounts the AMS does not know; the AMS brings the others).
+      policies: {
+        itemsField: 'plans',
+        idField: 'planId',
+        numberField: 'policyNumber',
+        lineOfBusinessField: 'planType',
+        effectiveDateField: 'effectiveDate',
+        expirationDateField: 'renewalDate',
+        premiumField: 'premium',
       },
     },
     ...options,
