@@ -109,6 +109,20 @@ describe('outboxes in the scale-out topology (2 API + 2 worker processes)', {
       mapping: amsDoubleMapping(ams.server.url, TEST_CONNECTOR_TIMING),
     });
     assert.equal(sync.status, 200, JSON.stringify(sync.body));
+    // With an AMS synced, a receipt goes out only with the customer's AMS number (issue 16.5):
+    // customer 1001 is pushed to the AMS first, so its receipts below are sent, not held.
+    const linked = await first.post('/api/v1/customers/1001/sync', { systems: ['ams'] });
+    assert.equal(linked.status, 202, JSON.stringify(linked.body));
+    await waitFor(
+      'customer 1001 linked to its AMS record',
+      async () => {
+        const view = await first.get('/api/v1/customers/1001/sync');
+        return view.body.badges?.some(
+          (b: { system: string; status: string }) => b.system === 'ams' && b.status === 'synced',
+        );
+      },
+      90_000,
+    );
     const contacts = await first.get('/api/v1/customers/1001/contacts');
     assert.equal(contacts.status, 200, JSON.stringify(contacts.body));
     const contactId = contacts.body.data[0].id as string;
