@@ -267,7 +267,10 @@ export async function createPayment(
       actor,
       customer.id,
       'payment_created',
-      `${paymentTypeWords(request.type)} payment of ${formatAmount(request.amountCents)} requested by ${actor.label}`,
+      // Money an autopay plugin collected outside policypay was not requested here: say what happened.
+      `${paymentTypeWords(request.type)} payment of ${formatAmount(request.amountCents)} ${
+        state === 'posted' ? 'collected outside policypay, recorded' : 'requested'
+      } by ${actor.label}`,
       { paymentId: payment.id, amountCents: request.amountCents },
     );
     await audit(

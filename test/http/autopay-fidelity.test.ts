@@ -302,6 +302,14 @@ for (const target of databaseTargets()) {
       assert.equal(payment.extension.processor, 'lockbox');
       assert.equal(payment.extension.reference, `LB-${invoice}`);
       assert.equal(typeof payment.extension.firing, 'string');
+      // Its activity says the money was collected, not requested.
+      const activities = (await s.api.get(`/api/v1/customers/${s.customerNumber}/activities`)).body.data as {
+        summary: string;
+      }[];
+      assert.ok(
+        activities.some((a) => /^Card payment of \$100\.00 collected outside policypay, recorded by /.test(a.summary)),
+        JSON.stringify(activities.map((a) => a.summary)),
+      );
       // The receipt is the payment's: same number on the firing and the payment, the invoice paid.
       const status = (await s.api.get(`/api/v1/invoices/${invoice}/autopay`)).body;
       assert.equal(status.firing.status, 'receipt_posted');
