@@ -1,6 +1,6 @@
 // Cancelling a payment request that has not been paid (requested or expired): its link stops working.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { cancelPaymentRequest, errorMessage, newIdempotencyKey, type PaymentRequest } from './api.ts';
+import { cancelPaymentRequest, errorMessage, newIdempotencyKey, type PaymentRequest, refusedByServer } from './api.ts';
 import { formatDate, formatMoney } from './format.ts';
 
 type Props = {
@@ -25,6 +25,8 @@ export function CancelRequestForm({ request, onCancelled, onClose }: Props) {
     try {
       onCancelled(await cancelPaymentRequest(request.id, reason.trim(), idempotencyKey.current));
     } catch (caught) {
+      // A refused request had no effect: a corrected one is a new request with a new key.
+      if (refusedByServer(caught)) idempotencyKey.current = newIdempotencyKey();
       setError(errorMessage(caught));
       setBusy(false);
     }

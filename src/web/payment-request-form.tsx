@@ -7,6 +7,7 @@ import {
   type InvoiceSummary,
   newIdempotencyKey,
   type PaymentRequest,
+  refusedByServer,
 } from './api.ts';
 import { FieldErrorText } from './field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput } from './format.ts';
@@ -92,6 +93,8 @@ export function PaymentRequestForm({ customerNumber, contacts, invoices, today, 
       );
       onSent(created);
     } catch (caught) {
+      // A refused request had no effect: the corrected one is a new request with a new key.
+      if (refusedByServer(caught)) idempotencyKey.current = newIdempotencyKey();
       setError(errorMessage(caught));
       setFieldErrors(fieldErrorsOf(caught));
       setSubmitting(false);

@@ -474,6 +474,29 @@ for (const target of databaseTargets()) {
       assert.match((await refusal.textContent()) ?? '', /payoff/i);
     });
 
+    test('a request the server refuses (422) is sent once corrected: the corrected one is a new request (new key)', async () => {
+      const { page } = await openPage();
+      await staffSignIn(page);
+      await page.goto(`${server.url}/app/customers/${ACTIVE_CUSTOMER}`);
+      await page.getByRole('button', { name: 'Request online payment' }).click();
+      const form = page.getByRole('region', { name: 'Request online payment' });
+      await form.getByRole('checkbox').first().check();
+      const amount = form.getByLabel('Amount', { exact: true });
+      const full = await amount.inputValue();
+      assert.ok(Number(full) > 1, `picking an invoice fills the amount (${full})`);
+      // Less than the picked invoice: the server refuses it (422, an answer kept under its key).
+      await amount.fill((Number(full) - 1).toFixed(2));
+      await form.getByRole('button', { name: 'Send request' }).click();
+      const alert = form.getByRole('alert');
+      await alert.waitFor();
+      assert.match((await alert.textContent()) ?? '', /more than the requested amount/);
+      await amount.fill(full);
+      await form.getByRole('button', { name: 'Send request' }).click();
+      const sent = page.getByText(/^Payment request for .* sent to /);
+      await sent.or(alert.filter({ hasNotText: /more than the requested amount/ })).waitFor();
+      assert.ok(await sent.isVisible(), `the corrected request is sent: ${await alert.textContent().catch(() => '')}`);
+    });
+
     // Issue 5's scan, after a flow in which cards were typed into the portal: they went from the
     // browser to the processor's tokenize endpoint only. On PostgreSQL every schema of the server's
     // database is read. policypay's own tables, the log and the e-mails get the Luhn scan of 13–19
