@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { type DatabaseHandle, openDatabase } from '../../src/db/database.ts';
-import { migrateTo, migrateToLatest } from '../../src/db/migrate.ts';
+import { migrateTo } from '../../src/db/migrate.ts';
 import { addContact } from '../../src/services/contacts.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { authenticatePortalSession, getPortalSession, signInToPortal } from '../../src/services/portal-auth.ts';
 import { hashPassword, hashToken } from '../../src/services/secrets.ts';
-import { databaseTargets } from '../support/db.ts';
+import { databaseTargets, migrateRetryingCatalogRaces } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 
 async function admin(url: string, text: string) {
@@ -44,7 +44,8 @@ for (const target of databaseTargets()) {
       } else {
         handle = await openDatabase({ url: 'memory://' });
       }
-      await migrateTo(handle.db, '0013_idempotency_owners', schema);
+      // (On the shared server another file may be dropping its schema as the migrator reads the catalog.)
+      await migrateRetryingCatalogRaces(handle, schema, () => migrateTo(handle.db, '0013_idempotency_owners', schema));
       const db = handle.db;
       agency = await createTestAgency(db, 'Before Identities');
       const customer = async (name: string) =>
@@ -86,7 +87,7 @@ for (const target of databaseTargets()) {
           db,
         );
       }
-      await migrateToLatest(handle.db, schema);
+      await migrateRetryingCatalogRaces(handle, schema);
     });
     after(async () => {
       await handle?.close();

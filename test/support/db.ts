@@ -65,10 +65,14 @@ async function adminQuery(url: string, text: string): Promise<void> {
  */
 const CATALOG_RACES = new Set(['3F000', '42P01', '42703']);
 
-async function migrateRetryingCatalogRaces(handle: DatabaseHandle, schema: string): Promise<void> {
+export async function migrateRetryingCatalogRaces(
+  handle: DatabaseHandle,
+  schema: string | undefined,
+  migrate: () => Promise<unknown> = () => migrateToLatest(handle.db, schema),
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await migrateToLatest(handle.db, schema);
+      await migrate();
       return;
     } catch (error) {
       const code = (error as { code?: string }).code;
