@@ -113,6 +113,21 @@ for (const target of databaseTargets()) {
 
     /** Every table on the page: scrolls inside its box, says so when it does, never hides a button. */
     async function assertPhoneTables(page: Page, where: string): Promise<number> {
+      // The hint is rendered a frame after the table's layout shows it overflowing (a
+      // ResizeObserver callback sets React state): let that settle, then check. A hint that never
+      // comes still fails below.
+      await page
+        .waitForFunction(
+          () =>
+            [...document.querySelectorAll<HTMLElement>('.table-wrap')].every(
+              (wrap) =>
+                wrap.scrollWidth <= wrap.clientWidth + 1 ||
+                !!wrap.previousElementSibling?.classList.contains('table-scroll-hint'),
+            ),
+          undefined,
+          { timeout: 5_000 },
+        )
+        .catch(() => {});
       const report = await page.evaluate(() => {
         const wraps = [...document.querySelectorAll<HTMLElement>('.table-wrap')].map((wrap) => {
           const box = wrap.getBoundingClientRect();
