@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { type AttemptStatus, assertPaymentTransition, type JanitorDelays } from '../domain/payment-states.ts';
+import type { AttemptStatus, JanitorDelays } from '../domain/payment-states.ts';
 import type { PaymentProcessor } from '../processors/processor.ts';
 import type { Processors } from './payment-methods.ts';
-import { transitionPayment } from './payments.ts';
+import { moveToExecuting, transitionPayment } from './payment-transitions.ts';
 import type { Tx } from './transaction.ts';
 
 const WORKER = 'worker:payments';
@@ -88,38 +88,11 @@ export async function startAttempts(
   }
   if (starting.length === 0) return answers;
 
-  assertPaymentTransition('requested', 'executing');
-  const ids = starting.map((s) => s.row.id);
-  // Two statements for all of them: the payments move to executing (their attempt counted) with
-  // their transition rows, then the attempts are written.
-  await tx
-    .with('moved', (db) =>
-      db
-        .updateTable('payments')
-        .set((eb) => ({
-          state: 'executing',
-          updated_at: new Date(),
-          next_attempt_at: null,
-          attempts: eb('attempts', '+', 1),
-        }))
-        .where('id', 'in', ids)
-        .returning(['id', 'agency_id']),
-    )
-    .insertInto('payment_transitions')
-    .columns(['agency_id', 'payment_id', 'from_state', 'to_state', 'actor', 'reason'])
-    .expression((eb) =>
-      eb
-        .selectFrom('moved')
-        .select([
-          'moved.agency_id',
-          'moved.id',
-          sql<string>`'requested'`.as('from_state'),
-          sql<string>`'executing'`.as('to_state'),
-          sql<string>`${WORKER}::text`.as('actor'),
-          sql<string | null>`NULL::text`.as('reason'),
-        ]),
-    )
-    .execute();
+  await moveToExecuting(
+    tx,
+    starting.map((s) => s.row.id),
+    WORKER,
+  );
   await tx
     .insertInto('payment_attempts')
     .values(

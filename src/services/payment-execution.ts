@@ -13,7 +13,7 @@ import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
 import { type ExecutionResult, type StartedAttempt, startAttempts } from './payment-attempt-start.ts';
 import type { Processors } from './payment-methods.ts';
 import { clientPaid, collectRequestPayment } from './payment-request-collection.ts';
-import { transitionPayment } from './payments.ts';
+import { transitionPayment } from './payment-transitions.ts';
 import { postCustomerReceipt } from './receipts.ts';
 import { retryPlanById } from './retry-plans.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';

@@ -2,7 +2,7 @@ import { DEFAULT_JANITOR_DELAYS, type JanitorDelays, nextJanitorCheck } from '..
 import { type JobQueue, noJobQueue } from './job-queue.ts';
 import { recordOutcome } from './payment-execution.ts';
 import type { Processors } from './payment-methods.ts';
-import { transitionPayment } from './payments.ts';
+import { transitionPayment } from './payment-transitions.ts';
 import { type Db, inTransaction } from './transaction.ts';
 
 export interface JanitorReport {

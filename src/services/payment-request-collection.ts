@@ -9,7 +9,7 @@ import { queueEmail } from './email-outbox.ts';
 import type { JobQueue } from './job-queue.ts';
 import { postJournalEntry } from './ledger.ts';
 import { notifyPaymentSent, sendAgencyReceiptCopy } from './payment-notifications.ts';
-import { transitionPayment } from './payments.ts';
+import { transitionPayment } from './payment-transitions.ts';
 import { lockCustomer } from './receipts.ts';
 import type { Tx } from './transaction.ts';
 

@@ -1,21 +1,16 @@
-import { sql } from 'kysely';
 import { paymentTypeWords } from '../domain/activity-words.ts';
 import type { PayerActor, PaymentChannel } from '../domain/eligibility.ts';
 import { DomainError, invalid, notFound } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import { type Cents, formatAmount, sum } from '../domain/money.ts';
-import {
-  assertPaymentTransition,
-  inFlightPaymentStates,
-  openAttemptStatuses,
-  type PaymentState,
-} from '../domain/payment-states.ts';
+import { inFlightPaymentStates, openAttemptStatuses, type PaymentState } from '../domain/payment-states.ts';
 import type { Actor } from './actor.ts';
 import { audit, logActivity } from './audit.ts';
 import { channelDepositBank, resolveDepositBank } from './bank-access.ts';
 import { findCustomer } from './customers.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from './job-queue.ts';
 import { requirePaymentEligibility } from './payment-eligibility.ts';
+import { transitionPayment } from './payment-transitions.ts';
 import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
@@ -79,50 +74,6 @@ export interface PaymentView {
 
 export function payerFor(actor: Actor): PayerActor {
   return actor.role === 'client' ? 'external' : actor.role;
-}
-
-/** Records a legal transition of a locked payment, with who and why. */
-export async function transitionPayment(
-  tx: Tx,
-  payment: { id: string; agency_id: string; state: string },
-  to: PaymentState,
-  actorLabel: string,
-  reason: string | null,
-  changes: Partial<{
-    next_attempt_at: Date | null;
-    receipt_id: string | null;
-    failure_code: string | null;
-    failure_message: string | null;
-    attempts: number;
-  }> = {},
-): Promise<void> {
-  assertPaymentTransition(payment.state as PaymentState, to);
-  // One statement (a round trip on the hot path of every payment): the state moves and its
-  // transition row is written together, and only if the update found the payment.
-  await tx
-    .with('moved', (db) =>
-      db
-        .updateTable('payments')
-        .set({ state: to, updated_at: new Date(), ...changes })
-        .where('id', '=', payment.id)
-        .returning(['id', 'agency_id']),
-    )
-    .insertInto('payment_transitions')
-    .columns(['agency_id', 'payment_id', 'from_state', 'to_state', 'actor', 'reason'])
-    .expression((eb) =>
-      eb
-        .selectFrom('moved')
-        .select([
-          'moved.agency_id',
-          'moved.id',
-          sql<string>`${payment.state}::text`.as('from_state'),
-          sql<string>`${to}::text`.as('to_state'),
-          sql<string>`${actorLabel}::text`.as('actor'),
-          sql<string | null>`${reason}::text`.as('reason'),
-        ]),
-    )
-    .execute();
-  payment.state = to;
 }
 
 /**

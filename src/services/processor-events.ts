@@ -9,7 +9,7 @@ import { disablePaymentMethod } from './payment-methods.ts';
 import { notifyPaymentReversed } from './payment-notifications.ts';
 import { releaseHeldRequestPayment } from './payment-request-collection.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
-import { transitionPayment } from './payments.ts';
+import { transitionPayment } from './payment-transitions.ts';
 import { reverseReceipt } from './receipt-reversals.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
