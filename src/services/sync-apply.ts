@@ -43,7 +43,7 @@ interface LinkRow {
   system: SyncSystem;
   external_id: string;
   ams_customer_number: string | null;
-  external_version: string | null;
+  external_version: bigint | null;
   content_hash: string | null;
 }
 
@@ -251,7 +251,7 @@ export async function applyExternalCustomers(
         system,
         external_id: record.externalId,
         ams_customer_number: record.amsCustomerNumber,
-        external_version: record.version === null ? null : String(record.version),
+        external_version: record.version,
         content_hash: hash,
       };
       local.links.push(added);

@@ -144,7 +144,7 @@ export async function listSyncLog(
     ])
     .where('sync_log.agency_id', '=', actor.agencyId);
   if (options.system) query = query.where('sync_log.system', '=', options.system);
-  if (options.before !== undefined) query = query.where('sync_log.id', '<', String(options.before));
+  if (options.before !== undefined) query = query.where('sync_log.id', '<', BigInt(options.before));
   const rows = await query.orderBy('sync_log.id', 'desc').limit(options.limit).execute();
   return rows.map((row) => ({
     id: Number(row.id),
