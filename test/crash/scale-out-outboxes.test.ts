@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { AmsDouble } from '../../src/sync/doubles/ams-double.ts';
 import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
 import { apiClient } from '../support/http.ts';

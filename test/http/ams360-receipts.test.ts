@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createApiKey } from '../../src/services/api-keys.ts';
 import { createBank } from '../../src/services/banks.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import { databaseTargets } from '../support/db.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';

@@ -11,7 +11,7 @@ import { type Processors, savePaymentMethod } from '../../src/services/payment-m
 import { createPayment } from '../../src/services/payments.ts';
 import { postCustomerReceipt } from '../../src/services/receipts.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from './ams360-receipt-double.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { tokenizeCard } from './payments.ts';

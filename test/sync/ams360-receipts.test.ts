@@ -6,8 +6,8 @@ import { postCustomerReceipt } from '../../src/services/receipts.ts';
 import { inTransaction } from '../../src/services/transaction.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
 import { listAmsReceiptExports, retryAmsReceiptExport } from '../../src/sync/ams360-receipts/exports.ts';
-import type { ReceiptFault } from '../../src/sync/ams360-receipts/receipt-double.ts';
-import { startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
+import type { ReceiptFault } from '../support/ams360-receipt-double.ts';
+import { startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import {
   AMS_AUTH,
