@@ -11,7 +11,12 @@ import type { Db, Tx } from './transaction.ts';
 export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalEntryDraft): Promise<string> {
   const { id, entry, lines } = journalEntryRows(agencyId, draft);
   await tx
-    .with('entry', (db) => db.insertInto('journal_entries').values(entry).returning('id'))
+    .with('entry', (db) =>
+      db
+        .insertInto('journal_entries')
+        .values({ ...entry, description: draft.description })
+        .returning('id'),
+    )
     .insertInto('journal_lines')
     .values(lines)
     .execute();
@@ -19,12 +24,13 @@ export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalE
 }
 
 /**
- * The rows `postJournalEntry` writes, checked balanced, for a use case that writes the entry in a
- * statement of its own (a receipt writes everything in one).
+ * The rows `postJournalEntry` writes but the description, checked balanced, for a use case that
+ * writes the entry in a statement of its own, which finishes the description (a receipt's names
+ * the receipt number that statement takes).
  */
 export function journalEntryRows(
   agencyId: string,
-  draft: JournalEntryDraft,
+  draft: Omit<JournalEntryDraft, 'description'>,
 ): { id: string; entry: JournalEntryRow; lines: JournalLineRow[] } {
   assertBalanced(draft);
   const id = randomUUID();
@@ -34,7 +40,6 @@ export function journalEntryRows(
       id,
       agency_id: agencyId,
       kind: draft.kind,
-      description: draft.description,
       occurred_on: draft.occurredOn,
       source_type: draft.sourceType ?? null,
       source_id: draft.sourceId ?? null,
@@ -56,7 +61,6 @@ export interface JournalEntryRow {
   id: string;
   agency_id: string;
   kind: string;
-  description: string;
   occurred_on: string;
   source_type: string | null;
   source_id: string | null;

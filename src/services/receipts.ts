@@ -12,7 +12,7 @@ import {
   applyPayment,
   defaultReceiptDescription,
   type OpenInvoice,
-  receiptEntry,
+  receiptEntryLines,
 } from '../domain/receipt-application.ts';
 import {
   checkFields,
@@ -22,6 +22,7 @@ import {
   parsePaymentCheckType,
   parseReceiptDate,
 } from '../domain/receipt-input.ts';
+import { receiptEntryDescription, receiptPostedSummary } from '../domain/receipt-texts.ts';
 import { resolveTimeZone } from '../domain/time-zones.ts';
 import { queueAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
 import type { Actor } from './actor.ts';
@@ -158,19 +159,25 @@ export async function postCustomerReceipt(
         return Number(row?.max ?? 0);
       });
     }
-    const journal = journalEntryRows(
-      actor.agencyId,
-      receiptEntry({
-        receiptId,
-        receiptNumber: 0, // the number is taken in the write below; the entry's description there
+    const journal = journalEntryRows(actor.agencyId, {
+      kind: 'receipt',
+      occurredOn: receiptDate,
+      sourceType: 'receipt',
+      sourceId: receiptId,
+      lines: receiptEntryLines({
         customerId: customer.id,
         bankId: bank.id,
         amountCents: request.receiptAmountCents,
-        receiptDate,
         result,
-        description,
       }),
-    );
+    });
+    // The texts naming the receipt number, which the write below takes and puts between their parts.
+    const entryText = receiptEntryDescription(description);
+    const summary = receiptPostedSummary({
+      amountCents: request.receiptAmountCents,
+      paymentCheckType,
+      bankShortName: bank.shortName,
+    });
     const source = options.source ?? 'api';
     const payerBankAccountLast4 = payer.payerBankAccountNumber ? maskAccountNumber(payer.payerBankAccountNumber) : null;
     const applications = result.applications.map((application, index) => ({ ...application, sequence: index + 1 }));
@@ -184,7 +191,7 @@ export async function postCustomerReceipt(
     // refuse the receipt, so a refused one burns none), the journal entry and its lines, the
     // receipt, its applications, the customer's activity and the audit row. Foreign keys are
     // checked at the statement's end, so the order inside does not matter. The texts that name the
-    // number are finished here: "Receipt <n>: …" as receiptEntry and the activity word them.
+    // number are finished here, from their parts (domain/receipt-texts.ts).
     // Written as SQL rather than with the query builder: building the three statements of a
     // receipt was a third of its Node CPU (see docs/architecture.md, Receipts).
     const write = sql<{ receipt_number: number; created_at: Date }>`
@@ -192,7 +199,7 @@ export async function postCustomerReceipt(
       journal_entry AS (
         INSERT INTO journal_entries (id, agency_id, kind, description, occurred_on, source_type, source_id)
         SELECT ${entry.id}::uuid, ${entry.agency_id}::uuid, ${entry.kind}::text,
-               concat('Receipt ', value, ': ', ${description}::text), ${entry.occurred_on}::date,
+               concat(${entryText.before}::text, value, ${entryText.after}::text), ${entry.occurred_on}::date,
                ${entry.source_type}::text, ${entry.source_id}::uuid
           FROM receipt_number
         RETURNING id
@@ -221,7 +228,7 @@ export async function postCustomerReceipt(
       activity AS (
         INSERT INTO activities (agency_id, customer_id, kind, summary, data, actor)
         SELECT ${activity.agency_id}::uuid, ${activity.customer_id}::uuid, ${activity.kind}::text,
-               concat('Receipt ', value, ${`: ${formatAmount(request.receiptAmountCents)} by ${paymentCheckType} deposited to ${bank.shortName}`}::text),
+               concat(${summary.before}::text, value, ${summary.after}::text),
                ${activity.data}::jsonb || jsonb_build_object('receiptNumber', value), ${activity.actor}::text
           FROM receipt_number
         RETURNING id
