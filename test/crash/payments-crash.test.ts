@@ -19,7 +19,7 @@ import { duePaymentIds, executePayment } from '../../src/services/payment-execut
 import { runPaymentJanitor } from '../../src/services/payment-janitor.ts';
 import type { Processors } from '../../src/services/payment-methods.ts';
 import { savePaymentMethod } from '../../src/services/payment-methods.ts';
-import { createPayment } from '../../src/services/payments.ts';
+import { createPayment } from '../../src/services/payment-creation.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 import { tokenizeCard } from '../support/payments.ts';

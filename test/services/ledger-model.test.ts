@@ -28,7 +28,7 @@ import { runPaymentJanitor } from '../../src/services/payment-janitor.ts';
 import { type Processors, savePaymentMethod } from '../../src/services/payment-methods.ts';
 import { refundPayment } from '../../src/services/payment-refunds.ts';
 import { updatePaymentSettings } from '../../src/services/payment-settings.ts';
-import { createPayment } from '../../src/services/payments.ts';
+import { createPayment } from '../../src/services/payment-creation.ts';
 import { handleProcessorEvent } from '../../src/services/processor-events.ts';
 import { reverseReceipt } from '../../src/services/receipt-reversals.ts';
 import { postCustomerReceipt } from '../../src/services/receipts.ts';

@@ -8,7 +8,7 @@ import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
 import { executePayment } from '../../src/services/payment-execution.ts';
 import { type Processors, savePaymentMethod } from '../../src/services/payment-methods.ts';
-import { createPayment } from '../../src/services/payments.ts';
+import { createPayment } from '../../src/services/payment-creation.ts';
 import { postCustomerReceipt } from '../../src/services/receipts.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
 import { type AmsReceiptDouble, startAmsReceiptDouble } from './ams360-receipt-double.ts';
