@@ -236,10 +236,7 @@ async function createPlainPayments(
       // A named bank, an unknown plan or a second payment for an invoice of the page: the
       // one-invoice path asks, refuses or creates it after this page's payments.
       const plain =
-        bankId &&
-        retryPlanId &&
-        request.bankShortName === undefined &&
-        invoiceIds.every((id) => !targeted.has(id));
+        bankId && retryPlanId && request.bankShortName === undefined && invoiceIds.every((id) => !targeted.has(id));
       if (!plain) {
         declined.push(item);
         continue;

@@ -18,7 +18,7 @@ import type { DueInvoice } from './autopay-candidates.ts';
 import { channelDepositBank } from './bank-access.ts';
 import type { JobQueue } from './job-queue.ts';
 import { createPayment, type PaymentCreateRequest } from './payment-creation.ts';
-import { postCustomerReceipt } from './receipts.ts';
+import { postCustomerReceipt } from './receipt-posting.ts';
 import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 

@@ -11,7 +11,7 @@ import { createInstallmentPlan } from './installment-plans.ts';
 import { createInvoice } from './invoices.ts';
 import { updatePaymentSettings } from './payment-settings.ts';
 import { addTag, createPolicy, transition } from './policies.ts';
-import { postCustomerReceipt } from './receipts.ts';
+import { postCustomerReceipt } from './receipt-posting.ts';
 import { type Db, inTransaction } from './transaction.ts';
 import { createUser } from './users.ts';
 

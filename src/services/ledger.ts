@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { assertBalanced, type JournalEntryDraft, type LedgerAccount } from '../domain/ledger.ts';
+import { assertBalanced, type JournalEntryDraft, type JournalLineDraft, type LedgerAccount } from '../domain/ledger.ts';
 import type { Cents } from '../domain/money.ts';
 import type { Db, Tx } from './transaction.ts';
 
@@ -114,4 +114,22 @@ export async function customerBalances(
     .where('account', 'in', ['accounts_receivable', 'on_account'])
     .executeTakeFirstOrThrow();
   return { arCents: row.ar, onAccountCents: row.on_account };
+}
+
+/** The lines of a journal entry, as drafts (for reversing it). */
+export async function entryLines(tx: Tx, agencyId: string, entryId: string): Promise<JournalLineDraft[]> {
+  const lines = await tx
+    .selectFrom('journal_lines')
+    .select(['account', 'amount_cents', 'customer_id', 'invoice_id', 'bank_id'])
+    .where('agency_id', '=', agencyId)
+    .where('entry_id', '=', entryId)
+    .orderBy('id')
+    .execute();
+  return lines.map((l) => ({
+    account: l.account,
+    amountCents: l.amount_cents,
+    customerId: l.customer_id ?? undefined,
+    invoiceId: l.invoice_id ?? undefined,
+    bankId: l.bank_id ?? undefined,
+  }));
 }

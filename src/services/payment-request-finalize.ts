@@ -13,7 +13,7 @@ import { listCustomerInvoices } from './invoices.ts';
 import { postJournalEntry } from './ledger.ts';
 import { lockPaymentRequest, type PaymentRequestView, paymentRequestById } from './payment-requests.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
-import { postCustomerReceipt } from './receipts.ts';
+import { postCustomerReceipt } from './receipt-posting.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface FinalizeInput {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { postCustomerReceipt } from '../../src/services/receipt-posting.ts';
 import { reverseReceipt } from '../../src/services/receipt-reversals.ts';
-import { postCustomerReceipt } from '../../src/services/receipts.ts';
 import { inTransaction } from '../../src/services/transaction.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
 import { listAmsReceiptExports, retryAmsReceiptExport } from '../../src/sync/ams360-receipts/exports.ts';

@@ -7,8 +7,9 @@ import {
   RECEIPT_DATE_YEARS_BACK,
 } from '../../domain/receipt-input.ts';
 import { applyOnAccountCredit } from '../../services/on-account.ts';
+import { postCustomerReceipt } from '../../services/receipt-posting.ts';
 import { reverseReceipt } from '../../services/receipt-reversals.ts';
-import { getReceipt, listCustomerReceipts, postCustomerReceipt, type ReceiptView } from '../../services/receipts.ts';
+import { getReceipt, listCustomerReceipts, type ReceiptView } from '../../services/receipt-views.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { amount, customerNumber, customerNumberParams, errorResponses, money } from '../schemas.ts';
