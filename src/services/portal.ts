@@ -14,12 +14,8 @@ import { cancelPayment } from './payment-cancellation.ts';
 import { createPayment } from './payment-creation.ts';
 import { executePayment } from './payment-execution.ts';
 import type { PaymentMethodView, Processors } from './payment-methods.ts';
-import {
-  lockPaymentRequest,
-  type PaymentRequestView,
-  paymentRequestById,
-  paymentRequestViews,
-} from './payment-requests.ts';
+import { lockPaymentRequest } from './payment-request-cancellation.ts';
+import { type PaymentRequestView, paymentRequestById, paymentRequestViews } from './payment-request-views.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
 import { getPaymentById } from './payment-views.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
