@@ -1,11 +1,11 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 // Row types as the drivers return them: int8 → bigint, date → 'YYYY-MM-DD', timestamptz → Date.
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Json = ColumnType<unknown, string, string>;
 
 export type Role = 'staff' | 'agent' | 'client';
-export type PolicyStatus =
+type PolicyStatus =
   | 'unsubmitted'
   | 'submitted'
   | 'rejected'
@@ -13,8 +13,8 @@ export type PolicyStatus =
   | 'cancellation_pending'
   | 'canceled'
   | 'expired';
-export type CancellationReason = 'non_pay' | 'underwriting' | 'insured_request' | 'other';
-export type LedgerAccount =
+type CancellationReason = 'non_pay' | 'underwriting' | 'insured_request' | 'other';
+type LedgerAccount =
   | 'accounts_receivable'
   | 'on_account'
   | 'premium'
@@ -23,7 +23,7 @@ export type LedgerAccount =
   | 'processor_clearing'
   | 'payments_held';
 
-export interface AgenciesTable {
+interface AgenciesTable {
   id: Generated<string>;
   slug: string;
   name: string;
@@ -32,7 +32,7 @@ export interface AgenciesTable {
   created_at: CreatedAt;
 }
 
-export interface UsersTable {
+interface UsersTable {
   id: Generated<string>;
   agency_id: string;
   email: string;
@@ -42,7 +42,7 @@ export interface UsersTable {
   created_at: CreatedAt;
 }
 
-export interface SessionsTable {
+interface SessionsTable {
   token_hash: string;
   agency_id: string;
   user_id: string;
@@ -50,7 +50,7 @@ export interface SessionsTable {
   expires_at: Date;
 }
 
-export interface ApiKeysTable {
+interface ApiKeysTable {
   id: Generated<string>;
   agency_id: string;
   name: string;
@@ -64,13 +64,13 @@ export interface ApiKeysTable {
   revoked_at: Date | null;
 }
 
-export interface AgencyCountersTable {
+interface AgencyCountersTable {
   agency_id: string;
   name: string;
   last_value: bigint;
 }
 
-export interface CustomersTable {
+interface CustomersTable {
   id: Generated<string>;
   agency_id: string;
   customer_number: number;
@@ -84,7 +84,7 @@ export interface CustomersTable {
   created_at: CreatedAt;
 }
 
-export interface ContactsTable {
+interface ContactsTable {
   id: Generated<string>;
   agency_id: string;
   customer_id: string;
@@ -95,7 +95,7 @@ export interface ContactsTable {
   created_at: CreatedAt;
 }
 
-export interface InstallmentPlansTable {
+interface InstallmentPlansTable {
   id: Generated<string>;
   agency_id: string;
   name: string;
@@ -105,7 +105,7 @@ export interface InstallmentPlansTable {
   created_at: CreatedAt;
 }
 
-export interface PoliciesTable {
+interface PoliciesTable {
   id: Generated<string>;
   agency_id: string;
   customer_id: string;
@@ -124,7 +124,7 @@ export interface PoliciesTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
-export interface InvoicesTable {
+interface InvoicesTable {
   id: Generated<string>;
   agency_id: string;
   customer_id: string;
@@ -142,7 +142,7 @@ export interface InvoicesTable {
   created_at: CreatedAt;
 }
 
-export interface InstallmentsTable {
+interface InstallmentsTable {
   id: Generated<string>;
   agency_id: string;
   policy_id: string;
@@ -154,13 +154,13 @@ export interface InstallmentsTable {
   created_at: CreatedAt;
 }
 
-export interface BankDivisionsTable {
+interface BankDivisionsTable {
   id: Generated<string>;
   agency_id: string;
   name: string;
 }
 
-export interface BanksTable {
+interface BanksTable {
   id: Generated<string>;
   agency_id: string;
   short_name: string;
@@ -169,7 +169,7 @@ export interface BanksTable {
   created_at: CreatedAt;
 }
 
-export interface JournalEntriesTable {
+interface JournalEntriesTable {
   id: Generated<string>;
   agency_id: string;
   kind: string;
@@ -181,7 +181,7 @@ export interface JournalEntriesTable {
   created_at: CreatedAt;
 }
 
-export interface JournalLinesTable {
+interface JournalLinesTable {
   id: Generated<bigint>;
   agency_id: string;
   entry_id: string;
@@ -204,7 +204,7 @@ export interface ActivitiesTable {
   created_at: CreatedAt;
 }
 
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   agency_id: string;
   key: string;
   request_hash: string;
@@ -230,9 +230,9 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export type PaymentCheckType = 'Check' | 'Cash' | 'CreditCard' | 'DebitCard' | 'EFT';
+type PaymentCheckType = 'Check' | 'Cash' | 'CreditCard' | 'DebitCard' | 'EFT';
 
-export interface ReceiptsTable {
+interface ReceiptsTable {
   id: Generated<string>;
   agency_id: string;
   receipt_number: number;
@@ -253,7 +253,7 @@ export interface ReceiptsTable {
   created_at: CreatedAt;
 }
 
-export interface ReceiptApplicationsTable {
+interface ReceiptApplicationsTable {
   id: Generated<string>;
   agency_id: string;
   receipt_id: string;
@@ -265,7 +265,7 @@ export interface ReceiptApplicationsTable {
   note: string | null;
 }
 
-export interface ReceiptReversalsTable {
+interface ReceiptReversalsTable {
   id: Generated<string>;
   agency_id: string;
   receipt_id: string;
@@ -277,7 +277,7 @@ export interface ReceiptReversalsTable {
   created_at: CreatedAt;
 }
 
-export interface RetryPlansTable {
+interface RetryPlansTable {
   id: Generated<string>;
   agency_id: string;
   name: string;
@@ -287,7 +287,7 @@ export interface RetryPlansTable {
   created_at: CreatedAt;
 }
 
-export interface PaymentMethodsTable {
+interface PaymentMethodsTable {
   id: Generated<string>;
   agency_id: string;
   customer_id: string;
@@ -307,7 +307,7 @@ export interface PaymentMethodsTable {
   created_at: CreatedAt;
 }
 
-export interface PaymentsTable {
+interface PaymentsTable {
   id: Generated<string>;
   agency_id: string;
   customer_id: string;
@@ -334,7 +334,7 @@ export interface PaymentsTable {
   paid_by_contact_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export interface PaymentTargetsTable {
+interface PaymentTargetsTable {
   id: Generated<string>;
   agency_id: string;
   payment_id: string;
@@ -343,7 +343,7 @@ export interface PaymentTargetsTable {
   amount_cents: bigint;
 }
 
-export interface PaymentTransitionsTable {
+interface PaymentTransitionsTable {
   id: Generated<bigint>;
   agency_id: string;
   payment_id: string;
@@ -354,7 +354,7 @@ export interface PaymentTransitionsTable {
   created_at: CreatedAt;
 }
 
-export interface PaymentAttemptsTable {
+interface PaymentAttemptsTable {
   id: Generated<string>;
   agency_id: string;
   payment_id: string;
@@ -372,7 +372,7 @@ export interface PaymentAttemptsTable {
   finished_at: Date | null;
 }
 
-export interface ProcessorEventsTable {
+interface ProcessorEventsTable {
   processor: string;
   event_id: string;
   type: string;
@@ -382,7 +382,7 @@ export interface ProcessorEventsTable {
   received_at: CreatedAt;
 }
 
-export interface PaymentRefundsTable {
+interface PaymentRefundsTable {
   id: Generated<string>;
   agency_id: string;
   payment_id: string;
@@ -396,7 +396,7 @@ export interface PaymentRefundsTable {
   created_at: CreatedAt;
 }
 
-export interface AutopayEnrollmentsTable {
+interface AutopayEnrollmentsTable {
   id: Generated<string>;
   agency_id: string;
   customer_id: string;
@@ -408,7 +408,7 @@ export interface AutopayEnrollmentsTable {
   end_reason: string | null;
 }
 
-export interface AutopayRunsTable {
+interface AutopayRunsTable {
   id: Generated<string>;
   agency_id: string;
   trigger: 'schedule' | 'cli' | 'manual';
@@ -450,7 +450,7 @@ export interface AutopayFiringsTable {
   next_retry_at: Date | null;
 }
 
-export interface AutopaySkipsTable {
+interface AutopaySkipsTable {
   agency_id: string;
   invoice_id: string;
   autopay_time: Date;
@@ -462,9 +462,9 @@ export interface AutopaySkipsTable {
   skipped_at: CreatedAt;
 }
 
-export type PaymentRequestState = 'requested' | 'paid' | 'finalized' | 'cancelled';
+type PaymentRequestState = 'requested' | 'paid' | 'finalized' | 'cancelled';
 
-export interface PaymentRequestsTable {
+interface PaymentRequestsTable {
   id: Generated<string>;
   agency_id: string;
   customer_id: string;
@@ -488,7 +488,7 @@ export interface PaymentRequestsTable {
   cancel_reason: string | null;
 }
 
-export interface PaymentRequestInvoicesTable {
+interface PaymentRequestInvoicesTable {
   agency_id: string;
   payment_request_id: string;
   sequence: number;
@@ -498,7 +498,7 @@ export interface PaymentRequestInvoicesTable {
 
 export type EmailStatus = 'pending' | 'sent' | 'failed' | 'kept';
 
-export interface EmailsTable {
+interface EmailsTable {
   id: Generated<string>;
   agency_id: string;
   kind: string;
@@ -516,7 +516,7 @@ export interface EmailsTable {
 }
 
 /** One per e-mail address and agency; its customers are those with a contact of that address. */
-export interface PortalIdentitiesTable {
+interface PortalIdentitiesTable {
   id: Generated<string>;
   agency_id: string;
   /** Lower case. */
@@ -525,7 +525,7 @@ export interface PortalIdentitiesTable {
   enrolled_at: CreatedAt;
 }
 
-export interface PortalTokensTable {
+interface PortalTokensTable {
   token_hash: string;
   agency_id: string;
   customer_id: string;
@@ -539,7 +539,7 @@ export interface PortalTokensTable {
   created_at: CreatedAt;
 }
 
-export interface PortalSessionsTable {
+interface PortalSessionsTable {
   token_hash: string;
   agency_id: string;
   identity_id: string;
@@ -549,7 +549,7 @@ export interface PortalSessionsTable {
   created_at: CreatedAt;
 }
 
-export interface AmsReceiptConnectorsTable {
+interface AmsReceiptConnectorsTable {
   agency_id: string;
   enabled: Generated<boolean>;
   base_url: string;
@@ -564,7 +564,7 @@ export interface AmsReceiptConnectorsTable {
 
 export type AmsReceiptExportStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed';
 
-export interface AmsReceiptExportsTable {
+interface AmsReceiptExportsTable {
   id: Generated<string>;
   agency_id: string;
   receipt_id: string;
@@ -584,10 +584,10 @@ export interface AmsReceiptExportsTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
-export type SyncSystem = 'ams' | 'benefits' | 'crm';
-export type SyncEntity = 'customer' | 'contact' | 'policy' | 'invoice';
+type SyncSystem = 'ams' | 'benefits' | 'crm';
+type SyncEntity = 'customer' | 'contact' | 'policy' | 'invoice';
 
-export interface SyncConnectorsTable {
+interface SyncConnectorsTable {
   agency_id: string;
   system: SyncSystem;
   kind: 'rest';
@@ -598,13 +598,13 @@ export interface SyncConnectorsTable {
   updated_at: Generated<Date>;
 }
 
-export interface SyncSettingsTable {
+interface SyncSettingsTable {
   agency_id: string;
   rules: ColumnType<unknown, string | null, string | null>;
   updated_at: Generated<Date>;
 }
 
-export interface SyncLinksTable {
+interface SyncLinksTable {
   id: Generated<string>;
   agency_id: string;
   entity: SyncEntity;
@@ -619,7 +619,7 @@ export interface SyncLinksTable {
   synced_at: Generated<Date>;
 }
 
-export interface SyncCursorsTable {
+interface SyncCursorsTable {
   agency_id: string;
   system: string;
   entity: string;
@@ -627,7 +627,7 @@ export interface SyncCursorsTable {
   updated_at: Generated<Date>;
 }
 
-export interface SyncEventsTable {
+interface SyncEventsTable {
   agency_id: string;
   system: string;
   event_id: string;
@@ -635,7 +635,7 @@ export interface SyncEventsTable {
   received_at: CreatedAt;
 }
 
-export interface SyncReviewsTable {
+interface SyncReviewsTable {
   id: Generated<string>;
   agency_id: string;
   system: SyncSystem;
@@ -735,4 +735,3 @@ export interface Database {
 export type Customer = Selectable<CustomersTable>;
 export type Policy = Selectable<PoliciesTable>;
 export type Invoice = Selectable<InvoicesTable>;
-export type NewJournalLine = Insertable<JournalLinesTable>;

@@ -258,7 +258,7 @@ async function postCollectedPayment(
  * Records a claimed firing's outcome, in the transaction that acted on it — only while this run
  * still owns the claim: otherwise `LostClaim` rolls the whole transaction (its payment too) back.
  */
-export async function finishFiring(
+async function finishFiring(
   tx: Tx,
   ctx: Pick<FiringContext, 'actor' | 'runId'>,
   firingId: string,

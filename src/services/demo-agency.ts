@@ -21,7 +21,7 @@ import { createUser } from './users.ts';
  * `policypay demo --now` chooses it) so invoices are due around it and one policy is canceled ten
  * days before it.
  */
-export const DEMO_SLUG = 'demo';
+const DEMO_SLUG = 'demo';
 export const DEMO_STAFF = {
   email: 'dana@demo.policypay.dev',
   password: 'policypay-demo',
@@ -29,7 +29,7 @@ export const DEMO_STAFF = {
 };
 const TIME_ZONE = 'America/Chicago';
 /** The client portal's demo: the first customer's primary contact (no portal login until enrolled). */
-export const DEMO_CLIENT = { email: 'jane.smith@example.com', customerNumber: 1001 };
+const DEMO_CLIENT = { email: 'jane.smith@example.com', customerNumber: 1001 };
 export const DEMO_BACKUP_EMAIL = 'office@demo.policypay.dev';
 
 export interface DemoLoad {

@@ -35,7 +35,7 @@ export interface NewPayment {
 }
 
 /** The rows of new payments, table by table, in the payments' order. Pure. */
-export function newPaymentRows(actor: Actor, payments: readonly NewPayment[]) {
+function newPaymentRows(actor: Actor, payments: readonly NewPayment[]) {
   const agencyId = actor.agencyId;
   return {
     payments: payments.map((p) => ({

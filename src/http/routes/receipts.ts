@@ -69,7 +69,7 @@ const applicationSchema = z.object({
   note: z.string().optional(),
 });
 
-export const receiptSchema = z
+const receiptSchema = z
   .object({
     receiptId: z.string(),
     receiptNumber: z.number().int(),
@@ -96,7 +96,7 @@ export const receiptSchema = z
   })
   .meta({ id: 'CustomerReceipt', examples: [receiptExamples.response] });
 
-export function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
+function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
   return {
     receiptId: r.id,
     receiptNumber: r.receiptNumber,
