@@ -3,7 +3,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
-export type RawQuery = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<R[]>;
+type RawQuery = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<R[]>;
 
 export interface RawDriver {
   query: RawQuery;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const scenarioIds = ['receipts', 'eligibility', 'payments', 'autopay', 'autopay-day', 'sync', 'ledger'] as const;
+const scenarioIds = ['receipts', 'eligibility', 'payments', 'autopay', 'autopay-day', 'sync', 'ledger'] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 export type DatabaseChoice = 'pglite' | 'postgres';
 

@@ -2,7 +2,7 @@
 import { type CpuUsage, cpuSince, cpuSnapshot, meanUsage } from './cpu.ts';
 import { Histogram, type LatencySummary, type LoadResult, latencySummary, RssSampler } from './load.ts';
 
-export interface OpsPerSecond {
+interface OpsPerSecond {
   median: number;
   min: number;
   max: number;
@@ -20,7 +20,7 @@ export interface Series {
   firstError?: string;
 }
 
-export interface Baseline extends Series {
+interface Baseline extends Series {
   description: string;
 }
 

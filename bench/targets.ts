@@ -55,7 +55,7 @@ export async function openPgliteTarget(): Promise<BenchTarget> {
   };
 }
 
-export function withApplicationName(url: string, name: string): string {
+function withApplicationName(url: string, name: string): string {
   // Ours wins: the wait sampler finds the pool's backends by it.
   const base = url.replace(/([?&])application_name=[^&]*&?/, '$1').replace(/[?&]$/, '');
   return `${base}${base.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(name)}`;
@@ -132,7 +132,7 @@ export interface WaitReport {
  * what it waits on (`Lock:transactionid` = a row lock held by another transaction, `Client:ClientRead`
  * while idle in transaction = waiting for Node to send the next statement, `IO:WALSync` = commit).
  */
-export class WaitSampler {
+class WaitSampler {
   readonly #client: pg.Client;
   readonly #applicationName: string;
   #timer: NodeJS.Timeout | undefined;

@@ -23,7 +23,7 @@ const execFileAsync = promisify(execFile);
 const TARGET_SECONDS = 60;
 const TARGET_RSS_MB = 300;
 
-export function autopayBookSize(options: BenchOptions, kind: BenchTarget['kind']): number {
+function autopayBookSize(options: BenchOptions, kind: BenchTarget['kind']): number {
   return kind === 'postgres' ? options.autopayInvoices : Math.min(options.autopayInvoices, 10_000);
 }
 

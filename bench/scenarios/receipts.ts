@@ -12,7 +12,7 @@ import { describeRun, log, measurePaired, ratio, type ScenarioResult, type Serie
 import { APP_NAME, BASELINE_NAME, type BenchTarget, type WaitReport } from '../targets.ts';
 
 /** Spread over many customers: each receipt locks its customer's row. */
-export const RECEIPT_CUSTOMERS = 2_000;
+const RECEIPT_CUSTOMERS = 2_000;
 const MAX_OPERATIONS_PER_RUN = 5_000_000;
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 50;

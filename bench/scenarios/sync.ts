@@ -14,12 +14,12 @@ import type { BenchOptions } from '../options.ts';
 import { log, ratio, type ScenarioResult, summarize } from '../report.ts';
 import type { BenchTarget } from '../targets.ts';
 
-export const SYNC_ACCOUNTS_POSTGRES = 100_000;
-export const SYNC_ACCOUNTS_PGLITE = 10_000;
+const SYNC_ACCOUNTS_POSTGRES = 100_000;
+const SYNC_ACCOUNTS_PGLITE = 10_000;
 const FIRST_RUN_TARGET_SECONDS = 60;
 const NO_CHANGE_TARGET_SECONDS = 5;
 
-export interface SyncBenchFigures {
+interface SyncBenchFigures {
   accounts: number;
   /** `contacts`: local contacts the first run made (each account's primary contact, with its link). */
   firstRun: { seconds: number; recordsPerSecond: number; created: number; contacts: number; pages: number };
@@ -30,7 +30,7 @@ export interface SyncBenchFigures {
 }
 
 /** Seeds `accounts` in the benefits double, runs the daily sync, then re-runs it; returns the figures. */
-export async function measureSync(
+async function measureSync(
   target: BenchTarget,
   accounts: number,
   slug = `bench-sync-${Date.now()}`,

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * A payment's extension data (Socotra's: "any extension data needed to be tracked on the
  * payment"): a JSON object stored with the payment (as its JSON) and returned as stored. Bounded.
  */
-export const MAX_EXTENSION_BYTES = 8_192;
+const MAX_EXTENSION_BYTES = 8_192;
 
 export const extensionData = z
   .record(z.string().max(100), z.unknown())

@@ -44,7 +44,7 @@ function progressBar(label: string) {
   };
 }
 
-export function summarise(agency: string, run: AutopayRunFigures): string {
+function summarise(agency: string, run: AutopayRunFigures): string {
   const skipped = Object.entries(run.skipped).sort(([a], [b]) => a.localeCompare(b));
   const skippedTotal = skipped.reduce((total, [, n]) => total + n, 0);
   return [

@@ -7,7 +7,7 @@ import { configureKeyring, Keyring, keyringFromEnv, parseKey, SecretKeyError } f
 import { type SecretSweep, sweepStoredSecrets } from '../services/stored-secrets.ts';
 
 /** Where an embedded database keeps its generated key when the environment gives none. */
-export const KEY_FILE = 'policypay-secret.key';
+const KEY_FILE = 'policypay-secret.key';
 
 /**
  * The keyring this process encrypts stored secrets with. The environment's keys when set

@@ -31,7 +31,7 @@ function progressLine(label: string) {
   };
 }
 
-export function summariseSync(slug: string, run: DailySyncResult): string {
+function summariseSync(slug: string, run: DailySyncResult): string {
   return [
     `${slug}: ${run.system} sync ${run.status} — ${run.received} record(s) in ${run.pages} page(s), cursor ${run.cursor ?? '(start)'}`,
     `  created ${run.created}, linked ${run.linked}, updated ${run.updated}, unchanged ${run.unchanged}, ` +

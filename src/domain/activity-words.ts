@@ -16,7 +16,7 @@ const receiptMethods: Record<PaymentCheckType, string> = {
 };
 
 /** AMS360's payment type codes in a sentence: "CreditCard" → "credit card". */
-export function receiptMethodWords(type: PaymentCheckType): string {
+function receiptMethodWords(type: PaymentCheckType): string {
   return receiptMethods[type];
 }
 

@@ -5,8 +5,6 @@ import { addDays, type CalendarDate } from './calendar.ts';
  * `autopayHour` o'clock local time in the agency's time zone. Pure: no clock, no database.
  */
 
-export const DEFAULT_AUTOPAY_HOUR = 6;
-
 export interface AutopayTiming {
   /** The installment plan's `autopayLeadDays`; null = the plan has no autopay. */
   leadDays: number | null;

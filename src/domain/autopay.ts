@@ -9,7 +9,7 @@ import type { PolicyStatus } from './policy-lifecycle.ts';
  */
 
 /** Why a due invoice was not fired, checked in this order. */
-export const autopaySkipReasons = [
+const autopaySkipReasons = [
   'no_balance',
   'suppressed',
   'not_enrolled',
@@ -21,7 +21,7 @@ export type AutopaySkipReason = (typeof autopaySkipReasons)[number];
 
 /** Payment states a plugin may ask for; `posted` means the plugin collected the money itself. */
 export const autopayPaymentStates = ['draft', 'validated', 'requested', 'posted'] as const;
-export type AutopayPaymentState = (typeof autopayPaymentStates)[number];
+type AutopayPaymentState = (typeof autopayPaymentStates)[number];
 
 /** The invoice whose autopay time has come, as the plugin receives it. */
 export interface AutopayInvoice {
@@ -57,7 +57,7 @@ export interface AutopayContext {
  * defaults are the enrolled method, its kind, the open balance, `requested`, the invoice's
  * currency, the invoice as the one target, the agency's default retry plan and only bank.
  */
-export interface AutopayPaymentRequest {
+interface AutopayPaymentRequest {
   type?: 'card' | 'ach' | undefined;
   amountCents?: Cents | undefined;
   state?: AutopayPaymentState | undefined;

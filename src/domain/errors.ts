@@ -2,7 +2,7 @@
  * The one list of error codes. Domain and service code throw `DomainError`s with one of these;
  * `http/problem.ts` maps each code to an HTTP status and an RFC 9457 problem document.
  */
-export const errorCodes = [
+const errorCodes = [
   'validation_failed',
   'unauthenticated',
   'forbidden',

@@ -11,7 +11,7 @@ export interface ScheduledInstallment {
 }
 
 /** The due date of installment number `index` (0-based) counted from the policy effective date. */
-export function installmentDueDate(effectiveDate: CalendarDate, frequency: Frequency, index: number): CalendarDate {
+function installmentDueDate(effectiveDate: CalendarDate, frequency: Frequency, index: number): CalendarDate {
   switch (frequency) {
     case 'weekly':
       return addDays(effectiveDate, 7 * index);

@@ -34,14 +34,15 @@ export interface JournalEntryDraft {
 }
 
 /** The database checks this too (a deferred constraint trigger); checking first gives a clear error. */
-export function assertBalanced(entry: JournalEntryDraft): void {
-  if (entry.lines.length < 2) throw new Error(`journal entry "${entry.description}" needs at least two lines`);
+export function assertBalanced(entry: Pick<JournalEntryDraft, 'kind' | 'lines'> & { description?: string }): void {
+  const name = entry.description ?? entry.kind;
+  if (entry.lines.length < 2) throw new Error(`journal entry "${name}" needs at least two lines`);
   let total = 0n;
   for (const line of entry.lines) {
-    if (line.amountCents === 0n) throw new Error(`journal entry "${entry.description}" has a zero line`);
+    if (line.amountCents === 0n) throw new Error(`journal entry "${name}" has a zero line`);
     total += line.amountCents;
   }
-  if (total !== 0n) throw new Error(`journal entry "${entry.description}" does not balance: ${total}`);
+  if (total !== 0n) throw new Error(`journal entry "${name}" does not balance: ${total}`);
 }
 
 /** Billing an invoice: the customer owes it (debit AR), premium is earned/payable (credit). */

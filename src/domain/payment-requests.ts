@@ -5,9 +5,6 @@ export const paymentRequestStates = ['requested', 'paid', 'finalized', 'cancelle
 export type PaymentRequestReadState = (typeof paymentRequestStates)[number];
 export type StoredPaymentRequestState = Exclude<PaymentRequestReadState, 'expired'>;
 
-/** Days after the due date a request can still be paid, when the agency does not say. */
-export const DEFAULT_PAYMENT_REQUEST_EXPIRY_DAYS = 30;
-
 /** The last day a request can be paid: the due date plus the agency's expiry days. */
 export function paymentRequestExpiresOn(dueDate: CalendarDate, expiryDays: number): CalendarDate {
   return addDays(dueDate, expiryDays);

@@ -6,7 +6,7 @@ import type { Cents } from './money.ts';
  * The bank (short name) each channel's money is deposited to when a payment names none; null =
  * the agency's only bank, and with several a payment must name one (autopay's firing fails).
  */
-export type DefaultDepositBanks = Record<PaymentChannel, string | null>;
+type DefaultDepositBanks = Record<PaymentChannel, string | null>;
 
 /** An agency's payment rules, stored under `agencies.settings.payments`. */
 export interface PaymentSettings {
@@ -114,7 +114,7 @@ function isDepositBanks(value: unknown): value is Partial<DefaultDepositBanks> {
 }
 
 /** A plain check (one @, a dot in the domain, no spaces); the mail server has the last word. */
-export function isEmailAddress(value: string): boolean {
+function isEmailAddress(value: string): boolean {
   return value.length <= 320 && /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(value);
 }
 
@@ -138,10 +138,7 @@ function toStoredValue(value: unknown): unknown {
  * The deposit banks after a patch that names some channels (null clears one); the others stay.
  * The service resolves each name to a bank of the agency first.
  */
-export function mergeDepositBanks(
-  current: DefaultDepositBanks,
-  patch: Partial<DefaultDepositBanks>,
-): DefaultDepositBanks {
+function mergeDepositBanks(current: DefaultDepositBanks, patch: Partial<DefaultDepositBanks>): DefaultDepositBanks {
   return { ...current, ...patch };
 }
 

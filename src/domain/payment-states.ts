@@ -16,7 +16,7 @@ export type PaymentState = (typeof paymentStates)[number];
  * Legal payment transitions (Socotra's names). `executing → requested` is a retry scheduled after
  * a decline; everything else moves forward only.
  */
-export const paymentTransitions: Readonly<Record<PaymentState, readonly PaymentState[]>> = {
+const paymentTransitions: Readonly<Record<PaymentState, readonly PaymentState[]>> = {
   draft: ['validated', 'cancelled'],
   validated: ['requested', 'cancelled'],
   requested: ['executing', 'cancelled'],
@@ -27,7 +27,7 @@ export const paymentTransitions: Readonly<Record<PaymentState, readonly PaymentS
   reversed: [],
 };
 
-export function canTransition(from: PaymentState, to: PaymentState): boolean {
+function canTransition(from: PaymentState, to: PaymentState): boolean {
   return paymentTransitions[from].includes(to);
 }
 

@@ -16,7 +16,7 @@ export const cancellationReasons = ['non_pay', 'underwriting', 'insured_request'
 export type CancellationReason = (typeof cancellationReasons)[number];
 
 /** Legal transitions; everything else is refused. A renewal is a new policy, so `expired` ends. */
-export const policyTransitions: Readonly<Record<PolicyStatus, readonly PolicyStatus[]>> = {
+const policyTransitions: Readonly<Record<PolicyStatus, readonly PolicyStatus[]>> = {
   unsubmitted: ['submitted'],
   submitted: ['active', 'rejected', 'unsubmitted'],
   rejected: ['unsubmitted'],

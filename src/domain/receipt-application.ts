@@ -2,6 +2,7 @@ import type { CalendarDate } from './calendar.ts';
 import { DomainError } from './errors.ts';
 import type { JournalEntryDraft, JournalLineDraft } from './ledger.ts';
 import { type Cents, formatAmount } from './money.ts';
+import { receiptEntryDescription, withReceiptNumber } from './receipt-texts.ts';
 
 /**
  * Cash application: the one function every money-in path uses (the receipt API, portal payments,
@@ -91,17 +92,16 @@ function defaultItemDescription(invoiceNumber: number, applied: Cents, excess: C
   return `Payment on invoice ${invoiceNumber}`;
 }
 
-/** One journal entry per receipt: debit the bank's cash; credit AR per invoice and On Account for the rest. */
-export function receiptEntry(input: {
-  receiptId: string;
-  receiptNumber: number;
+/**
+ * A receipt's journal lines: debit the bank's cash; credit AR per invoice and On Account for the
+ * rest. Its description names the receipt's number (`receiptEntryDescription`).
+ */
+export function receiptEntryLines(input: {
   customerId: string;
   bankId: string;
   amountCents: Cents;
-  receiptDate: CalendarDate;
   result: ApplicationResult;
-  description: string;
-}): JournalEntryDraft {
+}): JournalLineDraft[] {
   const { result } = input;
   if (result.appliedCents + result.onAccountCents !== input.amountCents) {
     throw new DomainError('unprocessable', 'the applications do not add up to the receipt amount');
@@ -120,13 +120,27 @@ export function receiptEntry(input: {
   if (result.onAccountCents > 0n) {
     lines.push({ account: 'on_account', amountCents: -result.onAccountCents, customerId: input.customerId });
   }
+  return lines;
+}
+
+/** One journal entry per receipt, for a receipt whose number is known. */
+export function receiptEntry(input: {
+  receiptId: string;
+  receiptNumber: number;
+  customerId: string;
+  bankId: string;
+  amountCents: Cents;
+  receiptDate: CalendarDate;
+  result: ApplicationResult;
+  description: string;
+}): JournalEntryDraft {
   return {
     kind: 'receipt',
-    description: `Receipt ${input.receiptNumber}: ${input.description}`,
+    description: withReceiptNumber(receiptEntryDescription(input.description), input.receiptNumber),
     occurredOn: input.receiptDate,
     sourceType: 'receipt',
     sourceId: input.receiptId,
-    lines,
+    lines: receiptEntryLines(input),
   };
 }
 

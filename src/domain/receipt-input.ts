@@ -2,7 +2,7 @@ import { addDays, addMonths, type CalendarDate, dateInZone, isCalendarDate } fro
 import { DomainError, invalid } from './errors.ts';
 
 /** AMS360 payment type codes and names, each to one canonical value. */
-export const paymentCheckTypes = ['Check', 'Cash', 'CreditCard', 'DebitCard', 'EFT'] as const;
+const paymentCheckTypes = ['Check', 'Cash', 'CreditCard', 'DebitCard', 'EFT'] as const;
 export type PaymentCheckType = (typeof paymentCheckTypes)[number];
 
 const checkTypeAliases: Readonly<Record<string, PaymentCheckType>> = {

@@ -32,8 +32,8 @@ export function decideRetry(
 }
 
 /** ACH returns: R01 may be re-presented (at most twice); these disable the account. */
-export const disablingReturnCodes = ['R02', 'R03', 'R10'] as const;
-export const MAX_REPRESENTMENTS = 2;
+const disablingReturnCodes = ['R02', 'R03', 'R10'] as const;
+const MAX_REPRESENTMENTS = 2;
 
 export function returnDisablesMethod(code: string): boolean {
   return (disablingReturnCodes as readonly string[]).includes(code);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 /** The systems a connector can play, and the records the hub keeps in step. */
 export const syncSystems = ['ams', 'benefits', 'crm'] as const;
 export type SyncSystem = (typeof syncSystems)[number];
-export const syncEntities = ['customer', 'contact', 'policy'] as const;
+const syncEntities = ['customer', 'contact', 'policy'] as const;
 export type SyncEntity = (typeof syncEntities)[number];
 
 /** Account fields in the hub's own names; connectors map each system's names onto these. */

@@ -10,7 +10,7 @@ import type { Access } from './auth.ts';
  */
 
 export const API_PREFIX = '/api/v1/';
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const PORTAL_PREFIX = '/api/v1/portal/';
 const SCHEMAS = '#/components/schemas/';
 
@@ -87,7 +87,7 @@ const singular = (word: string) =>
  * `METHOD /api/v1/path` → a stable camelCase name: `listCustomers`, `getCustomer`,
  * `createCustomerContact`, `cancelPayment`; a few read better spelled out (overrides above).
  */
-export function operationIdFor(method: string, url: string): string {
+function operationIdFor(method: string, url: string): string {
   const override = operationIdOverrides[`${method} ${url}`];
   if (override) return override;
   const segments = url.slice(API_PREFIX.length).split('/').filter(Boolean);
@@ -150,7 +150,7 @@ function problemResponse(status: number) {
  * every request can meet (validation, authentication, rate limit, busy database), what a role
  * list, a path parameter or a body adds, and the Idempotency-Key answers of a POST.
  */
-export function errorStatusesFor(method: string, url: string, access: Access | undefined): number[] {
+function errorStatusesFor(method: string, url: string, access: Access | undefined): number[] {
   const statuses = new Set([400, 401, 429, 503]);
   // A write from a foreign Origin is refused (403) and a cookie-authenticated one must be JSON
   // (415) on every route, public ones included (http/csrf.ts).

@@ -25,9 +25,9 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
 };
 
 /** When a client should retry after the database was unreachable (a restart or failover takes seconds). */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-export const PROBLEM_TYPE_BASE = 'https://policypay.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://policypay.dev/problems/';
 
 /** Fastify's (the router's) longest path parameter; a longer one is answered 414. */
 export const MAX_PARAM_LENGTH = 100;

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.ts';
 import type { App } from './types.ts';
 
-export interface LimitRule {
+interface LimitRule {
   /** Attempts allowed per client address within one window. */
   max: number;
   /** Attempts allowed per account (e-mail) within one window; default `max`. */
@@ -20,7 +20,7 @@ export interface SignInLimits {
 }
 
 /** Per client address, and per e-mail where the route takes one (an office shares one address). */
-export const defaultSignInLimits: SignInLimits = {
+const defaultSignInLimits: SignInLimits = {
   staffSignIn: { max: 30, maxPerAccount: 10, windowMs: 60_000 },
   portalSignIn: { max: 10, windowMs: 60_000 },
   portalRedeem: { max: 10, windowMs: 60_000 },

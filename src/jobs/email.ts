@@ -35,17 +35,17 @@ const PORTAL_LINK = /https?:\/\/\S+?\/portal\/(?:enroll|sign-in)\?\S+/g;
  * hides its token from staff; so the operator's terminal shows it (`npm start`'s output), which is
  * how the demo's client reaches the portal.
  */
-export function keptEmailNotice(email: { to: string; subject: string; text: string }): string | undefined {
+function keptEmailNotice(email: { to: string; subject: string; text: string }): string | undefined {
   const links = email.text.match(PORTAL_LINK);
   if (!links) return undefined;
   return `e-mail kept (no SMTP_URL) for ${email.to}, "${email.subject}": ${[...new Set(links)].join(' ')}`;
 }
 
-export const DEFAULT_EMAIL_FROM = 'no-reply@policypay.localhost';
+const DEFAULT_EMAIL_FROM = 'no-reply@policypay.localhost';
 
 const sendJob = z.object({ emailId: z.uuid() });
 
-export function smtpTransport(smtpUrl: string): MailTransport {
+function smtpTransport(smtpUrl: string): MailTransport {
   return nodemailer.createTransport(smtpUrl);
 }
 

@@ -91,7 +91,7 @@ export async function createPaymentQueues(boss: PgBoss): Promise<void> {
  * the job of a payment whose attempt already has one queued or running, so the sweep never
  * doubles a job; answers how many it added.
  */
-export async function sweepPayments(boss: PgBoss, db: Db, now: Date): Promise<number> {
+async function sweepPayments(boss: PgBoss, db: Db, now: Date): Promise<number> {
   let enqueued = 0;
   let after: { nextAttemptAt: Date; id: string } | null = null;
   for (;;) {

@@ -3,8 +3,8 @@ import { SandboxProcessor } from './sandbox-adapter.ts';
 import { StripeProcessor } from './stripe-adapter.ts';
 
 /** Where `policypay sandbox` and the in-process sandbox of `npm start` listen by default. */
-export const DEFAULT_SANDBOX_PORT = 4242;
-export const DEFAULT_SANDBOX_URL = `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
+const DEFAULT_SANDBOX_PORT = 4242;
+const DEFAULT_SANDBOX_URL = `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}`;
 
 export type ProcessorChoice = 'sandbox' | 'stripe';
 

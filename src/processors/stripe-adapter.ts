@@ -32,8 +32,8 @@ export interface StripeProcessorOptions {
 }
 
 /** Metadata on every PaymentIntent policypay creates. */
-export const IDEMPOTENCY_METADATA_KEY = 'policypay_idempotency_key';
-export const KIND_METADATA_KEY = 'policypay_kind';
+const IDEMPOTENCY_METADATA_KEY = 'policypay_idempotency_key';
+const KIND_METADATA_KEY = 'policypay_kind';
 
 const LIST_PAGE_LIMIT = 10;
 
@@ -342,7 +342,7 @@ function rank(intent: Stripe.PaymentIntent): number {
   return i < 0 ? 0 : order.length - i;
 }
 
-export function intentOutcome(intent: Stripe.PaymentIntent): ChargeOutcome {
+function intentOutcome(intent: Stripe.PaymentIntent): ChargeOutcome {
   const processorReference = intent.id;
   switch (intent.status) {
     case 'succeeded':

@@ -147,7 +147,7 @@ export async function authenticateApiKey(db: Db, key: string, now = Date.now()):
 }
 
 /** Forgets a revoked key's remembered authentication in this process. */
-export function forgetApiKey(id: string): void {
+function forgetApiKey(id: string): void {
   revocations += 1;
   for (const [hash, cached] of cachedKeys) if (cached.actor.apiKeyId === id) cachedKeys.delete(hash);
 }

@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AutopayPayment } from '../domain/autopay.ts';
 import { decidePaymentEligibility } from '../domain/eligibility.ts';
 import { isUuid } from '../domain/ids.ts';
 import type { Cents } from '../domain/money.ts';
+import { checkPaymentMethod, checkPaymentShape, checkTargets, type TargetInvoice } from '../domain/payment-creation.ts';
 import type { PaymentSettings } from '../domain/payment-settings.ts';
 import { bigintReplacer } from './audit.ts';
 import { type DueInvoice, policyOpenBalances } from './autopay-candidates.ts';
 import {
+  autopayPaymentRequest,
   completeFiring,
   type DecidedFiring,
   decideFiring,
@@ -17,7 +18,9 @@ import {
 } from './autopay-firing.ts';
 import { channelDepositBank } from './bank-access.ts';
 import { forEachLimited } from './for-each-limited.ts';
-import { paymentQueues } from './job-queue.ts';
+import { methodFacts, newPayment, type PaymentCreateRequest } from './payment-creation.ts';
+import { lockInvoicesFindInFlight } from './payment-in-flight.ts';
+import { insertPayments } from './payment-inserts.ts';
 import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
 import { type Db, inTransaction } from './transaction.ts';
 
@@ -26,7 +29,8 @@ import { type Db, inTransaction } from './transaction.ts';
  * is decided by the plugin; the payments that need nothing the page did not already load (the
  * default plugin's kind: the customer's own usable method, targets among the page's invoices of
  * that customer, the default or a known retry plan, the agency's autopay deposit bank, eligible
- * for their amounts) are created set-based in one transaction with their firings' outcomes. Every
+ * for their amounts, nothing in flight for their invoices) are created set-based in one
+ * transaction, through `createPayment`'s rules and inserts, with their firings' outcomes. Every
  * other decision — a posted payment, a named bank, a refusal — takes the one-invoice path
  * (`completeFiring`), which gives the exact error. If the page's transaction fails, its payments
  * take the one-invoice path too; nothing is created twice, because the transaction that failed
@@ -164,7 +168,12 @@ async function claimPage(ctx: FiringContext, invoices: readonly DueInvoice[]): P
 type PlainPayment = Claimed & { decision: DecidedFiring['decision']; payment: AutopayPayment };
 type PlainOutcome = { created: Map<string, string>; declined: Claimed[] };
 
-/** Creates the page's plain payments in one transaction; returns those it would not take. */
+/**
+ * Creates the page's plain payments in one transaction, through the rules and the inserts of
+ * `createPayment` (the same request, `autopayPaymentRequest`, and the same `newPayment` and
+ * `insertPayments`), with what the page loaded; returns those it would not take, which the
+ * one-invoice path then refuses with the exact error or creates.
+ */
 async function createPlainPayments(
   ctx: FiringContext,
   page: readonly DueInvoice[],
@@ -178,175 +187,116 @@ async function createPlainPayments(
   for (const name of new Set(items.map((i) => i.payment.retryPlan)))
     await retryPlanId(ctx.db, agencyId, name, facts.cache);
   const methodIds = [...new Set(items.map((i) => i.payment.paymentMethodId))].filter(isUuid);
-  const pageByNumber = new Map(page.map((i) => [i.invoiceNumber, i]));
+  const pageInvoices = new Map<number, TargetInvoice>(
+    page.map((i) => [
+      i.invoiceNumber,
+      { id: i.id, customerId: i.customerId, policyNumber: i.policy?.policyNumber ?? null },
+    ]),
+  );
+  const policies = new Map(page.flatMap((i) => (i.policy ? [[i.policy.policyNumber, i.policy]] : [])));
   return inTransaction(ctx.db, async (tx) => {
     const methods = methodIds.length
       ? await tx
           .selectFrom('payment_methods')
-          .select(['id', 'customer_id', 'kind', 'disabled_at', 'deleted_at'])
+          .select(['id', 'customer_id', 'kind', 'disabled_at', 'disabled_reason', 'deleted_at'])
           .where('agency_id', '=', agencyId)
           .where('id', 'in', methodIds)
           .execute()
       : [];
-    const methodById = new Map(methods.map((m) => [m.id, m]));
+    const methodById = new Map(methods.map((m) => [m.id, methodFacts(m)]));
     const balances = await policyOpenBalances(
       tx,
       agencyId,
       items.map((i) => i.due),
       facts.today,
     );
-    const accepted: (PlainPayment & { id: string; retryPlanId: string; targetIds: string[] })[] = [];
+    const accepted: (PlainPayment & { request: PaymentCreateRequest; invoiceIds: string[]; retryPlanId: string })[] =
+      [];
     const declined: Claimed[] = [];
+    const targeted = new Set<string>();
     for (const item of items) {
-      const { payment, due } = item;
-      const method = methodById.get(payment.paymentMethodId);
-      const targets = payment.targets.map((t) => pageByNumber.get(t.invoiceNumber));
-      const targetTotal = payment.targets.reduce((total, t) => total + t.amountCents, 0n);
-      const retryPlanId = facts.cache.retryPlans.get(payment.retryPlan ?? '') ?? null;
+      const request = autopayPaymentRequest(item.due, item.payment);
+      const retryPlanId = facts.cache.retryPlans.get(request.retryPlan ?? '') ?? null;
+      let invoiceIds: string[];
+      try {
+        checkPaymentShape(request);
+        checkPaymentMethod(
+          request.paymentMethodId,
+          methodById.get(request.paymentMethodId),
+          item.due.customerId,
+          request.type,
+        );
+        const checked = checkTargets(request.targets, pageInvoices, item.due.customerId);
+        invoiceIds = checked.invoiceIds;
+        if (!eligibleForAmounts(checked.perPolicy, policies, balances, facts)) throw new Error('not eligible');
+      } catch {
+        declined.push(item);
+        continue;
+      }
+      // A named bank, an unknown plan or a second payment for an invoice of the page: the
+      // one-invoice path asks, refuses or creates it after this page's payments.
       const plain =
-        bankId &&
-        retryPlanId &&
-        payment.bankShortName === undefined &&
-        payment.currency === 'USD' &&
-        payment.targets.length > 0 &&
-        targetTotal <= payment.amountCents &&
-        method &&
-        method.customer_id === due.customerId &&
-        !method.disabled_at &&
-        !method.deleted_at &&
-        method.kind === payment.type &&
-        targets.every((t) => t && t.customerId === due.customerId) &&
-        eligibleForAmounts(payment, targets as DueInvoice[], balances, facts);
+        bankId && retryPlanId && request.bankShortName === undefined && invoiceIds.every((id) => !targeted.has(id));
       if (!plain) {
         declined.push(item);
         continue;
       }
-      accepted.push({ ...item, id: randomUUID(), retryPlanId, targetIds: (targets as DueInvoice[]).map((t) => t.id) });
+      for (const id of invoiceIds) targeted.add(id);
+      accepted.push({ ...item, request, invoiceIds, retryPlanId });
     }
-    if (accepted.length === 0) return { created: new Map(), declined };
+    // Nothing in flight for the targets, under the invoices' locks, as `createPayment` refuses.
+    const inFlight = new Set(
+      (await lockInvoicesFindInFlight(tx, agencyId, [...targeted])).map((payment) => payment.invoiceId),
+    );
+    const creating = accepted.filter((a) => {
+      const clear = a.invoiceIds.every((id) => !inFlight.has(id));
+      if (!clear) declined.push(a);
+      return clear;
+    });
+    if (creating.length === 0) return { created: new Map(), declined };
 
-    await tx
-      .insertInto('payments')
-      .values(
-        accepted.map((a) => ({
-          id: a.id,
-          agency_id: agencyId,
-          customer_id: a.due.customerId,
-          payment_method_id: a.payment.paymentMethodId,
-          type: a.payment.type,
-          amount_cents: a.payment.amountCents,
-          currency: a.payment.currency,
-          channel: 'autopay' as const,
-          payer: 'external' as const,
-          state: a.payment.state as 'draft' | 'validated' | 'requested',
-          retry_plan_id: a.retryPlanId,
-          bank_id: bankId!,
-          next_attempt_at: a.payment.state === 'requested' ? (a.payment.nextRequestTime ?? ctx.now) : null,
-          extension: JSON.stringify(a.payment.extension ?? {}),
-          created_by: ctx.actor.label,
-        })),
-      )
-      .execute();
-    await tx
-      .insertInto('payment_targets')
-      .values(
-        accepted.flatMap((a) =>
-          a.payment.targets.map((t, index) => ({
-            agency_id: agencyId,
-            payment_id: a.id,
-            sequence: index + 1,
-            invoice_id: a.targetIds[index]!,
-            amount_cents: t.amountCents,
-          })),
-        ),
-      )
-      .execute();
-    await tx
-      .insertInto('payment_transitions')
-      .values(
-        accepted.map((a) => ({
-          agency_id: agencyId,
-          payment_id: a.id,
-          from_state: null,
-          to_state: a.payment.state,
-          actor: ctx.actor.label,
-          reason: 'created',
-        })),
-      )
-      .execute();
-    const requested = accepted.filter((a) => a.payment.state === 'requested');
-    if (requested.length > 0) {
-      await ctx.jobs.enqueueMany(
-        tx,
-        paymentQueues.execute,
-        requested.map((a) => ({ data: { paymentId: a.id }, startAfter: a.payment.nextRequestTime ?? undefined })),
-      );
-    }
-    await tx
-      .insertInto('activities')
-      .values(
-        accepted.map((a) => ({
-          agency_id: agencyId,
-          customer_id: a.due.customerId,
-          kind: 'payment_created',
-          summary: `Payment of ${a.payment.type} requested`,
-          data: JSON.stringify({ paymentId: a.id }),
-          actor: ctx.actor.label,
-        })),
-      )
-      .execute();
-    await tx
-      .insertInto('audit_log')
-      .values(
-        accepted.map((a) => ({
-          agency_id: agencyId,
-          actor: ctx.actor.label,
-          action: 'payment.created',
-          entity_type: 'payment',
-          entity_id: a.id,
-          data: JSON.stringify({ state: a.payment.state, amountCents: a.payment.amountCents }, bigintReplacer),
-        })),
-      )
-      .execute();
+    const payments = creating.map((a) =>
+      newPayment(
+        ctx.actor,
+        a.request,
+        { customerId: a.due.customerId, invoiceIds: a.invoiceIds, retryPlanId: a.retryPlanId, bankId: bankId! },
+        ctx.now,
+      ),
+    );
+    await insertPayments(tx, ctx.actor, payments, ctx.jobs);
     const owned = await sql`
       UPDATE autopay_firings f
          SET status = 'payment_created', decision = u.decision::jsonb, payment_id = u.payment_id,
              payment_state = u.payment_state, next_request_time = u.next_request_time, error = NULL,
              decided_at = now()
-        FROM unnest(${accepted.map((a) => a.firingId)}::uuid[], ${accepted.map((a) => JSON.stringify(a.decision, bigintReplacer))}::text[],
-                    ${accepted.map((a) => a.id)}::uuid[], ${accepted.map((a) => a.payment.state)}::text[],
-                    ${accepted.map((a) => a.payment.nextRequestTime)}::timestamptz[])
+        FROM unnest(${creating.map((a) => a.firingId)}::uuid[], ${creating.map((a) => JSON.stringify(a.decision, bigintReplacer))}::text[],
+                    ${payments.map((p) => p.id)}::uuid[], ${creating.map((a) => a.payment.state)}::text[],
+                    ${creating.map((a) => a.payment.nextRequestTime)}::timestamptz[])
              AS u (firing_id, decision, payment_id, payment_state, next_request_time)
        -- The ANY gives the planner the rows by primary key whatever its statistics say; a join
        -- on the unnest alone was planned as a scan of every firing once the table outgrew them.
-       WHERE f.agency_id = ${agencyId} AND f.id = ANY(${accepted.map((a) => a.firingId)}::uuid[]) AND f.id = u.firing_id
+       WHERE f.agency_id = ${agencyId} AND f.id = ANY(${creating.map((a) => a.firingId)}::uuid[]) AND f.id = u.firing_id
          AND f.status = 'claimed' AND f.run_id = ${ctx.runId}
     `.execute(tx);
     // Some claim was taken over by a pass that found this one dead: none of the page's payments
     // commit, and the one-invoice path records what is still this run's.
-    if (owned.numAffectedRows !== BigInt(accepted.length)) throw new LostClaim(accepted.map((a) => a.firingId));
-    return { created: new Map(accepted.map((a) => [a.due.id, a.id])), declined };
+    if (owned.numAffectedRows !== BigInt(creating.length)) throw new LostClaim(creating.map((a) => a.firingId));
+    return { created: new Map(creating.map((a, index) => [a.due.id, payments[index]!.id])), declined };
   });
 }
 
-/** The eligibility rules with each target policy's share of the amount, as `createPayment` asks them. */
+/** The eligibility rules for each target policy's share of the amount, as `createPayment` asks them. */
 function eligibleForAmounts(
-  payment: AutopayPayment,
-  targets: readonly DueInvoice[],
+  perPolicy: ReadonlyMap<string, Cents>,
+  policies: ReadonlyMap<string, NonNullable<DueInvoice['policy']>>,
   balances: Map<string, { currentlyDueCents: Cents; payoffCents: Cents }>,
   facts: PageFacts,
 ): boolean {
-  const perPolicy = new Map<string, { invoice: DueInvoice; amountCents: Cents }>();
-  targets.forEach((invoice, index) => {
-    if (!invoice.policy) return;
-    const entry = perPolicy.get(invoice.policy.id) ?? { invoice, amountCents: 0n };
-    entry.amountCents += payment.targets[index]!.amountCents;
-    perPolicy.set(invoice.policy.id, entry);
-  });
-  for (const [policyId, { invoice, amountCents }] of perPolicy) {
-    const open = balances.get(policyId);
+  for (const [policyNumber, amountCents] of perPolicy) {
+    const policy = policies.get(policyNumber)!;
+    const open = balances.get(policy.id);
     const decision = decidePaymentEligibility({
-      policy: invoice.policy!,
+      policy,
       channel: 'autopay',
       actor: 'external',
       settings: facts.settings,

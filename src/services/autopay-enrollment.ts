@@ -2,8 +2,7 @@ import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import type { Actor } from './actor.ts';
 import { audit, logActivity } from './audit.ts';
-import { findCustomer } from './customers.ts';
-import { lockCustomer } from './receipts.ts';
+import { findCustomer, lockCustomer } from './customers.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface AutopayEnrollmentView {

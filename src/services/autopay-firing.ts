@@ -17,8 +17,8 @@ import { bigintReplacer } from './audit.ts';
 import type { DueInvoice } from './autopay-candidates.ts';
 import { channelDepositBank } from './bank-access.ts';
 import type { JobQueue } from './job-queue.ts';
-import { createPayment } from './payments.ts';
-import { postCustomerReceipt } from './receipts.ts';
+import { createPayment, type PaymentCreateRequest } from './payment-creation.ts';
+import { postCustomerReceipt } from './receipt-posting.ts';
 import { defaultRetryPlanFor, findRetryPlan } from './retry-plans.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
@@ -173,27 +173,7 @@ async function actOnPayment(
     await finishFiring(tx, ctx, firingId, { status: 'receipt_posted', decision, paymentId, receiptId });
     return { outcome: 'receipt_posted', receiptId };
   }
-  const created = await createPayment(
-    tx,
-    ctx.actor,
-    {
-      customerNumber: due.customerNumber,
-      type: payment.type,
-      amountCents: payment.amountCents,
-      currency: payment.currency,
-      paymentMethodId: payment.paymentMethodId,
-      targets: payment.targets,
-      channel: 'autopay',
-      retryPlan: payment.retryPlan,
-      state: payment.state as 'draft' | 'validated' | 'requested',
-      bankShortName: payment.bankShortName,
-      extension: payment.extension,
-      payer: 'external',
-      nextAttemptAt: payment.nextRequestTime ?? undefined,
-    },
-    ctx.jobs,
-    ctx.now,
-  );
+  const created = await createPayment(tx, ctx.actor, autopayPaymentRequest(due, payment), ctx.jobs, ctx.now);
   await finishFiring(tx, ctx, firingId, {
     status: 'payment_created',
     decision,
@@ -202,6 +182,28 @@ async function actOnPayment(
     nextRequestTime: payment.nextRequestTime,
   });
   return { outcome: 'payment_created', paymentId: created.id };
+}
+
+/**
+ * What a plugin's payment asks `createPayment` for: the same request whether the pass creates it
+ * alone or with its page (`autopay-batch.ts`), so both go through the same rules to the same rows.
+ */
+export function autopayPaymentRequest(due: DueInvoice, payment: AutopayPayment): PaymentCreateRequest {
+  return {
+    customerNumber: due.customerNumber,
+    type: payment.type,
+    amountCents: payment.amountCents,
+    currency: payment.currency,
+    paymentMethodId: payment.paymentMethodId,
+    targets: payment.targets,
+    channel: 'autopay',
+    retryPlan: payment.retryPlan,
+    state: payment.state,
+    bankShortName: payment.bankShortName,
+    extension: payment.extension,
+    payer: 'external',
+    nextAttemptAt: payment.nextRequestTime ?? undefined,
+  };
 }
 
 /**
@@ -221,21 +223,7 @@ async function postCollectedPayment(
   const created = await createPayment(
     tx,
     ctx.actor,
-    {
-      customerNumber: due.customerNumber,
-      type: payment.type,
-      amountCents: payment.amountCents,
-      currency: payment.currency,
-      paymentMethodId: payment.paymentMethodId,
-      targets: payment.targets,
-      channel: 'autopay',
-      retryPlan: payment.retryPlan,
-      state: 'posted',
-      collectedOutside: true,
-      bankShortName,
-      extension: payment.extension,
-      payer: 'external',
-    },
+    { ...autopayPaymentRequest(due, payment), state: 'posted', collectedOutside: true, bankShortName },
     ctx.jobs,
     ctx.now,
   );
@@ -270,7 +258,7 @@ async function postCollectedPayment(
  * Records a claimed firing's outcome, in the transaction that acted on it — only while this run
  * still owns the claim: otherwise `LostClaim` rolls the whole transaction (its payment too) back.
  */
-export async function finishFiring(
+async function finishFiring(
   tx: Tx,
   ctx: Pick<FiringContext, 'actor' | 'runId'>,
   firingId: string,

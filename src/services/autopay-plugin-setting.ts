@@ -16,7 +16,7 @@ export interface AutopayPluginSetting {
   registered: string[];
 }
 
-export async function agencyAutopayPluginName(db: Db | Tx, agencyId: string): Promise<string | null> {
+async function agencyAutopayPluginName(db: Db | Tx, agencyId: string): Promise<string | null> {
   const row = await db.selectFrom('agencies').select('settings').where('id', '=', agencyId).executeTakeFirst();
   if (!row) throw notFound('agency', agencyId);
   const stored = (row.settings?.[AUTOPAY_SETTINGS_KEY] as { plugin?: unknown } | undefined)?.plugin;

@@ -191,16 +191,6 @@ function runView(row: RunRow): AutopayRunView {
   };
 }
 
-export async function getAutopayRun(db: Db, agencyId: string, runId: string): Promise<AutopayRunView> {
-  const row = await db
-    .selectFrom('autopay_runs')
-    .selectAll()
-    .where('agency_id', '=', agencyId)
-    .where('id', '=', runId)
-    .executeTakeFirstOrThrow();
-  return runView(row);
-}
-
 /** Past passes, latest first. */
 export async function listAutopayRuns(db: Db, actor: Actor, options: { limit: number }): Promise<AutopayRunView[]> {
   const rows = await db

@@ -13,12 +13,11 @@ import { dateInZone } from '../domain/calendar.ts';
 import { decidePaymentEligibility, type EligibilityDecision } from '../domain/eligibility.ts';
 import type { Cents } from '../domain/money.ts';
 import type { PaymentSettings } from '../domain/payment-settings.ts';
-import { type Actor, systemActor } from './actor.ts';
+import type { Actor } from './actor.ts';
 import { getAgency } from './agencies.ts';
 import { firePage, newPassCache, type PageStep } from './autopay-batch.ts';
 import {
   type AutopaySkip,
-  agenciesWithDueAutopay,
   countDueInvoices,
   type DueInvoice,
   dueInvoicePage,
@@ -166,27 +165,6 @@ async function passUnderLock(
     error: null,
     ...figures,
   };
-}
-
-/** Every agency with due autopay times, one pass each; one agency's failure does not stop the others. */
-export async function runAutopayForAllAgencies(
-  db: Db,
-  options: AutopayPassOptions = {},
-): Promise<{ agency: string; run: AutopayRunView }[]> {
-  const now = options.now ?? new Date();
-  const agencies = await agenciesWithDueAutopay(db, now);
-  const runs: { agency: string; run: AutopayRunView }[] = [];
-  const errors: Error[] = [];
-  for (const agency of agencies) {
-    try {
-      const run = await runAutopayPass(db, systemActor(agency.id, AUTOPAY_ACTOR_LABEL), { ...options, now });
-      runs.push({ agency: agency.slug, run });
-    } catch (error) {
-      errors.push(new Error(`autopay pass for agency ${agency.slug} failed: ${(error as Error).message}`));
-    }
-  }
-  if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
-  return runs;
 }
 
 function skipRecord(

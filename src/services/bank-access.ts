@@ -65,7 +65,7 @@ export function checkDepositBank(
  * The agency's bank when it has exactly one — where card, ACH and autopay money goes when the
  * caller names none. Otherwise a 422 on `bankShortName` whose detail is `detail`.
  */
-export async function onlyBank(
+async function onlyBank(
   db: Db | Tx,
   agencyId: string,
   detail: string,

@@ -4,7 +4,7 @@ import { isUuid } from '../domain/ids.ts';
 import { isUniqueViolation, type Tx } from './transaction.ts';
 
 /** The largest customer or invoice number: their columns are `integer` (int4). */
-export const MAX_NUMBER = 2_147_483_647;
+const MAX_NUMBER = 2_147_483_647;
 
 /** A per-agency number column that clients may also fill themselves. */
 export type NumberedTable =

@@ -191,3 +191,14 @@ export async function listCustomers(
   const rows = await query.orderBy('customers.customer_number').limit(options.limit).offset(options.offset).execute();
   return rows.map(customerView);
 }
+
+/** Locks the customer row: every money movement of one customer is serialised on it. */
+export async function lockCustomer(tx: Tx, agencyId: string, customerId: string): Promise<void> {
+  await tx
+    .selectFrom('customers')
+    .select('id')
+    .where('agency_id', '=', agencyId)
+    .where('id', '=', customerId)
+    .forUpdate()
+    .execute();
+}

@@ -11,7 +11,7 @@ import { createInstallmentPlan } from './installment-plans.ts';
 import { createInvoice } from './invoices.ts';
 import { updatePaymentSettings } from './payment-settings.ts';
 import { addTag, createPolicy, transition } from './policies.ts';
-import { postCustomerReceipt } from './receipts.ts';
+import { postCustomerReceipt } from './receipt-posting.ts';
 import { type Db, inTransaction } from './transaction.ts';
 import { createUser } from './users.ts';
 
@@ -21,7 +21,7 @@ import { createUser } from './users.ts';
  * `policypay demo --now` chooses it) so invoices are due around it and one policy is canceled ten
  * days before it.
  */
-export const DEMO_SLUG = 'demo';
+const DEMO_SLUG = 'demo';
 export const DEMO_STAFF = {
   email: 'dana@demo.policypay.dev',
   password: 'policypay-demo',
@@ -29,7 +29,7 @@ export const DEMO_STAFF = {
 };
 const TIME_ZONE = 'America/Chicago';
 /** The client portal's demo: the first customer's primary contact (no portal login until enrolled). */
-export const DEMO_CLIENT = { email: 'jane.smith@example.com', customerNumber: 1001 };
+const DEMO_CLIENT = { email: 'jane.smith@example.com', customerNumber: 1001 };
 export const DEMO_BACKUP_EMAIL = 'office@demo.policypay.dev';
 
 export interface DemoLoad {

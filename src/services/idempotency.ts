@@ -45,7 +45,7 @@ export class LiveOwners {
 }
 
 /** Keys are kept at least 24 hours (Stripe's window); the purge job removes older ones. */
-export const IDEMPOTENCY_RETENTION_HOURS = 24;
+const IDEMPOTENCY_RETENTION_HOURS = 24;
 
 export function requestFingerprint(method: string, path: string, body: unknown): string {
   return createHash('sha256')

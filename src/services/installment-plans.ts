@@ -28,7 +28,7 @@ type PlanRow = {
   autopay_lead_days: number | null;
 };
 
-export function planView(row: PlanRow): InstallmentPlanView {
+function planView(row: PlanRow): InstallmentPlanView {
   return {
     id: row.id,
     name: row.name,

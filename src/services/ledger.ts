@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { assertBalanced, type JournalEntryDraft, type LedgerAccount } from '../domain/ledger.ts';
+import { assertBalanced, type JournalEntryDraft, type JournalLineDraft, type LedgerAccount } from '../domain/ledger.ts';
 import type { Cents } from '../domain/money.ts';
 import type { Db, Tx } from './transaction.ts';
 
@@ -11,7 +11,12 @@ import type { Db, Tx } from './transaction.ts';
 export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalEntryDraft): Promise<string> {
   const { id, entry, lines } = journalEntryRows(agencyId, draft);
   await tx
-    .with('entry', (db) => db.insertInto('journal_entries').values(entry).returning('id'))
+    .with('entry', (db) =>
+      db
+        .insertInto('journal_entries')
+        .values({ ...entry, description: draft.description })
+        .returning('id'),
+    )
     .insertInto('journal_lines')
     .values(lines)
     .execute();
@@ -19,12 +24,13 @@ export async function postJournalEntry(tx: Tx, agencyId: string, draft: JournalE
 }
 
 /**
- * The rows `postJournalEntry` writes, checked balanced, for a use case that writes the entry in a
- * statement of its own (a receipt writes everything in one).
+ * The rows `postJournalEntry` writes but the description, checked balanced, for a use case that
+ * writes the entry in a statement of its own, which finishes the description (a receipt's names
+ * the receipt number that statement takes).
  */
 export function journalEntryRows(
   agencyId: string,
-  draft: JournalEntryDraft,
+  draft: Omit<JournalEntryDraft, 'description'>,
 ): { id: string; entry: JournalEntryRow; lines: JournalLineRow[] } {
   assertBalanced(draft);
   const id = randomUUID();
@@ -34,7 +40,6 @@ export function journalEntryRows(
       id,
       agency_id: agencyId,
       kind: draft.kind,
-      description: draft.description,
       occurred_on: draft.occurredOn,
       source_type: draft.sourceType ?? null,
       source_id: draft.sourceId ?? null,
@@ -56,7 +61,6 @@ export interface JournalEntryRow {
   id: string;
   agency_id: string;
   kind: string;
-  description: string;
   occurred_on: string;
   source_type: string | null;
   source_id: string | null;
@@ -110,4 +114,22 @@ export async function customerBalances(
     .where('account', 'in', ['accounts_receivable', 'on_account'])
     .executeTakeFirstOrThrow();
   return { arCents: row.ar, onAccountCents: row.on_account };
+}
+
+/** The lines of a journal entry, as drafts (for reversing it). */
+export async function entryLines(tx: Tx, agencyId: string, entryId: string): Promise<JournalLineDraft[]> {
+  const lines = await tx
+    .selectFrom('journal_lines')
+    .select(['account', 'amount_cents', 'customer_id', 'invoice_id', 'bank_id'])
+    .where('agency_id', '=', agencyId)
+    .where('entry_id', '=', entryId)
+    .orderBy('id')
+    .execute();
+  return lines.map((l) => ({
+    account: l.account,
+    amountCents: l.amount_cents,
+    customerId: l.customer_id ?? undefined,
+    invoiceId: l.invoice_id ?? undefined,
+    bankId: l.bank_id ?? undefined,
+  }));
 }

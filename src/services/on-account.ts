@@ -4,9 +4,8 @@ import { onAccountApplicationEntry } from '../domain/receipt-application.ts';
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
 import { audit, logActivity } from './audit.ts';
-import { findCustomer } from './customers.ts';
+import { findCustomer, lockCustomer } from './customers.ts';
 import { customerBalances, invoiceBalances, postJournalEntry } from './ledger.ts';
-import { lockCustomer } from './receipts.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface OnAccountApplication {

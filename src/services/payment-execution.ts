@@ -14,7 +14,7 @@ import { type ExecutionResult, type StartedAttempt, startAttempts } from './paym
 import type { Processors } from './payment-methods.ts';
 import { clientPaid, collectRequestPayment } from './payment-request-collection.ts';
 import { transitionPayment } from './payment-transitions.ts';
-import { postCustomerReceipt } from './receipts.ts';
+import { postCustomerReceipt } from './receipt-posting.ts';
 import { retryPlanById } from './retry-plans.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 

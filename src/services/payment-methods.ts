@@ -57,7 +57,7 @@ function view(row: MethodRow, customerNumber: number): PaymentMethodView {
   };
 }
 
-export function requireProcessor(processors: Processors, name: string, path = 'processor'): PaymentProcessor {
+function requireProcessor(processors: Processors, name: string, path = 'processor'): PaymentProcessor {
   const processor = processors.get(name);
   if (!processor) {
     throw new DomainError('unprocessable', `processor "${name}" is not configured`, {

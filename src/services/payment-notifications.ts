@@ -14,7 +14,7 @@ import type { Tx } from './transaction.ts';
  * Who at the agency hears about a customer's payment: the customer's producer and CSR, the
  * agency's backup address and, for a request, the person who asked. Each address once.
  */
-export async function agencyRecipients(
+async function agencyRecipients(
   tx: Tx,
   agencyId: string,
   customerId: string,

@@ -8,9 +8,9 @@ import { refreshUnsentAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
 import { audit, logActivity } from './audit.ts';
+import { lockCustomer } from './customers.ts';
 import { postJournalEntry } from './ledger.ts';
 import type { Processors } from './payment-methods.ts';
-import { lockCustomer } from './receipts.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface RefundView {

@@ -5,12 +5,12 @@ import { formatAmount } from '../domain/money.ts';
 import { systemActor } from './actor.ts';
 import { getAgency } from './agencies.ts';
 import { audit, logActivity } from './audit.ts';
+import { lockCustomer } from './customers.ts';
 import { queueEmail } from './email-outbox.ts';
 import type { JobQueue } from './job-queue.ts';
 import { postJournalEntry } from './ledger.ts';
 import { notifyPaymentSent, sendAgencyReceiptCopy } from './payment-notifications.ts';
 import { transitionPayment } from './payment-transitions.ts';
-import { lockCustomer } from './receipts.ts';
 import type { Tx } from './transaction.ts';
 
 const WORKER = 'worker:payments';

@@ -11,9 +11,10 @@ import { audit, logActivity } from './audit.ts';
 import { channelDepositBank } from './bank-access.ts';
 import { listCustomerInvoices } from './invoices.ts';
 import { postJournalEntry } from './ledger.ts';
-import { lockPaymentRequest, type PaymentRequestView, paymentRequestById } from './payment-requests.ts';
+import { lockPaymentRequest } from './payment-request-cancellation.ts';
+import { type PaymentRequestView, paymentRequestById } from './payment-request-views.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
-import { postCustomerReceipt } from './receipts.ts';
+import { postCustomerReceipt } from './receipt-posting.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 export interface FinalizeInput {

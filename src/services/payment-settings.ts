@@ -16,7 +16,7 @@ import { audit } from './audit.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 /** Where the payment settings live inside `agencies.settings`. */
-export const PAYMENT_SETTINGS_KEY = 'payments';
+const PAYMENT_SETTINGS_KEY = 'payments';
 
 async function storedSettings(db: Db | Tx, agencyId: string, lock = false): Promise<unknown> {
   let query = db.selectFrom('agencies').select('settings').where('id', '=', agencyId);

@@ -88,7 +88,7 @@ function identityOf(actor: Actor): { identityId: string } {
 }
 
 /** The signed-in identity's customers (the account switcher's list). */
-export async function listPortalAccounts(db: Db | Tx, actor: Actor): Promise<PortalAccount[]> {
+async function listPortalAccounts(db: Db | Tx, actor: Actor): Promise<PortalAccount[]> {
   const identity = await db
     .selectFrom('portal_identities')
     .select('email')

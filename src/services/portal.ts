@@ -10,16 +10,14 @@ import { cancelAutopay, enrollAutopay, getAutopayEnrollment } from './autopay-en
 import { listCustomerInvoices } from './invoices.ts';
 import type { JobQueue } from './job-queue.ts';
 import { invoiceBalances } from './ledger.ts';
+import { cancelPayment } from './payment-cancellation.ts';
+import { createPayment } from './payment-creation.ts';
 import { executePayment } from './payment-execution.ts';
 import type { PaymentMethodView, Processors } from './payment-methods.ts';
-import {
-  lockPaymentRequest,
-  type PaymentRequestView,
-  paymentRequestById,
-  paymentRequestViews,
-} from './payment-requests.ts';
+import { lockPaymentRequest } from './payment-request-cancellation.ts';
+import { type PaymentRequestView, paymentRequestById, paymentRequestViews } from './payment-request-views.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
-import { cancelPayment, createPayment, getPaymentById } from './payments.ts';
+import { getPaymentById } from './payment-views.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
 /** The route's hook into the payment's transaction (its Idempotency-Key commits with the payment). */

@@ -4,10 +4,11 @@ import { type Cents, formatAmount } from '../domain/money.ts';
 import type { Actor } from './actor.ts';
 import { agencyToday } from './agencies.ts';
 import { audit, logActivity } from './audit.ts';
+import { lockCustomer } from './customers.ts';
 import { insertInvoice } from './invoices.ts';
-import { postJournalEntry } from './ledger.ts';
+import { entryLines, postJournalEntry } from './ledger.ts';
 import { loadPaymentSettings } from './payment-settings.ts';
-import { entryLines, getReceiptById, lockCustomer, type ReceiptView } from './receipts.ts';
+import { getReceiptById, type ReceiptView } from './receipt-views.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from './transaction.ts';
 
 export type ReversalReason = 'nsf' | 'chargeback' | 'entered_in_error';

@@ -10,7 +10,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  * The context (which row and column a value belongs to) is authenticated data: a value copied into
  * another agency's row does not decrypt.
  */
-export const CIPHERTEXT_PREFIX = 'ppenc:v1:';
+const CIPHERTEXT_PREFIX = 'ppenc:v1:';
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 

@@ -21,9 +21,9 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 /** Published once per scrypt verification: lets tests see that every sign-in path pays for one. */
-export const passwordVerifications = diagnosticsChannel.channel('policypay.password.verify');
+const passwordVerifications = diagnosticsChannel.channel('policypay.password.verify');
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, saltText, hashText] = stored.split('$');
   if (scheme !== 'scrypt' || !saltText || !hashText) return false;
   const expected = Buffer.from(hashText, 'base64');

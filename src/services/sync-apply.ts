@@ -454,7 +454,7 @@ function latestPerId(records: ExternalRecord[]): Map<string, ExternalRecord> {
   return latest;
 }
 
-export function serializeRecord(record: ExternalRecord): Record<string, unknown> {
+function serializeRecord(record: ExternalRecord): Record<string, unknown> {
   return { ...record, version: record.version === null ? null : String(record.version) };
 }
 

@@ -24,7 +24,7 @@ export interface AppliedAccount {
 }
 
 /** Defaults for local policy fields an external policy does not carry (documented in architecture.md). */
-export const policyDefaults = {
+const policyDefaults = {
   lineOfBusiness: 'Unspecified',
   /** When the external policy carries no premium (it is then billed in policypay through invoices). */
   premiumCents: 0n,

@@ -13,7 +13,7 @@ export interface DailySyncResult extends ApplyFigures {
   error: string | null;
 }
 
-export const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 1000;
 
 /**
  * The daily sync of one system: pages of changes since the agency's cursor, each applied in one

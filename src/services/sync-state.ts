@@ -1,5 +1,5 @@
 import type { Customer } from '../db/schema.ts';
-import type { AccountFields, SyncSystem } from '../domain/sync-records.ts';
+import type { AccountFields } from '../domain/sync-records.ts';
 import { defaultSyncRules, type SyncRules, syncRulesSchema } from '../domain/sync-rules.ts';
 import { customerNumbers, reserveNumbers } from './counters.ts';
 import type { Address } from './customers.ts';
@@ -83,10 +83,6 @@ export function customerColumns(
 /** Reserves `count` customer numbers at once (one counter update for a whole page of new customers). */
 export function reserveCustomerNumbers(tx: Tx, agencyId: string, count: number): Promise<number[]> {
   return reserveNumbers(tx, agencyId, 'customer', customerNumbers, count);
-}
-
-export function linkedSystemsOf(links: { system: SyncSystem }[]): Set<SyncSystem> {
-  return new Set(links.map((link) => link.system));
 }
 
 /** Replaces the agency's sync rules (validated by the caller's schema); null restores the defaults. */

@@ -3,13 +3,13 @@ import type { Actor } from './actor.ts';
 import { findCustomer } from './customers.ts';
 import type { Db } from './transaction.ts';
 
-export const badgeLabels: Record<SyncSystem, string> = {
+const badgeLabels: Record<SyncSystem, string> = {
   ams: 'AMS synced',
   benefits: 'Benefits synced',
   crm: 'CRM synced',
 };
 
-export interface SyncBadge {
+interface SyncBadge {
   system: SyncSystem;
   label: string;
   externalId: string;
@@ -29,7 +29,7 @@ export interface CustomerSyncView {
   policies: { id: string; policyNumber: string; links: ChildLink[] }[];
 }
 
-export interface ChildLink {
+interface ChildLink {
   system: SyncSystem;
   externalId: string;
 }

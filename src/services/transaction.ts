@@ -26,7 +26,7 @@ interface PgError {
 }
 
 /** Unique violations and serialization failures become domain errors a client can act on. */
-export function translateDatabaseError(error: unknown): unknown {
+function translateDatabaseError(error: unknown): unknown {
   const pgError = error as PgError;
   if (pgError && typeof pgError === 'object' && typeof pgError.code === 'string') {
     if (pgError.code === '40001' || pgError.code === '40P01') {

@@ -2,11 +2,11 @@
 // Every failure is thrown as an ApiError carrying an RFC 9457 problem document.
 import { setServerNow } from './server-clock.ts';
 
-export type User = { id: string; email: string; name: string; role: string };
-export type Agency = { slug: string; name: string; timeZone: string };
+type User = { id: string; email: string; name: string; role: string };
+type Agency = { slug: string; name: string; timeZone: string };
 export type Session = { user: User; agency: Agency; now: string };
 
-export type CustomerType = 'individual' | 'group';
+type CustomerType = 'individual' | 'group';
 export type Customer = {
   customerNumber: number;
   type: CustomerType;
@@ -16,7 +16,7 @@ export type Customer = {
   address?: unknown;
 };
 
-export type InvoiceStatus = 'open' | 'partially_paid' | 'paid';
+type InvoiceStatus = 'open' | 'partially_paid' | 'paid';
 export type InvoiceSummary = {
   invoiceNumber: number;
   amount: number;
@@ -31,7 +31,7 @@ export type CustomerAccount = {
   invoices: InvoiceSummary[];
 };
 
-export type ProblemFieldError = { path: string; message: string };
+type ProblemFieldError = { path: string; message: string };
 export type Problem = {
   type?: string;
   title: string;
@@ -244,8 +244,8 @@ export function listActivities(customerNumber: number, signal?: AbortSignal): Pr
   return request('GET', `/api/v1/customers/${customerNumber}/activities?limit=50`, signalOnly(signal));
 }
 
-export type InvoiceAmount = { invoiceNumber: number; amount: number };
-export type PaymentRequestState = 'requested' | 'paid' | 'finalized' | 'cancelled' | 'expired';
+type InvoiceAmount = { invoiceNumber: number; amount: number };
+type PaymentRequestState = 'requested' | 'paid' | 'finalized' | 'cancelled' | 'expired';
 export type PaymentRequest = {
   id: string;
   customerNumber: number;

@@ -15,7 +15,7 @@ type ListState =
   | { status: 'ready'; customers: Customer[] }
   | { status: 'error'; message: string; customers: Customer[] | null };
 
-export function customerHref(customerNumber: number): string {
+function customerHref(customerNumber: number): string {
   return `/app/customers/${customerNumber}`;
 }
 

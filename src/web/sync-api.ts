@@ -1,7 +1,7 @@
 // Typed calls for the sync hub and the AMS360 receipt connector (same-origin, cookie session).
 import { request } from './api.ts';
 
-export type SyncSystem = 'ams' | 'benefits' | 'crm';
+type SyncSystem = 'ams' | 'benefits' | 'crm';
 
 export type SyncBadge = {
   system: SyncSystem;

@@ -7,9 +7,9 @@ import type { DatabaseHandle } from '../../src/db/database.ts';
 import { createBank } from '../../src/services/banks.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import { exportStatuses, postPaymentReceipts } from '../support/ams-receipts.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 

@@ -15,11 +15,11 @@ import {
 import { createBank } from '../../src/services/banks.ts';
 import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
+import { createPayment } from '../../src/services/payment-creation.ts';
 import { duePaymentIds, executePayment } from '../../src/services/payment-execution.ts';
 import { runPaymentJanitor } from '../../src/services/payment-janitor.ts';
 import type { Processors } from '../../src/services/payment-methods.ts';
 import { savePaymentMethod } from '../../src/services/payment-methods.ts';
-import { createPayment } from '../../src/services/payments.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 import { tokenizeCard } from '../support/payments.ts';

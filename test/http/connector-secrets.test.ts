@@ -7,9 +7,9 @@ import { configureKeyring, Keyring, keyring } from '../../src/services/secret-bo
 import { sweepStoredSecrets } from '../../src/services/stored-secrets.ts';
 import { loadConnector } from '../../src/services/sync-connectors.ts';
 import { amsEndpoint } from '../../src/sync/ams360-receipts/connector.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
 import { AMS_DOUBLE_API_KEY } from '../../src/sync/doubles/ams-double.ts';
 import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { databaseTargets } from '../support/db.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';

@@ -11,8 +11,8 @@ import {
 import { loadConnector } from '../../src/services/sync-connectors.ts';
 import { postAmsReceipt } from '../../src/sync/ams360-receipts/client.ts';
 import { amsEndpoint } from '../../src/sync/ams360-receipts/connector.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
 import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { databaseTargets } from '../support/db.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';

@@ -90,7 +90,7 @@ export async function startReceiver() {
   };
 }
 
-export function flatten(headers: IncomingHttpHeaders): Record<string, string | undefined> {
+function flatten(headers: IncomingHttpHeaders): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(headers)) out[key] = Array.isArray(value) ? value.join(', ') : value;
   return out;

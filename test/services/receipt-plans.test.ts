@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createBenchAgency, seedReceiptCustomers } from '../../bench/fixtures.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
-import { postCustomerReceipt } from '../../src/services/receipts.ts';
+import { postCustomerReceipt } from '../../src/services/receipt-posting.ts';
 import { analyzeDatabase } from '../../src/services/statistics.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 

@@ -8,8 +8,8 @@ import { createCustomer } from '../../src/services/customers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
 import { applyOnAccountCredit } from '../../src/services/on-account.ts';
 import { updatePaymentSettings } from '../../src/services/payment-settings.ts';
+import { postCustomerReceipt } from '../../src/services/receipt-posting.ts';
 import { reverseReceipt } from '../../src/services/receipt-reversals.ts';
-import { postCustomerReceipt } from '../../src/services/receipts.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 

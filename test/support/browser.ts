@@ -13,7 +13,7 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
 /** Where a system Chromium usually is (Debian/Ubuntu packages, Google's). */
-export const SYSTEM_CHROMIUM_PATHS = [
+const SYSTEM_CHROMIUM_PATHS = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome-stable',
@@ -69,7 +69,7 @@ export async function npmChromiumPath(): Promise<string> {
 }
 
 /** The Chromium executable the tests drive, and where it came from. */
-export async function chromiumExecutable(): Promise<{ source: ChromiumChoice['source']; path: string }> {
+async function chromiumExecutable(): Promise<{ source: ChromiumChoice['source']; path: string }> {
   const choice = chooseChromium(process.env, existsSync);
   return choice.source === 'npm' ? { source: 'npm', path: await npmChromiumPath() } : choice;
 }
@@ -103,7 +103,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
  * into every child, and a faked Chromium lost its contexts mid-test. A client's clock is not the
  * server's anyway; policypay's dates come from the server.
  */
-export function browserEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+function browserEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const kept = Object.entries(env).filter(
     (entry): entry is [string, string] =>
       entry[1] !== undefined && entry[0] !== 'LD_PRELOAD' && !entry[0].startsWith('FAKETIME'),

@@ -57,7 +57,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Numbers at and past the edges of int4, int8 and the doubles JSON can carry. */
-export const nastyNumber: fc.Arbitrary<number> = fc.oneof(
+const nastyNumber: fc.Arbitrary<number> = fc.oneof(
   fc.constantFrom(
     0,
     -1,
@@ -82,7 +82,7 @@ export const nastyNumber: fc.Arbitrary<number> = fc.oneof(
 
 const leaf = fc.oneof(nastyString, nastyNumber, fc.boolean(), fc.constant(null));
 /** Any JSON value, with nasty leaves. */
-export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
+const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: leaf },
   { weight: 1, arbitrary: fc.array(leaf, { maxLength: 3 }) },
   { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), leaf, { maxKeys: 3 }) },
@@ -264,7 +264,7 @@ function withoutOneKey(value: Record<string, unknown>): fc.Arbitrary<Record<stri
  * that carried an Idempotency-Key (a keyed 4xx is replayed, as Stripe does) is the answer itself,
  * not an effect of the request.
  */
-export const FINGERPRINT_EXCLUDED = new Set(['idempotency_keys']);
+const FINGERPRINT_EXCLUDED = new Set(['idempotency_keys']);
 
 /**
  * Counts every committed row write, per table, for `databaseFingerprint`: a row trigger on each

@@ -10,7 +10,7 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 type JsonObject = Record<string, any>;
 
 /** `/api/v1/customers/:customerNumber` (Fastify) → `/api/v1/customers/{customerNumber}` (OpenAPI). */
-export const openApiPath = (routeUrl: string) => routeUrl.replace(/:(\w+)/g, '{$1}');
+const openApiPath = (routeUrl: string) => routeUrl.replace(/:(\w+)/g, '{$1}');
 
 export interface SentResponse {
   method: string;
@@ -93,7 +93,7 @@ export async function buildTestApp(options: AppOptions): Promise<App> {
 
 const violationsByApp = new WeakMap<App, string[]>();
 
-export function enforceOpenApiContract(app: App): void {
+function enforceOpenApiContract(app: App): void {
   const violations: string[] = [];
   violationsByApp.set(app, violations);
   let check: ReturnType<typeof responseChecker> | undefined;

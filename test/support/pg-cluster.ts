@@ -26,7 +26,7 @@ export interface PgCluster {
 }
 
 /** The folder of initdb/pg_ctl: Debian's /usr/lib/postgresql/<version>/bin (15 first), or none. */
-export function findPostgresBin(): string | undefined {
+function findPostgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).sort((a, b) => (a === '15' ? -1 : b === '15' ? 1 : Number(b) - Number(a)));

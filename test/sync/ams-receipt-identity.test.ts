@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createBank } from '../../src/services/banks.ts';
-import { startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
+import { startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { databaseTargets } from '../support/db.ts';
 import {
   eventually,

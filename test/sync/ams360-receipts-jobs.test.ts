@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { bossJobQueue } from '../../src/jobs/job-queue.ts';
 import { startWorkers, type Workers } from '../../src/jobs/workers.ts';
 import { createInvoice } from '../../src/services/invoices.ts';
-import { createPayment } from '../../src/services/payments.ts';
+import { createPayment } from '../../src/services/payment-creation.ts';
 import { listAmsReceiptExports } from '../../src/sync/ams360-receipts/exports.ts';
 import { amsReceiptQueues } from '../../src/sync/ams360-receipts/outbox.ts';
 import { type AmsReceiptWorld, startAmsReceiptWorld } from '../support/ams-receipts.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createBank } from '../../src/services/banks.ts';
-import { listCustomerReceipts } from '../../src/services/receipts.ts';
+import { listCustomerReceipts } from '../../src/services/receipt-views.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
 import { listAmsReceiptExports } from '../../src/sync/ams360-receipts/exports.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { postCustomerReceipt } from '../../src/services/receipt-posting.ts';
 import { reverseReceipt } from '../../src/services/receipt-reversals.ts';
-import { postCustomerReceipt } from '../../src/services/receipts.ts';
 import { inTransaction } from '../../src/services/transaction.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
 import { listAmsReceiptExports, retryAmsReceiptExport } from '../../src/sync/ams360-receipts/exports.ts';
-import type { ReceiptFault } from '../../src/sync/ams360-receipts/receipt-double.ts';
-import { startAmsReceiptDouble } from '../../src/sync/ams360-receipts/receipt-double.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import {
   AMS_AUTH,
@@ -17,6 +15,8 @@ import {
   postPaymentReceipts,
   startAmsReceiptWorld,
 } from '../support/ams-receipts.ts';
+import type { ReceiptFault } from '../support/ams360-receipt-double.ts';
+import { startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { databaseTargets } from '../support/db.ts';
 
 const HOUR = 3_600_000;

@@ -23,7 +23,7 @@ const addressSchema = z
   })
   .meta({ id: 'Address' });
 
-export const customerSchema = z
+const customerSchema = z
   .object({
     customerNumber: z.number().int(),
     type: z.enum(['individual', 'group']),

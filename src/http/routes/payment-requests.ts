@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { toAmount } from '../../domain/money.ts';
+import { paymentRequestStates } from '../../domain/payment-requests.ts';
 import { listActivities } from '../../services/activities.ts';
+import { cancelPaymentRequest } from '../../services/payment-request-cancellation.ts';
+import { createPaymentRequest } from '../../services/payment-request-creation.ts';
 import { finalizePaymentRequest, finalizeProposal } from '../../services/payment-request-finalize.ts';
 import {
-  cancelPaymentRequest,
-  createPaymentRequest,
   getPaymentRequest,
   listPaymentRequests,
   type PaymentRequestView,
-  paymentRequestStates,
-} from '../../services/payment-requests.ts';
+} from '../../services/payment-request-views.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import {

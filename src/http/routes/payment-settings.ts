@@ -64,7 +64,7 @@ const depositBanksDescription =
   "Per channel, the bank a payment that names none is deposited to; with one bank, that bank; with several and no default such a payment is refused (autopay's firing fails)";
 const nsfFeeDescription = 'Fee invoiced when a receipt is reversed as NSF; null = no fee';
 
-export const paymentSettingsSchema = z
+const paymentSettingsSchema = z
   .object({
     ...fields,
     nsfFee: amount.nullable().meta({ description: nsfFeeDescription }),

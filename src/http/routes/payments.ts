@@ -3,6 +3,8 @@ import { extensionData } from '../../autopay/extension.ts';
 import { payerActors, paymentChannels } from '../../domain/eligibility.ts';
 import { toAmount } from '../../domain/money.ts';
 import { paymentStates } from '../../domain/payment-states.ts';
+import { cancelPayment } from '../../services/payment-cancellation.ts';
+import { createPayment } from '../../services/payment-creation.ts';
 import {
   deletePaymentMethod,
   describePaymentToken,
@@ -10,7 +12,7 @@ import {
   storePaymentMethod,
 } from '../../services/payment-methods.ts';
 import { type RefundView, refundAnswer, refundPayment } from '../../services/payment-refunds.ts';
-import { cancelPayment, createPayment, getPayment, listPayments, type PaymentView } from '../../services/payments.ts';
+import { getPayment, listPayments, type PaymentView } from '../../services/payment-views.ts';
 import { createRetryPlan, listRetryPlans } from '../../services/retry-plans.ts';
 import { requireActor } from '../auth.ts';
 import { effectCommitter, respond } from '../idempotency.ts';

@@ -18,7 +18,7 @@ import type { SignInLimiter } from '../sign-in-limits.ts';
 import type { App, RouteDeps } from '../types.ts';
 import { portalUrl } from './payment-requests.ts';
 
-export const portalSessionSchema = z
+const portalSessionSchema = z
   .object({
     agency: z.object({ slug: z.string(), name: z.string() }),
     customer: z.object({ customerNumber: z.number().int(), name: z.string() }),

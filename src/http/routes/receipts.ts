@@ -7,8 +7,9 @@ import {
   RECEIPT_DATE_YEARS_BACK,
 } from '../../domain/receipt-input.ts';
 import { applyOnAccountCredit } from '../../services/on-account.ts';
+import { postCustomerReceipt } from '../../services/receipt-posting.ts';
 import { reverseReceipt } from '../../services/receipt-reversals.ts';
-import { getReceipt, listCustomerReceipts, postCustomerReceipt, type ReceiptView } from '../../services/receipts.ts';
+import { getReceipt, listCustomerReceipts, type ReceiptView } from '../../services/receipt-views.ts';
 import { requireActor } from '../auth.ts';
 import { respond } from '../idempotency.ts';
 import { amount, customerNumber, customerNumberParams, errorResponses, money } from '../schemas.ts';
@@ -68,7 +69,7 @@ const applicationSchema = z.object({
   note: z.string().optional(),
 });
 
-export const receiptSchema = z
+const receiptSchema = z
   .object({
     receiptId: z.string(),
     receiptNumber: z.number().int(),
@@ -95,7 +96,7 @@ export const receiptSchema = z
   })
   .meta({ id: 'CustomerReceipt', examples: [receiptExamples.response] });
 
-export function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
+function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
   return {
     receiptId: r.id,
     receiptNumber: r.receiptNumber,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Small node:http helpers for the sandbox. Request bodies are never logged or echoed. */
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 export class HttpError extends Error {
   readonly status: number;

@@ -22,7 +22,7 @@ export type Tokenizable =
   | { ok: true; details: InstrumentDetails; behaviour: Behaviour }
   | { ok: false; error: InputError };
 
-export interface InputError {
+interface InputError {
   code: string;
   param: string;
   message: string;
@@ -33,7 +33,7 @@ const fail = (code: string, param: string, message: string): Tokenizable => ({
   error: { code, param, message },
 });
 
-export function luhnValid(digits: string): boolean {
+function luhnValid(digits: string): boolean {
   let sum = 0;
   let double = false;
   for (let i = digits.length - 1; i >= 0; i--) {
@@ -49,14 +49,14 @@ export function luhnValid(digits: string): boolean {
 }
 
 /** ABA routing number checksum: 3·(d1+d4+d7) + 7·(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10). */
-export function routingNumberValid(digits: string): boolean {
+function routingNumberValid(digits: string): boolean {
   if (!/^\d{9}$/.test(digits)) return false;
   const d = [...digits].map(Number) as number[];
   const sum = 3 * (d[0]! + d[3]! + d[6]!) + 7 * (d[1]! + d[4]! + d[7]!) + (d[2]! + d[5]! + d[8]!);
   return sum % 10 === 0;
 }
 
-export function cardBrand(digits: string): string {
+function cardBrand(digits: string): string {
   if (/^4/.test(digits)) return 'visa';
   if (/^(5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720))/.test(digits)) return 'mastercard';
   if (/^3[47]/.test(digits)) return 'amex';

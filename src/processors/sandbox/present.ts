@@ -43,8 +43,6 @@ export function presentCharge(charge: ChargeRecord) {
   };
 }
 
-export type PresentedCharge = ReturnType<typeof presentCharge>;
-
 /** A decline answers 402, like Stripe's card errors, naming the charge it recorded. */
 export function presentDecline(charge: ChargeRecord) {
   return {

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
  * receiver's: see `SandboxProcessor.parseWebhook`.
  */
 export const SIGNATURE_HEADER = 'policypay-sandbox-signature';
-export const SIGNATURE_SCHEME = 'v1';
+const SIGNATURE_SCHEME = 'v1';
 
 export function computeSignature(secret: string, timestamp: number, rawBody: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex');

@@ -20,7 +20,7 @@ export interface TokenRecord extends InstrumentDetails {
  * `succeeded`: a card charge. `pending`: an ACH debit before settlement; then `settled` or
  * `returned`. `declined`: recorded like Stripe records a declined charge, but no money moved.
  */
-export type ChargeStatus = 'succeeded' | 'pending' | 'settled' | 'returned' | 'declined';
+type ChargeStatus = 'succeeded' | 'pending' | 'settled' | 'returned' | 'declined';
 
 export interface ChargeRecord {
   id: string;
@@ -79,7 +79,7 @@ const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * `tok_…`, `ch_…`: 24 random letters (~137 bits). Letters only, so no id ever holds a run of
  * digits that a scan for card numbers (13–19 Luhn-valid digits) would mistake for one.
  */
-export const newId = (prefix: string): string =>
+const newId = (prefix: string): string =>
   `${prefix}_${[...randomBytes(24)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('')}`;
 
 export class SandboxState {

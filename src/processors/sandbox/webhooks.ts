@@ -3,7 +3,7 @@ import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 import type { SandboxEvent } from './state.ts';
 
 /** The JSON body of a webhook: the same bytes on every delivery of one event. */
-export function eventBody(event: SandboxEvent): string {
+function eventBody(event: SandboxEvent): string {
   return JSON.stringify({
     id: event.id,
     object: 'event',

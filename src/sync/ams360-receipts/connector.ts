@@ -7,7 +7,7 @@ import { type Db, inTransaction, type Tx } from '../../services/transaction.ts';
 
 /** Receipt sources an agency may export: money policypay collected, and receipts posted through its API. */
 export const exportableSources = ['payment', 'autopay', 'api'] as const;
-export type ExportableSource = (typeof exportableSources)[number];
+type ExportableSource = (typeof exportableSources)[number];
 
 export interface AmsReceiptConnectorInput {
   baseUrl: string;

@@ -49,7 +49,7 @@ export async function queueAmsReceiptExport(
  * The AMS body for a receipt with the AMS's numbers (see `resolveAmsIdentity`) and the amounts
  * that stay applied after refunds, or why it must be held.
  */
-export async function buildExportBody(
+async function buildExportBody(
   tx: Tx,
   agencyId: string,
   receiptId: string,

@@ -6,7 +6,7 @@ import { type PortalSession, switchAccount } from './api.ts';
 
 type Props = { session: PortalSession; onSwitched: (next: PortalSession) => void };
 
-export function accountLabel(account: { customerNumber: number; name: string }): string {
+function accountLabel(account: { customerNumber: number; name: string }): string {
   return `${account.name} (#${account.customerNumber})`;
 }
 

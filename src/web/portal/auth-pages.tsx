@@ -59,7 +59,7 @@ function afterSignIn(session: PortalSession): string {
   return session.paymentRequestId ? `/portal/pay/${session.paymentRequestId}` : '/portal';
 }
 
-export function SetPasswordForm({ session, onDone }: { session: PortalSession; onDone: SignedIn }) {
+function SetPasswordForm({ session, onDone }: { session: PortalSession; onDone: SignedIn }) {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);

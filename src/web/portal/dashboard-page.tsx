@@ -11,7 +11,7 @@ type State =
   | { status: 'error'; message: string }
   | { status: 'ready'; requests: PaymentRequest[]; account: PortalAccount };
 
-export function RequestBanner({ request }: { request: PaymentRequest }) {
+function RequestBanner({ request }: { request: PaymentRequest }) {
   return (
     <section className="request-banner" aria-labelledby={`banner-${request.id}`}>
       <div>

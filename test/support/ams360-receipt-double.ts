@@ -15,7 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *
  * `GET /receipt/customer?externalReference=…` lists the receipts recorded with a reference.
  *
- * `handle()` can be mounted on another node:http server (the sync hub's AMS double).
+ * `handle()` can be mounted on another node:http server.
  */
 export type ReceiptFault =
   | '500'

@@ -4,33 +4,31 @@ import { pipelined, pipelinedThenCommit } from '../db/pipeline.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import type { Customer } from '../db/schema.ts';
 import { dateInZone } from '../domain/calendar.ts';
-import { DomainError, invalid, notFound } from '../domain/errors.ts';
-import type { JournalLineDraft } from '../domain/ledger.ts';
+import { DomainError, invalid } from '../domain/errors.ts';
 import { type Cents, formatAmount, sum } from '../domain/money.ts';
 import {
-  type Application,
   applyPayment,
   defaultReceiptDescription,
   type OpenInvoice,
-  receiptEntry,
+  receiptEntryLines,
 } from '../domain/receipt-application.ts';
 import {
   checkFields,
   checkReceiptDateWindow,
   maskAccountNumber,
-  type PaymentCheckType,
   parsePaymentCheckType,
   parseReceiptDate,
 } from '../domain/receipt-input.ts';
+import { receiptEntryDescription, receiptPostedSummary } from '../domain/receipt-texts.ts';
 import { resolveTimeZone } from '../domain/time-zones.ts';
 import { queueAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
 import type { Actor } from './actor.ts';
 import { activityRow, auditRow } from './audit.ts';
 import { checkDepositBank, type DepositBank } from './bank-access.ts';
 import { ensureNumberSequence, numberSequence } from './counters.ts';
-import { findCustomer } from './customers.ts';
 import type { JobQueue } from './job-queue.ts';
 import { journalEntryRows } from './ledger.ts';
+import type { ReceiptView } from './receipt-views.ts';
 import { type Db, inTransaction, type Tx } from './transaction.ts';
 
 /** A customer cash receipt as AMS360's `CustomerCashReceiptPostRequest` describes it, amounts in cents. */
@@ -46,37 +44,6 @@ export interface ReceiptRequest {
   /** Read only for a Check (any value is ignored for other types, as AMS360 documents). */
   payerBankAccountNumber?: unknown;
   payerCheckNumber?: unknown;
-}
-
-export interface ReceiptView {
-  id: string;
-  receiptNumber: number;
-  customerNumber: number;
-  amountCents: Cents;
-  receiptDate: string;
-  receiptDateTimeZone: string;
-  bankShortName: string;
-  paymentCheckType: PaymentCheckType;
-  description: string;
-  payerBankAccountLast4: string | null;
-  payerCheckNumber: string | null;
-  applications: (Application & { sequence: number })[];
-  onAccountCents: Cents;
-  status: 'posted' | 'reversed';
-  reversal: { reason: string; note: string | null; at: Date; feeInvoiceNumber: number | null } | null;
-  source: string;
-  createdAt: Date;
-}
-
-/** Locks the customer row: every money movement of one customer is serialised on it. */
-export async function lockCustomer(tx: Tx, agencyId: string, customerId: string): Promise<void> {
-  await tx
-    .selectFrom('customers')
-    .select('id')
-    .where('agency_id', '=', agencyId)
-    .where('id', '=', customerId)
-    .forUpdate()
-    .execute();
 }
 
 /**
@@ -158,19 +125,25 @@ export async function postCustomerReceipt(
         return Number(row?.max ?? 0);
       });
     }
-    const journal = journalEntryRows(
-      actor.agencyId,
-      receiptEntry({
-        receiptId,
-        receiptNumber: 0, // the number is taken in the write below; the entry's description there
+    const journal = journalEntryRows(actor.agencyId, {
+      kind: 'receipt',
+      occurredOn: receiptDate,
+      sourceType: 'receipt',
+      sourceId: receiptId,
+      lines: receiptEntryLines({
         customerId: customer.id,
         bankId: bank.id,
         amountCents: request.receiptAmountCents,
-        receiptDate,
         result,
-        description,
       }),
-    );
+    });
+    // The texts naming the receipt number, which the write below takes and puts between their parts.
+    const entryText = receiptEntryDescription(description);
+    const summary = receiptPostedSummary({
+      amountCents: request.receiptAmountCents,
+      paymentCheckType,
+      bankShortName: bank.shortName,
+    });
     const source = options.source ?? 'api';
     const payerBankAccountLast4 = payer.payerBankAccountNumber ? maskAccountNumber(payer.payerBankAccountNumber) : null;
     const applications = result.applications.map((application, index) => ({ ...application, sequence: index + 1 }));
@@ -184,7 +157,7 @@ export async function postCustomerReceipt(
     // refuse the receipt, so a refused one burns none), the journal entry and its lines, the
     // receipt, its applications, the customer's activity and the audit row. Foreign keys are
     // checked at the statement's end, so the order inside does not matter. The texts that name the
-    // number are finished here: "Receipt <n>: …" as receiptEntry and the activity word them.
+    // number are finished here, from their parts (domain/receipt-texts.ts).
     // Written as SQL rather than with the query builder: building the three statements of a
     // receipt was a third of its Node CPU (see docs/architecture.md, Receipts).
     const write = sql<{ receipt_number: number; created_at: Date }>`
@@ -192,7 +165,7 @@ export async function postCustomerReceipt(
       journal_entry AS (
         INSERT INTO journal_entries (id, agency_id, kind, description, occurred_on, source_type, source_id)
         SELECT ${entry.id}::uuid, ${entry.agency_id}::uuid, ${entry.kind}::text,
-               concat('Receipt ', value, ': ', ${description}::text), ${entry.occurred_on}::date,
+               concat(${entryText.before}::text, value, ${entryText.after}::text), ${entry.occurred_on}::date,
                ${entry.source_type}::text, ${entry.source_id}::uuid
           FROM receipt_number
         RETURNING id
@@ -221,7 +194,7 @@ export async function postCustomerReceipt(
       activity AS (
         INSERT INTO activities (agency_id, customer_id, kind, summary, data, actor)
         SELECT ${activity.agency_id}::uuid, ${activity.customer_id}::uuid, ${activity.kind}::text,
-               concat('Receipt ', value, ${`: ${formatAmount(request.receiptAmountCents)} by ${paymentCheckType} deposited to ${bank.shortName}`}::text),
+               concat(${summary.before}::text, value, ${summary.after}::text),
                ${activity.data}::jsonb || jsonb_build_object('receiptNumber', value), ${activity.actor}::text
           FROM receipt_number
         RETURNING id
@@ -397,123 +370,3 @@ function openInvoices(
     rows.map((r) => [r.invoice_number, { id: r.id, invoiceNumber: r.invoice_number, balanceCents: r.balance }]),
   );
 }
-
-async function getReceiptById(db: Db | Tx, agencyId: string, receiptId: string): Promise<ReceiptView> {
-  const [view] = await receiptViews(db, agencyId, [receiptId]);
-  if (!view) throw notFound('receipt', receiptId);
-  return view;
-}
-
-async function receiptViews(db: Db | Tx, agencyId: string, receiptIds: string[]): Promise<ReceiptView[]> {
-  if (receiptIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('receipts')
-    .innerJoin('customers', 'customers.id', 'receipts.customer_id')
-    .innerJoin('banks', 'banks.id', 'receipts.bank_id')
-    .leftJoin('receipt_reversals', 'receipt_reversals.receipt_id', 'receipts.id')
-    .leftJoin('invoices as fee', 'fee.id', 'receipt_reversals.fee_invoice_id')
-    .selectAll('receipts')
-    .select([
-      'customers.customer_number',
-      'banks.short_name',
-      'receipt_reversals.reason as reversal_reason',
-      'receipt_reversals.note as reversal_note',
-      'receipt_reversals.created_at as reversed_at',
-      'fee.invoice_number as fee_invoice_number',
-    ])
-    .where('receipts.agency_id', '=', agencyId)
-    .where('receipts.id', 'in', receiptIds)
-    .orderBy('receipts.receipt_number', 'desc')
-    .execute();
-  const applications = await db
-    .selectFrom('receipt_applications')
-    .leftJoin('invoices', 'invoices.id', 'receipt_applications.invoice_id')
-    .selectAll('receipt_applications')
-    .select('invoices.invoice_number')
-    .where('receipt_applications.agency_id', '=', agencyId)
-    .where('receipt_applications.receipt_id', 'in', receiptIds)
-    .orderBy('receipt_applications.sequence')
-    .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    receiptNumber: row.receipt_number,
-    customerNumber: row.customer_number,
-    amountCents: row.amount_cents,
-    receiptDate: row.receipt_date,
-    receiptDateTimeZone: row.receipt_time_zone,
-    bankShortName: row.short_name,
-    paymentCheckType: row.payment_check_type,
-    description: row.description,
-    payerBankAccountLast4: row.payer_bank_account_last4,
-    payerCheckNumber: row.payer_check_number,
-    applications: applications
-      .filter((a) => a.receipt_id === row.id)
-      .map((a) => ({
-        sequence: a.sequence,
-        invoiceId: a.invoice_id,
-        invoiceNumber: a.invoice_number,
-        appliedCents: a.applied_cents,
-        onAccountCents: a.on_account_cents,
-        description: a.description,
-        note: a.note ?? undefined,
-      })),
-    onAccountCents: row.on_account_cents,
-    status: row.reversal_reason ? 'reversed' : 'posted',
-    reversal: row.reversal_reason
-      ? {
-          reason: row.reversal_reason,
-          note: row.reversal_note,
-          at: row.reversed_at!,
-          feeInvoiceNumber: row.fee_invoice_number,
-        }
-      : null,
-    source: row.source,
-    createdAt: row.created_at,
-  }));
-}
-
-export async function getReceipt(db: Db | Tx, actor: Actor, receiptNumber: number): Promise<ReceiptView> {
-  const row = await db
-    .selectFrom('receipts')
-    .select('id')
-    .where('agency_id', '=', actor.agencyId)
-    .where('receipt_number', '=', receiptNumber)
-    .executeTakeFirst();
-  if (!row) throw notFound('receipt', receiptNumber);
-  return getReceiptById(db, actor.agencyId, row.id);
-}
-
-export async function listCustomerReceipts(db: Db, actor: Actor, customerNumber: number): Promise<ReceiptView[]> {
-  const customer = await findCustomer(db, actor.agencyId, customerNumber);
-  const rows = await db
-    .selectFrom('receipts')
-    .select('id')
-    .where('agency_id', '=', actor.agencyId)
-    .where('customer_id', '=', customer.id)
-    .execute();
-  return receiptViews(
-    db,
-    actor.agencyId,
-    rows.map((r) => r.id),
-  );
-}
-
-/** The lines of a journal entry, as drafts (for reversing it). */
-export async function entryLines(tx: Tx, agencyId: string, entryId: string): Promise<JournalLineDraft[]> {
-  const lines = await tx
-    .selectFrom('journal_lines')
-    .select(['account', 'amount_cents', 'customer_id', 'invoice_id', 'bank_id'])
-    .where('agency_id', '=', agencyId)
-    .where('entry_id', '=', entryId)
-    .orderBy('id')
-    .execute();
-  return lines.map((l) => ({
-    account: l.account,
-    amountCents: l.amount_cents,
-    customerId: l.customer_id ?? undefined,
-    invoiceId: l.invoice_id ?? undefined,
-    bankId: l.bank_id ?? undefined,
-  }));
-}
-
-export { getReceiptById };
