@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { type ChargeRequest, IgnoredWebhookEvent, WebhookSignatureError } from '../../src/processors/processor.ts';
 import { createProcessors } from '../../src/processors/registry.ts';
 import { SandboxProcessor } from '../../src/processors/sandbox-adapter.ts';
-import { achReturnCode, isHardDecline, StripeProcessor } from '../../src/processors/stripe-adapter.ts';
+import { StripeProcessor } from '../../src/processors/stripe-adapter.ts';
+import { achReturnCode, isHardDecline } from '../../src/processors/stripe-codes.ts';
 import { FAKE_SECRET_KEY, type FakeStripe, startFakeStripe } from './fake-stripe.ts';
 import { closedPort } from './helpers.ts';
 
