@@ -59,7 +59,7 @@ export interface ExternalContact {
   fields: ContactFields;
 }
 
-/** Policy fields an external record may carry; what it lacks takes the defaults in sync-children. */
+/** Policy fields an external record may carry; what it lacks takes the defaults in services/sync-policy-rules.ts. */
 export interface ExternalPolicy {
   externalId: string;
   policyNumber: string;

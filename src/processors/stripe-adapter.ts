@@ -2,7 +2,6 @@ import Stripe from 'stripe';
 import {
   type ChargeOutcome,
   type ChargeRequest,
-  IgnoredWebhookEvent,
   type InstrumentKind,
   type LookupOutcome,
   type PaymentProcessor,
@@ -12,6 +11,15 @@ import {
   type TokenDetails,
   WebhookSignatureError,
 } from './processor.ts';
+import { headerValue, stripeEvent } from './stripe-events.ts';
+import {
+  chargeError,
+  describeStripeError,
+  IDEMPOTENCY_METADATA_KEY,
+  intentOutcome,
+  KIND_METADATA_KEY,
+  rank,
+} from './stripe-outcomes.ts';
 
 export interface StripeProcessorOptions {
   /** `STRIPE_SECRET_KEY` (sk_test_… / sk_live_… / rk_…). */
@@ -31,76 +39,8 @@ export interface StripeProcessorOptions {
   recentLookupWindowMs?: number;
 }
 
-/** Metadata on every PaymentIntent policypay creates. */
-const IDEMPOTENCY_METADATA_KEY = 'policypay_idempotency_key';
-const KIND_METADATA_KEY = 'policypay_kind';
-
+/** Pages of recent PaymentIntents `lookup` lists before it gives up on being sure. */
 const LIST_PAGE_LIMIT = 10;
-
-/**
- * Declines an issuer will not approve on retry (card networks penalise retrying them), or that need
- * the customer: new details, authentication. Every other decline code is soft.
- */
-const HARD_DECLINES: ReadonlySet<string> = new Set([
-  'authentication_required',
-  'card_not_supported',
-  'currency_not_supported',
-  'do_not_try_again',
-  'expired_card',
-  'fraudulent',
-  'incorrect_cvc',
-  'incorrect_number',
-  'incorrect_zip',
-  'invalid_account',
-  'invalid_cvc',
-  'invalid_expiry_month',
-  'invalid_expiry_year',
-  'invalid_number',
-  'invalid_pin',
-  'lost_card',
-  'merchant_blacklist',
-  'new_account_information_available',
-  'not_permitted',
-  'pickup_card',
-  'pin_try_exceeded',
-  'restricted_card',
-  'revocation_of_all_authorizations',
-  'revocation_of_authorization',
-  'security_violation',
-  'service_not_allowed',
-  'stolen_card',
-  'stop_payment_order',
-  'testmode_decline',
-  'transaction_not_allowed',
-]);
-
-/** Stripe's ACH failure codes and the NACHA return codes they stand for. */
-const ACH_RETURN_CODES: Readonly<Record<string, string>> = {
-  insufficient_funds: 'R01',
-  account_closed: 'R02',
-  no_account: 'R03',
-  invalid_account_number: 'R04',
-  debit_not_authorized: 'R10',
-};
-
-export function isHardDecline(code: string, adviceCode?: string | null): boolean {
-  if (adviceCode === 'do_not_try_again' || adviceCode === 'confirm_card_data') return true;
-  if (adviceCode === 'try_again_later') return false;
-  return HARD_DECLINES.has(code);
-}
-
-export function achReturnCode(stripeCode: string | null | undefined): string | undefined {
-  if (!stripeCode) return undefined;
-  if (/^R\d{2}$/.test(stripeCode)) return stripeCode;
-  return ACH_RETURN_CODES[stripeCode];
-}
-
-const describe = (error: unknown): string => {
-  if (error instanceof Stripe.errors.StripeError) {
-    return `${error.type}${error.statusCode ? ` ${error.statusCode}` : ''}: ${error.message}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-};
 
 /**
  * policypay's Stripe adapter: a saved PaymentMethod (`pm_…`, attached to a Customer or not) is the
@@ -144,7 +84,7 @@ export class StripeProcessor implements PaymentProcessor {
       pm = await this.stripe.paymentMethods.retrieve(token);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return undefined;
-      throw new Error(`Stripe did not describe the payment method: ${describe(error)}`);
+      throw new Error(`Stripe did not describe the payment method: ${describeStripeError(error)}`);
     }
     const holderName = pm.billing_details?.name ?? null;
     if (pm.type === 'card' && pm.card) {
@@ -187,7 +127,7 @@ export class StripeProcessor implements PaymentProcessor {
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) {
         return { status: 'declined', code: 'invalid_payment_method', hard: true, message: 'no such payment method' };
       }
-      return { status: 'unknown', reason: `retrieving the payment method: ${describe(error)}` };
+      return { status: 'unknown', reason: `retrieving the payment method: ${describeStripeError(error)}` };
     }
     const kind: InstrumentKind | undefined =
       pm.type === 'card' ? 'card' : pm.type === 'us_bank_account' ? 'ach' : undefined;
@@ -244,7 +184,7 @@ export class StripeProcessor implements PaymentProcessor {
       const best = intents.sort((a, b) => rank(b) - rank(a))[0];
       return best ? intentOutcome(best) : { status: 'not_found' };
     } catch (error) {
-      return { status: 'unknown', reason: `looking up the PaymentIntent: ${describe(error)}` };
+      return { status: 'unknown', reason: `looking up the PaymentIntent: ${describeStripeError(error)}` };
     }
   }
 
@@ -294,7 +234,7 @@ export class StripeProcessor implements PaymentProcessor {
       if (error instanceof Stripe.errors.StripeInvalidRequestError) {
         return { status: 'failed', code: error.code ?? 'invalid_request', message: error.message };
       }
-      return { status: 'unknown', reason: describe(error) };
+      return { status: 'unknown', reason: describeStripeError(error) };
     }
   }
 
@@ -325,154 +265,5 @@ export class StripeProcessor implements PaymentProcessor {
       throw error;
     }
     return stripeEvent(event);
-  }
-}
-
-/** Higher is more final: the PaymentIntent that tells most about a key wins. */
-function rank(intent: Stripe.PaymentIntent): number {
-  const order = [
-    'succeeded',
-    'processing',
-    'requires_capture',
-    'requires_action',
-    'requires_payment_method',
-    'canceled',
-  ];
-  const i = order.indexOf(intent.status);
-  return i < 0 ? 0 : order.length - i;
-}
-
-function intentOutcome(intent: Stripe.PaymentIntent): ChargeOutcome {
-  const processorReference = intent.id;
-  switch (intent.status) {
-    case 'succeeded':
-      return { status: 'succeeded', processorReference };
-    case 'processing':
-      return { status: 'pending', processorReference };
-    case 'requires_payment_method': {
-      const error = intent.last_payment_error;
-      if (!error) {
-        return { status: 'declined', code: 'incomplete', hard: false, message: 'not confirmed', processorReference };
-      }
-      const stripeCode = error.decline_code ?? error.code ?? 'card_declined';
-      const returnCode = intent.metadata?.[KIND_METADATA_KEY] === 'ach' ? achReturnCode(error.code) : undefined;
-      if (returnCode) {
-        return {
-          status: 'declined',
-          code: returnCode,
-          hard: returnCode !== 'R01',
-          message: error.message ?? `ACH ${returnCode}`,
-          processorReference,
-        };
-      }
-      return {
-        status: 'declined',
-        code: stripeCode,
-        hard: isHardDecline(stripeCode, error.advice_code),
-        message: error.message ?? 'declined',
-        processorReference,
-      };
-    }
-    case 'requires_action':
-      return {
-        status: 'declined',
-        code: 'authentication_required',
-        hard: true,
-        message: 'the customer must authenticate this payment',
-        processorReference,
-      };
-    default:
-      return {
-        status: 'declined',
-        code: intent.status === 'canceled' ? 'canceled' : `unexpected_status_${intent.status}`,
-        hard: true,
-        message: `the PaymentIntent is ${intent.status}`,
-        processorReference,
-      };
-  }
-}
-
-/** A thrown SDK error as an outcome: a card error or an invalid request declines; the rest is unknown. */
-function chargeError(error: unknown): ChargeOutcome {
-  if (error instanceof Stripe.errors.StripeCardError) {
-    const code = error.decline_code ?? error.code ?? 'card_declined';
-    return {
-      status: 'declined',
-      code,
-      hard: isHardDecline(code, error.advice_code),
-      message: error.message,
-      processorReference: error.payment_intent?.id,
-    };
-  }
-  // A 400/404 means Stripe refused the request and charged nothing. An idempotency error (the key
-  // was used with other parameters) is not this: a PaymentIntent may exist under the key.
-  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
-    return {
-      status: 'declined',
-      code: error.code ?? 'invalid_request',
-      hard: true,
-      message: error.message,
-      processorReference: error.payment_intent?.id,
-    };
-  }
-  // Connection errors, timeouts, 5xx, 429, 409, authentication/permission errors, idempotency
-  // errors: the charge may or may not exist; the janitor asks `lookup`.
-  return { status: 'unknown', reason: describe(error) };
-}
-
-function headerValue(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === name && value !== undefined) return value;
-  }
-  return undefined;
-}
-
-function stripeEvent(event: Stripe.Event): ProcessorEvent {
-  const occurredAt = new Date(event.created * 1000);
-  switch (event.type) {
-    case 'payment_intent.succeeded':
-    case 'payment_intent.payment_failed': {
-      const intent = event.data.object;
-      const idempotencyKey = intent.metadata?.[IDEMPOTENCY_METADATA_KEY];
-      if (!idempotencyKey) throw new IgnoredWebhookEvent(event.id, event.type, 'not a policypay PaymentIntent');
-      // A card's outcome is known when it is charged; only ACH settles (or fails) later.
-      if (intent.metadata[KIND_METADATA_KEY] !== 'ach') {
-        throw new IgnoredWebhookEvent(event.id, event.type, 'a card payment is final when charged');
-      }
-      if (event.type === 'payment_intent.succeeded') {
-        return {
-          id: event.id,
-          type: 'payment.settled',
-          processorReference: intent.id,
-          idempotencyKey,
-          amountCents: BigInt(intent.amount_received || intent.amount),
-          occurredAt,
-        };
-      }
-      return {
-        id: event.id,
-        type: 'payment.returned',
-        processorReference: intent.id,
-        idempotencyKey,
-        returnCode: achReturnCode(intent.last_payment_error?.code),
-        amountCents: BigInt(intent.amount),
-        occurredAt,
-      };
-    }
-    case 'charge.dispute.created': {
-      const dispute = event.data.object;
-      const intent = dispute.payment_intent;
-      const processorReference = typeof intent === 'string' ? intent : intent?.id;
-      if (!processorReference) throw new IgnoredWebhookEvent(event.id, event.type, 'a dispute without a PaymentIntent');
-      return {
-        id: event.id,
-        type: 'payment.chargeback',
-        processorReference,
-        amountCents: BigInt(dispute.amount),
-        occurredAt,
-      };
-    }
-    default:
-      throw new IgnoredWebhookEvent(event.id, event.type, 'not an event policypay acts on');
   }
 }

@@ -1,57 +1,26 @@
 import { type Insertable, sql } from 'kysely';
 import type { SyncLogTable, SyncOutboxTable } from '../db/schema.ts';
 import { isUuid } from '../domain/ids.ts';
-import { decideMatch, type MatchCandidate } from '../domain/sync-matching.ts';
-import {
-  type AccountField,
-  type AccountFields,
-  contentHash,
-  type ExternalRecord,
-  normalizedName,
-  type SyncSystem,
-} from '../domain/sync-records.ts';
+import { decideMatch } from '../domain/sync-matching.ts';
+import { type AccountField, contentHash, type ExternalRecord, type SyncSystem } from '../domain/sync-records.ts';
 import { acceptedFields, changedFields, fieldsForPush, pushTargets, type SyncRules } from '../domain/sync-rules.ts';
-import { type AppliedAccount, applyContactsAndPolicies } from './sync-children.ts';
+import type { AppliedAccount } from './sync-account-children.ts';
+import { applyContactsAndPolicies } from './sync-children.ts';
+import { insertChunks } from './sync-chunks.ts';
+import {
+  CustomerCandidates,
+  isProvisional,
+  type LinkRow,
+  type LocalCustomer,
+  latestPerId,
+  provisionalId,
+  resolveProvisional,
+} from './sync-customer-index.ts';
+import { insertCustomers, loadLocals, readCustomerLinks, readMatchFacts, saveReviews } from './sync-customer-rows.ts';
+import { type ApplyFigures, emptyFigures } from './sync-figures.ts';
 import { pushFieldsJson, queuePushes } from './sync-push.ts';
-import { customerColumns, customerFields, reserveCustomerNumbers } from './sync-state.ts';
+import { customerColumns } from './sync-state.ts';
 import type { Tx } from './transaction.ts';
-
-export interface ApplyFigures {
-  received: number;
-  created: number;
-  linked: number;
-  updated: number;
-  unchanged: number;
-  stale: number;
-  review: number;
-  rejected: number;
-  invalid: number;
-}
-
-export function emptyFigures(): ApplyFigures {
-  return { received: 0, created: 0, linked: 0, updated: 0, unchanged: 0, stale: 0, review: 0, rejected: 0, invalid: 0 };
-}
-
-export function addFigures(total: ApplyFigures, more: ApplyFigures): void {
-  for (const key of Object.keys(emptyFigures()) as (keyof ApplyFigures)[]) total[key] += more[key];
-}
-
-const CHUNK = 1000;
-
-interface LinkRow {
-  local_id: string;
-  system: SyncSystem;
-  external_id: string;
-  ams_customer_number: string | null;
-  external_version: bigint | null;
-  content_hash: string | null;
-}
-
-interface LocalCustomer {
-  id: string;
-  fields: AccountFields;
-  links: LinkRow[];
-}
 
 /**
  * Applies external customer records from one system (a webhook's one, or a daily-sync page) in
@@ -83,57 +52,10 @@ export async function applyExternalCustomers(
       message: message ?? null,
     });
 
-  const existingLinks = await selectInChunks([...records.keys()], (ids) =>
-    tx
-      .selectFrom('sync_links')
-      .select(['local_id', 'system', 'external_id', 'ams_customer_number', 'external_version', 'content_hash'])
-      .where('agency_id', '=', agencyId)
-      .where('entity', '=', 'customer')
-      .where('system', '=', system)
-      .where('external_id', 'in', ids)
-      .execute(),
-  );
+  const existingLinks = await readCustomerLinks(tx, agencyId, system, [...records.keys()]);
   const linkByExternal = new Map(existingLinks.map((link) => [link.external_id, link]));
   const unlinked = [...records.values()].filter((r) => !linkByExternal.has(r.externalId));
-
-  // Match facts for unlinked records: customers carrying their AMS numbers, customers with their names.
-  const numbers = [...new Set(unlinked.map((r) => r.amsCustomerNumber).filter((n): n is string => n !== null))];
-  const numberLinks = await selectInChunks(numbers, (chunk) =>
-    tx
-      .selectFrom('sync_links')
-      .select(['local_id', 'ams_customer_number'])
-      .where('agency_id', '=', agencyId)
-      .where('entity', '=', 'customer')
-      .where('ams_customer_number', 'in', chunk)
-      .execute(),
-  );
-  const names = [...new Set(unlinked.map((r) => normalizedName(r.fields.name)).filter((n) => n !== ''))];
-  // One index probe per name. A plain `IN (…)` lets the planner pick a sequential scan that
-  // evaluates the regexp on every customer (it does not know the expression is costly): O(n) per page.
-  const nameRows = await selectInChunks(names, async (chunk) => {
-    const result = await sql<{ id: string }>`
-      SELECT c.id FROM unnest(${chunk}::text[]) AS k(key)
-      CROSS JOIN LATERAL (
-        SELECT id FROM customers
-        WHERE agency_id = ${agencyId} AND lower(regexp_replace(name, '[^a-zA-Z0-9]+', '', 'g')) = k.key
-        LIMIT 50
-      ) AS c`.execute(tx);
-    return result.rows;
-  });
-  const reviews = await selectInChunks(
-    unlinked.map((r) => r.externalId),
-    (chunk) =>
-      tx
-        .selectFrom('sync_reviews')
-        .select(['external_id', 'status'])
-        .where('agency_id', '=', agencyId)
-        .where('system', '=', system)
-        .where('entity', '=', 'customer')
-        .where('status', 'in', ['open', 'rejected'])
-        .where('external_id', 'in', chunk)
-        .execute(),
-  );
-  const rejected = new Set(reviews.filter((r) => r.status === 'rejected').map((r) => r.external_id));
+  const { byNumberIds, byNameIds, rejected } = await readMatchFacts(tx, agencyId, system, unlinked);
 
   // Every local customer this page may touch, with all its links, in two queries.
   const references = unlinked.map((r) => r.localReference).filter((id): id is string => id !== null && isUuid(id));
@@ -147,33 +69,12 @@ export async function applyExternalCustomers(
           return record !== undefined && l.content_hash !== contentHash(record);
         })
         .map((l) => l.local_id),
-      ...numberLinks.map((l) => l.local_id),
-      ...nameRows.map((r) => r.id),
+      ...byNumberIds,
+      ...byNameIds,
     ]),
   ];
   const locals = await loadLocals(tx, agencyId, customerIds);
-
-  const byNumber = new Map<string, Set<string>>();
-  const byName = new Map<string, Set<string>>();
-  const index = (customer: LocalCustomer) => {
-    for (const link of customer.links) {
-      if (link.ams_customer_number) addTo(byNumber, link.ams_customer_number, customer.id);
-    }
-    const key = normalizedName(customer.fields.name);
-    if (key) addTo(byName, key, customer.id);
-  };
-  for (const customer of locals.values()) index(customer);
-  const candidate = (id: string): MatchCandidate => {
-    const local = locals.get(id) as LocalCustomer;
-    return {
-      customerId: id,
-      email: local.fields.email ?? null,
-      phone: local.fields.phone ?? null,
-      postalCode: local.fields.postalCode ?? null,
-      amsCustomerNumbers: local.links.map((l) => l.ams_customer_number).filter((n): n is string => n !== null),
-      linkedSystems: local.links.map((l) => l.system),
-    };
-  };
+  const candidates = new CustomerCandidates(locals);
 
   const newCustomers: { record: ExternalRecord; key: string }[] = [];
   const newLinks: { record: ExternalRecord; localId: string | null; newIndex?: number }[] = [];
@@ -189,12 +90,7 @@ export async function applyExternalCustomers(
     }
     const decision = decideMatch(system, record, {
       linkedCustomerId: link?.local_id ?? null,
-      byLocalReference:
-        record.localReference && locals.has(record.localReference) ? candidate(record.localReference) : null,
-      byAmsNumber: record.amsCustomerNumber
-        ? [...(byNumber.get(record.amsCustomerNumber) ?? [])].filter((id) => locals.has(id)).map(candidate)
-        : [],
-      byName: [...(byName.get(normalizedName(record.fields.name)) ?? [])].filter((id) => locals.has(id)).map(candidate),
+      ...candidates.factsFor(record),
     });
     const hash = contentHash(record);
 
@@ -255,7 +151,7 @@ export async function applyExternalCustomers(
         content_hash: hash,
       };
       local.links.push(added);
-      index(local);
+      candidates.add(local);
       await applyFields(tx, agencyId, system, local, record, rules, outbox);
       newLinks.push({ record, localId: local.id });
       applied.push({ record, customerId: local.id });
@@ -275,7 +171,7 @@ export async function applyExternalCustomers(
       continue;
     }
     // New: later records of this page may match it (same AMS number from another system).
-    const provisional = `new:${newCustomers.length}`;
+    const provisional = provisionalId(newCustomers.length);
     locals.set(provisional, {
       id: provisional,
       fields: { ...record.fields },
@@ -290,7 +186,7 @@ export async function applyExternalCustomers(
         },
       ],
     });
-    index(locals.get(provisional) as LocalCustomer);
+    candidates.add(locals.get(provisional) as LocalCustomer);
     newLinks.push({ record, localId: null, newIndex: newCustomers.length });
     newCustomers.push({ record, key: provisional });
     applied.push({ record, customerId: provisional });
@@ -306,12 +202,12 @@ export async function applyExternalCustomers(
   for (const [i, created] of newCustomers.entries()) {
     entry('created', created.record, createdIds[i] as string);
   }
-  const resolve = (id: string) => (id.startsWith('new:') ? (createdIds[Number(id.slice(4))] as string) : id);
+  const resolve = (id: string) => resolveProvisional(id, createdIds);
   for (const item of outbox) item.local_id = resolve(item.local_id as string);
   for (const item of log) if (item.local_id) item.local_id = resolve(item.local_id);
   for (const item of applied) item.customerId = resolve(item.customerId);
 
-  await insertInChunks(
+  await insertChunks(
     newLinks.map(({ record, localId, newIndex }) => ({
       agency_id: agencyId,
       entity: 'customer' as const,
@@ -325,29 +221,9 @@ export async function applyExternalCustomers(
     (rows) => tx.insertInto('sync_links').values(rows).execute(),
   );
   await applyContactsAndPolicies(tx, agencyId, system, applied, rules, log, new Date().toISOString().slice(0, 10));
-  for (const row of reviewRows) {
-    await tx
-      .insertInto('sync_reviews')
-      .values({
-        agency_id: agencyId,
-        system,
-        entity: 'customer',
-        external_id: row.record.externalId,
-        record: JSON.stringify(serializeRecord(row.record)),
-        candidate_ids: row.candidateIds,
-        reason: row.reason,
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['agency_id', 'system', 'entity', 'external_id'])
-          // A literal, not a parameter: a plan that does not see the value cannot match the partial index.
-          .where('status', '=', sql.lit('open'))
-          .doUpdateSet({ record: JSON.stringify(serializeRecord(row.record)), candidate_ids: row.candidateIds }),
-      )
-      .execute();
-  }
-  await insertInChunks(outbox, (rows) => queuePushes(tx, rows));
-  await insertInChunks(log, (rows) => tx.insertInto('sync_log').values(rows).execute());
+  await saveReviews(tx, agencyId, system, reviewRows);
+  await insertChunks(outbox, (rows) => queuePushes(tx, rows));
+  await insertChunks(log, (rows) => tx.insertInto('sync_log').values(rows).execute());
   return figures;
 }
 
@@ -364,7 +240,7 @@ async function applyFields(
   const linked = new Set(local.links.map((l) => l.system));
   const changes = changedFields(local.fields, record.fields, acceptedFields(rules, system, linked));
   if (Object.keys(changes).length === 0) return;
-  if (!local.id.startsWith('new:')) {
+  if (!isProvisional(local.id)) {
     await tx
       .updateTable('customers')
       .set(customerColumns(changes, local.fields))
@@ -385,93 +261,4 @@ async function applyFields(
       fields,
     });
   }
-}
-
-async function insertCustomers(tx: Tx, agencyId: string, customers: LocalCustomer[]): Promise<string[]> {
-  if (customers.length === 0) return [];
-  const numbers = await reserveCustomerNumbers(tx, agencyId, customers.length);
-  const ids: string[] = [];
-  for (let start = 0; start < customers.length; start += CHUNK) {
-    const chunk = customers.slice(start, start + CHUNK);
-    const rows = await tx
-      .insertInto('customers')
-      .values(
-        chunk.map((customer, i) => {
-          const columns = customerColumns(customer.fields);
-          return {
-            agency_id: agencyId,
-            customer_number: numbers[start + i]!,
-            type: columns.type ?? 'individual',
-            name: columns.name ?? '',
-            email: columns.email ?? null,
-            phone: columns.phone ?? null,
-            address: columns.address ?? null,
-          };
-        }),
-      )
-      .returning(['id', 'customer_number'])
-      .execute();
-    const byNumber = new Map(rows.map((row) => [row.customer_number, row.id]));
-    for (let i = 0; i < chunk.length; i++) ids.push(byNumber.get(numbers[start + i]!) as string);
-  }
-  return ids;
-}
-
-async function loadLocals(tx: Tx, agencyId: string, ids: string[]): Promise<Map<string, LocalCustomer>> {
-  const rows = await selectInChunks(ids, (chunk) =>
-    tx
-      .selectFrom('customers')
-      .select(['id', 'type', 'name', 'email', 'phone', 'address'])
-      .where('agency_id', '=', agencyId)
-      .where('id', 'in', chunk)
-      .execute(),
-  );
-  const links = await selectInChunks(ids, (chunk) =>
-    tx
-      .selectFrom('sync_links')
-      .select(['local_id', 'system', 'external_id', 'ams_customer_number', 'external_version', 'content_hash'])
-      .where('agency_id', '=', agencyId)
-      .where('entity', '=', 'customer')
-      .where('local_id', 'in', chunk)
-      .execute(),
-  );
-  const locals = new Map<string, LocalCustomer>(
-    rows.map((row) => [row.id, { id: row.id, fields: customerFields(row), links: [] }]),
-  );
-  for (const link of links) locals.get(link.local_id)?.links.push(link);
-  return locals;
-}
-
-/** The newest delivery of each external id (a page or a burst may carry one record twice). */
-function latestPerId(records: ExternalRecord[]): Map<string, ExternalRecord> {
-  const latest = new Map<string, ExternalRecord>();
-  for (const record of records) {
-    const seen = latest.get(record.externalId);
-    if (!seen || seen.version === null || (record.version !== null && record.version >= seen.version)) {
-      latest.set(record.externalId, record);
-    }
-  }
-  return latest;
-}
-
-function serializeRecord(record: ExternalRecord): Record<string, unknown> {
-  return { ...record, version: record.version === null ? null : String(record.version) };
-}
-
-function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
-  const set = map.get(key);
-  if (set) set.add(id);
-  else map.set(key, new Set([id]));
-}
-
-async function selectInChunks<T, R>(items: T[], query: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += CHUNK) {
-    results.push(...(await query(items.slice(start, start + CHUNK))));
-  }
-  return results;
-}
-
-async function insertInChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let start = 0; start < rows.length; start += CHUNK) await insert(rows.slice(start, start + CHUNK));
 }

@@ -1,7 +1,8 @@
 import type { SyncSystem } from '../domain/sync-records.ts';
 import { ConnectorError } from '../sync/connector.ts';
-import { type ApplyFigures, addFigures, applyExternalCustomers, emptyFigures } from './sync-apply.ts';
+import { applyExternalCustomers } from './sync-apply.ts';
 import { requireConnector } from './sync-connectors.ts';
+import { type ApplyFigures, addFigures, emptyFigures } from './sync-figures.ts';
 import { lockAgencySync } from './sync-state.ts';
 import type { Db } from './transaction.ts';
 

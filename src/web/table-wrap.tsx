@@ -1,6 +1,6 @@
 // A table's scrolling box. On a narrow screen a wide table scrolls sideways inside its card; the
 // box then says so (a hint and edge shadows) and can be scrolled from the keyboard. The actions
-// column stays pinned to the right edge (styles.css), so a button is never scrolled out of sight.
+// column stays pinned to the right edge (table-overflow.css), so a button is never scrolled out of sight.
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 
 export function TableWrap({ label, children }: { label?: string; children: ReactNode }) {

@@ -7,7 +7,7 @@ import {
   type SyncRules,
   syncRulesSchema,
 } from '../../src/domain/sync-rules.ts';
-import { addMonths } from '../../src/services/sync-children.ts';
+import { addMonths } from '../../src/services/sync-policy-rules.ts';
 
 const account: ExternalRecord = {
   externalId: 'AMS-1',

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ChargeRequest } from '../../src/processors/processor.ts';
 import { ACH_ROUTING_NUMBER } from '../../src/processors/sandbox/test-numbers.ts';
 
 /** What a browser page sends to the sandbox's tokenize endpoint. */
@@ -104,3 +106,13 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** A charge of $123.45 under a fresh idempotency key, as policypay's payment engine asks for one. */
+export const chargeRequest = (token: string, extra: Partial<ChargeRequest> = {}): ChargeRequest => ({
+  amountCents: 12_345n,
+  currency: 'usd',
+  token,
+  idempotencyKey: `attempt-${randomUUID()}`,
+  description: 'Invoice 1001',
+  ...extra,
+});

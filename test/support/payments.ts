@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import type { App } from '../../src/http/types.ts';
 import { createProcessors } from '../../src/processors/registry.ts';
@@ -144,4 +146,70 @@ function passesLuhn(digits: string): boolean {
     total += d;
   }
   return total % 10 === 0;
+}
+
+/**
+ * The payments engine tests' steps for one customer of a PaymentsWorld (test/http/payments-*.test.ts).
+ * `current` is read at each call: the tests set the world and the customer in `before`.
+ */
+export function paymentSteps(current: () => { world: PaymentsWorld; customerNumber: number }) {
+  let policySeq = 0;
+
+  /** A fresh active policy with one open invoice of `amount`. */
+  const openInvoice = async (amount: number, status = 'active') => {
+    const { world, customerNumber } = current();
+    const policyNumber = `PAY-${++policySeq}`;
+    const policy = await world.api.post('/api/v1/policies', {
+      customerNumber,
+      policyNumber,
+      lineOfBusiness: 'Auto',
+      effectiveDate: '2026-01-01',
+      expirationDate: '2027-01-01',
+      premium: amount,
+      status,
+    });
+    assert.equal(policy.status, 201, JSON.stringify(policy.body));
+    const invoice = await world.api.post('/api/v1/invoices', {
+      customerNumber,
+      policyNumber,
+      dueDate: '2026-11-01',
+      amount,
+    });
+    assert.equal(invoice.status, 201, JSON.stringify(invoice.body));
+    return { policyNumber, invoiceNumber: invoice.body.invoiceNumber as number };
+  };
+  const saveCard = async (number: string) => {
+    const { world, customerNumber } = current();
+    const token = await tokenizeCard(world.sandbox, number);
+    const saved = await world.api.post(`/api/v1/customers/${customerNumber}/payment-methods`, {
+      processor: 'sandbox',
+      token,
+    });
+    assert.equal(saved.status, 201, JSON.stringify(saved.body));
+    return saved.body.id as string;
+  };
+  const pay = async (methodId: string, invoiceNumber: number, amount: number, type: 'card' | 'ach' = 'card') => {
+    const { world, customerNumber } = current();
+    const res = await world.api.post('/api/v1/payments', {
+      customerNumber,
+      type,
+      amount,
+      paymentMethodId: methodId,
+      targets: [{ invoiceNumber, amount }],
+      channel: 'secure_checkout',
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.id as string;
+  };
+  const payment = async (id: string) => (await current().world.api.get(`/api/v1/payments/${id}`)).body;
+  const balance = async (invoiceNumber: number) =>
+    (await current().world.api.get(`/api/v1/invoices/${invoiceNumber}`)).body.balance;
+  const chargesFor = async (paymentId: string) => {
+    const { world } = current();
+    const attempts = await sql<{
+      key: string;
+    }>`SELECT idempotency_key AS key FROM payment_attempts WHERE payment_id = ${paymentId}`.execute(world.database.db);
+    return attempts.rows.reduce((total, a) => total + world.sandbox.chargeCount(a.key), 0);
+  };
+  return { openInvoice, saveCard, pay, payment, balance, chargesFor };
 }

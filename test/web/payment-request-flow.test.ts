@@ -3,136 +3,39 @@
 // the banner, pays with a sandbox test card → staff see the emails and the activity, finalize →
 // the customer's AR balance drops by the amount. Plus: an eligibility refusal shown in the portal.
 // Screenshots of every page go to test-results/. The SMTP server is test/support/mail.ts.
+// A declined card, a bank payment in flight and a refused request: payment-request-refusals.test.ts.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
 import { databaseTargets } from '../support/db.ts';
-import { portalLink, type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
+import { portalLink, type TestSmtpServer } from '../support/mail.ts';
 import { findCardNumbers } from '../support/payments.ts';
-import { type ServeProcess, startServeProcess } from './serve-process.ts';
-
-const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
-const TEST_CARD = '4242 4242 4242 4242';
-/** Demo customers: 1001 has an active policy; 1010's only policy was canceled ten days ago. */
-const ACTIVE_CUSTOMER = 1001;
-const CANCELED_CUSTOMER = 1010;
-/** A demo customer with an active quarterly policy, paid by bank account in one test. */
-const ACH_CUSTOMER = 1002;
-
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-const parseMoney = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
-const atPath = (pathname: string) => (url: URL) => url.pathname === pathname;
+import {
+  ACTIVE_CUSTOMER,
+  atPath,
+  CANCELED_CUSTOMER,
+  parseMoney,
+  paymentRequestFlow,
+  TEST_CARD,
+  usd,
+} from './payment-request-flow-world.ts';
+import type { ServeProcess } from './serve-process.ts';
 
 for (const target of databaseTargets()) {
   describe(`payment request flow in Chromium (${target})`, { timeout: 420_000 }, () => {
+    const flow = paymentRequestFlow(target, 'flow');
+    const { openPage, screenshot, staffSignIn, requestPayment, mailTo, enroll, addTestCardAndPay } = flow;
     let inbox: TestSmtpServer;
     let server: ServeProcess;
-    let browser: Browser;
-    const contexts: BrowserContext[] = [];
-    let shot = 0;
     /** The first test's request, which another customer's client must not be able to open. */
     let otherCustomersRequestId: string | undefined;
     /** The client who enrolled in the first test, for the returning-client test. */
     let enrolledClient: { email: string; password: string } | undefined;
 
     before(async () => {
-      await mkdir(RESULTS, { recursive: true });
-      inbox = await startSmtpServer();
-      server = await startServeProcess({ target, env: { SMTP_URL: inbox.url } });
-      browser = await launchChromium();
+      ({ inbox, server } = await flow.start());
     });
-
-    after(async () => {
-      for (const context of contexts) await context.close().catch(() => {});
-      await browser?.close();
-      await server?.close();
-      await inbox?.close();
-    });
-
-    async function openPage(viewport = { width: 1280, height: 900 }) {
-      const context = await browser.newContext({ viewport });
-      contexts.push(context);
-      context.setDefaultTimeout(15_000);
-      const page = await context.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      return { page, pageErrors };
-    }
-
-    async function screenshot(page: Page, name: string) {
-      shot++;
-      await page.screenshot({
-        path: join(RESULTS, `${target}-${String(shot).padStart(2, '0')}-${name}.png`),
-        fullPage: true,
-      });
-    }
-
-    async function staffSignIn(page: Page) {
-      await page.goto(`${server.url}/login`);
-      await page.getByLabel('Email').fill(server.staff.email);
-      await page.getByLabel('Password').fill(server.staff.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(atPath('/app/customers'));
-      // `serve` runs the sandbox here: every console page says so.
-      await page.getByRole('status').filter({ hasText: 'Test mode' }).waitFor();
-    }
-
-    /** Staff: "Request online payment" for the customer's first open invoice; returns the amount. */
-    async function requestPayment(page: Page, customerNumber: number, note: string): Promise<number> {
-      await page.goto(`${server.url}/app/customers/${customerNumber}`);
-      await page.getByRole('button', { name: 'Request online payment' }).click();
-      const form = page.getByRole('region', { name: 'Request online payment' });
-      await form.getByRole('checkbox').first().check();
-      const amount = Number(await form.getByLabel('Amount', { exact: true }).inputValue());
-      assert.ok(amount > 0, 'picking an invoice fills the amount');
-      await form.getByLabel('Note').fill(note);
-      await screenshot(page, `staff-request-form-${customerNumber}`);
-      await form.getByRole('button', { name: 'Send request' }).click();
-      const sent = page.getByText(/^Payment request for .* sent to /);
-      await sent.or(form.getByRole('alert')).waitFor();
-      if (!(await sent.isVisible())) assert.fail(`request refused: ${await form.getByRole('alert').textContent()}`);
-      return amount;
-    }
-
-    /** The first message to `to` received after the first `after` messages (and matching `body`). */
-    function mailTo(to: string, after: number, body?: RegExp): Promise<ReceivedMail> {
-      return waitFor(`an email to ${to}`, () =>
-        inbox.messages
-          .slice(after)
-          .find(
-            (mail) =>
-              mail.to.some((address) => address.toLowerCase() === to.toLowerCase()) &&
-              (!body || body.test(mail.decoded)),
-          ),
-      );
-    }
-
-    async function enroll(page: Page, link: string, password: string) {
-      await page.goto(link);
-      await page.getByRole('heading', { name: 'Set up your account' }).waitFor();
-      // The single-use token leaves the address bar once redeemed.
-      assert.equal(new URL(page.url()).searchParams.get('token'), null);
-      await screenshot(page, 'portal-enroll');
-      await page.getByLabel('New password').fill(password);
-      await page.getByLabel('Confirm password').fill(password);
-      await page.getByRole('button', { name: 'Set password' }).click();
-      await page.waitForURL(atPath('/portal'));
-    }
-
-    async function addTestCardAndPay(page: Page, amount: number) {
-      await page.getByLabel('Name on card').fill('Jane Client');
-      await page.getByLabel('Card number').fill(TEST_CARD);
-      await page.getByLabel('Expiry (MM/YY)').fill('12/30');
-      await page.getByLabel('Security code').fill('123');
-      await page.getByRole('button', { name: 'Save payment method' }).click();
-      await page.getByRole('radio', { name: /Visa ending 4242/ }).waitFor();
-      assert.ok(await page.getByRole('radio', { name: /Visa ending 4242/ }).isChecked());
-      await page.getByRole('button', { name: `Pay ${usd.format(amount)}` }).click();
-    }
+    after(async () => flow.close());
 
     test('request → email → enroll → banner → pay → emails and activity → finalize → AR drops', async () => {
       const staff = await openPage();
@@ -393,60 +296,6 @@ for (const target of databaseTargets()) {
       assert.deepEqual(again.pageErrors, []);
     });
 
-    test('a declined card shows the decline; a bank payment stays in progress until it settles', async () => {
-      const staff = await openPage();
-      await staffSignIn(staff.page);
-      const contact = (
-        await staff.page.evaluate(async (n) => {
-          const response = await fetch(`/api/v1/customers/${n}/contacts`);
-          return ((await response.json()) as { data: { email: string; primary: boolean }[] }).data;
-        }, ACH_CUSTOMER)
-      ).find((item) => item.primary);
-      assert.ok(contact?.email);
-      const sentBefore = inbox.messages.length;
-      const amount = await requestPayment(staff.page, ACH_CUSTOMER, 'Quarterly installment');
-      const client = await openPage({ width: 390, height: 844 });
-      await enroll(client.page, portalLink(await mailTo(contact.email, sentBefore)).toString(), 'a bank account payer');
-      await client.page
-        .getByRole('region', { name: /^Payment requested/ })
-        .getByRole('link')
-        .click();
-
-      // Insufficient funds: the processor's decline is shown; nothing is paid.
-      await client.page.getByLabel('Card number').fill('4000 0000 0000 9995');
-      await client.page.getByLabel('Expiry (MM/YY)').fill('10/29');
-      await client.page.getByLabel('Security code').fill('555');
-      await client.page.getByRole('button', { name: 'Save payment method' }).click();
-      await client.page.getByRole('radio', { name: /Visa ending 9995/ }).waitFor();
-      await client.page.getByRole('button', { name: `Pay ${usd.format(amount)}` }).click();
-      const decline = client.page.getByTestId('checkout-error');
-      await decline.waitFor();
-      assert.ok(((await decline.textContent()) ?? '').length > 0);
-      await screenshot(client.page, 'portal-card-declined');
-
-      // A bank account instead: the debit is in flight, so the request cannot be paid twice.
-      await client.page.getByRole('radio', { name: 'Add a new card or bank account' }).check();
-      await client.page.getByRole('radio', { name: 'Bank account', exact: true }).check();
-      await client.page.getByLabel('Account holder').fill('Bank Payer');
-      await client.page.getByLabel('Routing number').fill('110000000');
-      await client.page.getByLabel('Account number').fill('000123456789');
-      await client.page.getByRole('button', { name: 'Save payment method' }).click();
-      await client.page.getByRole('radio', { name: /ending 6789/ }).waitFor();
-      await client.page.getByRole('button', { name: `Pay ${usd.format(amount)}` }).click();
-      await client.page.getByRole('heading', { name: 'Payment submitted' }).waitFor();
-      await client.page.getByRole('link', { name: 'Back to home' }).click();
-      const banner = client.page.getByRole('region', { name: /^Payment requested/ });
-      await banner.getByText('Payment in progress').waitFor();
-      assert.equal(await banner.getByRole('link').count(), 0, 'no second Pay button');
-      await screenshot(client.page, 'portal-ach-in-progress');
-
-      await staff.page.goto(`${server.url}/app/customers/${ACH_CUSTOMER}`);
-      await staff.page.getByTestId('payment-requests').getByText('Payment in flight').waitFor();
-      assert.equal(await staff.page.getByRole('button', { name: /^Cancel the request/ }).count(), 0);
-      assert.deepEqual(client.pageErrors, []);
-      assert.deepEqual(staff.pageErrors, []);
-    });
-
     test('with min/max enforced, the checkout shows the bounds and a payment over the payoff is refused', async () => {
       assert.ok(enrolledClient, 'the first test enrolled a client');
       const staff = await openPage();
@@ -474,34 +323,12 @@ for (const target of databaseTargets()) {
       assert.match((await refusal.textContent()) ?? '', /payoff/i);
     });
 
-    test('a request the server refuses (422) is sent once corrected: the corrected one is a new request (new key)', async () => {
-      const { page } = await openPage();
-      await staffSignIn(page);
-      await page.goto(`${server.url}/app/customers/${ACTIVE_CUSTOMER}`);
-      await page.getByRole('button', { name: 'Request online payment' }).click();
-      const form = page.getByRole('region', { name: 'Request online payment' });
-      await form.getByRole('checkbox').first().check();
-      const amount = form.getByLabel('Amount', { exact: true });
-      const full = await amount.inputValue();
-      assert.ok(Number(full) > 1, `picking an invoice fills the amount (${full})`);
-      // Less than the picked invoice: the server refuses it (422, an answer kept under its key).
-      await amount.fill((Number(full) - 1).toFixed(2));
-      await form.getByRole('button', { name: 'Send request' }).click();
-      const alert = form.getByRole('alert');
-      await alert.waitFor();
-      assert.match((await alert.textContent()) ?? '', /more than the requested amount/);
-      await amount.fill(full);
-      await form.getByRole('button', { name: 'Send request' }).click();
-      const sent = page.getByText(/^Payment request for .* sent to /);
-      await sent.or(alert.filter({ hasNotText: /more than the requested amount/ })).waitFor();
-      assert.ok(await sent.isVisible(), `the corrected request is sent: ${await alert.textContent().catch(() => '')}`);
-    });
-
     // Issue 5's scan, after a flow in which cards were typed into the portal: they went from the
     // browser to the processor's tokenize endpoint only. On PostgreSQL every schema of the server's
     // database is read. policypay's own tables, the log and the e-mails get the Luhn scan of 13–19
     // digit runs. pg-boss's tables (job payloads, with its own ids and counters, where a random
-    // 15-digit run passed Luhn once) are checked for the numbers typed in this file and any CVV field.
+    // 15-digit run passed Luhn once) are checked for the numbers typed in this file and any CVV field
+    // (the declined 9995 card is typed in payment-request-refusals.test.ts, against another server).
     // PGlite's database lives inside the serve process, so there the log and the e-mails are scanned
     // (the PostgreSQL run covers the database).
     test('leaves no card number or CVV in the database (job payloads included), the server log or the e-mails', async () => {

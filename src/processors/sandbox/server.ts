@@ -2,27 +2,13 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { apiRoute } from './api-routes.ts';
 import { type Clock, DAY_MS, SandboxClock, systemClock } from './clock.ts';
-import {
-  corsHeaders,
-  errorBody,
-  HttpError,
-  optionalString,
-  parseAmount,
-  readJsonObject,
-  requireString,
-  sendJson,
-} from './http.ts';
-import { tokenizable } from './instruments.ts';
-import { presentCharge, presentDecline, presentEvent, presentRefund, presentToken } from './present.ts';
-import {
-  type ChargeRecord,
-  type Failure,
-  type RefundRecord,
-  type SandboxEvent,
-  SandboxState,
-  type StoredReply,
-} from './state.ts';
+import type { SandboxContext } from './context.ts';
+import { sandboxControl } from './control.ts';
+import { controlRoute } from './control-routes.ts';
+import { errorBody, HttpError, sendJson } from './http.ts';
+import { type ChargeRecord, type RefundRecord, type SandboxEvent, SandboxState } from './state.ts';
 import { type DeliveryAttempt, WebhookSender } from './webhooks.ts';
 
 export interface SandboxOptions {
@@ -74,12 +60,6 @@ export interface Sandbox {
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
-const HANG_LIMIT_MS = 5 * 60_000;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-function failed(result: Failure): never {
-  throw new HttpError(result.status, result.code, result.message);
-}
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (!options.webhookSecret) throw new Error('the sandbox needs a webhookSecret to sign its webhooks');
@@ -102,7 +82,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     retryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     timeoutMs: options.webhookTimeoutMs ?? 10_000,
   });
-  const hanging = new Set<IncomingMessage>();
 
   const persist = () => {
     if (!options.stateFile) return;
@@ -124,224 +103,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return charge ? [charge] : [];
   };
 
-  const chargeFor = (reference: string) => {
-    const charge = state.charges.get(reference);
-    if (!charge) throw new HttpError(404, 'no_such_charge', 'no charge with this id');
-    return charge;
-  };
-
-  const control = {
-    advanceClock(ms: number): SandboxEvent[] {
-      const now = clock.advance(ms);
-      return emit(state.settleDue(now));
-    },
-    returnCharge(reference: string, code: string): SandboxEvent {
-      if (!/^R\d{2}$/.test(code)) throw new HttpError(400, 'invalid_return_code', 'code must be a NACHA code like R01');
-      const result = state.returnCharge(reference, code, clock.now());
-      if (!result.ok) failed(result);
-      return emit([result.event])[0]!;
-    },
-    chargeback(reference: string): SandboxEvent {
-      const result = state.chargeback(reference, clock.now());
-      if (!result.ok) failed(result);
-      return emit([result.event])[0]!;
-    },
-    redeliver(eventId: string): void {
-      const event = state.events.find((e) => e.id === eventId);
-      if (!event) throw new HttpError(404, 'no_such_event', 'no event with this id');
-      webhooks.send(event);
-    },
-  };
-
-  /** Replays the reply stored for this key, refuses the key with other parameters, or runs `work`. */
-  const idempotent = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    fingerprint: string,
-    work: () => { reply: StoredReply; store: boolean; after?: 'lose_response' },
-  ) => {
-    const key = req.headers['idempotency-key'];
-    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-      throw new HttpError(400, 'idempotency_key_required', 'an Idempotency-Key header (1–255 characters) is required');
-    }
-    const stored = state.replies.get(key);
-    if (stored) {
-      if (stored.fingerprint !== fingerprint) {
-        throw new HttpError(400, 'idempotency_key_reused', 'this Idempotency-Key was used with other parameters');
-      }
-      return sendJson(res, stored.statusCode, stored.body, { 'idempotent-replayed': 'true' });
-    }
-    const { reply, store, after } = work();
-    if (store) {
-      state.replies.set(key, reply);
-      persist();
-    }
-    if (after === 'lose_response') return loseResponse(req, res);
-    sendJson(res, reply.statusCode, reply.body);
-  };
-
-  const loseResponse = (req: IncomingMessage, res: ServerResponse) => {
-    if (options.lostResponse === 'hang') {
-      hanging.add(req);
-      const timer = setTimeout(() => req.socket.destroy(), HANG_LIMIT_MS);
-      timer.unref();
-      req.socket.once('close', () => {
-        clearTimeout(timer);
-        hanging.delete(req);
-      });
-      return;
-    }
-    res.socket?.destroy();
+  const control = sandboxControl(state, clock, webhooks, emit);
+  const ctx: SandboxContext = {
+    state,
+    clock,
+    webhooks,
+    control,
+    settlementDays,
+    lostResponse: options.lostResponse,
+    corsOrigins: options.corsOrigins,
+    hanging: new Set<IncomingMessage>(),
+    persist,
   };
 
   const routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    const tokenPath = /^\/v1\/tokens(?:\/([A-Za-z0-9_]+))?$/.exec(path);
-    if (tokenPath) {
-      const cors = corsHeaders(req.headers.origin, options.corsOrigins);
-      if (method === 'OPTIONS') {
-        res.writeHead(204, cors);
-        return void res.end();
-      }
-      if (method === 'POST' && !tokenPath[1]) {
-        const result = tokenizable(await readJsonObject(req), clock.now());
-        if (!result.ok) {
-          const { code, param, message } = result.error;
-          return sendJson(res, 400, errorBody('invalid_request_error', code, message, { param }), cors);
-        }
-        const token = state.addToken(result.details, result.behaviour, clock.now());
-        persist();
-        return sendJson(res, 200, presentToken(token), cors);
-      }
-      if (method === 'GET' && tokenPath[1]) {
-        const token = state.tokens.get(tokenPath[1]);
-        if (!token) throw new HttpError(404, 'no_such_token', 'no token with this id');
-        return sendJson(res, 200, presentToken(token), cors);
-      }
-    }
-
-    if (path === '/v1/charges' && method === 'POST') {
-      const body = await readJsonObject(req);
-      const params = {
-        token: requireString(body, 'token', 100),
-        amountCents: parseAmount(body.amountCents, 'amountCents'),
-        currency: requireString(body, 'currency', 3).toLowerCase(),
-        description: optionalString(body, 'description') ?? '',
-      };
-      if (!/^[a-z]{3}$/.test(params.currency)) {
-        throw new HttpError(400, 'invalid_currency', 'currency must be a three-letter code', 'currency');
-      }
-      const fingerprint = JSON.stringify([
-        'charge',
-        params.token,
-        `${params.amountCents}`,
-        params.currency,
-        params.description,
-      ]);
-      return idempotent(req, res, fingerprint, () => {
-        const token = state.tokens.get(params.token);
-        if (!token) throw new HttpError(400, 'no_such_token', 'no token with this id', 'token');
-        // 503 before anything is recorded: the same key may be retried and will 503 again.
-        if (token.behaviour.kind === 'unavailable') {
-          throw new HttpError(503, 'service_unavailable', 'the sandbox is unavailable for this card (test number)');
-        }
-        const key = req.headers['idempotency-key'] as string;
-        const charge = state.addCharge({ ...params, idempotencyKey: key, token }, clock.now(), settlementDays);
-        const reply: StoredReply =
-          charge.status === 'declined'
-            ? { fingerprint, statusCode: 402, body: presentDecline(charge) }
-            : { fingerprint, statusCode: 200, body: presentCharge(charge) };
-        return { reply, store: true, ...(token.behaviour.kind === 'lose_response' ? { after: 'lose_response' } : {}) };
-      });
-    }
-
-    if (path === '/v1/charges' && method === 'GET') {
-      const key = url.searchParams.get('idempotency_key');
-      if (!key) throw new HttpError(400, 'invalid_request', 'idempotency_key is required', 'idempotency_key');
-      const charge = state.chargeByKey(key);
-      return sendJson(res, 200, { object: 'list', data: charge ? [presentCharge(charge)] : [] });
-    }
-
-    const chargePath = /^\/v1\/charges\/([A-Za-z0-9_]+)$/.exec(path);
-    if (chargePath && method === 'GET') return sendJson(res, 200, presentCharge(chargeFor(chargePath[1]!)));
-
-    if (path === '/v1/refunds' && method === 'POST') {
-      const body = await readJsonObject(req);
-      const chargeId = requireString(body, 'charge', 100);
-      const amountCents = body.amountCents === undefined ? undefined : parseAmount(body.amountCents, 'amountCents');
-      const reason = optionalString(body, 'reason');
-      const fingerprint = JSON.stringify(['refund', chargeId, amountCents?.toString() ?? null, reason]);
-      return idempotent(req, res, fingerprint, () => {
-        const key = req.headers['idempotency-key'] as string;
-        const result = state.addRefund({ idempotencyKey: key, chargeId, amountCents, reason }, clock.now());
-        const reply: StoredReply = result.ok
-          ? { fingerprint, statusCode: 200, body: presentRefund(result.refund) }
-          : {
-              fingerprint,
-              statusCode: result.status,
-              body: errorBody('invalid_request_error', result.code, result.message),
-            };
-        return { reply, store: true };
-      });
-    }
-
-    if (path.startsWith('/sandbox/')) return sandboxRoutes(req, res, path, method);
-    throw new HttpError(404, 'not_found', 'no such endpoint');
-  };
-
-  const sandboxRoutes = async (req: IncomingMessage, res: ServerResponse, path: string, method: string) => {
-    if (method === 'GET' && path === '/sandbox/events') {
-      return sendJson(res, 200, {
-        object: 'list',
-        data: state.events.map((e) => ({ ...presentEvent(e), delivered: webhooks.delivered.has(e.id) })),
-      });
-    }
-    if (method === 'GET' && path === '/sandbox/charges') {
-      return sendJson(res, 200, { object: 'list', data: [...state.charges.values()].map(presentCharge) });
-    }
-    if (method !== 'POST') throw new HttpError(404, 'not_found', 'no such endpoint');
-    const body = await readJsonObject(req);
-    if (path === '/sandbox/advance') {
-      const parts = { days: DAY_MS, hours: 3_600_000, minutes: 60_000, ms: 1 } as const;
-      let ms = 0;
-      for (const [name, unit] of Object.entries(parts)) {
-        const value = body[name];
-        if (value === undefined) continue;
-        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-          throw new HttpError(400, 'invalid_request', `${name} must be a number ≥ 0`, name);
-        }
-        ms += value * unit;
-      }
-      const events = control.advanceClock(ms);
-      return sendJson(res, 200, { now: clock.now().toISOString(), events: events.map(presentEvent) });
-    }
-    if (path === '/sandbox/return') {
-      const event = control.returnCharge(
-        requireString(body, 'processorReference', 100),
-        requireString(body, 'code', 3),
-      );
-      return sendJson(res, 200, { event: presentEvent(event) });
-    }
-    if (path === '/sandbox/chargeback') {
-      const event = control.chargeback(requireString(body, 'processorReference', 100));
-      return sendJson(res, 200, { event: presentEvent(event) });
-    }
-    const redeliver = /^\/sandbox\/events\/([A-Za-z0-9_]+)\/redeliver$/.exec(path);
-    if (redeliver) {
-      control.redeliver(redeliver[1]!);
-      return sendJson(res, 202, { redelivering: redeliver[1] });
-    }
-    if (path === '/sandbox/flush') {
-      await webhooks.flush();
-      return sendJson(res, 200, { flushed: true });
-    }
-    if (path === '/sandbox/webhook-url') {
-      const url = optionalString(body, 'url', 2000);
-      if (url !== null && !URL.canParse(url)) throw new HttpError(400, 'invalid_request', 'url must be a URL', 'url');
-      webhooks.url = url ?? undefined;
-      return sendJson(res, 200, { url });
-    }
+    if (await apiRoute(ctx, req, res, url)) return;
+    if (url.pathname.startsWith('/sandbox/')) return controlRoute(ctx, req, res, url.pathname, req.method ?? 'GET');
     throw new HttpError(404, 'not_found', 'no such endpoint');
   };
 
@@ -377,7 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     port: address.port,
     async close() {
       await webhooks.close();
-      for (const req of hanging) req.socket.destroy();
+      for (const req of ctx.hanging) req.socket.destroy();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
