@@ -30,6 +30,8 @@ export interface OpenLoopReport {
   offeredPerSecond: number;
   runs: number;
   secondsPerRun: number;
+  /** Receipts posted in the warm-up run before the measured ones (counted in the database only). */
+  warmupOperations: number;
   operations: number;
   errors: number;
   /** Completed per second, median over the runs (equals the offered rate when the server keeps up). */
