@@ -9,6 +9,11 @@ export interface RawDriver {
   query: RawQuery;
   /** BEGIN … COMMIT on one session (ROLLBACK when `work` throws). */
   transaction<T>(work: (query: RawQuery) => Promise<T>): Promise<T>;
+  /**
+   * Several statements in one string, sent as one simple query (one round trip) on one session.
+   * If one fails the rest are skipped; a transaction the string opened is rolled back.
+   */
+  script(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -18,6 +23,14 @@ export function pgliteDriver(pglite: PGlite): RawDriver {
     query: async (text, params) => (await pglite.query(text, params)).rows as never,
     transaction: (work) =>
       pglite.transaction((tx) => work(async (text, params) => (await tx.query(text, params)).rows as never)),
+    async script(text) {
+      try {
+        await pglite.exec(text);
+      } catch (error) {
+        await pglite.exec('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    },
     close: async () => {},
   };
 }
@@ -39,6 +52,17 @@ export function postgresDriver(options: { url: string; searchPath: string; poolS
         const result = await work(query);
         await client.query('COMMIT');
         return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async script(text) {
+      const client = await pool.connect();
+      try {
+        await client.query(text);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
         throw error;

@@ -5,8 +5,11 @@ import { Histogram, type LoadResult } from './load.ts';
 
 type Reply = { id: number; ok: true; reply: HttpLoadReply } | { id: number; ok: false; error: string };
 
+/** A run's figures; an open-loop run's also say the rate asked for and the most in flight. */
+export type HttpLoadResult = LoadResult & { offeredPerSecond?: number; peakInFlight?: number };
+
 interface Pending {
-  resolve: (result: LoadResult) => void;
+  resolve: (result: HttpLoadResult) => void;
   reject: (error: Error) => void;
   watchdog: NodeJS.Timeout;
 }
@@ -50,7 +53,7 @@ function loadProcess(): ChildProcess {
 }
 
 /** Runs one HTTP load run in the load process and brings its figures back. */
-export function runHttpLoad(job: HttpLoadJob): Promise<LoadResult> {
+export function runHttpLoad(job: HttpLoadJob): Promise<HttpLoadResult> {
   const target = loadProcess();
   const id = nextId++;
   return new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@
 // work (building requests, parsing responses) and memory are not the server's it measures. Requests
 // go through `http-connection.ts`, a lean keep-alive client.
 import { HttpConnection } from './http-connection.ts';
-import { type HistogramJson, runLoad, seededRandom } from './load.ts';
+import { type HistogramJson, type LoadResult, runLoad, seededRandom } from './load.ts';
+import { runOpenLoop } from './open-loop.ts';
 
 export type HttpPlan =
   | {
@@ -24,6 +25,11 @@ export interface HttpLoadJob {
   maxOperations: number;
   seed: number;
   plan: HttpPlan;
+  /**
+   * Open loop: requests arrive at this rate whatever the answers do, each on an idle connection
+   * (opened as needed, at most `maxConnections`). Without it, `concurrency` clients in a closed loop.
+   */
+  openLoop?: { ratePerSecond: number; maxConnections: number };
 }
 
 export interface HttpLoadReply {
@@ -33,6 +39,9 @@ export interface HttpLoadReply {
   opsPerSecond: number;
   histogram: HistogramJson;
   firstError?: string;
+  /** Open loop only: the rate asked for and the most requests in flight at once. */
+  offeredPerSecond?: number;
+  peakInFlight?: number;
 }
 
 interface Request {
@@ -83,18 +92,19 @@ function requestMaker(plan: HttpPlan, seed: number): () => Request {
 
 async function main(job: HttpLoadJob): Promise<HttpLoadReply> {
   const target = new URL(job.url);
-  const connections = Array.from(
-    { length: job.concurrency },
-    () => new HttpConnection(target.hostname, Number(target.port)),
-  );
+  const opened: HttpConnection[] = [];
+  const idle: HttpConnection[] = [];
+  const open = () => {
+    const connection = new HttpConnection(target.hostname, Number(target.port));
+    opened.push(connection);
+    return connection;
+  };
   const next = requestMaker(job.plan, job.seed);
   const headers = { authorization: `Bearer ${job.apiKey}`, accept: 'application/json' };
   const postHeaders = { ...headers, 'content-type': 'application/json' };
 
-  // runLoad's client i always uses connection i: one request at a time on each, like a browser tab.
-  const send = async (client: number) => {
+  const send = async (connection: HttpConnection) => {
     const request = next();
-    const connection = connections[client] as HttpConnection;
     const response = await connection.request(
       request.method,
       request.path,
@@ -107,11 +117,34 @@ async function main(job: HttpLoadJob): Promise<HttpLoadReply> {
     }
   };
 
-  const result = await runLoad(
-    { concurrency: job.concurrency, durationMs: job.durationMs, maxOperations: job.maxOperations },
-    (client) => send(client),
-  );
-  for (const connection of connections) connection.close();
+  let result: LoadResult & { offeredPerSecond?: number; peakInFlight?: number };
+  if (job.openLoop) {
+    // One request at a time per connection: an arrival takes an idle one or opens another.
+    for (let i = 0; i < job.concurrency; i += 1) idle.push(open());
+    result = await runOpenLoop(
+      {
+        ratePerSecond: job.openLoop.ratePerSecond,
+        durationMs: job.durationMs,
+        maxInFlight: job.openLoop.maxConnections,
+      },
+      async () => {
+        const connection = idle.pop() ?? open();
+        try {
+          await send(connection);
+        } finally {
+          idle.push(connection);
+        }
+      },
+    );
+  } else {
+    // runLoad's client i always uses connection i: one request at a time on each, like a browser tab.
+    const connections = Array.from({ length: job.concurrency }, open);
+    result = await runLoad(
+      { concurrency: job.concurrency, durationMs: job.durationMs, maxOperations: job.maxOperations },
+      (client) => send(connections[client] as HttpConnection),
+    );
+  }
+  for (const connection of opened) connection.close();
   return {
     operations: result.operations,
     errors: result.errors,
@@ -119,6 +152,8 @@ async function main(job: HttpLoadJob): Promise<HttpLoadReply> {
     opsPerSecond: result.opsPerSecond,
     histogram: result.histogram.toJSON(),
     ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
+    ...(result.offeredPerSecond === undefined ? {} : { offeredPerSecond: result.offeredPerSecond }),
+    ...(result.peakInFlight === undefined ? {} : { peakInFlight: result.peakInFlight }),
   };
 }
 

@@ -33,7 +33,7 @@ export async function createSameWritesAgency(db: Db, slug: string, customers: nu
   return { id: agency.id, sequence, bankShortName: agency.bankShortName, today: agency.today };
 }
 
-const LOCK_CUSTOMER = `
+export const LOCK_CUSTOMER = `
   SELECT c.id, c.name, c.customer_number, b.id AS bank_id, b.short_name AS bank_short_name, d.name AS bank_division,
          to_regclass($1::text) IS NOT NULL AS has_number_sequence,
          (SELECT x.sources FROM ams_receipt_connectors x WHERE x.agency_id = c.agency_id AND x.enabled) AS ams_sources
@@ -43,7 +43,7 @@ const LOCK_CUSTOMER = `
    WHERE c.agency_id = $3::uuid AND c.customer_number = $4::int
      FOR UPDATE OF c`;
 
-const INVOICE_BALANCES = `
+export const INVOICE_BALANCES = `
   SELECT i.id, i.invoice_number, coalesce(sum(l.amount_cents), 0)::int8 AS balance
     FROM invoices i
     LEFT JOIN journal_lines l
@@ -53,7 +53,7 @@ const INVOICE_BALANCES = `
 
 // $1 sequence, $2 entry id, $3 agency, $4 description, $5 date, $6 receipt id, $7 bank,
 // $8 customer, $9 and $10 the invoices.
-const WRITE_RECEIPT = `
+export const WRITE_RECEIPT = `
   WITH receipt_number AS (SELECT nextval($1::regclass)::int AS value),
   journal_entry AS (
     INSERT INTO journal_entries (id, agency_id, kind, description, occurred_on, source_type, source_id)

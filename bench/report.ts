@@ -24,6 +24,26 @@ interface Baseline extends Series {
   description: string;
 }
 
+export interface OpenLoopReport {
+  description: string;
+  /** Arrivals per second asked for. */
+  offeredPerSecond: number;
+  runs: number;
+  secondsPerRun: number;
+  /** Receipts posted in the warm-up run before the measured ones (counted in the database only). */
+  warmupOperations: number;
+  operations: number;
+  errors: number;
+  /** Completed per second, median over the runs (equals the offered rate when the server keeps up). */
+  achievedPerSecond: OpsPerSecond;
+  /** From each request's scheduled arrival, over all runs' requests. */
+  latencyMs: LatencySummary | null;
+  /** Each run's p99, in run order. */
+  p99ByRun: number[];
+  peakInFlight: number;
+  firstError?: string;
+}
+
 export interface Ratio {
   /** policypay's median ops/s ÷ the baseline's. */
   opsPerSecond: number;
@@ -57,6 +77,10 @@ export interface ScenarioResult {
   baseline?: Baseline | null;
   baselineNote?: string;
   ratio?: Ratio | null;
+  /** More baselines measured in the same interleaved runs, by name, each with policypay's ratio to it. */
+  otherBaselines?: Record<string, Baseline & { ratio: Ratio }>;
+  /** policypay at a fixed arrival rate (open loop), after the closed-loop runs. */
+  openLoop?: OpenLoopReport;
   target?: { description: string; met: boolean };
   fixture?: Record<string, unknown>;
   checks?: Record<string, unknown>;
@@ -118,22 +142,26 @@ export function describeRun(label: string, result: LoadResult): string {
 export interface PairedRuns {
   app: LoadResult[];
   baseline: LoadResult[];
+  /** Each further baseline's measured runs, by name. */
+  others: Record<string, LoadResult[]>;
   /** Operations policypay completed in its warm-up (they count in the database, not in the figures). */
   appWarmupOperations: number;
   peakRssMb: number;
   /** Mean CPU use over the measured runs (see cpu.ts). */
-  cpu: { policypay: CpuUsage | null; baseline: CpuUsage | null };
+  cpu: { policypay: CpuUsage | null; baseline: CpuUsage | null; others?: Record<string, CpuUsage | null> };
 }
 
 /**
- * Warms both up, then runs policypay and the baseline alternately (A B, B A, A B …) so that a
- * noisy neighbour or a growing table weighs on both alike.
+ * Warms all up, then runs policypay and the baselines alternately (A B C, C B A, A B C …) so that a
+ * noisy neighbour or a growing table weighs on each alike.
  */
 export async function measurePaired(options: {
   label: string;
   runs: number;
   app: (run: number, warmup: boolean) => Promise<LoadResult>;
   baseline: ((run: number, warmup: boolean) => Promise<LoadResult>) | null;
+  /** Further baselines, by name, run in the same rotation after the first. */
+  others?: Record<string, (run: number, warmup: boolean) => Promise<LoadResult>>;
   /** Also count the local PostgreSQL server's CPU. */
   postgres: boolean;
   onAppRun?: (running: boolean) => void;
@@ -165,24 +193,43 @@ export async function measurePaired(options: {
     log(describeRun(`${options.label} baseline ${warmup ? 'warm-up' : `run ${run + 1}/${options.runs}`}`, result));
     if (!warmup) baselineResults.push(result);
   };
+  const others = Object.entries(options.others ?? {});
+  const otherResults: Record<string, LoadResult[]> = Object.fromEntries(others.map(([name]) => [name, []]));
+  const otherCpu: Record<string, CpuUsage[]> = Object.fromEntries(others.map(([name]) => [name, []]));
+  const runOthers = (run: number, warmup: boolean) =>
+    others.map(([name, measure]) => async () => {
+      const before = cpuSnapshot(options.postgres);
+      const result = await measure(run, warmup);
+      log(describeRun(`${options.label} ${name} ${warmup ? 'warm-up' : `run ${run + 1}/${options.runs}`}`, result));
+      if (warmup) return;
+      otherCpu[name]?.push(cpuSince(before, options.postgres));
+      otherResults[name]?.push(result);
+    });
   rss.start();
-  await runApp(-1, true);
-  await runBaseline(-1, true);
+  const sequence = (run: number, warmup: boolean) => [
+    () => runApp(run, warmup),
+    () => runBaseline(run, warmup),
+    ...runOthers(run, warmup),
+  ];
+  for (const step of sequence(-1, true)) await step();
   for (let run = 0; run < options.runs; run += 1) {
-    if (run % 2 === 0) {
-      await runApp(run, false);
-      await runBaseline(run, false);
-    } else {
-      await runBaseline(run, false);
-      await runApp(run, false);
-    }
+    const steps = sequence(run, false);
+    if (run % 2 === 1) steps.reverse();
+    for (const step of steps) await step();
   }
   const peak = rss.stop();
   return {
     app: appResults,
     baseline: baselineResults,
+    others: otherResults,
     appWarmupOperations,
     peakRssMb: round(peak / 1024 / 1024),
-    cpu: { policypay: meanUsage(appCpu), baseline: meanUsage(baselineCpu) },
+    cpu: {
+      policypay: meanUsage(appCpu),
+      baseline: meanUsage(baselineCpu),
+      ...(others.length > 0
+        ? { others: Object.fromEntries(others.map(([name]) => [name, meanUsage(otherCpu[name] ?? [])])) }
+        : {}),
+    },
   };
 }

@@ -240,6 +240,12 @@ async function main(): Promise<number> {
         ? `${r.opsPerSecond?.median} ops/s (min ${r.opsPerSecond?.min}, max ${r.opsPerSecond?.max})` +
           (r.latencyMs ? `, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms` : '') +
           (r.ratio ? `, ${Math.round(r.ratio.opsPerSecond * 1000) / 10} % of baseline` : '') +
+          Object.entries(r.otherBaselines ?? {})
+            .map(([name, other]) => `, ${Math.round(other.ratio.opsPerSecond * 1000) / 10} % of ${name}`)
+            .join('') +
+          (r.openLoop
+            ? `, open loop at ${r.openLoop.offeredPerSecond}/s: p50 ${r.openLoop.latencyMs?.p50} ms, p99 ${r.openLoop.latencyMs?.p99} ms`
+            : '') +
           (r.target ? `, target ${r.target.met ? 'met' : 'MISSED'}` : '')
         : `${r.status}: ${r.reason}`;
     log(`  ${r.id} [${r.database}]: ${figure}`);

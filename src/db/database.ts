@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { Kysely, PGliteDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './embedded-lock.ts';
-import { PolicypayClient } from './pg-client.ts';
-import { enableBatches } from './pipeline.ts';
+import { PolicypayPostgresDialect } from './postgres-dialect.ts';
 import type { Database } from './schema.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -113,17 +112,22 @@ async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     application_name: options.applicationName ?? 'policypay',
     types: typeParsers as pg.CustomTypesConfig,
-    Client: PolicypayClient,
+    // pg's pipeline mode: queries issued without awaiting each other share a round trip
+    // (postgres-connection.ts).
+    pipeline: true,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
+  // A checked-out client whose connection breaks emits 'error' besides failing its queries, and
+  // the pool listens only while the client is idle: unheard, that event would end the process.
+  // The failed query already tells its caller; on release the pool drops the broken client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   // An idle connection that breaks (a server restart, failover, pg_terminate_backend) is removed
   // by the pool, which then emits 'error': without a listener that would end the process. The
   // next checkout simply opens a new connection once the server is back.
   const onConnectionError =
     options.onConnectionError ?? ((error: Error) => console.warn(`[database] idle connection lost: ${error.message}`));
   pool.on('error', (error) => onConnectionError(error));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  enableBatches(db.getExecutor().adapter);
+  const db = new Kysely<Database>({ dialect: new PolicypayPostgresDialect(pool) });
   return {
     db,
     kind: 'postgres',

@@ -5,7 +5,7 @@ import { type RawBuilder, sql } from 'kysely';
 // statements that was ~0.5 ms of server CPU, a quarter of what the receipt cost the server. A
 // hot statement whose text is fixed by its shape is marked with `prepared` (Kysely `modifyEnd`)
 // and runs as a named prepared statement instead: parsed once per connection, and planned once
-// when PostgreSQL settles on a generic plan. The pool's client (`pg-client.ts`) applies the mark.
+// when PostgreSQL settles on a generic plan. The PostgreSQL connection (`postgres-connection.ts`) applies the mark.
 //
 // Marked statements list their columns (no `select *`), so adding a column to a table does not
 // change their result type under a cached plan.

@@ -109,15 +109,6 @@ export function registerIdempotency(app: FastifyInstance, db: Db, clock: () => D
   });
 }
 
-/** What `respond` tells the use case about the transaction it runs in. */
-export interface ResponseTransaction {
-  /**
-   * True when nothing runs in the transaction after the use case (no idempotency record to
-   * store): its final write may be sent with COMMIT (`pipelinedThenCommit`).
-   */
-  endsWithWork: boolean;
-}
-
 /**
  * Runs a use case in one transaction and, when the request holds an Idempotency-Key, stores the
  * response in that same transaction: exactly the JSON the route's serializer sends.
@@ -127,13 +118,13 @@ export async function respond<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   status: number,
-  work: (tx: Tx, transaction: ResponseTransaction) => Promise<T>,
+  work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   const claim = request.idempotency?.claim;
   reply.status(status);
   const body = await inTransaction(db, async (tx) => {
     if (claim) await lockIdempotencyClaim(tx, claim);
-    const result = await work(tx, { endsWithWork: !claim });
+    const result = await work(tx);
     if (claim) await completeIdempotencyKey(tx, claim, status, String(reply.serialize(result)));
     return result;
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { pipelined, pipelinedThenCommit } from '../db/pipeline.ts';
+import { pipelined } from '../db/pipeline.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import type { Customer } from '../db/schema.ts';
 import { dateInZone } from '../domain/calendar.ts';
@@ -57,11 +57,6 @@ export async function postCustomerReceipt(
   options: {
     source?: string;
     jobs?: JobQueue | undefined;
-    /**
-     * The caller's transaction ends with this receipt: its write may be sent with COMMIT (one
-     * round trip less). Only for a fresh transaction nothing else runs in afterwards.
-     */
-    commitWithWrite?: boolean;
     /**
      * The API's clock: the receipt date must lie in the window around this instant's date in the
      * receipt's zone. Internal paths (payments, autopay, finalize) date their receipts today.
@@ -215,16 +210,11 @@ export async function postCustomerReceipt(
              ${source}::text, ${entry.id}::uuid, ${actor.label}::text
         FROM receipt_number
       RETURNING receipt_number, created_at ${prepared}`;
-    // The AMS360 export (when the agency's connector exports this source) is written after the
-    // receipt, in the same transaction, so the write can only carry the COMMIT without one.
-    const exported = amsSources.includes(source);
-    const [rows] =
-      options.commitWithWrite && !exported ? await pipelinedThenCommit(tx, [write]) : [(await write.execute(tx)).rows];
-    const inserted = rows[0];
+    const inserted = (await write.execute(tx)).rows[0];
     if (!inserted) throw new Error('the receipt was not written');
     const receiptNumber = inserted.receipt_number;
-    // Outbox: the AMS360 export commits with the receipt.
-    if (exported) await queueAmsReceiptExport(tx, actor.agencyId, receiptId, options.jobs);
+    // Outbox: the AMS360 export (when the agency's connector exports this source) commits with the receipt.
+    if (amsSources.includes(source)) await queueAmsReceiptExport(tx, actor.agencyId, receiptId, options.jobs);
     // Everything the view shows was just written: built here rather than read back.
     return {
       id: receiptId,

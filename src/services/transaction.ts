@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { transaction } from '../db/pipeline.ts';
 import type { Database } from '../db/schema.ts';
 import { DomainError } from '../domain/errors.ts';
 
@@ -13,7 +14,7 @@ export type Tx = Transaction<Database>;
 export async function inTransaction<T>(db: Db | Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db as Tx);
   try {
-    return await db.transaction().execute(work);
+    return await transaction(db, work);
   } catch (error) {
     throw translateDatabaseError(error);
   }

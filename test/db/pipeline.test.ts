@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import { pipelined, pipelinedThenCommit } from '../../src/db/pipeline.ts';
+import { type DatabaseHandle, openDatabase } from '../../src/db/database.ts';
+import { pipelined, transaction } from '../../src/db/pipeline.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
+import { roundTripProxy } from '../support/round-trips.ts';
 
-// Statements written together (`db/pipeline.ts`) and BEGIN sent with the first statement
-// (`db/pg-client.ts`): the same answers and the same transaction semantics as one at a time, in
-// fewer round trips on PostgreSQL.
-
-/**
- * Counts writes to any socket while `work` runs (pg writes each round trip's messages at once).
- * Node funnels `write` and corked `writev` alike through `_writeGeneric`.
- */
-async function countWrites(work: () => Promise<void>): Promise<number> {
-  const socket = net.Socket.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const original = socket._writeGeneric as (...args: unknown[]) => unknown;
-  let writes = 0;
-  socket._writeGeneric = function (this: unknown, ...args: unknown[]) {
-    writes += 1;
-    return original.apply(this, args);
-  };
-  try {
-    await work();
-  } finally {
-    socket._writeGeneric = original;
-  }
-  return writes;
-}
+// Statements sent together (`db/pipeline.ts`) and BEGIN sent with the first statement
+// (`db/postgres-connection.ts`): the same answers and the same transaction semantics as one at a
+// time, in fewer round trips on PostgreSQL.
 
 for (const target of databaseTargets()) {
   describe(`pipelined statements on ${target}`, () => {
@@ -44,15 +24,13 @@ for (const target of databaseTargets()) {
     const value = (id: number) => sql<{ value: number }>`SELECT value FROM pipeline_probe WHERE id = ${id}`;
 
     it('answers each statement in order, each seeing the ones before it', async () => {
-      const [updated, read, missing] = await database.db
-        .transaction()
-        .execute((tx) =>
-          pipelined(tx, [
-            sql<{ value: number }>`UPDATE pipeline_probe SET value = value + 1 WHERE id = 1 RETURNING value`,
-            value(1),
-            value(99),
-          ]),
-        );
+      const [updated, read, missing] = await transaction(database.db, (tx) =>
+        pipelined(tx, [
+          sql<{ value: number }>`UPDATE pipeline_probe SET value = value + 1 WHERE id = 1 RETURNING value`,
+          value(1),
+          value(99),
+        ]),
+      );
       assert.deepEqual(updated, [{ value: 11 }]);
       assert.deepEqual(read, [{ value: 11 }]);
       assert.deepEqual(missing, []);
@@ -61,15 +39,13 @@ for (const target of databaseTargets()) {
 
     it('throws the failing statement’s error and rolls the whole transaction back', async () => {
       await assert.rejects(
-        database.db
-          .transaction()
-          .execute((tx) =>
-            pipelined(tx, [
-              sql`UPDATE pipeline_probe SET value = 1000 WHERE id = 2`,
-              sql`INSERT INTO pipeline_probe VALUES (1, 0)`,
-              sql`UPDATE pipeline_probe SET value = 2000 WHERE id = 2`,
-            ]),
-          ),
+        transaction(database.db, (tx) =>
+          pipelined(tx, [
+            sql`UPDATE pipeline_probe SET value = 1000 WHERE id = 2`,
+            sql`INSERT INTO pipeline_probe VALUES (1, 0)`,
+            sql`UPDATE pipeline_probe SET value = 2000 WHERE id = 2`,
+          ]),
+        ),
         /duplicate key/,
       );
       assert.deepEqual((await value(2).execute(database.db)).rows, [{ value: 20 }]);
@@ -77,19 +53,19 @@ for (const target of databaseTargets()) {
 
     it('a transaction that fails before its first statement leaves nothing behind', async () => {
       await assert.rejects(
-        database.db.transaction().execute(async () => {
+        transaction(database.db, async () => {
           throw new Error('refused before any statement');
         }),
         /refused before any statement/,
       );
-      await database.db.transaction().execute(async () => {});
+      await transaction(database.db, async () => {});
       // The session is usable and not left inside a transaction.
       assert.deepEqual((await value(1).execute(database.db)).rows, [{ value: 11 }]);
     });
 
     it('BEGIN written with the first statement still makes one transaction', async () => {
       await assert.rejects(
-        database.db.transaction().execute(async (tx) => {
+        transaction(database.db, async (tx) => {
           await sql`UPDATE pipeline_probe SET value = 0 WHERE id = 1`.execute(tx);
           throw new Error('undo');
         }),
@@ -98,34 +74,44 @@ for (const target of databaseTargets()) {
       assert.deepEqual((await value(1).execute(database.db)).rows, [{ value: 11 }]);
     });
 
-    it('a final batch commits with its statements, and nothing may follow it', async () => {
-      const [updated] = await database.db
-        .transaction()
-        .execute((tx) =>
-          pipelinedThenCommit(tx, [
-            sql<{ value: number }>`UPDATE pipeline_probe SET value = 30 WHERE id = 2 RETURNING value`,
-          ]),
-        );
-      assert.deepEqual(updated, [{ value: 30 }]);
-      assert.deepEqual((await value(2).execute(database.db)).rows, [{ value: 30 }]);
+    it('an error in a later batch rolls back everything the transaction wrote before it', async () => {
       await assert.rejects(
-        database.db.transaction().execute(async (tx) => {
-          await pipelinedThenCommit(tx, [sql`INSERT INTO pipeline_probe VALUES (1, 0)`]);
+        transaction(database.db, async (tx) => {
+          await sql`UPDATE pipeline_probe SET value = 500 WHERE id = 1`.execute(tx);
+          await pipelined(tx, [
+            sql`UPDATE pipeline_probe SET value = 600 WHERE id = 2`,
+            sql`SELECT 1 / 0`,
+            sql`UPDATE pipeline_probe SET value = 700 WHERE id = 2`,
+          ]);
         }),
-        /duplicate key/,
+        /division by zero/,
       );
+      assert.deepEqual((await value(1).execute(database.db)).rows, [{ value: 11 }]);
+      assert.deepEqual((await value(2).execute(database.db)).rows, [{ value: 20 }]);
+    });
+
+    it('BEGIN sent with the first statement still isolates: nothing is seen before COMMIT', async () => {
+      let wrote!: () => void;
+      const written = new Promise<void>((resolve) => {
+        wrote = resolve;
+      });
+      let proceed!: () => void;
+      const checked = new Promise<void>((resolve) => {
+        proceed = resolve;
+      });
+      const writer = transaction(database.db, async (tx) => {
+        await pipelined(tx, [sql`UPDATE pipeline_probe SET value = 12 WHERE id = 1`]);
+        wrote();
+        await checked;
+      });
+      await written;
       if (target === 'postgres') {
-        await assert.rejects(
-          database.db.transaction().execute(async (tx) => {
-            await pipelinedThenCommit(tx, [sql`UPDATE pipeline_probe SET value = 31 WHERE id = 2`]);
-            await value(2).execute(tx);
-          }),
-          /no statement may follow it/,
-        );
+        // Another session (PGlite has one session, held by the open transaction).
+        assert.deepEqual((await value(1).execute(database.db)).rows, [{ value: 11 }]);
       }
-      // The session is back to normal for the next transaction.
-      const [read] = await database.db.transaction().execute((tx) => pipelined(tx, [value(2)]));
-      assert.equal(read.length, 1);
+      proceed();
+      await writer;
+      assert.deepEqual((await value(1).execute(database.db)).rows, [{ value: 12 }]);
     });
 
     if (target === 'postgres') {
@@ -138,16 +124,16 @@ for (const target of databaseTargets()) {
         const lockTaken = new Promise<void>((resolve) => {
           locked = resolve;
         });
-        const holder = database.db.transaction().execute(async (tx) => {
+        const holder = transaction(database.db, async (tx) => {
           await sql`SELECT id FROM pipeline_probe WHERE id = 2 FOR UPDATE`.execute(tx);
           locked();
           await released;
           await sql`UPDATE pipeline_probe SET value = 21 WHERE id = 2`.execute(tx);
         });
         await lockTaken;
-        const waiter = database.db
-          .transaction()
-          .execute((tx) => pipelined(tx, [sql`SELECT id FROM pipeline_probe WHERE id = 2 FOR UPDATE`, value(2)]));
+        const waiter = transaction(database.db, (tx) =>
+          pipelined(tx, [sql`SELECT id FROM pipeline_probe WHERE id = 2 FOR UPDATE`, value(2)]),
+        );
         await new Promise((resolve) => setTimeout(resolve, 50));
         release();
         await holder;
@@ -155,31 +141,49 @@ for (const target of databaseTargets()) {
         assert.deepEqual(read, [{ value: 21 }]);
       });
 
-      it('saves round trips: BEGIN rides with the first statement, a batch is one write', async () => {
-        // Warm a connection so that connecting is not counted.
-        await value(1).execute(database.db);
-        const oneAtATime = await countWrites(() =>
-          database.db.transaction().execute(async (tx) => {
-            await value(1).execute(tx);
-            await value(2).execute(tx);
-          }),
-        );
-        assert.equal(oneAtATime, 3, 'BEGIN + first statement, second statement, COMMIT');
-        const batched = await countWrites(() =>
-          database.db.transaction().execute(async (tx) => {
-            await pipelined(tx, [value(1), value(2)]);
-          }),
-        );
-        assert.equal(batched, 2, 'BEGIN + both statements, COMMIT');
-        const empty = await countWrites(() => database.db.transaction().execute(async () => {}));
-        assert.equal(empty, 0, 'a transaction without statements never reaches the server');
-        const final = await countWrites(() =>
-          database.db.transaction().execute(async (tx) => {
-            await pipelined(tx, [value(1), value(2)]);
-            await pipelinedThenCommit(tx, [sql`UPDATE pipeline_probe SET value = value WHERE id = 1`]);
-          }),
-        );
-        assert.equal(final, 2, 'BEGIN + both reads, the write + COMMIT');
+      it('a deferred START TRANSACTION keeps its isolation level: repeatable read sees one snapshot', async () => {
+        const [before, after] = await database.db
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .execute(async (tx) => {
+            const first = (await value(2).execute(tx)).rows;
+            await sql`UPDATE pipeline_probe SET value = value + 1 WHERE id = 2`.execute(database.db);
+            return [first, (await value(2).execute(tx)).rows];
+          });
+        assert.deepEqual(after, before, 'the second read saw the first one’s snapshot');
+        assert.notDeepEqual((await value(2).execute(database.db)).rows, before);
+      });
+
+      it('saves round trips: BEGIN rides with the first statement, a batch is one round trip', async () => {
+        const proxy = await roundTripProxy(process.env.TEST_DATABASE_URL!);
+        const counted = await openDatabase({ url: proxy.url, searchPath: database.searchPath!, poolSize: 1 });
+        try {
+          const roundTrips = async (work: () => Promise<unknown>) => {
+            proxy.reset();
+            await work();
+            return proxy.roundTrips();
+          };
+          // Warm the one connection so that connecting is not counted.
+          await value(1).execute(counted.db);
+          const oneAtATime = await roundTrips(() =>
+            transaction(counted.db, async (tx) => {
+              await value(1).execute(tx);
+              await value(2).execute(tx);
+            }),
+          );
+          assert.equal(oneAtATime, 3, 'BEGIN + first statement, second statement, COMMIT');
+          const batched = await roundTrips(() => transaction(counted.db, (tx) => pipelined(tx, [value(1), value(2)])));
+          assert.equal(batched, 2, 'BEGIN + both statements, COMMIT');
+          const empty = await roundTrips(() => transaction(counted.db, async () => {}));
+          assert.equal(empty, 0, 'a transaction without statements never reaches the server');
+          const elsewhere = await roundTrips(() =>
+            counted.db.transaction().execute((tx) => pipelined(tx, [value(1), value(2)])),
+          );
+          assert.equal(elsewhere, 3, 'a transaction opened without `transaction` runs its batch one at a time');
+        } finally {
+          await counted.close();
+          await proxy.close();
+        }
       });
     }
   });

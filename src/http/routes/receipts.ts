@@ -166,7 +166,7 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
         amountCents: item.paymentAmount,
         description: item.invoicePaymentDescription || undefined,
       }));
-      return respond(deps.db, request, reply, 201, async (tx, transaction) =>
+      return respond(deps.db, request, reply, 201, async (tx) =>
         presentReceipt(
           await postCustomerReceipt(
             tx,
@@ -183,7 +183,7 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
               payerBankAccountNumber: body.payerBankAccountNumber,
               payerCheckNumber: body.payerCheckNumber,
             },
-            { commitWithWrite: transaction.endsWithWork, now: deps.clock() },
+            { now: deps.clock() },
           ),
         ),
       );
