@@ -12,7 +12,7 @@ import type { Target } from './db.ts';
 import { type ApiClient, apiClient, type JsonResponse } from './http.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
-export const DEMO_KEY = 'pp_demo_key_for_eligibility_tests';
+const DEMO_KEY = 'pp_demo_key_for_eligibility_tests';
 /** The defaults as the API shows them: amounts instead of cents. */
 export const { nsfFeeCents: _noFee, ...defaultFlags } = defaultPaymentSettings;
 export const defaultsAsJson = { ...defaultFlags, poorPaymentHistoryAfterReturns: 2, autopayHour: 6, nsfFee: null };

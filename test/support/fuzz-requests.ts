@@ -12,7 +12,7 @@ import {
 } from './fuzz.ts';
 
 export type Credential = 'none' | 'staffKey' | 'agentKey' | 'staffSession' | 'portalSession' | 'badKey';
-export const CREDENTIALS: Credential[] = ['none', 'staffKey', 'agentKey', 'staffSession', 'portalSession', 'badKey'];
+const CREDENTIALS: Credential[] = ['none', 'staffKey', 'agentKey', 'staffSession', 'portalSession', 'badKey'];
 
 export interface Operation {
   method: string;
@@ -55,7 +55,7 @@ export function isRecordedDecline(status: number, text: string): boolean {
 }
 
 /** Percent-encodes any string, a lone surrogate included (as WTF-8 bytes, which no server can decode). */
-export function encodeSegment(text: string): string {
+function encodeSegment(text: string): string {
   let out = '';
   for (const char of text) {
     const code = char.codePointAt(0)!;

@@ -6,7 +6,7 @@ import { portalLink, waitFor } from './mail.ts';
 import { type PortalClient, type PortalWorld, portalClient } from './portal.ts';
 
 /** The staff console's client: signed in with the session cookie, like the web UI. */
-export function cookieClient(url: string, cookie: string) {
+function cookieClient(url: string, cookie: string) {
   const api = apiClient(url);
   const withCookie = (headers: Record<string, string> = {}) => ({ cookie, ...headers });
   return {

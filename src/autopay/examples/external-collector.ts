@@ -2,7 +2,7 @@ import type { AutopayPlugin } from '../../domain/autopay.ts';
 
 /**
  * Worked example of an autopay plugin (README, "Writing an autopay plugin"; tested in
- * test/http/autopay-fidelity.test.ts). It collects the invoice's balance through an outside
+ * test/http/autopay-fidelity-plugins.test.ts). It collects the invoice's balance through an outside
  * payment service itself and reports the payment `posted`: policypay then records a posted Payment
  * with its receipt and never executes it. The service's reference is kept as extension data.
  *
