@@ -2,12 +2,12 @@
 // policies, invoices, receipts) is inserted set-based, with every invoice and receipt getting the
 // journal entry the services would post (the ledger's deferred triggers check each at commit).
 import { sql } from 'kysely';
-import { addDays, dateInZone } from '../src/domain/calendar.ts';
-import { type Actor, systemActor } from '../src/services/actor.ts';
-import { createAgency } from '../src/services/agencies.ts';
-import { createApiKey } from '../src/services/api-keys.ts';
-import { createBank } from '../src/services/banks.ts';
-import type { Db, Tx } from '../src/services/transaction.ts';
+import { createAgency } from '../src/agency/agencies.ts';
+import { createApiKey } from '../src/agency/api-keys.ts';
+import { createBank } from '../src/agency/banks.ts';
+import { type Actor, systemActor } from '../src/kernel/actor.ts';
+import { addDays, dateInZone } from '../src/kernel/calendar.ts';
+import type { Db, Tx } from '../src/platform/db/transaction.ts';
 
 export const BENCH_TIME_ZONE = 'America/Chicago';
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { HttpLoadJob, HttpLoadReply } from './http-worker.ts';
 import { Histogram, type LoadResult } from './load.ts';
+import type { HttpLoadJob, HttpLoadReply } from './processes/http-worker.ts';
 
 type Reply = { id: number; ok: true; reply: HttpLoadReply } | { id: number; ok: false; error: string };
 
@@ -33,7 +33,7 @@ function failAll(error: Error): void {
  */
 function loadProcess(): ChildProcess {
   if (child) return child;
-  const started = fork(fileURLToPath(new URL('./http-worker.ts', import.meta.url)), [], {
+  const started = fork(fileURLToPath(new URL('./processes/http-worker.ts', import.meta.url)), [], {
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { Db } from '../src/services/transaction.ts';
+import type { Db } from '../src/platform/db/transaction.ts';
 import type { RawDriver } from './baseline.ts';
 import {
   createSameWritesAgency,

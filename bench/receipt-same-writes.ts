@@ -5,12 +5,12 @@
 // checks them. This one says how much of the gap is the database's work for those rows, so the
 // target's ratio can be read against what any application code could reach.
 //
-// The statement texts mirror services/receipt-posting.ts (the lock, the invoice balances, the one write
+// The statement texts mirror ledger/receipt-posting.ts (the lock, the invoice balances, the one write
 // with the number taken in it); test/bench/receipt-same-writes.test.ts posts through them on both
 // databases and checks the ledger, so a schema change that breaks them fails the tests.
 import { randomUUID } from 'node:crypto';
-import { ensureNumberSequence, numberSequence } from '../src/services/counters.ts';
-import type { Db } from '../src/services/transaction.ts';
+import { ensureNumberSequence, numberSequence } from '../src/customers/counters.ts';
+import type { Db } from '../src/platform/db/transaction.ts';
 import type { RawDriver } from './baseline.ts';
 import { createBenchAgency, seedReceiptCustomers } from './fixtures.ts';
 

@@ -3,10 +3,10 @@
 // listening on loopback and a raw driver for the baselines.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type DatabaseHandle, type DatabaseKind, openDatabase } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
-import { buildApp } from '../src/http/app.ts';
-import type { App } from '../src/http/types.ts';
+import { buildApp } from '../src/platform/app/app.ts';
+import { type DatabaseHandle, type DatabaseKind, openDatabase } from '../src/platform/db/database.ts';
+import { migrateToLatest } from '../src/platform/db/migrate.ts';
+import type { App } from '../src/platform/http/types.ts';
 import { pgliteDriver, postgresDriver, type RawDriver } from './baseline.ts';
 
 export const APP_NAME = 'policypay-bench-app';

@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {
-  await import('../src/cli/main.ts');
+  await import('../src/platform/cli/main.ts');
 } else {
   const pinned = join(here, '..', 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(pinned)) {

@@ -9,16 +9,16 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { autopaySchedules } from '../../src/jobs/autopay.ts';
-import { createBoss } from '../../src/jobs/boss.ts';
-import { createProcessors } from '../../src/processors/registry.ts';
-import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
-import { systemActor } from '../../src/services/actor.ts';
-import { runAutopayPass } from '../../src/services/autopay.ts';
-import { paymentQueues } from '../../src/services/job-queue.ts';
-import { executePayments } from '../../src/services/payment-execution.ts';
-import type { Db } from '../../src/services/transaction.ts';
-import { seedAutopayBook } from '../../test/support/autopay-book.ts';
+import { runAutopayPass } from '../../src/autopay/autopay.ts';
+import { autopaySchedules } from '../../src/autopay/jobs.ts';
+import { systemActor } from '../../src/kernel/actor.ts';
+import { executePayments } from '../../src/payments/execution.ts';
+import { createProcessors } from '../../src/payments/processor-registry.ts';
+import { CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
+import type { Db } from '../../src/platform/db/transaction.ts';
+import { createBoss } from '../../src/platform/jobs/boss.ts';
+import { paymentQueues } from '../../src/platform/jobs/job-queue.ts';
+import { seedAutopayBook } from '../../test/support/worlds/autopay-book.ts';
 import { createBenchAgency } from '../fixtures.ts';
 import type { BenchOptions } from '../options.ts';
 import { log, type ScenarioResult } from '../report.ts';
@@ -180,7 +180,7 @@ async function queuedDay(
 ): Promise<DayFigure> {
   const { db } = target.handle;
   const bossSchema = `pgboss_bench_${randomBytes(4).toString('hex')}`;
-  const script = join(import.meta.dirname, '..', '..', 'test', 'support', 'queue-worker-process.ts');
+  const script = join(import.meta.dirname, '..', '..', 'test', 'support', 'processes', 'queue-worker-process.ts');
   const workers: ChildProcess[] = Array.from({ length: workerCount }, () =>
     fork(script, [], {
       env: {
@@ -286,7 +286,7 @@ async function tokenize(url: string): Promise<string> {
 }
 
 async function startSandboxProcess(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = fork(join(import.meta.dirname, '..', 'sandbox-process.ts'), [], {
+  const child = fork(join(import.meta.dirname, '..', 'processes', 'sandbox-process.ts'), [], {
     env: { ...process.env, BENCH_SANDBOX_SECRET: SECRET },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

@@ -6,10 +6,10 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { systemActor } from '../../src/services/actor.ts';
-import { runAutopayPass } from '../../src/services/autopay.ts';
-import { analyzeDatabase } from '../../src/services/statistics.ts';
-import { seedAutopayBook } from '../../test/support/autopay-book.ts';
+import { runAutopayPass } from '../../src/autopay/autopay.ts';
+import { systemActor } from '../../src/kernel/actor.ts';
+import { analyzeDatabase } from '../../src/platform/db/statistics.ts';
+import { seedAutopayBook } from '../../test/support/worlds/autopay-book.ts';
 import type { RawDriver } from '../baseline.ts';
 import { createBenchAgency } from '../fixtures.ts';
 import { Histogram, type LoadResult, RssSampler } from '../load.ts';
@@ -30,7 +30,7 @@ function autopayBookSize(options: BenchOptions, kind: BenchTarget['kind']): numb
 export async function autopayScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
   const { db } = target.handle;
   const invoices = autopayBookSize(options, target.kind);
-  const concurrency = target.kind === 'postgres' ? 8 : 1; // what the scheduler uses (src/jobs/autopay.ts)
+  const concurrency = target.kind === 'postgres' ? 8 : 1; // what the scheduler uses (src/autopay/jobs.ts)
   const label = `autopay/${target.kind}`;
   const now = new Date();
   const book = async (slug: string, size = invoices) => {
@@ -161,7 +161,7 @@ export async function autopayScenario(options: BenchOptions, target: BenchTarget
       rssAtPassStartMb: rssStarts.map((b) => Math.round(b / 1024 / 1024)),
       note:
         target.kind === 'postgres'
-          ? 'the pass runs in a Node process of its own (bench/autopay-pass-process.ts): peak RSS is that process’s maxRSS'
+          ? 'the pass runs in a Node process of its own (bench/processes/autopay-pass-process.ts): peak RSS is that process’s maxRSS'
           : 'PGlite lives in the bench process, so the pass runs there: peak RSS is the whole bench process (PGlite’s heap, the HTTP app, earlier scenarios)',
     },
   };
@@ -294,7 +294,7 @@ async function passInChildProcess(
   concurrency: number,
   invoices: number,
 ): Promise<PassFigures> {
-  const script = join(import.meta.dirname, '..', 'autopay-pass-process.ts');
+  const script = join(import.meta.dirname, '..', 'processes', 'autopay-pass-process.ts');
   const argument = JSON.stringify({ ...postgres, agencyId, now: now.toISOString(), concurrency, invoices });
   const { stdout } = await execFileAsync(process.execPath, [script, argument], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as PassFigures;

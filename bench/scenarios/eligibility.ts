@@ -1,15 +1,16 @@
 // Scenario 2: payment eligibility decisions per second — the pure function, and the endpoint over
 // HTTP against the same reads as raw SQL.
-import { addDays } from '../../src/domain/calendar.ts';
+
 import {
   decidePaymentEligibility,
   type EligibilityInput,
   type EligibilityPolicy,
   payerActors,
   paymentChannels,
-} from '../../src/domain/eligibility.ts';
-import { defaultPaymentSettings, type PaymentSettings } from '../../src/domain/payment-settings.ts';
-import { analyzeDatabase } from '../../src/services/statistics.ts';
+} from '../../src/eligibility/rules/eligibility.ts';
+import { defaultPaymentSettings, type PaymentSettings } from '../../src/eligibility/rules/payment-settings.ts';
+import { addDays } from '../../src/kernel/calendar.ts';
+import { analyzeDatabase } from '../../src/platform/db/statistics.ts';
 import { baselineEligibility } from '../baseline.ts';
 import { createBenchAgency, seedEligibilityPolicies } from '../fixtures.ts';
 import { runHttpLoad } from '../http-load.ts';

@@ -1,7 +1,7 @@
 // Scenario 6: the customer account statement (GET /api/v1/customers/{n}/account) for a customer
 // with 10,000 ledger lines — latency, one client at a time, against the same figures as raw SQL.
 
-import { analyzeDatabase } from '../../src/services/statistics.ts';
+import { analyzeDatabase } from '../../src/platform/db/statistics.ts';
 import { baselineAccount } from '../baseline.ts';
 import { createBenchAgency, seedLedgerCustomer } from '../fixtures.ts';
 import { runHttpLoad } from '../http-load.ts';

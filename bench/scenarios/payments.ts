@@ -3,13 +3,13 @@
 // receipt recorded) at the execution worker's concurrency. Each run executes a fresh set; the
 // baseline does the same three steps with raw SQL on bench-only tables and the same HTTP charge.
 import { randomUUID } from 'node:crypto';
-import { createProcessors } from '../../src/processors/registry.ts';
-import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
-import { systemActor } from '../../src/services/actor.ts';
-import { runAutopayPass } from '../../src/services/autopay.ts';
-import { executePayment } from '../../src/services/payment-execution.ts';
-import { seedAutopayBook } from '../../test/support/autopay-book.ts';
+import { runAutopayPass } from '../../src/autopay/autopay.ts';
+import { systemActor } from '../../src/kernel/actor.ts';
+import { executePayment } from '../../src/payments/execution.ts';
+import { createProcessors } from '../../src/payments/processor-registry.ts';
+import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
 import { tokenizeCard } from '../../test/support/payments.ts';
+import { seedAutopayBook } from '../../test/support/worlds/autopay-book.ts';
 import type { RawDriver } from '../baseline.ts';
 import { createBenchAgency } from '../fixtures.ts';
 import { Histogram, type LoadResult, RssSampler } from '../load.ts';
@@ -24,7 +24,7 @@ const AMOUNT_CENTS = 12_345n;
 export async function paymentsScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
   const { db } = target.handle;
   const count = target.kind === 'postgres' ? options.payments : Math.min(options.payments, 500);
-  // What the execution worker runs at once (src/jobs/payments.ts).
+  // What the execution worker runs at once (src/payments/jobs.ts).
   const concurrency = target.kind === 'postgres' ? 8 : 1;
   const label = `payments/${target.kind}`;
   const sandbox = await startSandbox({ webhookSecret: SECRET });

@@ -3,13 +3,13 @@
 // policypay's own rows written in one round trip (the target's baseline, issue 17); then policypay
 // alone at a fixed arrival rate of half its closed-loop rate (open loop).
 import { sql } from 'kysely';
-import { analyzeDatabase } from '../../src/services/statistics.ts';
+import { analyzeDatabase } from '../../src/platform/db/statistics.ts';
 import { baselineReceipt, createReceiptBaselineTables } from '../baseline.ts';
 import { BENCH_TIME_ZONE, createBenchAgency, seedReceiptCustomers } from '../fixtures.ts';
 import { type HttpLoadResult, runHttpLoad } from '../http-load.ts';
-import type { HttpLoadJob } from '../http-worker.ts';
 import { runLoad, seededRandom } from '../load.ts';
 import { type BenchOptions, warmupSeconds } from '../options.ts';
+import type { HttpLoadJob } from '../processes/http-worker.ts';
 import { createOneTripBook, oneTripReceipt } from '../receipt-one-trip.ts';
 import { createSameWritesAgency, type SameWritesAgency, sameWritesReceipt } from '../receipt-same-writes.ts';
 import {

@@ -1,12 +1,12 @@
 // Scenario 5: the daily sync of N accounts from the benefits double (a real HTTP server in this
 // process, read through the generic REST connector), then the same sync again with no changes.
 import { randomBytes } from 'node:crypto';
-import { systemActor } from '../../src/services/actor.ts';
-import { createAgency } from '../../src/services/agencies.ts';
-import { configureOutboundPolicy, outboundPolicy } from '../../src/services/outbound.ts';
-import { configureKeyring, Keyring, keyringFromEnv } from '../../src/services/secret-box.ts';
-import { configureConnector } from '../../src/services/sync-connectors.ts';
-import { type DailySyncResult, runDailySync } from '../../src/services/sync-daily.ts';
+import { createAgency } from '../../src/agency/agencies.ts';
+import { configureKeyring, Keyring, keyringFromEnv } from '../../src/agency/secret-box.ts';
+import { systemActor } from '../../src/kernel/actor.ts';
+import { configureOutboundPolicy, outboundPolicy } from '../../src/platform/outbound.ts';
+import { configureConnector } from '../../src/sync/connectors.ts';
+import { type DailySyncResult, runDailySync } from '../../src/sync/daily.ts';
 import { BENEFITS_DOUBLE_TOKEN, BenefitsDouble } from '../../src/sync/doubles/benefits-double.ts';
 import { benefitsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
 import { Histogram, type LoadResult } from '../load.ts';

@@ -9,7 +9,7 @@ import {
   oneTripReceiptScript,
   withLiterals,
 } from '../../bench/receipt-one-trip.ts';
-import type { DatabaseHandle } from '../../src/db/database.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 
 // The receipts target's baseline writes policypay's rows in one simple-query string: it must keep

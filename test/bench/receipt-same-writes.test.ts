@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { pgliteDriver, postgresDriver, type RawDriver } from '../../bench/baseline.ts';
 import { createSameWritesAgency, type SameWritesAgency, sameWritesReceipt } from '../../bench/receipt-same-writes.ts';
-import type { DatabaseHandle } from '../../src/db/database.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 
 // The receipts scenario's diagnostic baseline posts receipts with raw copies of policypay's

@@ -3,15 +3,15 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import { createBank } from '../../src/services/banks.ts';
-import { createCustomer } from '../../src/services/customers.ts';
+import { createBank } from '../../src/agency/banks.ts';
+import { createCustomer } from '../../src/customers/customers.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import { saveAmsReceiptConnector } from '../../src/sync/ams360-receipts/connector.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
-import { exportStatuses, postPaymentReceipts } from '../support/ams-receipts.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { openTestDatabase } from '../support/db.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/doubles/ams360-receipt-double.ts';
 import { createTestAgency } from '../support/fixtures.ts';
+import { exportStatuses, postPaymentReceipts } from '../support/worlds/ams-receipts.ts';
 
 const RECEIPTS = 300;
 
@@ -48,7 +48,7 @@ describe('AMS360 receipt export survives SIGKILL', {
     );
 
     // Two senders at a time, both killed at a random moment, six times.
-    const script = join(import.meta.dirname, '..', 'support', 'ams-receipt-worker-process.ts');
+    const script = join(import.meta.dirname, '..', 'support', 'processes', 'ams-receipt-worker-process.ts');
     const startSender = async (): Promise<ChildProcess> => {
       const child = fork(script, [], {
         env: { ...process.env, CRASH_DATABASE_URL: process.env.TEST_DATABASE_URL!, CRASH_SCHEMA: database.searchPath! },

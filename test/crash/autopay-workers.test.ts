@@ -3,20 +3,20 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import { dateInZone } from '../../src/domain/calendar.ts';
-import { createProcessors } from '../../src/processors/registry.ts';
-import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
-import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
-import type { AutopayRunView } from '../../src/services/autopay-runs.ts';
-import { createBank } from '../../src/services/banks.ts';
-import { duePaymentIds, executePayment } from '../../src/services/payment-execution.ts';
-import { runPaymentJanitor } from '../../src/services/payment-janitor.ts';
-import type { Processors } from '../../src/services/payment-methods.ts';
-import { seedAutopayBook } from '../support/autopay-book.ts';
+import { createBank } from '../../src/agency/banks.ts';
+import type { AutopayRunView } from '../../src/autopay/runs.ts';
+import { dateInZone } from '../../src/kernel/calendar.ts';
+import { duePaymentIds, executePayment } from '../../src/payments/execution.ts';
+import { runPaymentJanitor } from '../../src/payments/janitor.ts';
+import type { Processors } from '../../src/payments/methods.ts';
+import { createProcessors } from '../../src/payments/processor-registry.ts';
+import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
+import { CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 import { tokenizeCard } from '../support/payments.ts';
+import { seedAutopayBook } from '../support/worlds/autopay-book.ts';
 
 const SECRET = 'whsec_autopay_workers_0001';
 const CUSTOMERS = 200;
@@ -64,7 +64,7 @@ describe('autopay with two worker processes', {
     });
     assert.equal(book.invoices, INVOICES);
 
-    const script = join(import.meta.dirname, '..', 'support', 'autopay-worker-process.ts');
+    const script = join(import.meta.dirname, '..', 'support', 'processes', 'autopay-worker-process.ts');
     const workers = [0, 1].map(() =>
       fork(script, [], {
         env: {
@@ -187,7 +187,7 @@ describe('autopay with two worker processes', {
     });
     assert.equal(book.invoices, total);
 
-    const script = join(import.meta.dirname, '..', 'support', 'autopay-worker-process.ts');
+    const script = join(import.meta.dirname, '..', 'support', 'processes', 'autopay-worker-process.ts');
     // One worker at a time, each told where to die; the last one is left alone.
     const runWorker = async (killAt: string | undefined) => {
       const child = fork(script, [], {

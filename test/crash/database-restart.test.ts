@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
+import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
 import { apiClient, type JsonResponse } from '../support/http.ts';
 import { startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
-import { type PgCluster, privateClusterUnavailable, startPgCluster } from '../support/pg-cluster.ts';
-import { freePort, migrate, type PolicypayProcess, startPolicypayProcess } from '../support/policypay-process.ts';
+import { type PgCluster, privateClusterUnavailable, startPgCluster } from '../support/processes/pg-cluster.ts';
+import {
+  freePort,
+  migrate,
+  type PolicypayProcess,
+  startPolicypayProcess,
+} from '../support/processes/policypay-process.ts';
 
 const API_KEY = 'pp_test_database_restart_key';
 

@@ -5,19 +5,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import { dateInZone } from '../../src/domain/calendar.ts';
-import { autopaySchedules } from '../../src/jobs/autopay.ts';
-import { createBoss } from '../../src/jobs/boss.ts';
-import { paymentSchedules } from '../../src/jobs/payments.ts';
-import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
-import { CARD_SUCCEEDS } from '../../src/processors/sandbox/test-numbers.ts';
-import { createBank } from '../../src/services/banks.ts';
-import { paymentQueues } from '../../src/services/job-queue.ts';
-import { seedAutopayBook } from '../support/autopay-book.ts';
+import { createBank } from '../../src/agency/banks.ts';
+import { autopaySchedules } from '../../src/autopay/jobs.ts';
+import { dateInZone } from '../../src/kernel/calendar.ts';
+import { paymentSchedules } from '../../src/payments/jobs.ts';
+import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
+import { CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
+import { createBoss } from '../../src/platform/jobs/boss.ts';
+import { paymentQueues } from '../../src/platform/jobs/job-queue.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 import { tokenizeCard } from '../support/payments.ts';
+import { seedAutopayBook } from '../support/worlds/autopay-book.ts';
 
 const SECRET = 'whsec_payment_queue_workers_01';
 const CUSTOMERS = 60;
@@ -90,7 +90,7 @@ describe('autopay payments through the queue with two worker processes', {
     });
     assert.equal(book.invoices, INVOICES);
 
-    const script = join(import.meta.dirname, '..', 'support', 'queue-worker-process.ts');
+    const script = join(import.meta.dirname, '..', 'support', 'processes', 'queue-worker-process.ts');
     workers = [0, 1].map(() =>
       fork(script, [], {
         env: {

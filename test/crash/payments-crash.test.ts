@@ -3,23 +3,23 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import { createProcessors } from '../../src/processors/registry.ts';
-import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
+import { createBank } from '../../src/agency/banks.ts';
+import { createCustomer } from '../../src/customers/customers.ts';
+import { createInvoice } from '../../src/ledger/invoices.ts';
+import { createPayment } from '../../src/payments/creation/create.ts';
+import { duePaymentIds, executePayment } from '../../src/payments/execution.ts';
+import { runPaymentJanitor } from '../../src/payments/janitor.ts';
+import type { Processors } from '../../src/payments/methods.ts';
+import { savePaymentMethod } from '../../src/payments/methods.ts';
+import { createProcessors } from '../../src/payments/processor-registry.ts';
+import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
 import {
   CARD_DECLINED_INSUFFICIENT_FUNDS,
   CARD_DECLINED_STOLEN,
   CARD_LOST_RESPONSE,
   CARD_SUCCEEDS,
-} from '../../src/processors/sandbox/test-numbers.ts';
-import { createBank } from '../../src/services/banks.ts';
-import { createCustomer } from '../../src/services/customers.ts';
-import { createInvoice } from '../../src/services/invoices.ts';
-import { createPayment } from '../../src/services/payment-creation.ts';
-import { duePaymentIds, executePayment } from '../../src/services/payment-execution.ts';
-import { runPaymentJanitor } from '../../src/services/payment-janitor.ts';
-import type { Processors } from '../../src/services/payment-methods.ts';
-import { savePaymentMethod } from '../../src/services/payment-methods.ts';
+} from '../../src/payments/processors/sandbox/test-numbers.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import { openTestDatabase } from '../support/db.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 import { tokenizeCard } from '../support/payments.ts';
@@ -104,7 +104,7 @@ describe('payment execution survives SIGKILL', {
     }
 
     // Workers killed at random moments, several times.
-    const script = join(import.meta.dirname, '..', 'support', 'payment-worker-process.ts');
+    const script = join(import.meta.dirname, '..', 'support', 'processes', 'payment-worker-process.ts');
     let kills = 0;
     for (let run = 0; run < 6; run++) {
       const child = fork(script, [], {

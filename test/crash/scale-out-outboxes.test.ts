@@ -2,13 +2,18 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
+import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
 import { AmsDouble } from '../../src/sync/doubles/ams-double.ts';
 import { amsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/doubles/ams360-receipt-double.ts';
 import { apiClient } from '../support/http.ts';
 import { startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
-import { freePort, migrate, type PolicypayProcess, startPolicypayProcess } from '../support/policypay-process.ts';
+import {
+  freePort,
+  migrate,
+  type PolicypayProcess,
+  startPolicypayProcess,
+} from '../support/processes/policypay-process.ts';
 import { TEST_CONNECTOR_TIMING } from '../support/sync.ts';
 
 const API_KEY = 'pp_test_scale_out_outboxes_key';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Actor } from '../../src/services/actor.ts';
-import { systemActor } from '../../src/services/actor.ts';
-import { createAgency } from '../../src/services/agencies.ts';
-import { createApiKey } from '../../src/services/api-keys.ts';
-import type { Db } from '../../src/services/transaction.ts';
-import { createUser } from '../../src/services/users.ts';
+import { createAgency } from '../../src/agency/agencies.ts';
+import { createApiKey } from '../../src/agency/api-keys.ts';
+import { createUser } from '../../src/agency/users.ts';
+import type { Actor } from '../../src/kernel/actor.ts';
+import { systemActor } from '../../src/kernel/actor.ts';
+import type { Db } from '../../src/platform/db/transaction.ts';
 
 export interface TestAgency {
   id: string;

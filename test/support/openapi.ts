@@ -1,8 +1,8 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { type AppOptions, buildApp } from '../../src/http/app.ts';
-import { API_PREFIX } from '../../src/http/openapi.ts';
-import type { App } from '../../src/http/types.ts';
+import { type AppOptions, buildApp } from '../../src/platform/app/app.ts';
+import { API_PREFIX } from '../../src/platform/http/openapi.ts';
+import type { App } from '../../src/platform/http/types.ts';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;

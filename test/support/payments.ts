@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import type { App } from '../../src/http/types.ts';
-import { createProcessors } from '../../src/processors/registry.ts';
-import { type Sandbox, startSandbox } from '../../src/processors/sandbox/server.ts';
-import { createBank } from '../../src/services/banks.ts';
-import type { Processors } from '../../src/services/payment-methods.ts';
+import { createBank } from '../../src/agency/banks.ts';
+import type { Processors } from '../../src/payments/methods.ts';
+import { createProcessors } from '../../src/payments/processor-registry.ts';
+import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
+import type { App } from '../../src/platform/http/types.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient } from './http.ts';

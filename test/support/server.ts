@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import type { App } from '../../src/http/types.ts';
-import { createCustomer } from '../../src/services/customers.ts';
-import { createInvoice } from '../../src/services/invoices.ts';
+import { createCustomer } from '../../src/customers/customers.ts';
+import { createInvoice } from '../../src/ledger/invoices.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
+import type { App } from '../../src/platform/http/types.ts';
 import { ensureWebAssets } from '../../src/web/build.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addMonths } from '../../src/services/sync-policy-rules.ts';
+import { addMonths } from '../../src/sync/rules/policy-rules.ts';
 import { databaseTargets } from '../support/db.ts';
 import { eventually, type SyncAgency, type SyncWorld, startSyncWorld, syncAgency } from '../support/sync.ts';
 

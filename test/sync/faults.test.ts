@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runDailySync } from '../../src/services/sync-daily.ts';
-import { pushPending } from '../../src/services/sync-push.ts';
+import { runDailySync } from '../../src/sync/daily.ts';
+import { pushPending } from '../../src/sync/push.ts';
 import { databaseTargets } from '../support/db.ts';
 import { eventually, type SyncAgency, type SyncWorld, startSyncWorld, syncAgency } from '../support/sync.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DatabaseHandle } from '../../src/db/database.ts';
-import { listSyncLog } from '../../src/services/sync-views.ts';
+import type { DatabaseHandle } from '../../src/platform/db/database.ts';
+import { listSyncLog } from '../../src/sync/views.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 

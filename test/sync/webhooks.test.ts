@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signSyncWebhook } from '../../src/domain/sync-signature.ts';
+import { signSyncWebhook } from '../../src/sync/rules/signature.ts';
 import { databaseTargets } from '../support/db.ts';
 import { type SyncWorld, startSyncWorld, syncAgency } from '../support/sync.ts';
 

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO_BACKUP_EMAIL } from '../../src/services/demo-agency.ts';
+import { DEMO_BACKUP_EMAIL } from '../../src/demo/demo-agency.ts';
 import { launchChromium } from '../support/browser.ts';
 import { databaseTargets } from '../support/db.ts';
 import { portalLink, type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';

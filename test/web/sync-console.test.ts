@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createBank } from '../../src/services/banks.ts';
+import { createBank } from '../../src/agency/banks.ts';
 import { sendDueAmsReceipts } from '../../src/sync/ams360-receipts/sender.ts';
 import { AmsDouble } from '../../src/sync/doubles/ams-double.ts';
 import { BenefitsDouble } from '../../src/sync/doubles/benefits-double.ts';
 import { amsDoubleMapping, benefitsDoubleMapping } from '../../src/sync/doubles/mappings.ts';
-import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/ams360-receipt-double.ts';
 import { launchChromium } from '../support/browser.ts';
+import { type AmsReceiptDouble, startAmsReceiptDouble } from '../support/doubles/ams360-receipt-double.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { eventually, TEST_CONNECTOR_TIMING } from '../support/sync.ts';

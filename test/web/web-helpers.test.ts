@@ -2,10 +2,10 @@
 // problem+json field errors map onto form fields.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiError } from '../../src/web/api.ts';
-import { formatMoney, humanize, parseAmountInput, requestStateLabel } from '../../src/web/format.ts';
+import { ApiError } from '../../src/web/console/shared/api.ts';
+import { formatMoney, humanize, parseAmountInput, requestStateLabel } from '../../src/web/console/shared/format.ts';
+import { fieldErrorsOf } from '../../src/web/console/shared/problem-fields.ts';
 import { isPublic, matchPortalRoute } from '../../src/web/portal/routes.ts';
-import { fieldErrorsOf } from '../../src/web/problem-fields.ts';
 
 test('parseAmountInput accepts positive dollar amounts with at most 2 decimals', () => {
   assert.equal(parseAmountInput('125'), 125);

@@ -1,5 +1,5 @@
-import type { AmsAnswer } from '../../domain/ams-receipt-export.ts';
-import { connectorFetch } from '../../services/outbound.ts';
+import { connectorFetch } from '../../platform/outbound.ts';
+import type { AmsAnswer } from '../rules/ams-receipt-export.ts';
 import type { AmsEndpoint } from './connector.ts';
 
 /**

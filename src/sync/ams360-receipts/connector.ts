@@ -1,9 +1,9 @@
-import { notFound } from '../../domain/errors.ts';
-import type { Actor } from '../../services/actor.ts';
-import { audit } from '../../services/audit.ts';
-import { assertConnectorUrlAllowed } from '../../services/outbound.ts';
-import { openSecret, sealSecret, secretContext } from '../../services/stored-secrets.ts';
-import { type Db, inTransaction, type Tx } from '../../services/transaction.ts';
+import { openSecret, sealSecret, secretContext } from '../../agency/stored-secrets.ts';
+import type { Actor } from '../../kernel/actor.ts';
+import { notFound } from '../../kernel/errors.ts';
+import { audit } from '../../platform/db/audit.ts';
+import { type Db, inTransaction, type Tx } from '../../platform/db/transaction.ts';
+import { assertConnectorUrlAllowed } from '../../platform/outbound.ts';
 
 /** Receipt sources an agency may export: money policypay collected, and receipts posted through its API. */
 export const exportableSources = ['payment', 'autopay', 'api'] as const;

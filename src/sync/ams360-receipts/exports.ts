@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import type { AmsReceiptExportStatus } from '../../db/schema.ts';
-import { DomainError, notFound } from '../../domain/errors.ts';
-import { isUuid } from '../../domain/ids.ts';
-import { formatAmount } from '../../domain/money.ts';
-import type { Actor } from '../../services/actor.ts';
-import { audit } from '../../services/audit.ts';
-import { type Db, inTransaction, type Tx } from '../../services/transaction.ts';
+import type { Actor } from '../../kernel/actor.ts';
+import { DomainError, notFound } from '../../kernel/errors.ts';
+import { isUuid } from '../../kernel/ids.ts';
+import { formatAmount } from '../../kernel/money.ts';
+import { audit } from '../../platform/db/audit.ts';
+import type { AmsReceiptExportStatus } from '../../platform/db/schema.ts';
+import { type Db, inTransaction, type Tx } from '../../platform/db/transaction.ts';
 import { releaseHeldAmsReceiptExports } from './outbox.ts';
 
 export interface AmsReceiptExportView {

@@ -1,4 +1,4 @@
-import type { Tx } from '../../services/transaction.ts';
+import type { Tx } from '../../platform/db/transaction.ts';
 
 /** The numbers a receipt is sent to the AMS with, or why it must wait. */
 export type AmsIdentity =

@@ -1,13 +1,13 @@
+import type { PaymentCheckType } from '../../ledger/rules/receipt-input.ts';
+import type { Tx } from '../../platform/db/transaction.ts';
+import type { JobQueue } from '../../platform/jobs/job-queue.ts';
 import {
   type AmsReceiptBody,
   amsReceiptBody,
   amsReceiptIdempotencyKey,
   amsReceiptReference,
   netOfRefunds,
-} from '../../domain/ams-receipt-export.ts';
-import type { PaymentCheckType } from '../../domain/receipt-input.ts';
-import type { JobQueue } from '../../services/job-queue.ts';
-import type { Tx } from '../../services/transaction.ts';
+} from '../rules/ams-receipt-export.ts';
 import { resolveAmsIdentity } from './identity.ts';
 
 export const amsReceiptQueues = {

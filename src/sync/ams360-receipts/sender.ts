@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import {
-  type AmsVerdict,
-  judgeAmsAnswer,
-  judgeLookupAnswer,
-  nextExportAttempt,
-} from '../../domain/ams-receipt-export.ts';
-import { systemActor } from '../../services/actor.ts';
-import { logActivity } from '../../services/audit.ts';
-import { type Db, inTransaction } from '../../services/transaction.ts';
+import { systemActor } from '../../kernel/actor.ts';
+import { logActivity } from '../../platform/db/audit.ts';
+import { type Db, inTransaction } from '../../platform/db/transaction.ts';
+import { type AmsVerdict, judgeAmsAnswer, judgeLookupAnswer, nextExportAttempt } from '../rules/ams-receipt-export.ts';
 import { lookupAmsReceipt, postAmsReceipt } from './client.ts';
 import { type AmsEndpoint, amsEndpoint } from './connector.ts';
 

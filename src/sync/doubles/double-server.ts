@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { signSyncWebhook } from '../../domain/sync-signature.ts';
+import { signSyncWebhook } from '../rules/signature.ts';
 
 export type Fault = '500' | 'timeout' | 'die' | 'lose-answer';
 

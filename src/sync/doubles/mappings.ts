@@ -1,4 +1,4 @@
-import type { RestMappingInput } from '../rest-mapping.ts';
+import type { RestMappingInput } from '../connectors/rest-mapping.ts';
 import { AMS_DOUBLE_API_KEY } from './ams-double.ts';
 import { BENEFITS_DOUBLE_TOKEN } from './benefits-double.ts';
 

@@ -1,6 +1,6 @@
 // The signed-in portal shell: agency name, navigation, the account switcher, the client's name and sign-out.
 import type { ReactNode } from 'react';
-import { Link, useLocation } from '../router.tsx';
+import { Link, useLocation } from '../console/shared/router.tsx';
 import { AccountSwitcher } from './account-switcher.tsx';
 import type { PortalSession } from './api.ts';
 

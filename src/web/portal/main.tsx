@@ -1,9 +1,9 @@
 // Entry point of the client portal (served at /portal): session bootstrap, guards and pages.
 import { Fragment, type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { errorMessage, onUnauthorized } from '../api.ts';
-import { Link, navigate, useLocation } from '../router.tsx';
-import { TestModeBanner } from '../test-mode-banner.tsx';
+import { errorMessage, onUnauthorized } from '../console/shared/api.ts';
+import { Link, navigate, useLocation } from '../console/shared/router.tsx';
+import { TestModeBanner } from '../console/shared/test-mode-banner.tsx';
 import { getPortalMe, type PortalSession, portalSignOut } from './api.ts';
 import { EnrollPage, SignInPage } from './auth-pages.tsx';
 import { CheckoutPage } from './checkout-page.tsx';

@@ -1,0 +1,107 @@
+import { findCustomer } from '../customers/customers.ts';
+import type { PayerActor, PaymentChannel } from '../eligibility/rules/eligibility.ts';
+import type { Actor } from '../kernel/actor.ts';
+import { notFound } from '../kernel/errors.ts';
+import { isUuid } from '../kernel/ids.ts';
+import type { Cents } from '../kernel/money.ts';
+import type { Db, Tx } from '../platform/db/transaction.ts';
+import type { PaymentState } from './rules/payment-states.ts';
+
+export interface PaymentView {
+  id: string;
+  customerNumber: number;
+  type: 'card' | 'ach';
+  amountCents: Cents;
+  currency: string;
+  paymentMethodId: string;
+  channel: PaymentChannel;
+  payer: PayerActor;
+  state: PaymentState;
+  retryPlan: string;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  receiptNumber: number | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  representsPaymentId: string | null;
+  /** Extension data the creator attached (an autopay plugin's metadata), returned as stored. */
+  extension: Record<string, unknown>;
+  targets: { invoiceNumber: number; amountCents: Cents }[];
+  transitions: { from: string | null; to: string; actor: string; reason: string | null; at: Date }[];
+  createdAt: Date;
+}
+
+export async function getPaymentById(db: Db | Tx, agencyId: string, id: string): Promise<PaymentView> {
+  const row = await db
+    .selectFrom('payments')
+    .innerJoin('customers', 'customers.id', 'payments.customer_id')
+    .innerJoin('retry_plans', 'retry_plans.id', 'payments.retry_plan_id')
+    .leftJoin('receipts', 'receipts.id', 'payments.receipt_id')
+    .selectAll('payments')
+    .select(['customers.customer_number', 'retry_plans.name as plan_name', 'receipts.receipt_number'])
+    .where('payments.agency_id', '=', agencyId)
+    .where('payments.id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('payment', id);
+  const targets = await db
+    .selectFrom('payment_targets')
+    .innerJoin('invoices', 'invoices.id', 'payment_targets.invoice_id')
+    .select(['invoices.invoice_number', 'payment_targets.amount_cents'])
+    .where('payment_targets.payment_id', '=', id)
+    .orderBy('payment_targets.sequence')
+    .execute();
+  const transitions = await db
+    .selectFrom('payment_transitions')
+    .select(['from_state', 'to_state', 'actor', 'reason', 'created_at'])
+    .where('payment_id', '=', id)
+    .orderBy('id')
+    .execute();
+  return {
+    id: row.id,
+    customerNumber: row.customer_number,
+    type: row.type,
+    amountCents: row.amount_cents,
+    currency: row.currency,
+    paymentMethodId: row.payment_method_id,
+    channel: row.channel,
+    payer: row.payer,
+    state: row.state as PaymentState,
+    retryPlan: row.plan_name,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    receiptNumber: row.receipt_number,
+    failureCode: row.failure_code,
+    failureMessage: row.failure_message,
+    representsPaymentId: row.represents_payment_id,
+    extension: row.extension,
+    targets: targets.map((t) => ({ invoiceNumber: t.invoice_number, amountCents: t.amount_cents })),
+    transitions: transitions.map((t) => ({
+      from: t.from_state,
+      to: t.to_state,
+      actor: t.actor,
+      reason: t.reason,
+      at: t.created_at,
+    })),
+    createdAt: row.created_at,
+  };
+}
+
+export async function getPayment(db: Db, actor: Actor, id: string): Promise<PaymentView> {
+  if (!isUuid(id)) throw notFound('payment', id);
+  return getPaymentById(db, actor.agencyId, id);
+}
+
+export async function listPayments(
+  db: Db,
+  actor: Actor,
+  filter: { customerNumber?: number | undefined; state?: PaymentState | undefined; limit: number },
+): Promise<PaymentView[]> {
+  let query = db.selectFrom('payments').select('payments.id').where('payments.agency_id', '=', actor.agencyId);
+  if (filter.customerNumber !== undefined) {
+    const customer = await findCustomer(db, actor.agencyId, filter.customerNumber);
+    query = query.where('payments.customer_id', '=', customer.id);
+  }
+  if (filter.state) query = query.where('payments.state', '=', filter.state);
+  const rows = await query.orderBy('payments.created_at', 'desc').limit(filter.limit).execute();
+  return Promise.all(rows.map((r) => getPaymentById(db, actor.agencyId, r.id)));
+}

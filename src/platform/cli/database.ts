@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from '../config.ts';
+import { type DatabaseHandle, isPostgresUrl, openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { outboundPolicy } from '../outbound.ts';
+import { resolveKeyring, setupSecrets } from './secrets.ts';
+
+/** Opens the configured database, brings its schema up to date and sets up the secrets' keyring. */
+export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
+  const config = loadConfig();
+  try {
+    outboundPolicy(); // a bad allow-list fails here, not at the first connector call
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
+  // Before the database opens: a missing key on PostgreSQL fails without touching it.
+  const keys = resolveKeyring(config);
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  });
+  try {
+    await migrateToLatest(database.db);
+    const sweep = await setupSecrets(keys, database);
+    if (sweep.encrypted > 0) console.log(`policypay: encrypted ${sweep.encrypted} stored secret(s) that were in clear`);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+export function describeDatabase(url: string): string {
+  if (isPostgresUrl(url)) return `PostgreSQL at ${url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}`;
+  return url === 'memory://' ? 'embedded PGlite in memory' : `embedded PGlite in ${url}`;
+}

@@ -1,0 +1,146 @@
+// Entry point of the staff console: session bootstrap, route guards and page selection.
+import { type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { CustomerAccountPage } from './pages/customer-account-page.tsx';
+import { CustomersPage } from './pages/customers-page.tsx';
+import { EmailsPage } from './pages/emails-page.tsx';
+import { LoginPage } from './pages/login-page.tsx';
+import { SettingsPage } from './pages/settings-page.tsx';
+import { SyncPage } from './pages/sync-page.tsx';
+import { errorMessage, getMe, onUnauthorized, type Session } from './shared/api.ts';
+import { Layout } from './shared/layout.tsx';
+import { Link, matchRoute, navigate, type Route, useLocation } from './shared/router.tsx';
+import { TestModeBanner } from './shared/test-mode-banner.tsx';
+
+/** undefined while the session is being looked up; null when signed out. */
+type SessionState = Session | null | undefined;
+
+function redirectFor(route: Route, session: Session | null, location: string): string | null {
+  if (route.name === 'root') return session ? '/app/customers' : '/login';
+  if (route.name === 'login') return session ? (route.next ?? '/app/customers') : null;
+  if (!session) {
+    const next = location.startsWith('/app/') && location !== '/app/customers' ? location : null;
+    return next ? `/login?next=${encodeURIComponent(next)}` : '/login';
+  }
+  return null;
+}
+
+function NotFound() {
+  useEffect(() => {
+    document.title = 'Not found · policypay';
+  }, []);
+  return (
+    <div className="card empty-state">
+      <h1>Page not found</h1>
+      <p className="muted">The page you were looking for does not exist.</p>
+      <Link to="/app/customers" className="button button-secondary">
+        Go to customers
+      </Link>
+    </div>
+  );
+}
+
+function App() {
+  const location = useLocation();
+  const route = matchRoute(location);
+  const [session, setSession] = useState<SessionState>(undefined);
+  const [bootError, setBootError] = useState<string | null>(null);
+  const [bootAttempt, setBootAttempt] = useState(0);
+
+  const signedOut = useCallback(() => {
+    setSession(null);
+    navigate('/login', { replace: true });
+  }, []);
+
+  useEffect(() => {
+    onUnauthorized(() => setSession(null));
+    return () => onUnauthorized(null);
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: bootAttempt is a deliberate retry trigger.
+  useEffect(() => {
+    const controller = new AbortController();
+    setBootError(null);
+    getMe(controller.signal).then(setSession, (error: unknown) => {
+      if (controller.signal.aborted) return;
+      setBootError(errorMessage(error));
+    });
+    return () => controller.abort();
+  }, [bootAttempt]);
+
+  const redirect = session === undefined ? null : redirectFor(route, session, location);
+  useEffect(() => {
+    if (redirect) navigate(redirect, { replace: true });
+  }, [redirect]);
+
+  if (bootError) {
+    return (
+      <div className="auth-page">
+        <main className="auth-card">
+          <h1>policypay is unavailable</h1>
+          <div className="alert alert-error" role="alert">
+            {bootError}
+          </div>
+          <button
+            type="button"
+            className="button button-primary button-block"
+            onClick={() => setBootAttempt((n) => n + 1)}
+          >
+            Try again
+          </button>
+        </main>
+      </div>
+    );
+  }
+
+  if (session === undefined || redirect) {
+    return (
+      <div className="boot" aria-busy="true">
+        <span className="visually-hidden">Loading…</span>
+      </div>
+    );
+  }
+
+  if (route.name === 'login') {
+    return (
+      <LoginPage
+        onSignedIn={(next) => {
+          setSession(next);
+          navigate(route.next ?? '/app/customers', { replace: true });
+        }}
+      />
+    );
+  }
+
+  if (!session) return null; // unreachable: redirectFor sends signed-out users to /login
+
+  let page: ReactNode;
+  if (route.name === 'customers') page = <CustomersPage search={route.search} page={route.page} />;
+  else if (route.name === 'customer')
+    page = (
+      <CustomerAccountPage
+        key={route.customerNumber}
+        customerNumber={route.customerNumber}
+        timeZone={session.agency.timeZone}
+      />
+    );
+  else if (route.name === 'sync') page = <SyncPage />;
+  else if (route.name === 'emails') page = <EmailsPage />;
+  else if (route.name === 'settings') page = <SettingsPage />;
+  else page = <NotFound />;
+
+  return (
+    <Layout session={session} onSignedOut={signedOut}>
+      {page}
+    </Layout>
+  );
+}
+
+const container = document.getElementById('root');
+if (!container) throw new Error('policypay: #root element missing from index.html');
+createRoot(container).render(
+  <StrictMode>
+    <TestModeBanner source="/api/v1/system" />
+    <App />
+  </StrictMode>,
+);
