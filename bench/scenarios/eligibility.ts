@@ -1,12 +1,12 @@
 // Scenario 2: payment eligibility decisions per second — the pure function, and the endpoint over
 // HTTP against the same reads as raw SQL.
 
+import { paymentChannels } from '../../src/eligibility/rules/channels.ts';
 import {
   decidePaymentEligibility,
   type EligibilityInput,
   type EligibilityPolicy,
   payerActors,
-  paymentChannels,
 } from '../../src/eligibility/rules/eligibility.ts';
 import { defaultPaymentSettings, type PaymentSettings } from '../../src/eligibility/rules/payment-settings.ts';
 import { addDays } from '../../src/kernel/calendar.ts';

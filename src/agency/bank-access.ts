@@ -1,4 +1,4 @@
-import type { PaymentChannel } from '../eligibility/rules/eligibility.ts';
+import type { PaymentChannel } from '../eligibility/rules/channels.ts';
 import type { PaymentSettings } from '../eligibility/rules/payment-settings.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError } from '../kernel/errors.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { paymentChannels } from '../eligibility/rules/eligibility.ts';
+import { paymentChannels } from '../eligibility/rules/channels.ts';
 import {
   applyPaymentSettingsPatch,
   changedPaymentSettings,

@@ -1,7 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { systemActor } from '../kernel/actor.ts';
-import type { WorkerSettings } from '../platform/app/workers.ts';
 import type { DatabaseKind } from '../platform/db/database.ts';
 import type { Db } from '../platform/db/transaction.ts';
 import { bossJobQueue } from '../platform/jobs/boss-job-queue.ts';
@@ -28,7 +27,7 @@ const agencyJob = z.object({ agencyId: z.uuid() });
 export async function registerAutopayWorkers(
   boss: PgBoss,
   db: Db,
-  options: { databaseKind: DatabaseKind; settings: Pick<WorkerSettings, 'autopayConcurrency'> },
+  options: { databaseKind: DatabaseKind; settings: { autopayConcurrency: number } },
 ): Promise<void> {
   const { plugin } = await loadAutopayPlugin();
   const jobs = bossJobQueue(boss);

@@ -3,7 +3,7 @@ import { notFound } from '../kernel/errors.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
-import { queueLocalEditPushes } from '../sync/push.ts';
+import { queueLocalEditPushes } from '../sync/outbox/queue.ts';
 import type { SyncSystem } from '../sync/rules/records.ts';
 import { findCustomer } from './customers.ts';
 

@@ -1,7 +1,7 @@
 import type { Actor } from '../kernel/actor.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
-import { type PushField, queueLocalEditPushes } from '../sync/push.ts';
+import { type PushField, queueLocalEditPushes } from '../sync/outbox/queue.ts';
 import type { SyncSystem } from '../sync/rules/records.ts';
 import { type Address, type CustomerView, customerView, findCustomer } from './customers.ts';
 

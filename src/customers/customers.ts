@@ -4,7 +4,7 @@ import { DomainError, notFound } from '../kernel/errors.ts';
 import { audit } from '../platform/db/audit.ts';
 import type { Customer } from '../platform/db/schema.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
-import { queueCreatePushes } from '../sync/push.ts';
+import { queueCreatePushes } from '../sync/outbox/queue.ts';
 import { customerNumbers, nextNumber } from './counters.ts';
 import { customerSearchTerms } from './rules/customer-search.ts';
 

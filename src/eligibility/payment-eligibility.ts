@@ -7,12 +7,8 @@ import { DomainError } from '../kernel/errors.ts';
 import { type Cents, sum, toAmount } from '../kernel/money.ts';
 import { listCustomerInvoices } from '../ledger/invoices.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
-import {
-  decidePaymentEligibility,
-  type EligibilityDecision,
-  type PayerActor,
-  type PaymentChannel,
-} from './rules/eligibility.ts';
+import type { PaymentChannel } from './rules/channels.ts';
+import { decidePaymentEligibility, type EligibilityDecision, type PayerActor } from './rules/eligibility.ts';
 
 export interface EligibilityQuery {
   channel: PaymentChannel;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../platform/db/transaction.ts';
-import type { Processors } from './methods.ts';
-import type { PaymentProcessor } from './processors/processor.ts';
+import type { PaymentProcessor, Processors } from './processors/processor.ts';
 import type { AttemptStatus, JanitorDelays } from './rules/payment-states.ts';
 import { moveToExecuting, transitionPayment } from './transitions.ts';
 

@@ -5,8 +5,7 @@ import { logActivity } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from '../platform/jobs/job-queue.ts';
 import { type ExecutionResult, type StartedAttempt, startAttempts } from './attempt-start.ts';
-import type { Processors } from './methods.ts';
-import type { ChargeOutcome } from './processors/processor.ts';
+import type { ChargeOutcome, Processors } from './processors/processor.ts';
 import { clientPaid, collectRequestPayment } from './request-collection.ts';
 import { retryPlanById } from './retry-plans.ts';
 import {

@@ -1,13 +1,22 @@
 import type { JobResult, PgBoss } from 'pg-boss';
 import { z } from 'zod';
-import type { WorkerSettings } from '../platform/app/workers.ts';
 import type { DatabaseKind } from '../platform/db/database.ts';
 import type { Db } from '../platform/db/transaction.ts';
 import { bossJobQueue } from '../platform/jobs/boss-job-queue.ts';
 import { paymentJobKey, paymentQueues } from '../platform/jobs/job-queue.ts';
 import { duePayments, executePayments } from './execution.ts';
 import { runPaymentJanitor } from './janitor.ts';
-import type { Processors } from './methods.ts';
+import type { Processors } from './processors/processor.ts';
+import type { JanitorDelays } from './rules/payment-states.ts';
+
+/** What the payment workers take from the operator's worker settings (`platform/app/workers.ts`). */
+export interface PaymentWorkerSettings {
+  paymentConcurrency: number;
+  pollingIntervalSeconds: number;
+  /** The payment sweep and the janitor. */
+  sweepCron: string;
+  janitorDelays: JanitorDelays;
+}
 
 export const paymentSchedules = {
   sweep: 'payments.sweep',
@@ -25,7 +34,7 @@ export async function registerPaymentWorkers(
   boss: PgBoss,
   db: Db,
   processors: Processors,
-  options: { databaseKind: DatabaseKind; settings: WorkerSettings },
+  options: { databaseKind: DatabaseKind; settings: PaymentWorkerSettings },
 ): Promise<void> {
   const jobs = bossJobQueue(boss);
   await createPaymentQueues(boss);

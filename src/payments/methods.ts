@@ -4,9 +4,7 @@ import { DomainError, notFound } from '../kernel/errors.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
-import type { PaymentProcessor } from './processors/processor.ts';
-
-export type Processors = ReadonlyMap<string, PaymentProcessor>;
+import type { PaymentProcessor, Processors } from './processors/processor.ts';
 
 export interface PaymentMethodView {
   id: string;

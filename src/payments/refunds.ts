@@ -10,7 +10,7 @@ import type { JournalLineDraft } from '../ledger/rules/ledger.ts';
 import { audit, logActivity } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
 import { refreshUnsentAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
-import type { Processors } from './methods.ts';
+import type { Processors } from './processors/processor.ts';
 import { allocateRefund } from './rules/refunds.ts';
 
 export interface RefundView {

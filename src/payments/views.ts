@@ -1,5 +1,6 @@
 import { findCustomer } from '../customers/customers.ts';
-import type { PayerActor, PaymentChannel } from '../eligibility/rules/eligibility.ts';
+import type { PaymentChannel } from '../eligibility/rules/channels.ts';
+import type { PayerActor } from '../eligibility/rules/eligibility.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { notFound } from '../kernel/errors.ts';
 import { isUuid } from '../kernel/ids.ts';

@@ -1,7 +1,7 @@
 import { getAgency } from '../agency/agencies.ts';
 import { channelDepositBank } from '../agency/bank-access.ts';
 import { loadPaymentSettings } from '../agency/payment-settings.ts';
-import type { PaymentChannel } from '../eligibility/rules/eligibility.ts';
+import type { PaymentChannel } from '../eligibility/rules/channels.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { dateInZone } from '../kernel/calendar.ts';
 import { DomainError, notFound } from '../kernel/errors.ts';

@@ -4,7 +4,7 @@ import type { SyncLogTable, SyncOutboxTable } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 import { applyContactsAndPolicies } from './children.ts';
 import { insertCustomers, loadLocals, readCustomerLinks, readMatchFacts, saveReviews } from './customer-rows.ts';
-import { pushFieldsJson, queuePushes } from './push.ts';
+import { pushFieldsJson, queuePushes } from './outbox/queue.ts';
 import type { AppliedAccount } from './rules/account-children.ts';
 import { insertChunks } from './rules/chunks.ts';
 import {

@@ -2,9 +2,9 @@ import type { Db } from '../platform/db/transaction.ts';
 import { applyExternalCustomers } from './apply.ts';
 import { ConnectorError } from './connectors/connector.ts';
 import { requireConnector } from './connectors.ts';
+import { lockAgencySync } from './outbox/sync-settings.ts';
 import { type ApplyFigures, addFigures, emptyFigures } from './rules/figures.ts';
 import type { SyncSystem } from './rules/records.ts';
-import { lockAgencySync } from './state.ts';
 
 export interface DailySyncResult extends ApplyFigures {
   system: SyncSystem;

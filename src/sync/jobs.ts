@@ -1,5 +1,4 @@
 import type { PgBoss } from 'pg-boss';
-import type { WorkerSettings } from '../platform/app/workers.ts';
 import type { Db } from '../platform/db/transaction.ts';
 import { agenciesWithConnector, runDailySync } from './daily.ts';
 import { agenciesWithPendingPushes, pushPending } from './push.ts';
@@ -18,7 +17,7 @@ export const syncSchedules = {
 export async function registerSyncWorkers(
   boss: PgBoss,
   db: Db,
-  options: { settings: Pick<WorkerSettings, 'sweepCron'> },
+  options: { settings: { sweepCron: string } },
 ): Promise<void> {
   for (const queue of Object.values(syncSchedules)) await boss.createQueue(queue);
   await boss.schedule(syncSchedules.daily, '30 4 * * *');

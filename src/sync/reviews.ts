@@ -5,8 +5,9 @@ import { isUuid } from '../kernel/ids.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
 import { applyExternalCustomers } from './apply.ts';
+import { lockAgencySync } from './outbox/sync-settings.ts';
 import type { ExternalRecord, SyncSystem } from './rules/records.ts';
-import { customerColumns, lockAgencySync, reserveCustomerNumbers } from './state.ts';
+import { customerColumns, reserveCustomerNumbers } from './state.ts';
 
 export interface ReviewView {
   id: string;

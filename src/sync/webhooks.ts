@@ -4,9 +4,9 @@ import type { Db } from '../platform/db/transaction.ts';
 import { applyExternalCustomers } from './apply.ts';
 import { ConnectorError, type InboundEvent } from './connectors/connector.ts';
 import { loadConnector } from './connectors.ts';
+import { lockAgencySync } from './outbox/sync-settings.ts';
 import type { SyncSystem } from './rules/records.ts';
 import { verifySyncWebhook } from './rules/signature.ts';
-import { lockAgencySync } from './state.ts';
 
 export interface WebhookOutcome {
   agencyId: string;

@@ -9,9 +9,9 @@ import { createInvoice } from '../../src/ledger/invoices.ts';
 import { createPayment } from '../../src/payments/creation/create.ts';
 import { duePaymentIds, executePayment } from '../../src/payments/execution.ts';
 import { runPaymentJanitor } from '../../src/payments/janitor.ts';
-import type { Processors } from '../../src/payments/methods.ts';
 import { savePaymentMethod } from '../../src/payments/methods.ts';
 import { createProcessors } from '../../src/payments/processor-registry.ts';
+import type { Processors } from '../../src/payments/processors/processor.ts';
 import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
 import {
   CARD_DECLINED_INSUFFICIENT_FUNDS,

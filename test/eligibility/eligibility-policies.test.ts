@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { requirePaymentEligibility } from '../../src/eligibility/payment-eligibility.ts';
+import { type PaymentChannel, paymentChannels } from '../../src/eligibility/rules/channels.ts';
 import {
   decidePaymentEligibility,
   type EligibilityReason,
   type PayerActor,
-  type PaymentChannel,
   payerActors,
-  paymentChannels,
 } from '../../src/eligibility/rules/eligibility.ts';
 import type { PaymentSettings } from '../../src/eligibility/rules/payment-settings.ts';
 import { systemActor } from '../../src/kernel/actor.ts';

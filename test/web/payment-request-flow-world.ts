@@ -9,7 +9,7 @@ import type { Target } from '../support/db.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
-export const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
+const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
 export const TEST_CARD = '4242 4242 4242 4242';
 /** Demo customers: 1001 has an active policy; 1010's only policy was canceled ten days ago. */
 export const ACTIVE_CUSTOMER = 1001;

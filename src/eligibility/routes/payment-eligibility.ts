@@ -6,7 +6,8 @@ import { requireActor } from '../../platform/http/auth.ts';
 import { amount, errorResponses, policyNumberParams } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { checkPaymentEligibility, type PaymentEligibility } from '../payment-eligibility.ts';
-import { eligibilityReasons, payerActors, paymentChannels } from '../rules/eligibility.ts';
+import { paymentChannels } from '../rules/channels.ts';
+import { eligibilityReasons, payerActors } from '../rules/eligibility.ts';
 
 /** An amount in a query string ("123.45"), parsed to cents by the same rules as JSON amounts. */
 const queryAmount = z

@@ -2,15 +2,13 @@ import type { CancellationReason, PolicyStatus } from '../../customers/rules/pol
 import { addDays, type CalendarDate, daysBetween } from '../../kernel/calendar.ts';
 import { invalid } from '../../kernel/errors.ts';
 import { type Cents, formatAmount } from '../../kernel/money.ts';
+import type { PaymentChannel } from './channels.ts';
 import type { PaymentSettings } from './payment-settings.ts';
 
 /**
  * Whether a payment may be taken on a policy: the policy administration matrix of issue 4 (see
  * docs/eligibility.md). Every path that takes a payment asks this one function.
  */
-
-export const paymentChannels = ['agent_sweep', 'secure_checkout', 'autopay'] as const;
-export type PaymentChannel = (typeof paymentChannels)[number];
 
 /** Who pays: an outside payer (client), an agent, or agency staff. */
 export const payerActors = ['external', 'agent', 'staff'] as const;

@@ -1,6 +1,6 @@
 import { DomainError, invalid } from '../../kernel/errors.ts';
 import type { Cents } from '../../kernel/money.ts';
-import { type PaymentChannel, paymentChannels } from './eligibility.ts';
+import { type PaymentChannel, paymentChannels } from './channels.ts';
 
 /**
  * The bank (short name) each channel's money is deposited to when a payment names none; null =

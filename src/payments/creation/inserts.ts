@@ -1,4 +1,5 @@
-import type { PayerActor, PaymentChannel } from '../../eligibility/rules/eligibility.ts';
+import type { PaymentChannel } from '../../eligibility/rules/channels.ts';
+import type { PayerActor } from '../../eligibility/rules/eligibility.ts';
 import type { Actor } from '../../kernel/actor.ts';
 import type { Cents } from '../../kernel/money.ts';
 import { activityRow, auditRow } from '../../platform/db/audit.ts';

@@ -104,3 +104,6 @@ export interface PaymentProcessor {
    */
   parseWebhook(rawBody: string, headers: Readonly<Record<string, string | undefined>>): ProcessorEvent;
 }
+
+/** The processors this process can use, by name ('sandbox', 'stripe'). */
+export type Processors = ReadonlyMap<string, PaymentProcessor>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { extensionData } from '../../autopay/plugins/extension.ts';
-import { payerActors, paymentChannels } from '../../eligibility/rules/eligibility.ts';
+import { paymentChannels } from '../../eligibility/rules/channels.ts';
+import { payerActors } from '../../eligibility/rules/eligibility.ts';
 import { toAmount } from '../../kernel/money.ts';
 import { requireActor } from '../../platform/http/auth.ts';
 import { effectCommitter, respond } from '../../platform/http/idempotency.ts';

@@ -17,7 +17,7 @@ import { paymentEligibilityRoutes } from '../../eligibility/routes/payment-eligi
 import { emailRoutes } from '../../email/routes/emails.ts';
 import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
-import type { Processors } from '../../payments/methods.ts';
+import type { Processors } from '../../payments/processors/processor.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
 import { webhookRoutes } from '../../payments/routes/webhooks.ts';
 import { paymentRequestRoutes } from '../../portal/routes/payment-requests.ts';
@@ -27,7 +27,7 @@ import { ams360ReceiptRoutes } from '../../sync/routes/ams360-receipts.ts';
 import { syncRoutes } from '../../sync/routes/sync.ts';
 import { syncWebhookRoutes } from '../../sync/routes/sync-webhooks.ts';
 import type { DatabaseHandle } from '../db/database.ts';
-import { authHook, PORTAL_COOKIE, SESSION_COOKIE } from '../http/auth.ts';
+import { PORTAL_COOKIE, SESSION_COOKIE } from '../http/auth.ts';
 import { csrfGuard } from '../http/csrf.ts';
 import { registerIdempotency } from '../http/idempotency.ts';
 import { openApiTransform, openApiTransformObject } from '../http/openapi.ts';
@@ -36,6 +36,7 @@ import { registerSignInLimits, type SignInLimits } from '../http/sign-in-limits.
 import { refuseUnstorableText, unstorableText } from '../http/text-input.ts';
 import type { App, RouteDeps } from '../http/types.ts';
 import { type JobQueue, noJobQueue } from '../jobs/job-queue.ts';
+import { authHook } from './authenticate.ts';
 import { healthRoutes } from './health.ts';
 
 export interface AppOptions {

@@ -2,7 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import { registerAutopayWorkers } from '../../autopay/jobs.ts';
 import { createEmailQueues, type EmailWorkerOptions, registerEmailWorkers } from '../../email/jobs.ts';
 import { createPaymentQueues, registerPaymentWorkers } from '../../payments/jobs.ts';
-import type { Processors } from '../../payments/methods.ts';
+import type { Processors } from '../../payments/processors/processor.ts';
 import { DEFAULT_JANITOR_DELAYS, type JanitorDelays } from '../../payments/rules/payment-states.ts';
 import { createPortalQueues, registerPortalWorkers } from '../../portal/jobs.ts';
 import { registerAmsReceiptWorkers } from '../../sync/ams360-receipts/jobs.ts';

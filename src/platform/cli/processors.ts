@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Processors } from '../../payments/methods.ts';
 import { chooseProcessor, createProcessors, ProcessorChoiceError } from '../../payments/processor-registry.ts';
+import type { Processors } from '../../payments/processors/processor.ts';
 import { type Sandbox, startSandbox } from '../../payments/processors/sandbox/server.ts';
 import { type Config, ConfigError } from '../config.ts';
 

@@ -2,14 +2,15 @@
 // Regenerate with `npm run db:types` (scripts/db-types.ts); test/platform/db/schema-types.test.ts fails
 // when this file and the migrations disagree.
 
-import type { AutopaySkipReason } from "../../autopay/rules/autopay.ts";
-import type { PayerActor, PaymentChannel } from "../../eligibility/rules/eligibility.ts";
 import type { Frequency } from "../../agency/rules/installments.ts";
-import type { LedgerAccount } from "../../ledger/rules/ledger.ts";
-import type { StoredPaymentRequestState } from "../../portal/rules/payment-requests.ts";
-import type { AttemptStatus, PaymentState } from "../../payments/rules/payment-states.ts";
+import type { AutopaySkipReason } from "../../autopay/rules/autopay.ts";
 import type { CancellationReason, PolicyStatus } from "../../customers/rules/policy-lifecycle.ts";
+import type { PaymentChannel } from "../../eligibility/rules/channels.ts";
+import type { PayerActor } from "../../eligibility/rules/eligibility.ts";
+import type { LedgerAccount } from "../../ledger/rules/ledger.ts";
 import type { PaymentCheckType } from "../../ledger/rules/receipt-input.ts";
+import type { AttemptStatus, PaymentState } from "../../payments/rules/payment-states.ts";
+import type { StoredPaymentRequestState } from "../../portal/rules/payment-requests.ts";
 import type { SyncSystem } from "../../sync/rules/records.ts";
 import type { AmsReceiptExportStatus, EmailStatus, JsonColumn, Role, StoredSyncEntity } from "./column-types.ts";
 import type { ColumnType } from "kysely";

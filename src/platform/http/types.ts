@@ -6,7 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Processors } from '../../payments/methods.ts';
+import type { Processors } from '../../payments/processors/processor.ts';
 import type { DatabaseKind } from '../db/database.ts';
 import type { Db } from '../db/transaction.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';

@@ -1,5 +1,4 @@
 import type { PgBoss } from 'pg-boss';
-import type { WorkerSettings } from '../../platform/app/workers.ts';
 import type { DatabaseKind } from '../../platform/db/database.ts';
 import type { Db } from '../../platform/db/transaction.ts';
 import { amsReceiptQueues } from './outbox.ts';
@@ -14,7 +13,7 @@ import { sendDueAmsReceipts } from './sender.ts';
 export async function registerAmsReceiptWorkers(
   boss: PgBoss,
   db: Db,
-  options: { databaseKind: DatabaseKind; settings: Pick<WorkerSettings, 'amsReceiptConcurrency' | 'sweepCron'> },
+  options: { databaseKind: DatabaseKind; settings: { amsReceiptConcurrency: number; sweepCron: string } },
 ): Promise<void> {
   for (const queue of [amsReceiptQueues.send, amsReceiptQueues.sweep]) await boss.createQueue(queue);
   const concurrency = options.databaseKind === 'postgres' ? options.settings.amsReceiptConcurrency : 1;

@@ -7,11 +7,12 @@ import { customerNumber, customerNumberParams, errorResponses, pageLimit } from 
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { type ConnectorView, configureConnector, listConnectors } from '../connectors.ts';
 import { runDailySync } from '../daily.ts';
+import { readSyncRules } from '../outbox/sync-settings.ts';
 import { pushPending, requestCustomerPush } from '../push.ts';
 import { listReviews, type ReviewView, resolveReview } from '../reviews.ts';
 import { syncSystems } from '../rules/records.ts';
 import { syncRulesSchema } from '../rules/rules.ts';
-import { readSyncRules, setSyncRules } from '../state.ts';
+import { setSyncRules } from '../state.ts';
 import { getCustomerSync, listSyncLog } from '../views.ts';
 
 const system = z.enum(syncSystems);

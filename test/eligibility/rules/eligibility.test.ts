@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { PaymentChannel } from '../../../src/eligibility/rules/channels.ts';
 import {
   decidePaymentEligibility,
   type EligibilityPolicy,
   type EligibilityReason,
   type PayerActor,
-  type PaymentChannel,
 } from '../../../src/eligibility/rules/eligibility.ts';
 import { defaultPaymentSettings, type PaymentSettingsPatch } from '../../../src/eligibility/rules/payment-settings.ts';
 import { addDays } from '../../../src/kernel/calendar.ts';

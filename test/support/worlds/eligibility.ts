@@ -14,7 +14,8 @@ import { startTestServer, type TestServer } from '../server.ts';
 
 const DEMO_KEY = 'pp_demo_key_for_eligibility_tests';
 /** The defaults as the API shows them: amounts instead of cents. */
-export const { nsfFeeCents: _noFee, ...defaultFlags } = defaultPaymentSettings;
+const { nsfFeeCents: _noFee, ...flags } = defaultPaymentSettings;
+export const defaultFlags = flags;
 export const defaultsAsJson = { ...defaultFlags, poorPaymentHistoryAfterReturns: 2, autopayHour: 6, nsfFee: null };
 export const SETTINGS = '/api/v1/settings/payments';
 

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Processors } from '../../../src/payments/methods.ts';
 import { createProcessors } from '../../../src/payments/processor-registry.ts';
+import type { Processors } from '../../../src/payments/processors/processor.ts';
 import { type Sandbox, startSandbox } from '../../../src/payments/processors/sandbox/server.ts';
 import { CARD_SUCCEEDS } from '../../../src/payments/processors/sandbox/test-numbers.ts';
 import { defaultRetryPlanFor } from '../../../src/payments/retry-plans.ts';
@@ -23,8 +23,8 @@ import { tokenizeCard, WEBHOOK_SECRET } from '../payments.ts';
 import { portalSessionFor } from '../portal.ts';
 import { TEST_CONNECTOR_TIMING } from '../sync.ts';
 
-export type Client = Pick<ApiClient, 'post'>;
-export interface Prepared {
+type Client = Pick<ApiClient, 'post'>;
+interface Prepared {
   client: Client;
   path: string;
   body?: unknown;
@@ -46,9 +46,9 @@ export let database: DatabaseHandle;
 export let agency: TestAgency;
 export let sandbox: Sandbox;
 export let processors: Processors;
-export let ams: AmsDouble;
+let ams: AmsDouble;
 export let app: App;
-export let url: string;
+let url: string;
 export let api: ApiClient;
 let seq = 0;
 let tables: string[] = [];
