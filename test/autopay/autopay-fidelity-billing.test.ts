@@ -18,7 +18,7 @@ for (const target of databaseTargets()) {
       collector = await startCollector();
       process.env.EXTERNAL_COLLECTOR_URL = collector.url;
       // As the README plugs it in: AUTOPAY_PLUGINS names the module, registered by its exported name.
-      await loadAutopayPlugin({ AUTOPAY_PLUGINS: './src/autopay/examples/external-collector.ts' });
+      await loadAutopayPlugin({ AUTOPAY_PLUGINS: './src/autopay/plugins/examples/external-collector.ts' });
     });
     after(async () => {
       await collector?.close();

@@ -8,7 +8,7 @@ import type { AutopayPlugin } from '../../rules/autopay.ts';
  *
  * The service is reached at EXTERNAL_COLLECTOR_URL; `POST /collect` answers 200 `{ reference }`
  * when it collected, 402 when it declined. Plug it in with
- * `AUTOPAY_PLUGINS=./src/autopay/examples/external-collector.ts` and choose it for an agency with
+ * `AUTOPAY_PLUGINS=./src/autopay/plugins/examples/external-collector.ts` and choose it for an agency with
  * `PUT /api/v1/autopay/plugin {"plugin": "external-collector"}`.
  */
 
