@@ -138,8 +138,16 @@ for (const target of databaseTargets()) {
         amountCents: 10_000n,
         tokens: ['tok_flight_1', 'tok_flight_2'],
       });
+      // The pass takes invoices by autopay time, then id (random within one millisecond): invoice
+      // 4 is made due last so that invoice 3's payment, which covers it, is created first.
+      await db
+        .updateTable('invoices')
+        .set({ autopay_time: new Date(NOW.getTime() - 30_000) })
+        .where('agency_id', '=', agency.id)
+        .where('invoice_number', '=', 4)
+        .execute();
       // Invoice 1: staff take a payment for it after the pass read its page (the plugin runs then).
-      // Invoice 3: its payment covers invoice 4 too, which its own firing pays as well.
+      // Invoice 3: its payment covers invoice 4 too, whose own firing is then refused.
       const plugin: AutopayPlugin = async (invoice, context) => {
         const decision = (await defaultAutopayPlugin(invoice, context))!;
         if (invoice.invoiceNumber === 1) {
