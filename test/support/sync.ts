@@ -8,8 +8,13 @@ import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient } from './http.ts';
 import { startTestServer, type TestServer } from './server.ts';
 
-/** Fast retries for tests: faults are injected on purpose, waiting seconds between tries proves nothing. */
-export const TEST_CONNECTOR_TIMING = { timeoutMs: 2_000, retries: 3, retryDelayMs: 20 };
+/**
+ * Fast retries for tests: faults are injected on purpose, waiting seconds between tries proves
+ * nothing. The timeout is generous: on a loaded 2-core machine a page of 1,000 accounts from a
+ * double in the test's own process can take seconds, and a timeout there is the machine's speed,
+ * not a fault. Tests that inject a never-answering fault choose a short one (`timing`).
+ */
+export const TEST_CONNECTOR_TIMING = { timeoutMs: 30_000, retries: 3, retryDelayMs: 20 };
 
 export interface SyncWorld {
   server: TestServer;
@@ -39,10 +44,13 @@ export async function syncAgency(
     autoDeliver?: boolean;
     /** The rules' pushOnCreate (default ['ams']): [] keeps customers created in policypay local. */
     pushOnCreate?: ('ams' | 'benefits' | 'crm')[];
+    /** Instead of TEST_CONNECTOR_TIMING's. */
+    timing?: Partial<typeof TEST_CONNECTOR_TIMING>;
   } = {},
 ): Promise<SyncAgency> {
   const agency = await createTestAgency(world.server.database.db, 'Sync Agency');
   const api = apiClient(world.server.url, agency.apiKey);
+  const timing = { ...TEST_CONNECTOR_TIMING, ...options.timing };
   const ams = new AmsDouble();
   const benefits = new BenefitsDouble();
   await ams.start();
@@ -50,12 +58,12 @@ export async function syncAgency(
   if (options.connectBenefitsToAms) benefits.ams = { url: ams.server.url, apiKey: 'ams-double-key' };
   const amsConnector = await api.put('/api/v1/sync/connectors/ams', {
     kind: 'rest',
-    mapping: amsDoubleMapping(ams.server.url, TEST_CONNECTOR_TIMING),
+    mapping: amsDoubleMapping(ams.server.url, timing),
   });
   assert.equal(amsConnector.status, 200, JSON.stringify(amsConnector.body));
   const benefitsConnector = await api.put('/api/v1/sync/connectors/benefits', {
     kind: 'rest',
-    mapping: benefitsDoubleMapping(benefits.server.url, TEST_CONNECTOR_TIMING),
+    mapping: benefitsDoubleMapping(benefits.server.url, timing),
   });
   assert.equal(benefitsConnector.status, 200, JSON.stringify(benefitsConnector.body));
   const amsSecret = amsConnector.body.webhookSecret as string;

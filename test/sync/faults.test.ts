@@ -7,6 +7,8 @@ import { eventually, type SyncAgency, type SyncWorld, startSyncWorld, syncAgency
 
 const ACCOUNTS = 2_500;
 const PAGE = 500;
+/** A never-answering page is injected here: the client's timeout ends it, so keep it short. */
+const FAULT_TIMING = { timeoutMs: 5_000 };
 
 for (const target of databaseTargets()) {
   describe(`sync under faults on ${target}`, () => {
@@ -17,7 +19,7 @@ for (const target of databaseTargets()) {
     after(async () => world.close());
 
     async function seeded(): Promise<SyncAgency> {
-      const s = await syncAgency(world, { amsWebhooks: false });
+      const s = await syncAgency(world, { amsWebhooks: false, timing: FAULT_TIMING });
       s.benefits.seed(ACCOUNTS, (i) => ({
         accountName: `Fault Account ${i}`,
         accountType: 'group',
@@ -121,7 +123,7 @@ for (const target of databaseTargets()) {
 
     it('pushes a new customer exactly once when the AMS fails, times out or loses its answer', async () => {
       // Pushed by hand after the fault is injected (not on create).
-      const s = await syncAgency(world, { amsWebhooks: false, pushOnCreate: [] });
+      const s = await syncAgency(world, { amsWebhooks: false, pushOnCreate: [], timing: FAULT_TIMING });
       try {
         for (const [i, fault] of (['500', 'timeout', 'lose-answer'] as const).entries()) {
           const created = await s.api.post('/api/v1/customers', { type: 'individual', name: `Pushed ${fault}` });
@@ -129,15 +131,20 @@ for (const target of databaseTargets()) {
           // stays queued with the error; a lost answer is retried at once and found by our id.
           s.ams.server.inject(fault, fault === 'lose-answer' ? 1 : 4, '/customers');
           await s.api.post(`/api/v1/customers/${created.body.customerNumber}/sync`, { systems: ['ams'] });
-          await eventually(async () => {
-            const row = await db()
-              .selectFrom('sync_outbox')
-              .select(['attempts', 'done_at'])
-              .where('agency_id', '=', s.agency.id)
-              .orderBy('created_at', 'desc')
-              .executeTakeFirstOrThrow();
-            return row.attempts >= 1;
-          }, 'the first drain');
+          await eventually(
+            async () => {
+              const row = await db()
+                .selectFrom('sync_outbox')
+                .select(['attempts', 'done_at'])
+                .where('agency_id', '=', s.agency.id)
+                .orderBy('created_at', 'desc')
+                .executeTakeFirstOrThrow();
+              return row.attempts >= 1;
+              // A deadline, not a timing: four tries that each wait out FAULT_TIMING's timeout.
+            },
+            'the first drain',
+            120_000,
+          );
           s.ams.server.clearFaults();
           const pending = await eventually(async () => {
             await pushPending(db(), s.agency.id);
