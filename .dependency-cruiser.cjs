@@ -25,10 +25,10 @@ module.exports = {
     {
       name: 'platform-below-capabilities',
       comment:
-        'The database, HTTP and job toolkits serve every capability and know none: only pure rules ' +
+        'The database, HTTP, job and log toolkits serve every capability and know none: only pure rules ' +
         "(whose unions the schema types name) and the processor port's type, which RouteDeps carries.",
       severity: 'error',
-      from: { path: '^src/platform/(db|http|jobs)/|^src/platform/[^/]+\\.ts$' },
+      from: { path: '^src/platform/(db|http|jobs|log)/|^src/platform/[^/]+\\.ts$' },
       to: {
         path: `^src/(${capabilities.slice(1, -1)}|web)/`,
         pathNot: ['^src/[^/]+/rules/', '^src/payments/processors/processor\\.ts$'],

@@ -161,6 +161,15 @@ const policyPlans: PolicyPlan[] = [
   { status: 'active', monthsAgo: 13, plan: 'Paid in Full', later: [{ to: 'expired' }], paid: [1] },
 ];
 
+/**
+ * The demo agency when an earlier start loaded it (a restart prints how to sign in again: the
+ * demo staff password is the fixed DEMO_STAFF one, and nothing in policypay changes a password).
+ */
+export async function findDemoAgency(db: Db): Promise<DemoLoad | undefined> {
+  const agency = await findAgencyBySlug(db, DEMO_SLUG);
+  return agency ? { agency, created: false, staff: DEMO_STAFF, client: DEMO_CLIENT } : undefined;
+}
+
 export async function loadDemoAgency(
   db: Db,
   options: { apiKey?: string | undefined; now?: Date | undefined } = {},

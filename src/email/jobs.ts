@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import type { Db } from '../platform/db/transaction.ts';
+import { defaultLogger, type Logger } from '../platform/log/logger.ts';
 import {
   deliverEmail,
   EMAIL_MAX_ATTEMPTS,
@@ -24,8 +25,13 @@ export interface EmailWorkerOptions {
   concurrency?: number;
   /** When the sweep looks for pending e-mails (`SWEEP_CRON`); null: never (tests that run it by hand). */
   sweepCron?: string | null;
-  /** Where a kept e-mail's portal links are printed without SMTP (default: this process's stdout). */
+  /**
+   * Where a kept e-mail's portal links are printed without SMTP: `serve` and `worker` print them in
+   * the operator's terminal. Default: only a log line naming the e-mail (links hold sign-in tokens).
+   */
   printLine?: (line: string) => void;
+  /** Default: warnings and errors on stderr. */
+  logger?: Logger;
 }
 
 const PORTAL_LINK = /https?:\/\/\S+?\/portal\/(?:enroll|sign-in)\?\S+/g;
@@ -57,10 +63,12 @@ export async function registerEmailWorkers(boss: PgBoss, db: Db, options: EmailW
   await createEmailQueues(boss, options);
   const transport = options.smtpUrl ? smtpTransport(options.smtpUrl) : null;
   const from = options.from ?? DEFAULT_EMAIL_FROM;
-  const printLine = options.printLine ?? ((line: string) => console.log(line));
+  const logger = options.logger ?? defaultLogger();
   const onKept = (email: { to: string; subject: string; text: string }) => {
     const notice = keptEmailNotice(email);
-    if (notice) printLine(notice);
+    if (!notice) return;
+    if (options.printLine) options.printLine(notice);
+    else logger.info({ to: email.to, subject: email.subject }, 'e-mail kept (no SMTP_URL) with a portal link');
   };
   // One message per job so a failure retries only that message; a short poll keeps a burst of
   // notifications (a payment tells four people) from queueing for seconds each.

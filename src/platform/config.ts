@@ -13,7 +13,11 @@ const schema = z.object({
   DATABASE_URL: z.string().min(1).default('./data'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Unset, a command logs only warnings and errors, as short lines on stderr (a person at a
+   * terminal); set, JSON lines at this level on stdout (production: one line per request at info).
+   */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   POLICYPAY_DEMO_API_KEY: z
     .string()
     .regex(/^[A-Za-z0-9_-]{16,200}$/, { error: 'must be 16–200 letters, digits, _ or -' })

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { say } from '../platform/log/output.ts';
 
 const sourceDir = import.meta.dirname;
 const repoRoot = path.join(sourceDir, '..', '..');
@@ -103,5 +104,5 @@ if (import.meta.main) {
   const started = Date.now();
   const { dir, built } = await ensureWebAssets(process.argv[2] ? path.resolve(process.argv[2]) : defaultWebRoot);
   const took = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(built ? `web UI built in ${took} s: ${dir}` : `web UI up to date: ${dir}`);
+  say(built ? `web UI built in ${took} s: ${dir}` : `web UI up to date: ${dir}`);
 }

@@ -7,6 +7,7 @@ import type { Processors } from '../../src/payments/processors/processor.ts';
 import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import type { App } from '../../src/platform/http/types.ts';
+import { createLogger } from '../../src/platform/log/logger.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient } from './http.ts';
@@ -48,7 +49,11 @@ export async function startPaymentsWorld(target: Target): Promise<PaymentsWorld>
       done();
     },
   });
-  const app = await buildTestApp({ database, processors, logger: { level: 'info', stream } });
+  const app = await buildTestApp({
+    database,
+    processors,
+    logger: createLogger({ level: 'info', destination: stream }),
+  });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   sandbox.setWebhookUrl(`${url}/api/v1/webhooks/sandbox`);
   return {

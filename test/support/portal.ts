@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import type { SignInLimits } from '../../src/platform/http/sign-in-limits.ts';
 import type { App } from '../../src/platform/http/types.ts';
 import { bossJobQueue } from '../../src/platform/jobs/boss-job-queue.ts';
+import { createLogger } from '../../src/platform/log/logger.ts';
 import { issuePortalLink } from '../../src/portal/links.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
@@ -79,7 +80,7 @@ export async function startPortalWorld(
     // portal-auth.test.ts and security.test.ts test the limits with their own small ones.
     signInLimits: options.signInLimits ?? generousLimits(),
     // POLICYPAY_TEST_LOG=1 shows the server's errors while debugging a test.
-    logger: process.env.POLICYPAY_TEST_LOG ? { level: 'error' } : false,
+    logger: process.env.POLICYPAY_TEST_LOG ? createLogger({ level: 'error' }) : false,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   sandbox.setWebhookUrl(`${url}/api/v1/webhooks/sandbox`);

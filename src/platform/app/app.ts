@@ -5,7 +5,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { agencySetupRoutes } from '../../agency/routes/billing-setup.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
@@ -32,10 +32,12 @@ import { csrfGuard } from '../http/csrf.ts';
 import { registerIdempotency } from '../http/idempotency.ts';
 import { openApiTransform, openApiTransformObject } from '../http/openapi.ts';
 import { clientErrorResponse, MAX_PARAM_LENGTH, problemFor, sendProblem, toProblem } from '../http/problem.ts';
+import { registerRequestLog } from '../http/request-log.ts';
 import { registerSignInLimits, type SignInLimits } from '../http/sign-in-limits.ts';
 import { refuseUnstorableText, unstorableText } from '../http/text-input.ts';
 import type { App, RouteDeps } from '../http/types.ts';
 import { type JobQueue, noJobQueue } from '../jobs/job-queue.ts';
+import type { Logger } from '../log/logger.ts';
 import { authHook } from './authenticate.ts';
 import { healthRoutes } from './health.ts';
 
@@ -43,7 +45,8 @@ export interface AppOptions {
   database: DatabaseHandle;
   /** Built web UI to serve at / and /portal (see src/web/build.ts); omitted in API-only tests. */
   webDir?: string | undefined;
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger (`createLogger`); false or omitted: the app logs nothing (most tests). */
+  logger?: Logger | false | undefined;
   /** Secure cookies and HSTS; default: when `publicUrl` is https. */
   secureCookies?: boolean;
   processors?: Processors;
@@ -58,7 +61,9 @@ export interface AppOptions {
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // registerRequestLog writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // Never let an error page be anything but problem+json.
     return503OnClosing: true,
@@ -74,6 +79,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }).withTypeProvider() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Before any plugin: a plugin's routes get the hooks its parent had when it was registered.
+  registerRequestLog(app);
 
   const deps: RouteDeps = {
     db: options.database.db,

@@ -14,6 +14,7 @@ import { createBoss, DEFAULT_JOBS_POOL_SIZE } from '../jobs/boss.ts';
 import { bossJobQueue } from '../jobs/boss-job-queue.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { autopayQueues } from '../jobs/job-queue.ts';
+import { defaultLogger, type Logger } from '../log/logger.ts';
 import { registerMaintenance } from './maintenance.ts';
 
 export interface Workers {
@@ -67,18 +68,26 @@ export function workerSettings(config: Config): WorkerSettings {
 }
 
 /** Logs pg-boss's errors (a lost connection among them): unheard, an 'error' event ends the process. */
-function logErrors(boss: PgBoss, label: string): void {
-  boss.on('error', (error) => console.error(`[${label}]`, error.message));
+function logErrors(boss: PgBoss, logger: Logger, label: string): void {
+  boss.on('error', (error) => logger.error({ err: error, component: label }, 'pg-boss error'));
 }
 
 /** Starts pg-boss and every worker and schedule this process runs. */
 export async function startWorkers(
   database: DatabaseHandle,
-  options: { schema?: string; processors?: Processors; email?: EmailWorkerOptions; settings?: WorkerSettings } = {},
+  options: {
+    schema?: string;
+    processors?: Processors;
+    email?: EmailWorkerOptions;
+    settings?: WorkerSettings;
+    /** Default: warnings and errors on stderr. */
+    logger?: Logger;
+  } = {},
 ): Promise<Workers> {
   const settings = options.settings ?? DEFAULT_WORKER_SETTINGS;
+  const logger = options.logger ?? defaultLogger();
   const boss = createBoss(database, { ...options, poolSize: settings.jobsPoolSize });
-  logErrors(boss, 'workers');
+  logErrors(boss, logger, 'workers');
   await boss.start();
   const kind = { databaseKind: database.kind, settings };
   await registerMaintenance(boss, database.db, { databaseKind: database.kind });
@@ -86,6 +95,7 @@ export async function startWorkers(
     concurrency: database.kind === 'postgres' ? settings.emailConcurrency : 1,
     pollingIntervalSeconds: settings.emailPollingIntervalSeconds,
     sweepCron: settings.sweepCron,
+    logger,
     ...options.email,
   });
   await registerPortalWorkers(boss, database.db);
@@ -115,7 +125,7 @@ export interface JobSender {
  */
 export async function startJobSender(
   database: DatabaseHandle,
-  options: { schema?: string; settings?: WorkerSettings } = {},
+  options: { schema?: string; settings?: WorkerSettings; logger?: Logger } = {},
 ): Promise<JobSender> {
   const settings = options.settings ?? DEFAULT_WORKER_SETTINGS;
   const boss = createBoss(database, {
@@ -123,7 +133,7 @@ export async function startJobSender(
     poolSize: Math.min(2, settings.jobsPoolSize),
     sendOnly: true,
   });
-  logErrors(boss, 'jobs');
+  logErrors(boss, options.logger ?? defaultLogger(), 'jobs');
   await boss.start();
   await createEmailQueues(boss);
   await createPortalQueues(boss);

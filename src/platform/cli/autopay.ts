@@ -8,6 +8,7 @@ import type { AutopayRunView } from '../../autopay/runs.ts';
 import { systemActor } from '../../kernel/actor.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { DatabaseHandle } from '../db/database.ts';
+import { say } from '../log/output.ts';
 
 /** `--now`: an ISO 8601 instant with a zone (2026-03-05T06:00:00-06:00 or …Z). */
 export function isoInstant(value: string): Date {
@@ -70,8 +71,8 @@ export async function runAutopayCommand(
   } else {
     agencies = await agenciesWithDueAutopay(database.db, now);
   }
-  console.log(`autopay pass as of ${now.toISOString()} with the ${name} plugin`);
-  if (agencies.length === 0) console.log('no agency has due autopay invoices');
+  say(`autopay pass as of ${now.toISOString()} with the ${name} plugin`);
+  if (agencies.length === 0) say('no agency has due autopay invoices');
   const runs: AutopayRunView[] = [];
   for (const agency of agencies) {
     const bar = progressBar(agency.slug);
@@ -83,7 +84,7 @@ export async function runAutopayCommand(
       onProgress: ({ examined, total }) => bar.update(examined, total),
     });
     bar.end();
-    console.log(summarise(agency.slug, run));
+    say(summarise(agency.slug, run));
     runs.push(run);
   }
   return runs;

@@ -1,11 +1,13 @@
 import { ConfigError, loadConfig } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import type { Logger } from '../log/logger.ts';
 import { outboundPolicy } from '../outbound.ts';
 import { resolveKeyring, setupSecrets } from './secrets.ts';
 
 /** Opens the configured database, brings its schema up to date and sets up the secrets' keyring. */
-export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
+export async function openConfiguredDatabase(options: { logger: Logger }): Promise<DatabaseHandle> {
+  const { logger } = options;
   const config = loadConfig();
   try {
     outboundPolicy(); // a bad allow-list fails here, not at the first connector call
@@ -13,16 +15,17 @@ export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
     throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
   }
   // Before the database opens: a missing key on PostgreSQL fails without touching it.
-  const keys = resolveKeyring(config);
+  const keys = resolveKeyring(config, logger);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database: idle connection lost'),
   });
   try {
     await migrateToLatest(database.db);
     const sweep = await setupSecrets(keys, database);
-    if (sweep.encrypted > 0) console.log(`policypay: encrypted ${sweep.encrypted} stored secret(s) that were in clear`);
+    if (sweep.encrypted > 0) logger.warn(`encrypted ${sweep.encrypted} stored secret(s) that were in clear`);
   } catch (error) {
     await database.close();
     throw error;

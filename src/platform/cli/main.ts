@@ -10,6 +10,8 @@ import { ConfigError, loadConfig } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { EmbeddedDatabaseInUse } from '../db/embedded-lock.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { commandLogger, type Logger } from '../log/logger.ts';
+import { complain, say } from '../log/output.ts';
 import { isoInstant, runAutopayCommand } from './autopay.ts';
 import { openConfiguredDatabase } from './database.ts';
 import { runSandbox } from './sandbox.ts';
@@ -24,9 +26,25 @@ function portNumber(value: string): number {
   return n;
 }
 
+let logger: Logger | undefined;
+
+/** This command's logger (LOG_LEVEL's, or warnings on stderr when it is unset or invalid). */
+function commandLog(): Logger {
+  if (!logger) {
+    let level: ReturnType<typeof loadConfig>['LOG_LEVEL'];
+    try {
+      level = loadConfig().LOG_LEVEL;
+    } catch {
+      level = undefined; // the command itself reports the configuration error
+    }
+    logger = commandLogger(level);
+  }
+  return logger;
+}
+
 /** Runs `work` with the configured database open, and closes it after. */
 async function withDatabase<T>(work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
-  const database = await openConfiguredDatabase();
+  const database = await openConfiguredDatabase({ logger: commandLog() });
   try {
     return await work(database);
   } finally {
@@ -64,7 +82,7 @@ program
   .addOption(new Option('-p, --port <port>', 'port to listen on').argParser(portNumber).default(4242))
   .option('--state-file <file>', 'keep tokens and charges across restarts in this JSON file')
   .action(async (options: { port: number; stateFile?: string }) => {
-    await runSandbox({ port: options.port, stateFile: options.stateFile });
+    await runSandbox({ port: options.port, stateFile: options.stateFile, logger: commandLog() });
   });
 
 program
@@ -74,7 +92,7 @@ program
     withDatabase(async (database) => {
       // openConfiguredDatabase already migrated; report what is there.
       const report = await migrateToLatest(database.db);
-      console.log(report.applied.length ? `applied ${report.applied.join(', ')}` : 'the schema is up to date');
+      say(report.applied.length ? `applied ${report.applied.join(', ')}` : 'the schema is up to date');
     }),
   );
 
@@ -89,9 +107,9 @@ program
   .action(async (options: { now?: Date }) =>
     withDatabase(async (database) => {
       const demo = await loadDemoAgency(database.db, { apiKey: loadConfig().POLICYPAY_DEMO_API_KEY, now: options.now });
-      if (!demo.created) return console.log('the demo agency is already loaded');
-      console.log(`loaded "${demo.agency.name}"; staff sign-in ${demo.staff.email} / ${demo.staff.password}`);
-      console.log(`staff API key (shown once): ${demo.apiKey}`);
+      if (!demo.created) return say('the demo agency is already loaded');
+      say(`loaded "${demo.agency.name}"; staff sign-in ${demo.staff.email} / ${demo.staff.password}`);
+      say(`staff API key (shown once): ${demo.apiKey}`);
     }),
   );
 
@@ -140,14 +158,14 @@ const secrets = program.command('secrets').description('the key that encrypts st
 secrets
   .command('generate-key')
   .description('print a new random key for POLICYPAY_SECRET_KEY or POLICYPAY_SECRET_KEYS')
-  .action(() => console.log(generateKeyText()));
+  .action(() => say(generateKeyText()));
 secrets
   .command('rotate')
   .description('re-encrypt every stored secret under the first key of POLICYPAY_SECRET_KEYS')
   .action(async () =>
     withDatabase(async (database) => {
       const sweep = await rotateSecrets(database);
-      console.log(
+      say(
         `re-encrypted ${sweep.rotated} secret(s) under the primary key; ${sweep.unchanged} already were; ${sweep.encrypted} were in clear`,
       );
     }),
@@ -170,7 +188,7 @@ apiKey
         role: options.role,
         banks,
       });
-      console.log(key.key);
+      say(key.key);
     }),
   );
 
@@ -200,7 +218,7 @@ user
         }
         const id = await agencyId(database, options.agency);
         const created = await createUser(database.db, systemActor(id, 'cli'), options);
-        console.log(`created ${created.role} ${created.email} (${created.id})`);
+        say(`created ${created.role} ${created.email} (${created.id})`);
       }),
   );
 
@@ -213,9 +231,9 @@ try {
     error instanceof ConfigError ||
     error instanceof SecretKeyError
   ) {
-    console.error(`policypay: ${error.message}`);
+    complain(`policypay: ${error.message}`);
   } else {
-    console.error('policypay:', error);
+    commandLog().fatal({ err: error }, 'policypay failed');
   }
   process.exit(1);
 }

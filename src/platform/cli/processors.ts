@@ -3,6 +3,7 @@ import { chooseProcessor, createProcessors, ProcessorChoiceError } from '../../p
 import type { Processors } from '../../payments/processors/processor.ts';
 import { type Sandbox, startSandbox } from '../../payments/processors/sandbox/server.ts';
 import { type Config, ConfigError } from '../config.ts';
+import type { Logger } from '../log/logger.ts';
 
 export interface ProcessorSetup {
   processors: Processors;
@@ -18,7 +19,12 @@ export interface ProcessorSetup {
  */
 export async function setupProcessors(
   config: Config,
-  options: { startSandbox: boolean; webhookBaseUrl?: string | undefined; stateFile?: string | undefined },
+  options: {
+    startSandbox: boolean;
+    webhookBaseUrl?: string | undefined;
+    stateFile?: string | undefined;
+    logger?: Logger;
+  },
 ): Promise<ProcessorSetup> {
   let choice: ReturnType<typeof chooseProcessor>;
   try {
@@ -31,7 +37,12 @@ export async function setupProcessors(
   let sandbox: Sandbox | undefined;
   if (choice === 'sandbox' && !config.POLICYPAY_SANDBOX_URL && options.startSandbox) {
     const webhookUrl = options.webhookBaseUrl ? `${options.webhookBaseUrl}/api/v1/webhooks/sandbox` : undefined;
-    const base = { webhookSecret, webhookUrl, ...(options.stateFile ? { stateFile: options.stateFile } : {}) };
+    const base = {
+      webhookSecret,
+      webhookUrl,
+      ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    };
     sandbox = await startSandbox({ ...base, port: config.POLICYPAY_SANDBOX_PORT }).catch((error) => {
       // Port taken (another policypay): any free port will do for an in-process sandbox.
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return startSandbox({ ...base, port: 0 });

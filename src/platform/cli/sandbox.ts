@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type Sandbox, startSandbox } from '../../payments/processors/sandbox/server.ts';
 import { ACH_ROUTING_NUMBER, TEST_NUMBERS } from '../../payments/processors/sandbox/test-numbers.ts';
+import type { Logger } from '../log/logger.ts';
+import { say } from '../log/output.ts';
 
 export interface RunSandboxOptions {
   port: number;
@@ -12,6 +14,7 @@ export interface RunSandboxOptions {
   settlementDays?: number | undefined;
   /** Keep tokens and charges across restarts in this JSON file. */
   stateFile?: string | undefined;
+  logger?: Logger;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<Sandbox> {
     webhookUrl,
     ...(options.settlementDays !== undefined ? { settlementDays: options.settlementDays } : {}),
     ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 
   const lines = [
@@ -63,13 +67,13 @@ export async function runSandbox(options: RunSandboxOptions): Promise<Sandbox> {
     ),
     `    ACH routing number ${ACH_ROUTING_NUMBER} (or any valid ABA number)`,
   ];
-  console.log(lines.join('\n'));
+  say(lines.join('\n'));
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping the sandbox`);
+    say(`\n${signal}: stopping the sandbox`);
     await sandbox.close();
     process.exit(0);
   };

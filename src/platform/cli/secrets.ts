@@ -5,6 +5,7 @@ import { configureKeyring, Keyring, keyringFromEnv, parseKey, SecretKeyError } f
 import { type SecretSweep, sweepStoredSecrets } from '../../agency/stored-secrets.ts';
 import { type Config, ConfigError } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, pgliteDataDir } from '../db/database.ts';
+import type { Logger } from '../log/logger.ts';
 
 /** Where an embedded database keeps its generated key when the environment gives none. */
 const KEY_FILE = 'policypay-secret.key';
@@ -15,7 +16,7 @@ const KEY_FILE = 'policypay-secret.key';
  * data directory (0600) so `npm start` needs no setup — with a warning, since the key then sits
  * beside the data it protects. An in-memory database gets a key that lives as long as it does.
  */
-export function resolveKeyring(config: Config, env: NodeJS.ProcessEnv = process.env): Keyring {
+export function resolveKeyring(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env): Keyring {
   let fromEnv: Keyring | undefined;
   try {
     fromEnv = keyringFromEnv(env);
@@ -35,8 +36,8 @@ export function resolveKeyring(config: Config, env: NodeJS.ProcessEnv = process.
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    console.warn(
-      `policypay: no POLICYPAY_SECRET_KEY: generated ${file} to encrypt stored secrets (fine for a demo; set the variable in production)`,
+    logger.warn(
+      `no POLICYPAY_SECRET_KEY: generated ${file} to encrypt stored secrets (fine for a demo; set the variable in production)`,
     );
   }
   return new Keyring([{ id: 'local', key: parseKey(readFileSync(file, 'utf8'), file) }]);

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import { loadAutopayPlugin } from '../../autopay/plugins/plugin.ts';
-import { loadDemoAgency } from '../../demo/demo-agency.ts';
+import { type DemoLoad, findDemoAgency, loadDemoAgency } from '../../demo/demo-agency.ts';
 import { ensureWebAssets } from '../../web/build.ts';
 import { buildApp } from '../app/app.ts';
 import { startJobSender, startWorkers, workerSettings } from '../app/workers.ts';
 import { loadConfig } from '../config.ts';
 import { isPostgresUrl, pgliteDataDir } from '../db/database.ts';
 import { bossJobQueue } from '../jobs/boss-job-queue.ts';
+import { commandLogger } from '../log/logger.ts';
+import { say } from '../log/output.ts';
+import { bannerLines } from './banner.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
 import { setupProcessors } from './processors.ts';
 
@@ -23,14 +26,17 @@ export async function serve(options: ServeOptions): Promise<void> {
   const config = loadConfig();
   const port = options.port ?? config.PORT;
   const host = options.host ?? config.HOST;
-  console.log(`policypay on Node ${process.version}, ${describeDatabase(config.DATABASE_URL)}`);
-  const database = await openConfiguredDatabase();
+  const logger = commandLogger(config.LOG_LEVEL);
+  say(`policypay on Node ${process.version}, ${describeDatabase(config.DATABASE_URL)}`);
+  const database = await openConfiguredDatabase({ logger });
 
-  let demo: Awaited<ReturnType<typeof loadDemoAgency>> | undefined;
+  let demo: DemoLoad | undefined;
   if (options.demo) {
     const agencies = await database.db.selectFrom('agencies').select('id').limit(1).execute();
     if (agencies.length === 0 || config.POLICYPAY_DEMO_API_KEY) {
       demo = await loadDemoAgency(database.db, { apiKey: config.POLICYPAY_DEMO_API_KEY });
+    } else {
+      demo = await findDemoAgency(database.db);
     }
   }
 
@@ -45,61 +51,53 @@ export async function serve(options: ServeOptions): Promise<void> {
     startSandbox: true,
     webhookBaseUrl: `http://127.0.0.1:${port}`,
     stateFile: dataDir ? join(dataDir, 'policypay-sandbox.json') : undefined,
+    logger,
   });
   const settings = workerSettings(config);
   const workers = options.workers
     ? await startWorkers(database, {
         processors: payments.processors,
-        email: { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM },
+        email: { smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM, printLine: say },
         settings,
+        logger,
       })
     : undefined;
   // Without workers, requests still enqueue their jobs (e-mails, payments, AMS exports) for the
   // worker processes; the workers' sweeps find any row whose job was lost.
-  const sender = workers ? undefined : await startJobSender(database, { settings });
+  const sender = workers ? undefined : await startJobSender(database, { settings, logger });
   // The API checks an agency's choice of autopay plugin against the ones the operator plugged in.
   await loadAutopayPlugin();
   const app = await buildApp({
     database,
     webDir,
-    logger: { level: config.LOG_LEVEL },
+    logger,
     processors: payments.processors,
     jobs: workers ? bossJobQueue(workers.boss) : sender!.jobs,
     publicUrl: url,
   });
   await app.listen({ port, host });
-  console.log(`\npolicypay is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
-  console.log(`  API reference   ${url}/api/docs`);
-  console.log(`  health          ${url}/api/v1/health`);
-  if (demo?.created) {
-    console.log(`  demo agency     "${demo.agency.name}" loaded`);
-    console.log(`  staff sign-in   ${demo.staff.email} / ${demo.staff.password}`);
-    console.log(`  staff API key   ${demo.apiKey}  (shown once)`);
-  } else if (demo) {
-    console.log('  demo agency     already loaded; API key from POLICYPAY_DEMO_API_KEY');
-  }
-  console.log(workers ? '  workers         running (pg-boss)' : '  workers         off (--no-workers)');
-  console.log(
-    config.SMTP_URL
-      ? `  e-mail          sent over SMTP (${new URL(config.SMTP_URL).host})`
-      : `  e-mail          kept in the outbox (set SMTP_URL to send): ${url}/app/emails; clients' portal links print here`,
-  );
-  if (demo?.created) console.log(`  client portal   ${url}/portal (demo client ${demo.client.email})`);
-  if (payments.processors.has('stripe')) console.log('  processor       stripe (live: the sandbox is off)');
-  else {
-    console.log(
-      payments.sandbox
-        ? `  processor       sandbox ${payments.sandbox.url} (test card 4242 4242 4242 4242)`
-        : `  processor       sandbox ${config.POLICYPAY_SANDBOX_URL ?? 'not configured'}`,
-    );
-    console.log('  TEST MODE       payments go to the sandbox: nothing is charged (set STRIPE_SECRET_KEY for live)');
-  }
+  const banner = bannerLines({
+    url,
+    seconds: (Date.now() - started) / 1000,
+    demo,
+    demoApiKeyFromEnv: config.POLICYPAY_DEMO_API_KEY !== undefined,
+    workers: workers !== undefined,
+    smtpUrl: config.SMTP_URL,
+    processor: payments.processors.has('stripe')
+      ? { stripe: true }
+      : {
+          stripe: false,
+          sandboxUrl: payments.sandbox?.url ?? config.POLICYPAY_SANDBOX_URL,
+          inProcess: payments.sandbox !== undefined,
+        },
+  });
+  for (const line of banner) say(line);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping`);
+    say(`\n${signal}: stopping`);
     await app.close();
     await workers?.stop();
     await sender?.stop();

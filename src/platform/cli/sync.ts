@@ -14,6 +14,7 @@ import type { SyncSystem } from '../../sync/rules/records.ts';
 import { getCustomerSync } from '../../sync/views.ts';
 import { buildApp } from '../app/app.ts';
 import type { DatabaseHandle } from '../db/database.ts';
+import { say } from '../log/output.ts';
 import { configureOutboundPolicy, outboundPolicy } from '../outbound.ts';
 
 /** A progress line on stderr (the total is not known ahead: changes are paged until the last). */
@@ -57,7 +58,7 @@ export async function runSyncCommand(
       : [];
     agencies = rows;
   }
-  if (agencies.length === 0) console.log(`no agency has a ${options.system} connector`);
+  if (agencies.length === 0) say(`no agency has a ${options.system} connector`);
   const runs: DailySyncResult[] = [];
   for (const agency of agencies) {
     const bar = progressLine(agency.slug);
@@ -67,8 +68,8 @@ export async function runSyncCommand(
     });
     bar.end();
     const pushed = await pushPending(database.db, agency.id);
-    console.log(summariseSync(agency.slug, run));
-    if (pushed.pushed + pushed.failed > 0) console.log(`  pushes: ${pushed.pushed} sent, ${pushed.failed} failed`);
+    say(summariseSync(agency.slug, run));
+    if (pushed.pushed + pushed.failed > 0) say(`  pushes: ${pushed.pushed} sent, ${pushed.failed} failed`);
     runs.push(run);
   }
   return runs;
@@ -93,10 +94,10 @@ export async function configureConnectorCommand(
       mapping: mapping as never,
       enabled: !options.disabled,
     });
-    console.log(
+    say(
       `${options.system} connector for ${agency.slug}: ${view.mapping.baseUrl} (${view.enabled ? 'enabled' : 'disabled'})`,
     );
-    console.log(
+    say(
       `webhook: POST /api/v1/sync/webhooks/${agency.slug}/${options.system}, ${view.webhookSecret ? `secret ${view.webhookSecret} (shown once)` : 'secret unchanged'}`,
     );
   } catch (error) {
@@ -141,9 +142,7 @@ export async function runSyncDemo(database: DatabaseHandle): Promise<void> {
       url: `${url}/api/v1/sync/webhooks/${slug}/ams`,
       secret: amsConnector.webhookSecret as string,
     });
-    console.log(
-      `agency ${slug}; AMS double ${ams.server.url}, benefits double ${benefits.server.url}, server ${url}\n`,
-    );
+    say(`agency ${slug}; AMS double ${ams.server.url}, benefits double ${benefits.server.url}, server ${url}\n`);
 
     const badges = async (name: string) => {
       const row = await db
@@ -157,42 +156,42 @@ export async function runSyncDemo(database: DatabaseHandle): Promise<void> {
       const labels = view.badges.map((b) => `${b.label} (${b.externalId})`).join(', ');
       return `${name}: customer ${row.customer_number} — ${labels || 'not synced'}`;
     };
-    const daily = async () => console.log(summariseSync(slug, await runDailySync(db, agency.id, 'benefits')));
+    const daily = async () => say(summariseSync(slug, await runDailySync(db, agency.id, 'benefits')));
 
-    console.log('1. Account created in the AMS; then added in the benefits system by searching the AMS by name');
+    say('1. Account created in the AMS; then added in the benefits system by searching the AMS by name');
     ams.createCustomer({ customerName: 'Acme Dental Group', customerType: 'group', email: 'office@acme.example' });
     await wait(300);
-    console.log(`   after the real-time webhook: ${await badges('Acme Dental Group')}`);
+    say(`   after the real-time webhook: ${await badges('Acme Dental Group')}`);
     await benefits.createAccount({ accountName: 'Acme Dental Group' }, { existsInAms: true });
     await daily();
-    console.log(`   after the daily sync: ${await badges('Acme Dental Group')}\n`);
+    say(`   after the daily sync: ${await badges('Acme Dental Group')}\n`);
 
-    console.log('2. Account created only in the benefits system');
+    say('2. Account created only in the benefits system');
     benefits.ams = null;
     await benefits.createAccount({ accountName: 'Birch Family', accountType: 'individual' });
     benefits.ams = { url: ams.server.url, apiKey: 'ams-double-key' };
     await daily();
-    console.log(`   ${await badges('Birch Family')}\n`);
+    say(`   ${await badges('Birch Family')}\n`);
 
-    console.log('3. Systems connected: account created in the benefits system is created in the AMS too');
+    say('3. Systems connected: account created in the benefits system is created in the AMS too');
     await benefits.createAccount({ accountName: 'Cedar Logistics LLC', accountType: 'group' });
     await wait(300);
-    console.log(`   after the real-time webhook: ${await badges('Cedar Logistics LLC')}`);
+    say(`   after the real-time webhook: ${await badges('Cedar Logistics LLC')}`);
     await daily();
-    console.log(`   after the daily sync: ${await badges('Cedar Logistics LLC')}\n`);
+    say(`   after the daily sync: ${await badges('Cedar Logistics LLC')}\n`);
 
-    console.log('4. Created in policypay and pushed to both systems; a later edit follows it to both');
+    say('4. Created in policypay and pushed to both systems; a later edit follows it to both');
     // Pushed to the AMS first, so the benefits account carries the AMS number and is not re-created there.
     const local = await createCustomer(db, actor, { type: 'individual', name: 'Dana Hub', email: 'dana@example.com' });
     await requestCustomerPush(db, actor, local.customerNumber, ['ams', 'benefits']);
     await pushPending(db, agency.id);
     await updateCustomer(db, actor, local.customerNumber, { email: 'dana@new.example' });
     await pushPending(db, agency.id);
-    console.log(`   ${await badges('Dana Hub')}`);
+    say(`   ${await badges('Dana Hub')}`);
     const inAms = ams.customers.all().find((r) => r.data.customerName === 'Dana Hub');
-    console.log(`   the AMS has e-mail ${String(inAms?.data.email)}\n`);
+    say(`   the AMS has e-mail ${String(inAms?.data.email)}\n`);
     const customers = await db.selectFrom('customers').select('id').where('agency_id', '=', agency.id).execute();
-    console.log(`${customers.length} customers in policypay, no duplicates. The sync log: GET /api/v1/sync/log`);
+    say(`${customers.length} customers in policypay, no duplicates. The sync log: GET /api/v1/sync/log`);
   } finally {
     // The doubles end with the demo: its connectors are disabled, so the daily schedule skips them.
     await db.updateTable('sync_connectors').set({ enabled: false }).where('agency_id', '=', agency.id).execute();

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
 import pg from 'pg';
+import { defaultLogger } from '../log/logger.ts';
 import { lockDataDir } from './embedded-lock.ts';
 import { PolicypayPostgresDialect } from './postgres-dialect.ts';
 import type { Database } from './schema.ts';
@@ -125,7 +126,8 @@ async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
   // by the pool, which then emits 'error': without a listener that would end the process. The
   // next checkout simply opens a new connection once the server is back.
   const onConnectionError =
-    options.onConnectionError ?? ((error: Error) => console.warn(`[database] idle connection lost: ${error.message}`));
+    options.onConnectionError ??
+    ((error: Error) => defaultLogger().warn({ err: error }, 'database: idle connection lost'));
   pool.on('error', (error) => onConnectionError(error));
   const db = new Kysely<Database>({ dialect: new PolicypayPostgresDialect(pool) });
   return {

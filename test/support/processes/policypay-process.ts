@@ -9,7 +9,10 @@ import { migrateToLatest } from '../../../src/platform/db/migrate.ts';
 const root = join(import.meta.dirname, '..', '..', '..');
 
 export interface PolicypayProcess {
+  /** Its stdout and stderr, interleaved as they arrived. */
   output(): string;
+  /** Its stdout alone (the banner, and JSON log lines when LOG_LEVEL is set). */
+  stdout(): string;
   /** The process is still running (it has not exited, on its own or by a signal). */
   alive(): boolean;
   exitCode(): number | null;
@@ -43,6 +46,7 @@ export async function startPolicypayProcess(options: {
   timeoutMs?: number;
 }): Promise<PolicypayProcess> {
   let output = '';
+  let stdout = '';
   const child: ChildProcess = spawn(process.execPath, [join(root, 'bin', 'policypay.js'), ...options.args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
@@ -50,6 +54,7 @@ export async function startPolicypayProcess(options: {
   });
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
+    stdout += chunk.toString();
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -71,6 +76,7 @@ export async function startPolicypayProcess(options: {
   }
   return {
     output: () => output,
+    stdout: () => stdout,
     alive: () => !exited,
     exitCode: () => child.exitCode,
     async close() {

@@ -69,7 +69,7 @@ function encodeSegment(text: string): string {
 
 export function errorLogs(lines: string[]): string[] {
   return lines
-    .filter((line) => /"level":(50|60)/.test(line))
+    .filter((line) => /"level":"(error|fatal)"/.test(line))
     .map((line) => {
       try {
         const entry = JSON.parse(line);

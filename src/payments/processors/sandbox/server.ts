@@ -2,6 +2,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defaultLogger, type Logger } from '../../../platform/log/logger.ts';
 import { apiRoute } from './api-routes.ts';
 import { type Clock, DAY_MS, SandboxClock, systemClock } from './clock.ts';
 import type { SandboxContext } from './context.ts';
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   corsOrigins?: '*' | readonly string[];
   /** Keep the ledger in this JSON file across restarts (tokens, charges, refunds, events). */
   stateFile?: string;
+  /** Where its own failures are logged (default: warnings and errors on stderr). */
+  logger?: Logger;
 }
 
 export interface Sandbox {
@@ -64,6 +67,7 @@ const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (!options.webhookSecret) throw new Error('the sandbox needs a webhookSecret to sign its webhooks');
   const settlementDays = options.settlementDays ?? 3;
+  const logger = options.logger ?? defaultLogger();
   if (!Number.isInteger(settlementDays) || settlementDays < 0) throw new RangeError('settlementDays must be ≥ 0');
   const baseClock = options.clock ?? systemClock;
   let state = new SandboxState();
@@ -133,7 +137,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       }
       // A bug: log where, but neither the message nor the request (either may hold a card number).
       const frames = error instanceof Error ? (error.stack ?? '').split('\n').slice(1, 6).join('\n') : '';
-      console.error(`policypay sandbox: internal error (${(error as Error)?.name ?? typeof error})\n${frames}`);
+      logger.error({ errorType: (error as Error)?.name ?? typeof error, frames }, 'sandbox: internal error');
       sendJson(res, 500, errorBody('api_error', 'internal_error', 'the sandbox failed to handle this request'));
     });
   });
