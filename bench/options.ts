@@ -1,6 +1,15 @@
 import { parseArgs } from 'node:util';
 
-const scenarioIds = ['receipts', 'eligibility', 'payments', 'autopay', 'autopay-day', 'sync', 'ledger'] as const;
+const scenarioIds = [
+  'receipts',
+  'eligibility',
+  'payments',
+  'autopay',
+  'autopay-day',
+  'sync',
+  'ledger',
+  'startup',
+] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 export type DatabaseChoice = 'pglite' | 'postgres';
 
@@ -20,6 +29,10 @@ export interface BenchOptions {
   payments: number;
   /** Due invoices of the autopay-day scenario (through the queue, PostgreSQL only). */
   autopayDayInvoices: number;
+  /** The checkout whose `npm start` the startup scenario measures (default: this one). */
+  startupRoot: string | undefined;
+  /** Seconds the startup scenario lets a started server idle before reading its memory. */
+  startupIdleSeconds: number;
 }
 
 export const usage = `npm run bench [-- options]
@@ -37,6 +50,9 @@ export const usage = `npm run bench [-- options]
                       PGlite: at most 500)
   --autopay-day-invoices <n>  due invoices of the autopay day through the job queue, 2 worker processes
                       (BENCH_AUTOPAY_DAY_INVOICES, default 100000; 1 worker runs a quarter of it; PostgreSQL only)
+  --startup-root <dir>  the checkout whose \`npm start\` the startup scenario runs (BENCH_STARTUP_ROOT, default this
+                      one; point it at a clone of an older commit, after \`npm install\` there, to compare)
+  --startup-idle <s>  seconds a started server idles before its memory is read (BENCH_STARTUP_IDLE, default 10)
   --help
 
 BENCH_DATABASE_URL=postgres://user@host:5432/db selects the PostgreSQL server (a bench_* schema is
@@ -75,6 +91,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'autopay-invoices': { type: 'string' },
       payments: { type: 'string' },
       'autopay-day-invoices': { type: 'string' },
+      'startup-root': { type: 'string' },
+      'startup-idle': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -101,6 +119,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       100_000,
       true,
     ),
+    startupRoot: values['startup-root'] ?? (env.BENCH_STARTUP_ROOT || undefined),
+    startupIdleSeconds: positiveNumber('--startup-idle', values['startup-idle'] ?? env.BENCH_STARTUP_IDLE, 10, false),
   };
 }
 

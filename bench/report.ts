@@ -85,6 +85,8 @@ export interface ScenarioResult {
   fixture?: Record<string, unknown>;
   checks?: Record<string, unknown>;
   diagnostics?: Record<string, unknown>;
+  /** One line for the end-of-run summary, for scenarios not measured in operations per second. */
+  summary?: string;
   firstError?: string;
 }
 

@@ -33,10 +33,11 @@ export interface SecretSweep {
  * Encrypts every stored secret still in clear and checks that every encrypted one opens with the
  * configured keys (a wrong key fails here, at start-up, not at the first webhook). With `rotate`,
  * values under an older key are re-encrypted under the primary one. Idempotent; one transaction.
+ * `dryRun` (`policypay doctor`) counts and checks the same way and writes nothing.
  */
 export async function sweepStoredSecrets(
   db: Db,
-  options: { rotate: boolean; keys?: Keyring | undefined },
+  options: { rotate: boolean; keys?: Keyring | undefined; dryRun?: boolean },
 ): Promise<SecretSweep> {
   const keys = options.keys ?? keyring();
   const sweep: SecretSweep = { encrypted: 0, rotated: 0, unchanged: 0 };
@@ -69,7 +70,7 @@ export async function sweepStoredSecrets(
         configChanged = true;
         return next;
       });
-      if (!webhook && !configChanged) continue;
+      if ((!webhook && !configChanged) || options.dryRun) continue;
       await tx
         .updateTable('sync_connectors')
         .set({
@@ -88,7 +89,7 @@ export async function sweepStoredSecrets(
       .execute();
     for (const row of amsRows) {
       const next = reseal(row.auth_header_value as string, secretContext.amsAuth(row.agency_id));
-      if (next === undefined) continue;
+      if (next === undefined || options.dryRun) continue;
       await tx
         .updateTable('ams_receipt_connectors')
         .set({ auth_header_value: next })

@@ -46,6 +46,11 @@ const schema = z.object({
   // constants; PGlite is one session, so its worker concurrency stays 1 whatever is set.
   DATABASE_POOL_SIZE: count.default(10),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Embedded PGlite's shared_buffers; PGlite's own 128MB is a server's figure (see database.ts). */
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9][0-9]*(kB|MB|GB)$/, { error: 'must be a size such as 16MB (kB, MB or GB)' })
+    .default('16MB'),
   JOBS_POOL_SIZE: count.default(4),
   WORKER_PAYMENT_CONCURRENCY: count.default(8),
   WORKER_AUTOPAY_CONCURRENCY: count.default(8),

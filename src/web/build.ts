@@ -6,19 +6,18 @@
 // complete and never changed afterwards, so `npm start` reuses a build from `npm run build`, and
 // parallel test processes can share one cache without a server ever seeing half a build.
 //
-// `node src/web/build.ts [root]` (`npm run build`) builds into `dist/web` by default.
+// `npm run build` (scripts/build.ts, also npm's `prepare` step) builds into `dist/web`.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { say } from '../platform/log/output.ts';
 
 const sourceDir = import.meta.dirname;
 const repoRoot = path.join(sourceDir, '..', '..');
 const STAMP = '.build-hash';
 
 /** Where `npm start` and `npm run build` keep builds. */
-export const defaultWebRoot = path.join(repoRoot, 'dist', 'web');
+const defaultWebRoot = path.join(repoRoot, 'dist', 'web');
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -39,7 +38,7 @@ export async function webSourceHash(): Promise<string> {
 }
 
 /** Builds both entries into `outDir` (emptied first) and stamps it with `hash` last. */
-export async function buildWebAssets(outDir: string, hash?: string): Promise<void> {
+async function buildWebAssets(outDir: string, hash?: string): Promise<void> {
   // Loaded on demand: importing Vite costs ~0.3 s, which a start with an up-to-date build skips.
   const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
   await build({
@@ -98,11 +97,4 @@ export async function ensureWebAssets(root: string = defaultWebRoot): Promise<{ 
       await rm(path.join(root, entry), { recursive: true, force: true });
   }
   return { dir, built: true };
-}
-
-if (import.meta.main) {
-  const started = Date.now();
-  const { dir, built } = await ensureWebAssets(process.argv[2] ? path.resolve(process.argv[2]) : defaultWebRoot);
-  const took = ((Date.now() - started) / 1000).toFixed(1);
-  say(built ? `web UI built in ${took} s: ${dir}` : `web UI up to date: ${dir}`);
 }

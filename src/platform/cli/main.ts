@@ -14,6 +14,7 @@ import { commandLogger, type Logger } from '../log/logger.ts';
 import { complain, say } from '../log/output.ts';
 import { isoInstant, runAutopayCommand } from './autopay.ts';
 import { openConfiguredDatabase } from './database.ts';
+import { runDoctor } from './doctor.ts';
 import { runSandbox } from './sandbox.ts';
 import { rotateSecrets } from './secrets.ts';
 import { serve } from './serve.ts';
@@ -84,6 +85,46 @@ program
   .action(async (options: { port: number; stateFile?: string }) => {
     await runSandbox({ port: options.port, stateFile: options.stateFile, logger: commandLog() });
   });
+
+function processCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1000)
+    throw new InvalidArgumentError('must be a whole number from 0 to 1000');
+  return n;
+}
+
+program
+  .command('doctor')
+  .description("check this deployment's configuration, database, secrets and mail server, and say what is wrong")
+  .addOption(new Option('--api-processes <n>', 'API processes you run (serve)').argParser(processCount).default(1))
+  .addOption(
+    new Option('--worker-processes <n>', 'worker processes you run (worker)').argParser(processCount).default(0),
+  )
+  .option('--no-api-workers', 'the API processes run with --no-workers')
+  .addOption(
+    new Option('--timeout <seconds>', 'how long to wait for the database and the mail server')
+      .argParser((value) => processCount(value) * 1000)
+      .default(5000, '5'),
+  )
+  .option('--json', 'findings as JSON')
+  .action(
+    async (options: {
+      apiProcesses: number;
+      workerProcesses: number;
+      apiWorkers: boolean;
+      timeout: number;
+      json: boolean;
+    }) => {
+      const findings = await runDoctor({
+        apiProcesses: options.apiProcesses,
+        workerProcesses: options.workerProcesses,
+        apiRunsWorkers: options.apiWorkers,
+        timeoutMs: options.timeout,
+        json: options.json,
+      });
+      if (findings.some((finding) => finding.level === 'problem')) process.exitCode = 1;
+    },
+  );
 
 program
   .command('migrate')

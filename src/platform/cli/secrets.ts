@@ -8,7 +8,7 @@ import { type DatabaseHandle, isPostgresUrl, pgliteDataDir } from '../db/databas
 import type { Logger } from '../log/logger.ts';
 
 /** Where an embedded database keeps its generated key when the environment gives none. */
-const KEY_FILE = 'policypay-secret.key';
+export const EMBEDDED_KEY_FILE = 'policypay-secret.key';
 
 /**
  * The keyring this process encrypts stored secrets with. The environment's keys when set
@@ -32,7 +32,7 @@ export function resolveKeyring(config: Config, logger: Logger, env: NodeJS.Proce
   }
   const dataDir = pgliteDataDir(config.DATABASE_URL);
   if (!dataDir) return new Keyring([{ id: 'local', key: randomBytes(32) }]);
-  const file = join(dataDir, KEY_FILE);
+  const file = join(dataDir, EMBEDDED_KEY_FILE);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });

@@ -34,11 +34,18 @@ export interface OpenOptions {
   applicationName?: string;
   /** How long to wait for a PostgreSQL connection before failing (0: no limit). */
   connectTimeoutMs?: number;
+  /**
+   * PGlite's shared_buffers (PostgreSQL syntax, e.g. `16MB`). PGlite's own default, 128MB, is
+   * sized for a server; the embedded database is one agency's book in one process, and the
+   * operating system's page cache already holds its files.
+   */
+  pgliteSharedBuffers?: string;
   /** Told of a pooled connection that broke while idle (the pool has already dropped it). */
   onConnectionError?: (error: Error) => void;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_PGLITE_SHARED_BUFFERS = '16MB';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 // The same type mapping on both drivers: int8 → bigint, date → 'YYYY-MM-DD', timestamptz → Date.
@@ -65,6 +72,11 @@ async function openPglite(options: OpenOptions): Promise<DatabaseHandle> {
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    startParams: [
+      ...PGlite.defaultStartParams,
+      '-c',
+      `shared_buffers=${options.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS}`,
+    ],
     parsers: {
       [pgliteTypes.INT8]: (value: string) => BigInt(value),
       [pgliteTypes.DATE]: (value: string) => value,
