@@ -3,11 +3,13 @@ import { loadAutopayPlugin } from '../../autopay/plugins/plugin.ts';
 import { loadDemoAgency } from '../../demo/demo-agency.ts';
 import { ensureWebAssets } from '../../web/build.ts';
 import { buildApp } from '../app/app.ts';
+import { exitGracefullyOnSignals } from '../app/shutdown.ts';
 import { startJobSender, startWorkers, workerSettings } from '../app/workers.ts';
 import { loadConfig } from '../config.ts';
 import { isPostgresUrl, pgliteDataDir } from '../db/database.ts';
 import { bossJobQueue } from '../jobs/boss-job-queue.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
+import { processMetrics, serveMetricsPort, workerStopTime } from './metrics.ts';
 import { setupProcessors } from './processors.ts';
 
 export interface ServeOptions {
@@ -59,6 +61,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const sender = workers ? undefined : await startJobSender(database, { settings });
   // The API checks an agency's choice of autopay plugin against the ones the operator plugged in.
   await loadAutopayPlugin();
+  const metrics = processMetrics(config, database, workers?.boss ?? sender?.boss);
   const app = await buildApp({
     database,
     webDir,
@@ -66,8 +69,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     processors: payments.processors,
     jobs: workers ? bossJobQueue(workers.boss) : sender!.jobs,
     publicUrl: url,
+    operatorToken: config.POLICYPAY_OPERATOR_TOKEN,
+    metrics,
+    workers: workers?.state,
   });
   await app.listen({ port, host });
+  const metricsServer = await serveMetricsPort(config, metrics);
   console.log(`\npolicypay is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${url}`);
   console.log(`  API reference   ${url}/api/docs`);
   console.log(`  health          ${url}/api/v1/health`);
@@ -95,18 +102,16 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log('  TEST MODE       payments go to the sandbox: nothing is charged (set STRIPE_SECRET_KEY for live)');
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping`);
-    await app.close();
-    await workers?.stop();
-    await sender?.stop();
-    await payments.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (metricsServer) console.log(`  metrics         ${metricsServer.url}/metrics`);
+
+  exitGracefullyOnSignals(
+    [
+      { name: 'HTTP server', run: () => Promise.all([app.close(), metricsServer?.close()]) },
+      { name: 'workers', run: async (remainingMs) => workers?.stop(workerStopTime(remainingMs)) },
+      { name: 'job sender', run: async (remainingMs) => sender?.stop(workerStopTime(remainingMs)) },
+      { name: 'processors', run: () => payments.close() },
+      { name: 'database', run: () => database.close() },
+    ],
+    { timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS, log: console },
+  );
 }

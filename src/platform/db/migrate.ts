@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { type Kysely, sql } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as foundation from './migrations/0001_foundation.ts';
 import * as receipts from './migrations/0002_receipts.ts';
 import * as payments from './migrations/0003_payments.ts';
@@ -60,4 +60,35 @@ export async function migrateTo(db: Kysely<Database>, name: string, schema?: str
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error } = await migrator.migrateTo(name);
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+export interface MigrationStatus {
+  /** Listed here but not applied to the database. */
+  pending: string[];
+  /** Applied to the database but unknown to this build (a newer release migrated it). */
+  unknown: string[];
+}
+
+/**
+ * The database's migrations against this build's, for the readiness check. One read of Kysely's
+ * bookkeeping table on the search path (where `migrateToLatest` keeps it): `Migrator.getMigrations()`
+ * would first list every table of the database through Kysely's introspector, a catalog query too
+ * heavy for a probe run every few seconds, and it does not report unknown migrations.
+ */
+export async function migrationStatus(db: Kysely<Database>): Promise<MigrationStatus> {
+  let applied: string[];
+  try {
+    const result = await sql<{ name: string }>`SELECT name FROM ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+    applied = result.rows.map((row) => row.name);
+  } catch (error) {
+    // 42P01: no bookkeeping table yet, so nothing was ever migrated.
+    if ((error as { code?: string }).code !== '42P01') throw error;
+    applied = [];
+  }
+  const known = Object.keys(migrations);
+  const done = new Set(applied);
+  return {
+    pending: known.filter((name) => !done.has(name)),
+    unknown: applied.filter((name) => !(name in migrations)).sort(),
+  };
 }
