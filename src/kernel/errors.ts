@@ -16,6 +16,7 @@ const errorCodes = [
   'payment_in_flight',
   'database_busy',
   'database_unavailable',
+  'not_ready',
   'rate_limited',
   'unsupported_media_type',
   'processor_unavailable',

@@ -74,6 +74,22 @@ const schema = z.object({
   POLICYPAY_ALLOW_PRIVATE_CONNECTORS: z.enum(['true', 'false']).default('false'),
   /** Host names and CIDR ranges connectors may call although private, comma-separated. */
   POLICYPAY_CONNECTOR_ALLOWLIST: z.string().optional(),
+  // Operations: metrics, shutdown (README's "Operations: metrics, health, shutdown").
+  /**
+   * The bearer token that opens `/metrics` on the main port (`Authorization: Bearer …`). Unset,
+   * the main port answers `/metrics` with 404 and only METRICS_PORT serves it.
+   */
+  POLICYPAY_OPERATOR_TOKEN: z
+    .string()
+    .min(16, { error: 'must be at least 16 characters' })
+    .regex(/^\S+$/, { error: 'must not contain spaces' })
+    .optional(),
+  /** A second port that serves only `/metrics`, without authentication (keep it off the public network). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The address METRICS_PORT binds to; loopback by default, so that only the host's own scraper reaches it. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** How long SIGTERM/SIGINT may take to drain requests and stop workers before the process exits non-zero. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(25),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -101,7 +101,19 @@ export async function runDailySync(
       result.cursor = page.cursor;
       options.onPage?.(result);
     }
-    if (last) return result;
+    if (last) {
+      // A run that read everything stamps its cursor's time even when the last page was empty: that
+      // time is when the system was last fully read (the `policypay_sync_lag_seconds` metric). The
+      // cursor itself is left as stored, which a concurrent run may have moved on.
+      if (page.records.length === 0) {
+        await db
+          .insertInto('sync_cursors')
+          .values({ agency_id: agencyId, system, entity: 'customer', cursor: result.cursor })
+          .onConflict((oc) => oc.columns(['agency_id', 'system', 'entity']).doUpdateSet({ updated_at: new Date() }))
+          .execute();
+      }
+      return result;
+    }
   }
 }
 

@@ -38,8 +38,12 @@ import { refuseUnstorableText, unstorableText } from '../http/text-input.ts';
 import type { App, RouteDeps } from '../http/types.ts';
 import { type JobQueue, noJobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../log/logger.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { registerMetricsRoutes } from '../metrics/metrics-routes.ts';
 import { authHook } from './authenticate.ts';
 import { healthRoutes } from './health.ts';
+import type { WorkersState } from './readiness.ts';
+import { closeConnectionsWhileClosing } from './shutdown.ts';
 
 export interface AppOptions {
   database: DatabaseHandle;
@@ -57,6 +61,15 @@ export interface AppOptions {
   signInLimits?: Partial<SignInLimits>;
   /** "Now" for Idempotency-Key claims and date windows (tests move it; no timer decides a takeover). */
   clock?: () => Date;
+  /** POLICYPAY_OPERATOR_TOKEN: opens GET /metrics on this port to `Authorization: Bearer <token>`. */
+  operatorToken?: string | undefined;
+  /**
+   * The process's metrics registry, shared with METRICS_PORT (serve.ts). Default: one of the app's
+   * own when an operator token is set, else none (no metrics are exposed, so none are kept).
+   */
+  metrics?: Metrics | undefined;
+  /** The state of this process's workers, for GET /api/v1/ready; omitted when it runs none. */
+  workers?: (() => WorkersState) | undefined;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -81,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   // Before any plugin: a plugin's routes get the hooks its parent had when it was registered.
   registerRequestLog(app);
+  closeConnectionsWhileClosing(app);
 
   const deps: RouteDeps = {
     db: options.database.db,
@@ -170,7 +184,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-  healthRoutes(app, deps);
+  const metrics =
+    options.metrics ?? (options.operatorToken ? createMetrics({ database: options.database }) : undefined);
+  registerMetricsRoutes(app, metrics, options.operatorToken);
+  healthRoutes(app, deps, { workers: options.workers });
   sessionRoutes(app, deps, limit);
   customerRoutes(app, deps);
   policyRoutes(app, deps);

@@ -16,11 +16,18 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import { autopayQueues } from '../jobs/job-queue.ts';
 import { defaultLogger, type Logger } from '../log/logger.ts';
 import { registerMaintenance } from './maintenance.ts';
+import type { WorkersState } from './readiness.ts';
 
 export interface Workers {
   boss: PgBoss;
-  stop(): Promise<void>;
+  /** For GET /api/v1/ready: `running` from a completed start until a stop begins. */
+  state(): WorkersState;
+  /** Stops taking jobs and waits up to `timeoutMs` (at least 1 s, pg-boss's floor) for those running. */
+  stop(timeoutMs?: number): Promise<void>;
 }
+
+/** How long a stop waits for running jobs when the caller gives no time (tests; see platform/app/shutdown.ts). */
+const STOP_TIMEOUT_MS = 5000;
 
 /** What operators tune about the workers (README's configuration table); PGlite runs one at a time. */
 export interface WorkerSettings {
@@ -105,17 +112,26 @@ export async function startWorkers(
     await registerPaymentWorkers(boss, database.db, options.processors, kind);
     await registerAutopayWorkers(boss, database.db, kind);
   }
+  let state: WorkersState = 'running';
+  boss.once('stopped', () => {
+    state = 'stopped';
+  });
   return {
     boss,
-    async stop() {
-      await boss.stop({ graceful: true, timeout: 5000 });
+    state: () => state,
+    async stop(timeoutMs = STOP_TIMEOUT_MS) {
+      if (state === 'running') state = 'stopping';
+      await boss.stop({ graceful: true, timeout: timeoutMs });
+      state = 'stopped';
     },
   };
 }
 
 export interface JobSender {
   jobs: JobQueue;
-  stop(): Promise<void>;
+  /** Its pg-boss instance, for the metrics' queue counts. */
+  boss: PgBoss;
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -142,8 +158,9 @@ export async function startJobSender(
   for (const queue of [amsReceiptQueues.send, autopayQueues.pass]) await boss.createQueue(queue);
   return {
     jobs: bossJobQueue(boss),
-    async stop() {
-      await boss.stop({ graceful: true, timeout: 5000 });
+    boss,
+    async stop(timeoutMs = STOP_TIMEOUT_MS) {
+      await boss.stop({ graceful: true, timeout: timeoutMs });
     },
   };
 }

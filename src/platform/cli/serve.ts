@@ -3,6 +3,7 @@ import { loadAutopayPlugin } from '../../autopay/plugins/plugin.ts';
 import { type DemoLoad, findDemoAgency, loadDemoAgency } from '../../demo/demo-agency.ts';
 import { ensureWebAssets } from '../../web/build.ts';
 import { buildApp } from '../app/app.ts';
+import { exitGracefullyOnSignals } from '../app/shutdown.ts';
 import { startJobSender, startWorkers, workerSettings } from '../app/workers.ts';
 import { loadConfig } from '../config.ts';
 import { isPostgresUrl, pgliteDataDir } from '../db/database.ts';
@@ -11,6 +12,7 @@ import { commandLogger } from '../log/logger.ts';
 import { say } from '../log/output.ts';
 import { bannerLines } from './banner.ts';
 import { describeDatabase, openConfiguredDatabase } from './database.ts';
+import { processMetrics, serveMetricsPort, workerStopTime } from './metrics.ts';
 import { setupProcessors } from './processors.ts';
 
 export interface ServeOptions {
@@ -67,6 +69,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const sender = workers ? undefined : await startJobSender(database, { settings, logger });
   // The API checks an agency's choice of autopay plugin against the ones the operator plugged in.
   await loadAutopayPlugin();
+  const metrics = processMetrics(config, database, workers?.boss ?? sender?.boss);
   const app = await buildApp({
     database,
     webDir,
@@ -74,8 +77,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     processors: payments.processors,
     jobs: workers ? bossJobQueue(workers.boss) : sender!.jobs,
     publicUrl: url,
+    operatorToken: config.POLICYPAY_OPERATOR_TOKEN,
+    metrics,
+    workers: workers?.state,
   });
   await app.listen({ port, host });
+  const metricsServer = await serveMetricsPort(config, metrics);
   const banner = bannerLines({
     url,
     seconds: (Date.now() - started) / 1000,
@@ -92,19 +99,16 @@ export async function serve(options: ServeOptions): Promise<void> {
         },
   });
   for (const line of banner) say(line);
+  if (metricsServer) say(`  metrics         ${metricsServer.url}/metrics`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`\n${signal}: stopping`);
-    await app.close();
-    await workers?.stop();
-    await sender?.stop();
-    await payments.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  exitGracefullyOnSignals(
+    [
+      { name: 'HTTP server', run: () => Promise.all([app.close(), metricsServer?.close()]) },
+      { name: 'workers', run: async (remainingMs) => workers?.stop(workerStopTime(remainingMs)) },
+      { name: 'job sender', run: async (remainingMs) => sender?.stop(workerStopTime(remainingMs)) },
+      { name: 'processors', run: () => payments.close() },
+      { name: 'database', run: () => database.close() },
+    ],
+    { timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS, log: { info: say, error: (line) => logger.error(line) } },
+  );
 }

@@ -18,7 +18,17 @@ export interface DatabaseHandle {
   connectionString?: string;
   /** The schema policypay's tables live in on PostgreSQL, when not the default. */
   searchPath?: string;
+  /** The PostgreSQL pool's connections (the metrics' gauges); PGlite is one in-process session and has none. */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Open connections, idle ones included. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection because every one is busy. */
+  waiting: number;
 }
 
 export interface OpenOptions {
@@ -147,6 +157,7 @@ async function openPostgres(options: OpenOptions): Promise<DatabaseHandle> {
     kind: 'postgres',
     connectionString: options.url,
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await db.destroy();
     },

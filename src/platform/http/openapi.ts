@@ -17,6 +17,7 @@ const SCHEMAS = '#/components/schemas/';
 /** Names that read better than the derived ones; keys are `METHOD /api/v1/path` as routed. */
 const operationIdOverrides: Record<string, string> = {
   'GET /api/v1/health': 'getHealth',
+  'GET /api/v1/ready': 'getReadiness',
   'POST /api/v1/session': 'signIn',
   'DELETE /api/v1/session': 'signOut',
   'GET /api/v1/me': 'getSignedInUser',

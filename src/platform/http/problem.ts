@@ -19,6 +19,7 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   payment_in_flight: { status: 409, title: 'Another payment for this invoice is in flight' },
   database_busy: { status: 503, title: 'Busy, retry' },
   database_unavailable: { status: 503, title: 'The database is unavailable, retry' },
+  not_ready: { status: 503, title: 'Not ready to serve' },
   rate_limited: { status: 429, title: 'Too many requests' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   processor_unavailable: { status: 502, title: 'The payment processor gave no answer' },

@@ -67,6 +67,36 @@ describe('operations configuration', () => {
     refused({ SANDBOX_TIMEOUT_MS: '10' }, /SANDBOX_TIMEOUT_MS:/);
   });
 
+  it('reads the metrics and shutdown settings: none exposed and 25 s by default', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.POLICYPAY_OPERATOR_TOKEN, undefined);
+    assert.equal(defaults.METRICS_PORT, undefined);
+    assert.equal(defaults.METRICS_HOST, '127.0.0.1');
+    assert.equal(defaults.SHUTDOWN_TIMEOUT_SECONDS, 25);
+    const set = loadConfig({
+      POLICYPAY_OPERATOR_TOKEN: 'op_0123456789abcdef',
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+      SHUTDOWN_TIMEOUT_SECONDS: '55',
+    });
+    assert.deepEqual(
+      [set.POLICYPAY_OPERATOR_TOKEN, set.METRICS_PORT, set.METRICS_HOST, set.SHUTDOWN_TIMEOUT_SECONDS],
+      ['op_0123456789abcdef', 9464, '0.0.0.0', 55],
+    );
+    const refused = (env: Record<string, string>, pattern: RegExp) =>
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && pattern.test(error.message),
+      );
+    refused({ POLICYPAY_OPERATOR_TOKEN: 'short' }, /POLICYPAY_OPERATOR_TOKEN: must be at least 16 characters/);
+    refused(
+      { POLICYPAY_OPERATOR_TOKEN: 'has a space in it, sadly' },
+      /POLICYPAY_OPERATOR_TOKEN: must not contain spaces/,
+    );
+    refused({ METRICS_PORT: '70000' }, /METRICS_PORT:/);
+    refused({ SHUTDOWN_TIMEOUT_SECONDS: '0' }, /SHUTDOWN_TIMEOUT_SECONDS:/);
+  });
+
   it('schedules janitor checks with the configured delays', () => {
     const now = new Date('2026-05-01T12:00:00Z');
     const delays = { startedMs: 1, firstMs: 60_000, secondMs: 600_000, laterMs: 3_600_000 };

@@ -16,6 +16,10 @@ export interface PolicypayProcess {
   /** The process is still running (it has not exited, on its own or by a signal). */
   alive(): boolean;
   exitCode(): number | null;
+  /** Sends a signal (the shutdown tests' SIGTERM) without waiting. */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process exited; rejects after `timeoutMs` (the process is then killed). */
+  exited(timeoutMs: number): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -79,6 +83,24 @@ export async function startPolicypayProcess(options: {
     stdout: () => stdout,
     alive: () => !exited,
     exitCode: () => child.exitCode,
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    async exited(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`policypay ${options.args.join(' ')} did not exit within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+      });
+      try {
+        await Promise.race([exit, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return child.exitCode;
+    },
     async close() {
       if (exited) return;
       child.kill('SIGTERM');
