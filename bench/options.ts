@@ -31,6 +31,8 @@ export interface BenchOptions {
   autopayDayInvoices: number;
   /** The checkout whose `npm start` the startup scenario measures (default: this one). */
   startupRoot: string | undefined;
+  /** Another checkout whose first start and restart run interleaved with this one's. */
+  startupCompare: string | undefined;
   /** Seconds the startup scenario lets a started server idle before reading its memory. */
   startupIdleSeconds: number;
 }
@@ -52,6 +54,8 @@ export const usage = `npm run bench [-- options]
                       (BENCH_AUTOPAY_DAY_INVOICES, default 100000; 1 worker runs a quarter of it; PostgreSQL only)
   --startup-root <dir>  the checkout whose \`npm start\` the startup scenario runs (BENCH_STARTUP_ROOT, default this
                       one; point it at a clone of an older commit, after \`npm install\` there, to compare)
+  --startup-compare <dir>  another checkout (e.g. a clone of an older commit) whose first start and restart run
+                      interleaved with this one's in the same runs (BENCH_STARTUP_COMPARE)
   --startup-idle <s>  seconds a started server idles before its memory is read (BENCH_STARTUP_IDLE, default 10)
   --help
 
@@ -93,6 +97,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'autopay-day-invoices': { type: 'string' },
       'startup-root': { type: 'string' },
       'startup-idle': { type: 'string' },
+      'startup-compare': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -120,6 +125,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       true,
     ),
     startupRoot: values['startup-root'] ?? (env.BENCH_STARTUP_ROOT || undefined),
+    startupCompare: values['startup-compare'] ?? (env.BENCH_STARTUP_COMPARE || undefined),
     startupIdleSeconds: positiveNumber('--startup-idle', values['startup-idle'] ?? env.BENCH_STARTUP_IDLE, 10, false),
   };
 }

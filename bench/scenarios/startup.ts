@@ -6,7 +6,9 @@
 // and times spawn → first 200 from /api/v1/health. Idle RSS is read from /proc after the server
 // has been idle a while. Two baselines run interleaved in the same runs: a bare Node HTTP server
 // (the floor of any Node start) and a bare PGlite opening the restarted data directory with the
-// same settings and answering HTTP (the floor of an embedded database in one process).
+// same settings and answering HTTP (the floor of an embedded database in one process). With
+// `--startup-compare <checkout>` an older checkout's first start and restart run interleaved in
+// the same runs too, so before and after meet the same machine.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -116,8 +118,12 @@ export async function startupScenario(options: BenchOptions): Promise<ScenarioRe
   const root = resolve(options.startupRoot ?? join(benchDir, '..'));
   const command = startCommand(root);
   const idleSeconds = options.startupIdleSeconds;
+  const compareRoot = options.startupCompare ? resolve(options.startupCompare) : undefined;
+  const compareCommand = compareRoot ? startCommand(compareRoot) : undefined;
   const fresh: Start[] = [];
   const restart: Start[] = [];
+  const compareFresh: Start[] = [];
+  const compareRestart: Start[] = [];
   const bareNode: Start[] = [];
   const barePglite: Start[] = [];
   for (let run = 0; run < options.runs; run += 1) {
@@ -141,6 +147,15 @@ export async function startupScenario(options: BenchOptions): Promise<ScenarioRe
           idleSeconds,
         ),
       );
+      if (compareRoot && compareCommand) {
+        const other = { ...env, DATABASE_URL: join(dir, 'compare-data') };
+        compareFresh.push(
+          await measure(`compared first start ${run + 1}`, compareCommand, other, compareRoot, port, idleSeconds),
+        );
+        compareRestart.push(
+          await measure(`compared restart ${run + 1}`, compareCommand, other, compareRoot, port, idleSeconds),
+        );
+      }
       fresh.push(await measure(`first start ${run + 1}`, command, env, root, port, idleSeconds));
       restart.push(await measure(`restart ${run + 1}`, command, env, root, port, idleSeconds));
       barePglite.push(
@@ -161,6 +176,9 @@ export async function startupScenario(options: BenchOptions): Promise<ScenarioRe
     firstStart: figures(fresh),
     restart: figures(restart),
     baselines: { bareNode: figures(bareNode), barePglite: figures(barePglite) },
+    ...(compareRoot
+      ? { compared: { root: compareRoot, firstStart: figures(compareFresh), restart: figures(compareRestart) } }
+      : {}),
   };
   const met =
     result.firstStart.readyMs.median <= 5000 &&
@@ -187,6 +205,10 @@ export async function startupScenario(options: BenchOptions): Promise<ScenarioRe
       `first start ${result.firstStart.readyMs.median} ms, restart ${result.restart.readyMs.median} ms, ` +
       `idle RSS ${result.restart.idleRssMb.median} MB (bare Node ${result.baselines.bareNode.readyMs.median} ms / ` +
       `${result.baselines.bareNode.idleRssMb.median} MB, bare PGlite ${result.baselines.barePglite.readyMs.median} ms / ` +
-      `${result.baselines.barePglite.idleRssMb.median} MB)`,
+      `${result.baselines.barePglite.idleRssMb.median} MB)` +
+      (result.compared
+        ? `; compared checkout: first start ${result.compared.firstStart.readyMs.median} ms, restart ` +
+          `${result.compared.restart.readyMs.median} ms, idle RSS ${result.compared.restart.idleRssMb.median} MB`
+        : ''),
   };
 }
