@@ -33,8 +33,8 @@ const ok = [
     return { built, where: dir };
   }),
   await step('embedded database template', async () => {
-    const { file, built } = await ensureEmbeddedTemplate();
-    return { built, where: file };
+    const { dir, built } = await ensureEmbeddedTemplate();
+    return { built, where: dir };
   }),
 ].every(Boolean);
 

@@ -3,11 +3,12 @@
 // configured, then runs Node's test runner over test/**/*.test.ts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ensureEmbeddedTemplate } from '../src/platform/db/embedded-template.ts';
+import { copyEmbeddedTemplate, ensureEmbeddedTemplate } from '../src/platform/db/embedded-template.ts';
 
 const root = join(import.meta.dirname, '..');
 console.log(`policypay tests on Node ${process.version}`);
@@ -15,12 +16,15 @@ console.log(`policypay tests on Node ${process.version}`);
 async function prepareSnapshot(): Promise<string> {
   const dir = join(root, '.cache', 'test');
   await mkdir(dir, { recursive: true });
-  // From the embedded template (made by `npm install`, or here once per set of migrations), not a
-  // fresh initdb: the snapshot is the template uncompressed, which test files restore faster.
-  const template = await ensureEmbeddedTemplate();
-  const handle = await openDatabase({ url: 'memory://', loadDataDir: new Blob([await readFile(template.file)]) });
+  // A copy of the embedded template (made by `npm install`, or here once per set of migrations),
+  // not a fresh initdb, dumped uncompressed: test files restore that faster.
+  await ensureEmbeddedTemplate();
+  const copy = await mkdtemp(join(tmpdir(), 'policypay-snapshot-'));
+  await copyEmbeddedTemplate(join(copy, 'data'));
+  const handle = await openDatabase({ url: join(copy, 'data') });
   const dump = await handle.pglite!.dumpDataDir('none');
   await handle.close();
+  await rm(copy, { recursive: true, force: true });
   const file = join(dir, `pglite-snapshot-${process.pid}.tar`);
   await writeFile(file, Buffer.from(await dump.arrayBuffer()));
   return file;

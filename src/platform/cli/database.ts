@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, openDatabase, pgliteDataDir } from '../db/database.ts';
-import { isNewDataDir, readEmbeddedTemplate } from '../db/embedded-template.ts';
+import { copyEmbeddedTemplate, isNewDataDir } from '../db/embedded-template.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { Logger } from '../log/logger.ts';
 import { outboundPolicy } from '../outbound.ts';
@@ -18,13 +18,10 @@ export async function openConfiguredDatabase(options: { logger: Logger }): Promi
   // Before the database opens: a missing key on PostgreSQL fails without touching it.
   const keys = resolveKeyring(config, logger);
   // A new embedded database starts as a copy of the migrated template rather than a fresh initdb.
-  const template =
-    !isPostgresUrl(config.DATABASE_URL) && isNewDataDir(pgliteDataDir(config.DATABASE_URL))
-      ? await readEmbeddedTemplate()
-      : undefined;
+  const dataDir = isPostgresUrl(config.DATABASE_URL) ? undefined : pgliteDataDir(config.DATABASE_URL);
+  if (dataDir && isNewDataDir(dataDir)) await copyEmbeddedTemplate(dataDir);
   const database = await openDatabase({
     url: config.DATABASE_URL,
-    ...(template ? { loadDataDir: template } : {}),
     pgliteSharedBuffers: config.PGLITE_SHARED_BUFFERS,
     poolSize: config.DATABASE_POOL_SIZE,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,

@@ -2,12 +2,12 @@
 //
 // Creating a PGlite cluster runs initdb inside WebAssembly (4–10 s and ~500 MB of memory on the
 // 2-core machines we measure on), and the migrations take another second; loading a copy of the
-// result takes about half a second. The copy is made once per set of migrations and locked
-// dependencies: by `npm install` (its `prepare` step runs `npm run build`), or else by the first
-// start that needs it. Like the web build it is content-addressed and moved into place whole.
+// result takes a file copy. The template is made once per set of migrations and PGlite version:
+// by `npm install` (its `prepare` step runs `npm run build`) or the test harness. Like the web
+// build it is content-addressed and moved into place whole.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -26,56 +26,68 @@ async function templateKey(): Promise<string> {
     .map((entry) => path.join(entry.parentPath, entry.name))
     .sort();
   const hash = createHash('sha256');
-  for (const file of [
-    ...files,
-    path.join(import.meta.dirname, 'migrate.ts'),
-    path.join(repoRoot, 'package-lock.json'),
-  ]) {
+  for (const file of [...files, path.join(import.meta.dirname, 'migrate.ts')]) {
     hash.update(path.relative(repoRoot, file)).update('\0');
     hash.update(await readFile(file)).update('\0');
   }
+  // Not the whole lockfile: any other dependency's update would throw the template away.
+  const lock = JSON.parse(await readFile(path.join(repoRoot, 'package-lock.json'), 'utf8'));
+  hash.update(`pglite ${lock.packages?.['node_modules/@electric-sql/pglite']?.version ?? 'unknown'}`);
   return hash.digest('hex').slice(0, 16);
 }
 
-function templateFile(dir: string, key: string): string {
-  return path.join(dir, `template-${key}.tar.gz`);
+function templatePath(dir: string, key: string): string {
+  return path.join(dir, `template-${key}`);
 }
 
-/** The current template, when one has been made; undefined otherwise (the caller creates the cluster). */
-export async function readEmbeddedTemplate(dir: string = defaultTemplateDir): Promise<Blob | undefined> {
-  const file = templateFile(dir, await templateKey());
-  if (!existsSync(file)) return undefined;
-  return new Blob([await readFile(file)]);
+/**
+ * Copies the current template into `dataDir`, a data directory with no cluster yet, with the
+ * operating system's file copy (~0.1 s; PGlite's own `loadDataDir` unpacks a tarball through its
+ * WebAssembly file system, ~1.5 s). False when there is no current template: the caller lets
+ * PGlite create the cluster.
+ */
+export async function copyEmbeddedTemplate(dataDir: string, dir: string = defaultTemplateDir): Promise<boolean> {
+  const template = templatePath(dir, await templateKey());
+  if (!existsSync(path.join(template, 'PG_VERSION'))) return false;
+  // The data directory may exist already, holding the generated secret key (never overwritten).
+  await cp(template, dataDir, { recursive: true, force: false });
+  return true;
 }
 
-/** Makes the current template unless it exists, and removes older ones. Returns its path. */
+/** Makes the current template unless it exists, and removes older ones. Returns its directory. */
 export async function ensureEmbeddedTemplate(
   dir: string = defaultTemplateDir,
-): Promise<{ file: string; built: boolean }> {
-  const file = templateFile(dir, await templateKey());
-  const built = !existsSync(file);
-  if (built) await makeTemplate(file);
+): Promise<{ dir: string; built: boolean }> {
+  const template = templatePath(dir, await templateKey());
+  const built = !existsSync(template);
+  if (built) await makeTemplate(template);
   for (const entry of await readdir(dir)) {
-    if (entry !== path.basename(file) && /^template-[0-9a-f]{16}\.tar\.gz$/.test(entry)) {
-      await rm(path.join(dir, entry), { force: true });
+    if (entry !== path.basename(template) && /^template-[0-9a-f]{16}/.test(entry)) {
+      await rm(path.join(dir, entry), { recursive: true, force: true });
     }
   }
-  return { file, built };
+  return { dir: template, built };
 }
 
-async function makeTemplate(file: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const handle = await openDatabase({ url: 'memory://' });
-  let tarball: Blob;
+/** A migrated cluster made in a directory of its own, closed cleanly, then moved into place whole. */
+async function makeTemplate(template: string): Promise<void> {
+  await mkdir(path.dirname(template), { recursive: true });
+  const temp = `${template}.${process.pid}.tmp`;
+  await rm(temp, { recursive: true, force: true });
   try {
-    await migrateToLatest(handle.db);
-    tarball = await handle.pglite!.dumpDataDir('gzip');
+    const handle = await openDatabase({ url: temp });
+    try {
+      await migrateToLatest(handle.db);
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, template).catch((error: NodeJS.ErrnoException) => {
+      // Another process made the same template first; theirs is identical.
+      if (!existsSync(template)) throw error;
+    });
   } finally {
-    await handle.close();
+    await rm(temp, { recursive: true, force: true });
   }
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, Buffer.from(await tarball.arrayBuffer()));
-  await rename(temp, file);
 }
 
 /** A PGlite data directory that holds no cluster yet (PostgreSQL marks one with PG_VERSION). */

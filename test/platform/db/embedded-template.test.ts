@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createAgency } from '../../../src/agency/agencies.ts';
 import { openDatabase } from '../../../src/platform/db/database.ts';
 import {
+  copyEmbeddedTemplate,
   ensureEmbeddedTemplate,
   isNewDataDir,
-  readEmbeddedTemplate,
 } from '../../../src/platform/db/embedded-template.ts';
 import { migrationStatus } from '../../../src/platform/db/migrate.ts';
 
@@ -22,18 +22,18 @@ describe('the embedded database template', () => {
 
   it('is made once per set of migrations, replaces older ones, and starts a data directory fully migrated', async () => {
     const templates = join(dir, 'templates');
-    assert.equal(await readEmbeddedTemplate(templates), undefined);
+    const dataDir = join(dir, 'data');
+    assert.equal(await copyEmbeddedTemplate(dataDir, templates), false, 'copied a template that does not exist');
     assert.equal((await ensureEmbeddedTemplate(templates)).built, true);
-    await writeFile(join(templates, 'template-0123456789abcdef.tar.gz'), 'an older one');
+    await mkdir(join(templates, 'template-0123456789abcdef'));
     const first = await ensureEmbeddedTemplate(templates);
     assert.equal(first.built, false, 'made again although current');
-    assert.deepEqual(await readdir(templates), [first.file.split('/').at(-1)]);
+    assert.deepEqual(await readdir(templates), [basename(first.dir)]);
 
-    const dataDir = join(dir, 'data');
     assert.equal(isNewDataDir(dataDir), true);
-    const template = await readEmbeddedTemplate(templates);
-    assert.ok(template);
-    const opened = await openDatabase({ url: dataDir, loadDataDir: template });
+    assert.equal(await copyEmbeddedTemplate(dataDir, templates), true);
+    assert.equal(isNewDataDir(dataDir), false);
+    const opened = await openDatabase({ url: dataDir });
     try {
       const status = await migrationStatus(opened.db);
       assert.deepEqual([status.pending, status.unknown], [[], []]);
@@ -42,8 +42,8 @@ describe('the embedded database template', () => {
     } finally {
       await opened.close();
     }
-    // A directory, not a copy in memory: it is there at the next open, with what was written.
-    assert.equal(isNewDataDir(dataDir), false);
+    // The copy is the data directory's own: what was written is there at the next open, and the
+    // template is unchanged.
     const reopened = await openDatabase({ url: dataDir });
     try {
       const { rows } = await sql<{ slug: string }>`select slug from agencies`.execute(reopened.db);
@@ -53,6 +53,13 @@ describe('the embedded database template', () => {
       );
     } finally {
       await reopened.close();
+    }
+    const fromTemplate = await openDatabase({ url: first.dir });
+    try {
+      const { rows } = await sql<{ n: string }>`select count(*)::text as n from agencies`.execute(fromTemplate.db);
+      assert.equal(rows[0]!.n, '0');
+    } finally {
+      await fromTemplate.close();
     }
   });
 });
