@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildApp } from '../../../src/platform/app/app.ts';
 import type { DatabaseHandle } from '../../../src/platform/db/database.ts';
 import { SESSION_COOKIE } from '../../../src/platform/http/auth.ts';
 import type { App } from '../../../src/platform/http/types.ts';
 import { createLogger } from '../../../src/platform/log/logger.ts';
 import { databaseTargets, openTestDatabase } from '../../support/db.ts';
 import { createTestAgency, type TestAgency } from '../../support/fixtures.ts';
+import { buildTestApp } from '../../support/openapi.ts';
 
 interface Line {
   level: string;
@@ -37,7 +37,7 @@ for (const target of databaseTargets()) {
       database = await openTestDatabase(target);
       agency = await createTestAgency(database.db, 'Logged Agency');
       const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
-      app = await buildApp({ database, logger });
+      app = await buildTestApp({ database, logger });
     });
     after(async () => {
       await app.close();
