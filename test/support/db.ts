@@ -45,7 +45,8 @@ export async function openTestDatabase(target: Target): Promise<DatabaseHandle> 
   };
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
+/** One statement on the server as its own client (schemas are made and dropped outside any pool). */
+export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import { adminQuery } from '../../support/db.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../support/mail.ts';
 
 const run = promisify(execFile);
@@ -102,15 +102,7 @@ describe('policypay doctor on PostgreSQL', {
     withSchema.searchParams.set('options', `-c search_path=${schema}`);
     return { DATABASE_URL: withSchema.toString(), POLICYPAY_SECRET_KEY: key };
   };
-  const admin = async (text: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (text: string) => adminQuery(url, text);
   before(async () => admin(`CREATE SCHEMA ${schema}`));
   after(async () => admin(`DROP SCHEMA ${schema} CASCADE`));
 
