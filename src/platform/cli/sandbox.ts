@@ -15,6 +15,8 @@ export interface RunSandboxOptions {
   /** Keep tokens and charges across restarts in this JSON file. */
   stateFile?: string | undefined;
   logger?: Logger;
+  /** Where the start-up lines go (default: the terminal, `say`). */
+  print?: (text: string) => void;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function runSandbox(options: RunSandboxOptions): Promise<Sandbox> {
     ),
     `    ACH routing number ${ACH_ROUTING_NUMBER} (or any valid ABA number)`,
   ];
-  say(lines.join('\n'));
+  (options.print ?? say)(lines.join('\n'));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -7,14 +7,11 @@ import { tokenizeCard } from './helpers.ts';
 describe('policypay sandbox (runSandbox)', () => {
   it('prints its URL, the test numbers grouped (no card-number-like digit run) and a secret hint', async () => {
     const lines: string[] = [];
-    const log = console.log;
-    console.log = (...args: unknown[]) => void lines.push(args.join(' '));
-    let sandbox: Awaited<ReturnType<typeof runSandbox>> | undefined;
-    try {
-      sandbox = await runSandbox({ port: 0, webhookSecret: 'whsec_cli_secret_value' });
-    } finally {
-      console.log = log;
-    }
+    const sandbox = await runSandbox({
+      port: 0,
+      webhookSecret: 'whsec_cli_secret_value',
+      print: (text) => lines.push(text),
+    });
     try {
       const output = lines.join('\n');
       assert.ok(output.includes(sandbox.url));
