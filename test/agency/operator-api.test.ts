@@ -103,7 +103,7 @@ for (const target of databaseTargets()) {
         assert.deepEqual(Object.keys(agency).sort(), ['createdAt', 'id', 'name', 'slug']);
     });
 
-    it('refuses an agency API key, a wrong token and none (401), writing nothing', async () => {
+    it('refuses an agency API key, a staff session, a wrong token and none (401), writing nothing', async () => {
       const before = await agencyCount();
       for (const authorization of [`Bearer ${other.apiKey}`, `Bearer ${TOKEN}x`, TOKEN, undefined]) {
         for (const method of ['GET', 'POST'] as const) {
@@ -117,6 +117,16 @@ for (const target of databaseTargets()) {
           assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
         }
       }
+      // Nor is a staff session of an agency: the operator routes read no agency credential.
+      const session = await app.inject({ method: 'POST', url: '/api/v1/session', payload: other.staff });
+      assert.equal(session.statusCode, 200, session.body);
+      const cookie = session.cookies.find((c) => c.name === 'pp_session')!;
+      const list = await app.inject({
+        method: 'GET',
+        url: '/api/v1/operator/agencies',
+        cookies: { pp_session: cookie.value },
+      });
+      assert.equal(list.statusCode, 401, list.body);
       assert.equal(await agencyCount(), before);
     });
 
