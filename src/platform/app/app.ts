@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { agencySetupRoutes } from '../../agency/routes/billing-setup.ts';
+import { operatorRoutes } from '../../agency/routes/operator.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
 import { sessionRoutes } from '../../agency/routes/session.ts';
 import { autopayRoutes } from '../../autopay/routes/autopay.ts';
@@ -61,7 +62,7 @@ export interface AppOptions {
   signInLimits?: Partial<SignInLimits>;
   /** "Now" for Idempotency-Key claims and date windows (tests move it; no timer decides a takeover). */
   clock?: () => Date;
-  /** POLICYPAY_OPERATOR_TOKEN: opens GET /metrics on this port to `Authorization: Bearer <token>`. */
+  /** POLICYPAY_OPERATOR_TOKEN: opens GET /metrics and /api/v1/operator/* to `Authorization: Bearer <token>`. */
   operatorToken?: string | undefined;
   /**
    * The process's metrics registry, shared with METRICS_PORT (serve.ts). Default: one of the app's
@@ -125,6 +126,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
             type: 'http',
             scheme: 'bearer',
             description: 'An API key from `policypay api-key create`',
+          },
+          operatorToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'POLICYPAY_OPERATOR_TOKEN: the operator hosting the deployment (operator routes only)',
           },
           staffSession: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'POST /api/v1/session' },
           portalSession: {
@@ -206,6 +212,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   syncRoutes(app, deps);
   await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
+  operatorRoutes(app, deps, options.operatorToken);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {

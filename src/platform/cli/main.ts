@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { findAgencyBySlug } from '../../agency/agencies.ts';
 import { createApiKey } from '../../agency/api-keys.ts';
+import { setUpAgency } from '../../agency/onboarding.ts';
 import { generateKeyText, SecretKeyError } from '../../agency/secret-box.ts';
 import { createUser } from '../../agency/users.ts';
 import { loadDemoAgency } from '../../demo/demo-agency.ts';
@@ -231,6 +232,55 @@ apiKey
       });
       say(key.key);
     }),
+  );
+
+const agency = program.command('agency').description('manage agencies');
+agency
+  .command('create')
+  .description('set an agency up: the agency, its backup e-mail and its first staff user, in one transaction')
+  .requiredOption('--name <name>', "the agency's name")
+  .requiredOption('--slug <slug>', 'short name: lowercase letters, digits and dashes')
+  .requiredOption('--time-zone <zone>', 'IANA time zone (America/Chicago) or Windows zone ID')
+  .option('--address-line1 <line>', 'street address')
+  .option('--city <city>', 'city')
+  .option('--state <state>', 'state')
+  .option('--postal-code <code>', 'postal code')
+  .requiredOption('--backup-email <email>', 'the office mailbox told of online payments and reversals')
+  .requiredOption('--staff-email <email>', "the first staff user's sign-in e-mail")
+  .requiredOption('--staff-name <name>', "the first staff user's full name")
+  .addOption(
+    new Option('--staff-password <password>', 'their password (or POLICYPAY_PASSWORD); generated when absent').env(
+      'POLICYPAY_PASSWORD',
+    ),
+  )
+  .action(
+    async (options: {
+      name: string;
+      slug: string;
+      timeZone: string;
+      addressLine1?: string;
+      city?: string;
+      state?: string;
+      postalCode?: string;
+      backupEmail: string;
+      staffEmail: string;
+      staffName: string;
+      staffPassword?: string;
+    }) =>
+      withDatabase(async (database) => {
+        // An empty POLICYPAY_PASSWORD is no password: one is generated.
+        const setUp = await setUpAgency(
+          database.db,
+          { ...options, staffPassword: options.staffPassword || undefined },
+          'cli',
+        );
+        say(`created agency "${setUp.agency.name}" (${setUp.agency.slug}, ${setUp.agency.id})`);
+        say(
+          setUp.generatedPassword
+            ? `staff sign-in: ${setUp.staff.email} / ${setUp.generatedPassword} (shown once)`
+            : `staff sign-in: ${setUp.staff.email} with the password given`,
+        );
+      }),
   );
 
 const user = program.command('user').description('manage users');

@@ -33,11 +33,15 @@ export interface Activities {
 }
 
 export interface Agencies {
+  address_line1: string | null;
+  city: string | null;
   created_at: Generated<Timestamp>;
   id: Generated<string>;
   name: string;
+  postal_code: string | null;
   settings: Generated<JsonColumn<Record<string, unknown>>>;
   slug: string;
+  state: string | null;
   time_zone: Generated<string>;
 }
 

@@ -23,12 +23,18 @@ export function sessionCookieOptions(deps: RouteDeps, request: FastifyRequest, e
   };
 }
 
-/** Who may call a route: anyone, any authenticated caller, or only these roles. */
-export type Access = 'public' | 'authenticated' | readonly Actor['role'][];
+/**
+ * Who may call a route: anyone, any authenticated caller, only these roles, or only the operator
+ * hosting the deployment (POLICYPAY_OPERATOR_TOKEN, checked by the route itself: no agency's
+ * credential is even read).
+ */
+export type Access = 'public' | 'authenticated' | 'operator' | readonly Actor['role'][];
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor?: Actor;
+    /** Set once the operator token was checked, on `access: 'operator'` routes only. */
+    operator?: true;
   }
   interface FastifyContextConfig {
     access?: Access;

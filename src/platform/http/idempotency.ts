@@ -29,6 +29,8 @@ declare module 'fastify' {
 }
 
 const HEADER = 'idempotency-key';
+/** Where the operator's keys are stored: the nil UUID, which gen_random_uuid never gives an agency (migration 0016). */
+const OPERATOR_SCOPE = '00000000-0000-0000-0000-000000000000';
 
 /** Wires Idempotency-Key handling into every POST: fingerprint, claim, replay, release. */
 export function registerIdempotency(app: FastifyInstance, db: Db, clock: () => Date = () => new Date()): void {
@@ -52,14 +54,15 @@ export function registerIdempotency(app: FastifyInstance, db: Db, clock: () => D
   app.addHook('preHandler', async (request, reply) => {
     const pending = request.idempotency;
     const key = request.headers[HEADER];
-    if (!pending || !request.actor || typeof key !== 'string') return;
+    if (!pending || (!request.actor && !request.operator) || typeof key !== 'string') return;
     const result = await claimIdempotencyKey(
       db,
       {
-        agencyId: request.actor.agencyId,
+        // The operator has no agency: its keys are kept apart under a scope no agency has.
+        agencyId: request.actor?.agencyId ?? OPERATOR_SCOPE,
         // Keys are the agency's; a portal client's are their identity's (across its accounts), so
         // no client can replay another's and switching account does not make a used key new.
-        key: request.actor.client ? `portal:${request.actor.client.identityId}:${key}` : key,
+        key: request.actor?.client ? `portal:${request.actor.client.identityId}:${key}` : key,
         fingerprint: pending.fingerprint,
         method: request.method,
         path: request.url,
@@ -111,7 +114,8 @@ export function registerIdempotency(app: FastifyInstance, db: Db, clock: () => D
 
 /**
  * Runs a use case in one transaction and, when the request holds an Idempotency-Key, stores the
- * response in that same transaction: exactly the JSON the route's serializer sends.
+ * response in that same transaction: exactly the JSON the route's serializer sends, or what
+ * `stored` keeps of it when the answer holds a secret that must not rest in the key table.
  */
 export async function respond<T>(
   db: Db,
@@ -119,13 +123,14 @@ export async function respond<T>(
   reply: FastifyReply,
   status: number,
   work: (tx: Tx) => Promise<T>,
+  stored: (body: T) => T = (body) => body,
 ): Promise<T> {
   const claim = request.idempotency?.claim;
   reply.status(status);
   const body = await inTransaction(db, async (tx) => {
     if (claim) await lockIdempotencyClaim(tx, claim);
     const result = await work(tx);
-    if (claim) await completeIdempotencyKey(tx, claim, status, String(reply.serialize(result)));
+    if (claim) await completeIdempotencyKey(tx, claim, status, String(reply.serialize(stored(result))));
     return result;
   });
   if (request.idempotency?.claim) request.idempotency.completed = true;

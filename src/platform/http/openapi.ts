@@ -158,6 +158,8 @@ function errorStatusesFor(method: string, url: string, access: Access | undefine
   const write = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
   if (access !== 'public' || write) statuses.add(403);
   if (url.includes('/:')) for (const status of [404, 414]) statuses.add(status);
+  // Without an operator token configured, the operator's routes are not there.
+  if (access === 'operator') statuses.add(404);
   if (write) statuses.add(415);
   if (['POST', 'PUT', 'PATCH'].includes(method)) statuses.add(413);
   if (method === 'POST') for (const status of [409, 422]) statuses.add(status);
@@ -179,6 +181,7 @@ export const openApiTransform: SwaggerTransform = (input) => {
   schema.operationId ??= operationIdFor(method, url);
   schema.tags ??= [url.slice(API_PREFIX.length).split('/')[0]];
   if (access === 'public') schema.security = [];
+  else if (access === 'operator') schema.security = [{ operatorToken: [] }];
   else if (url.startsWith(PORTAL_PREFIX)) schema.security = [{ portalSession: [] }];
 
   const response: JsonObject = { ...schema.response };

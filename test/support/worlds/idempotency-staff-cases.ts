@@ -9,6 +9,7 @@ import {
   customer,
   database,
   ok,
+  operator,
   payment,
   paymentRequest,
   policy,
@@ -24,6 +25,24 @@ import {
 let seq = 0;
 
 export const staffRouteCases: Record<string, RouteCase> = {
+  // The operator's: its keys are its own, apart from every agency's. A password is sent, so the
+  // answer holds none (a generated one is answered once and never replayed).
+  '/api/v1/operator/agencies': {
+    status: 201,
+    make: async () => {
+      const slug = `idem-agency-${++seq}`;
+      const body = {
+        name: `Idem Agency ${seq}`,
+        slug,
+        timeZone: 'America/New_York',
+        backupEmail: `office@${slug}.example`,
+        staffEmail: `owner@${slug}.example`,
+        staffName: 'Olive Owner',
+        staffPassword: 'a-chosen-password',
+      };
+      return { client: operator, path: '/api/v1/operator/agencies', body, other: { ...body, name: 'Other Name' } };
+    },
+  },
   '/api/v1/customers': {
     status: 201,
     make: async () => {

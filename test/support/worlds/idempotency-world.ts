@@ -50,6 +50,9 @@ let ams: AmsDouble;
 export let app: App;
 let url: string;
 export let api: ApiClient;
+/** The operator's client (POLICYPAY_OPERATOR_TOKEN), for the operator's routes. */
+export let operator: ApiClient;
+const OPERATOR_TOKEN = 'op_idempotency_world_token_0123456789';
 let seq = 0;
 let tables: string[] = [];
 
@@ -191,9 +194,11 @@ export async function startIdempotencyWorld(target: Target): Promise<void> {
     database,
     processors,
     signInLimits: { staffSignIn: many, portalSignIn: many, portalRedeem: many, portalLink: many },
+    operatorToken: OPERATOR_TOKEN,
   });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   api = apiClient(url, agency.apiKey);
+  operator = apiClient(url, OPERATOR_TOKEN);
   ok(await api.post('/api/v1/banks', { shortName: 'OPER', name: 'Operating', division: 'Main' }), 201);
   // The agency has several banks: portal and finalized money go to the channels' defaults.
   ok(
