@@ -133,9 +133,19 @@ export async function listCustomers(
   actor: Actor,
   options: { search?: string | undefined; limit: number; offset: number },
 ): Promise<CustomerView[]> {
+  let query = matchingCustomers(db, actor, options.search);
+  // The customer whose number was typed comes first, before customers that merely match it elsewhere.
+  const number = options.search ? customerSearchTerms(options.search).number : null;
+  if (number !== null) query = query.orderBy(sql`customers.customer_number = ${number}`, 'desc');
+  const rows = await query.orderBy('customers.customer_number').limit(options.limit).offset(options.offset).execute();
+  return rows.map(customerView);
+}
+
+/** The agency's customers, narrowed by the list's search (name, e-mail, phone, number, contact, policy, invoice). */
+function matchingCustomers(db: Db, actor: Actor, search: string | undefined) {
   let query = db.selectFrom('customers').selectAll('customers').where('customers.agency_id', '=', actor.agencyId);
-  if (options.search?.trim()) {
-    const { pattern, number, phoneDigits } = customerSearchTerms(options.search);
+  if (search?.trim()) {
+    const { pattern, number, phoneDigits } = customerSearchTerms(search);
     const phoneMatches = (column: 'customers.phone' | 'contacts.phone') =>
       phoneDigits.map(
         (digits) =>
@@ -185,11 +195,28 @@ export async function listCustomers(
       ]),
     );
   }
-  // The customer whose number was typed comes first, before customers that merely match it elsewhere.
-  const number = options.search ? customerSearchTerms(options.search).number : null;
-  if (number !== null) query = query.orderBy(sql`customers.customer_number = ${number}`, 'desc');
-  const rows = await query.orderBy('customers.customer_number').limit(options.limit).offset(options.offset).execute();
-  return rows.map(customerView);
+  return query;
+}
+
+/**
+ * Every customer the list's search matches, in customer-number pages (keyset, not offset: a page
+ * costs the same at the end of a large book as at its start).
+ */
+export async function* exportCustomers(
+  db: Db,
+  actor: Actor,
+  options: { search?: string | undefined },
+  pageSize = 1000,
+): AsyncGenerator<CustomerView[]> {
+  let after: number | null = null;
+  for (;;) {
+    let query = matchingCustomers(db, actor, options.search);
+    if (after !== null) query = query.where('customers.customer_number', '>', after);
+    const rows = await query.orderBy('customers.customer_number').limit(pageSize).execute();
+    if (rows.length > 0) yield rows.map(customerView);
+    if (rows.length < pageSize) return;
+    after = rows.at(-1)!.customer_number;
+  }
 }
 
 /** Locks the customer row: every money movement of one customer is serialised on it. */

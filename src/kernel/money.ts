@@ -56,3 +56,10 @@ export function splitEvenly(total: Cents, parts: number): Cents[] {
   const remainder = total - base * n;
   return Array.from({ length: parts }, (_, i) => (i === 0 ? base + remainder : base));
 }
+
+/** Cents → '1234.50' / '-0.05': a plain decimal for files (CSV), by string arithmetic, never a float. */
+export function decimalAmount(cents: Cents): string {
+  const sign = cents < 0n ? '-' : '';
+  const abs = cents < 0n ? -cents : cents;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}

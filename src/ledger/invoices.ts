@@ -247,6 +247,22 @@ export async function listCustomerInvoices(db: Db | Tx, agencyId: string, custom
   return toViews(db, agencyId, rows);
 }
 
+/**
+ * The agency's invoices with their open balances, in pages by id (keyset: a page costs the same at
+ * the end of a large book as at its start; an invoice number is shared by a multi-entity invoice's parts).
+ */
+export async function* exportInvoices(db: Db, actor: Actor, pageSize = 1000): AsyncGenerator<InvoiceView[]> {
+  let after: string | null = null;
+  for (;;) {
+    let query = baseQuery(db, actor.agencyId);
+    if (after !== null) query = query.where('invoices.id', '>', after);
+    const rows = await query.orderBy('invoices.id').limit(pageSize).execute();
+    if (rows.length > 0) yield await toViews(db, actor.agencyId, rows);
+    if (rows.length < pageSize) return;
+    after = rows.at(-1)!.id;
+  }
+}
+
 export async function updateInvoice(
   db: Db | Tx,
   actor: Actor,

@@ -125,3 +125,36 @@ export async function listCustomerReceipts(db: Db, actor: Actor, customerNumber:
     rows.map((r) => r.id),
   );
 }
+
+/**
+ * The agency's receipts the caller may see, in receipt-number pages (keyset). A caller limited to
+ * some banks (or bank divisions) gets only the receipts deposited to those: the same grant that
+ * limits where it may deposit (agency/bank-access.ts) limits what it may read in bulk.
+ */
+export async function* exportReceipts(db: Db, actor: Actor, pageSize = 1000): AsyncGenerator<ReceiptView[]> {
+  let after: number | null = null;
+  for (;;) {
+    let query = db
+      .selectFrom('receipts')
+      .innerJoin('banks', 'banks.id', 'receipts.bank_id')
+      .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
+      .select(['receipts.id', 'receipts.receipt_number'])
+      .where('receipts.agency_id', '=', actor.agencyId);
+    if (actor.banks) query = query.where('banks.short_name', 'in', actor.banks.length ? actor.banks : ['']);
+    if (actor.divisions) {
+      query = query.where('bank_divisions.name', 'in', actor.divisions.length ? actor.divisions : ['']);
+    }
+    if (after !== null) query = query.where('receipts.receipt_number', '>', after);
+    const rows = await query.orderBy('receipts.receipt_number').limit(pageSize).execute();
+    if (rows.length > 0) {
+      const views = await receiptViews(
+        db,
+        actor.agencyId,
+        rows.map((r) => r.id),
+      );
+      yield views.sort((a, b) => a.receiptNumber - b.receiptNumber);
+    }
+    if (rows.length < pageSize) return;
+    after = rows.at(-1)!.receipt_number;
+  }
+}

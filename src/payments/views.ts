@@ -106,3 +106,84 @@ export async function listPayments(
   const rows = await query.orderBy('payments.created_at', 'desc').limit(filter.limit).execute();
   return Promise.all(rows.map((r) => getPaymentById(db, actor.agencyId, r.id)));
 }
+
+export interface PaymentExportRow {
+  id: string;
+  createdAt: Date;
+  customerNumber: number;
+  type: 'card' | 'ach';
+  channel: PaymentChannel;
+  amountCents: Cents;
+  currency: string;
+  state: PaymentState;
+  attempts: number;
+  retryPlan: string;
+  bankShortName: string;
+  receiptNumber: number | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+}
+
+/**
+ * The payments the list's filter matches, in pages by id (keyset). One query a page: a payment's
+ * targets and transitions, which the list shows, do not fit a row.
+ */
+export async function* exportPayments(
+  db: Db,
+  actor: Actor,
+  filter: { customerNumber?: number | undefined; state?: PaymentState | undefined },
+  pageSize = 1000,
+): AsyncGenerator<PaymentExportRow[]> {
+  const customer =
+    filter.customerNumber === undefined ? undefined : await findCustomer(db, actor.agencyId, filter.customerNumber);
+  let after: string | null = null;
+  for (;;) {
+    let query = db
+      .selectFrom('payments')
+      .innerJoin('customers', 'customers.id', 'payments.customer_id')
+      .innerJoin('retry_plans', 'retry_plans.id', 'payments.retry_plan_id')
+      .innerJoin('banks', 'banks.id', 'payments.bank_id')
+      .leftJoin('receipts', 'receipts.id', 'payments.receipt_id')
+      .select([
+        'payments.id',
+        'payments.created_at',
+        'customers.customer_number',
+        'payments.type',
+        'payments.channel',
+        'payments.amount_cents',
+        'payments.currency',
+        'payments.state',
+        'payments.attempts',
+        'retry_plans.name as plan_name',
+        'banks.short_name',
+        'receipts.receipt_number',
+        'payments.failure_code',
+        'payments.failure_message',
+      ])
+      .where('payments.agency_id', '=', actor.agencyId);
+    if (customer) query = query.where('payments.customer_id', '=', customer.id);
+    if (filter.state) query = query.where('payments.state', '=', filter.state);
+    if (after !== null) query = query.where('payments.id', '>', after);
+    const rows = await query.orderBy('payments.id').limit(pageSize).execute();
+    if (rows.length > 0) {
+      yield rows.map((row) => ({
+        id: row.id,
+        createdAt: row.created_at,
+        customerNumber: row.customer_number,
+        type: row.type,
+        channel: row.channel,
+        amountCents: row.amount_cents,
+        currency: row.currency,
+        state: row.state as PaymentState,
+        attempts: row.attempts,
+        retryPlan: row.plan_name,
+        bankShortName: row.short_name,
+        receiptNumber: row.receipt_number,
+        failureCode: row.failure_code,
+        failureMessage: row.failure_message,
+      }));
+    }
+    if (rows.length < pageSize) return;
+    after = rows.at(-1)!.id;
+  }
+}

@@ -97,6 +97,22 @@ describe('staff console in Chromium', { timeout: 120_000 }, () => {
     await search.fill(customerName);
     await row.waitFor();
     await page.waitForURL((url) => url.searchParams.get('search') === customerName);
+    // Export CSV downloads what the search matches, from the export endpoint, with the session cookie.
+    const exportLink = page.getByRole('link', { name: 'Export CSV' });
+    assert.equal(
+      await exportLink.getAttribute('href'),
+      `/api/v1/customers/export.csv?search=${encodeURIComponent(customerName)}`,
+    );
+    const exported = await page.evaluate(
+      async (href) => {
+        const response = await fetch(href);
+        return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+      },
+      (await exportLink.getAttribute('href'))!,
+    );
+    assert.equal(exported.status, 200);
+    assert.equal(exported.type, 'text/csv; charset=utf-8');
+    assert.ok(exported.text.includes(customerName), exported.text);
 
     // Clicking anywhere on the row (here: the number cell) opens the account page.
     await row.locator('td').first().click();

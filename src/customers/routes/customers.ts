@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { agencyToday } from '../../agency/agencies.ts';
 import { getCustomerAccount } from '../../ledger/accounts.ts';
 import { presentAccount, presentCustomer, presentPolicy } from '../../ledger/routes/presenters.ts';
 import { requireActor } from '../../platform/http/auth.ts';
+import { csvResponse, csvRows, sendCsv } from '../../platform/http/csv.ts';
 import { respond } from '../../platform/http/idempotency.ts';
 import {
   amount,
@@ -15,8 +17,9 @@ import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { pushPending } from '../../sync/push.ts';
 import { addContact, listContacts, updateContact } from '../contacts.ts';
 import { updateCustomer } from '../customer-edits.ts';
-import { createCustomer, getCustomer, listCustomers } from '../customers.ts';
+import { createCustomer, exportCustomers, getCustomer, listCustomers } from '../customers.ts';
 import { listCustomerPolicies } from '../policies.ts';
+import { customerCsvHeader, customerCsvRow } from '../rules/customer-csv.ts';
 import { policySchema } from './policies.ts';
 
 const addressSchema = z
@@ -128,6 +131,25 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     async (request) => ({
       data: (await listCustomers(deps.db, requireActor(request), request.query)).map(presentCustomer),
     }),
+  );
+
+  app.get(
+    '/api/v1/customers/export.csv',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['customers'],
+        summary: 'Export the customers the list would show (same search) as CSV, streamed',
+        querystring: z.strictObject({ search: z.string().max(200).optional() }),
+        response: { 200: csvResponse('The customers as CSV, a header row first'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const today = await agencyToday(deps.db, actor.agencyId, deps.clock());
+      const pages = exportCustomers(deps.db, actor, request.query);
+      return sendCsv(reply, `customers-${today}.csv`, customerCsvHeader, csvRows(pages, customerCsvRow));
+    },
   );
 
   app.get(

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { agencyToday } from '../../agency/agencies.ts';
 import { toAmount } from '../../kernel/money.ts';
 import { requireActor } from '../../platform/http/auth.ts';
+import { csvResponse, csvRows, sendCsv } from '../../platform/http/csv.ts';
 import { respond } from '../../platform/http/idempotency.ts';
 import {
   amount,
@@ -13,7 +15,8 @@ import {
 } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { listInvoiceInstallments } from '../installments.ts';
-import { createInvoice, getInvoice, updateInvoice } from '../invoices.ts';
+import { createInvoice, exportInvoices, getInvoice, updateInvoice } from '../invoices.ts';
+import { invoiceCsvHeader, invoiceCsvRow } from '../rules/invoice-csv.ts';
 import { presentInvoice } from './presenters.ts';
 
 const invoiceSchema = z
@@ -92,6 +95,24 @@ export function invoiceRoutes(app: App, deps: RouteDeps): void {
           }),
         );
       }),
+  );
+
+  app.get(
+    '/api/v1/invoices/export.csv',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['invoices'],
+        summary: "Export the agency's invoices with their open balances as CSV, streamed",
+        response: { 200: csvResponse('The invoices as CSV, a header row first'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const today = await agencyToday(deps.db, actor.agencyId, deps.clock());
+      const pages = exportInvoices(deps.db, actor);
+      return sendCsv(reply, `invoices-${today}.csv`, invoiceCsvHeader, csvRows(pages, invoiceCsvRow));
+    },
   );
 
   app.get(

@@ -1,13 +1,16 @@
 import { z } from 'zod';
+import { agencyToday } from '../../agency/agencies.ts';
 import { toAmount } from '../../kernel/money.ts';
 import { requireActor } from '../../platform/http/auth.ts';
+import { csvResponse, csvRows, sendCsv } from '../../platform/http/csv.ts';
 import { respond } from '../../platform/http/idempotency.ts';
 import { amount, customerNumber, customerNumberParams, errorResponses, money } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { applyOnAccountCredit } from '../on-account.ts';
 import { postCustomerReceipt } from '../receipt-posting.ts';
 import { reverseReceipt } from '../receipt-reversals.ts';
-import { getReceipt, listCustomerReceipts, type ReceiptView } from '../receipt-views.ts';
+import { exportReceipts, getReceipt, listCustomerReceipts, type ReceiptView } from '../receipt-views.ts';
+import { receiptCsvHeader, receiptCsvRow } from '../rules/receipt-csv.ts';
 import {
   camelCaseReceiptFields,
   parseInvoiceNumber,
@@ -187,6 +190,24 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
           ),
         ),
       );
+    },
+  );
+
+  app.get(
+    '/api/v1/receipts/export.csv',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['receipts'],
+        summary: "Export the agency's receipts (those of the caller's banks) as CSV, streamed",
+        response: { 200: csvResponse('The receipts as CSV, a header row first'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const today = await agencyToday(deps.db, actor.agencyId, deps.clock());
+      const pages = exportReceipts(deps.db, actor);
+      return sendCsv(reply, `receipts-${today}.csv`, receiptCsvHeader, csvRows(pages, receiptCsvRow));
     },
   );
 

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { agencyToday } from '../../agency/agencies.ts';
 import { extensionData } from '../../autopay/plugins/extension.ts';
 import { paymentChannels } from '../../eligibility/rules/channels.ts';
 import { payerActors } from '../../eligibility/rules/eligibility.ts';
 import { toAmount } from '../../kernel/money.ts';
 import { requireActor } from '../../platform/http/auth.ts';
+import { csvResponse, csvRows, sendCsv } from '../../platform/http/csv.ts';
 import { effectCommitter, respond } from '../../platform/http/idempotency.ts';
 import {
   amount,
@@ -22,8 +24,9 @@ import { createPayment } from '../creation/create.ts';
 import { deletePaymentMethod, describePaymentToken, listPaymentMethods, storePaymentMethod } from '../methods.ts';
 import { type RefundView, refundAnswer, refundPayment } from '../refunds.ts';
 import { createRetryPlan, listRetryPlans } from '../retry-plans.ts';
+import { paymentCsvHeader, paymentCsvRow } from '../rules/payment-csv.ts';
 import { paymentStates } from '../rules/payment-states.ts';
-import { getPayment, listPayments, type PaymentView } from '../views.ts';
+import { exportPayments, getPayment, listPayments, type PaymentView } from '../views.ts';
 
 export const paymentMethodSchema = z
   .object({
@@ -223,6 +226,25 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
     async (request) => ({
       data: (await listPayments(deps.db, requireActor(request), request.query)).map(presentPayment),
     }),
+  );
+
+  app.get(
+    '/api/v1/payments/export.csv',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['payments'],
+        summary: 'Export the payments the list would show (same customer and state filters) as CSV, streamed',
+        querystring: byCustomerAndState(paymentStates).omit({ limit: true }),
+        response: { 200: csvResponse('The payments as CSV, a header row first'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const today = await agencyToday(deps.db, actor.agencyId, deps.clock());
+      const pages = exportPayments(deps.db, actor, request.query);
+      return sendCsv(reply, `payments-${today}.csv`, paymentCsvHeader, csvRows(pages, paymentCsvRow));
+    },
   );
 
   app.get(

@@ -69,6 +69,10 @@ const operationIdOverrides: Record<string, string> = {
   'POST /api/v1/sync/reviews/:reviewId/merge': 'mergeSyncReview',
   'POST /api/v1/sync/webhooks/:agency/:system': 'receiveSyncWebhook',
   'DELETE /api/v1/api-keys/:id': 'revokeApiKey',
+  'GET /api/v1/customers/export.csv': 'exportCustomersCsv',
+  'GET /api/v1/invoices/export.csv': 'exportInvoicesCsv',
+  'GET /api/v1/receipts/export.csv': 'exportReceiptsCsv',
+  'GET /api/v1/payments/export.csv': 'exportPaymentsCsv',
 };
 
 /** A trailing path segment that names an action on the resource before it (POST …/cancel). */

@@ -69,6 +69,19 @@ for (const target of databaseTargets())
       assert.equal(ids.get('listCustomers'), 'GET /api/v1/customers');
       assert.equal(ids.get('getCustomer'), 'GET /api/v1/customers/{customerNumber}');
       assert.equal(ids.get('cancelPayment'), 'POST /api/v1/payments/{id}/cancel');
+      for (const list of ['Customers', 'Invoices', 'Receipts', 'Payments']) {
+        assert.equal(ids.get(`export${list}Csv`), `GET /api/v1/${list.toLowerCase()}/export.csv`);
+      }
+    });
+
+    it('documents the CSV exports as text/csv, and the check accepts a streamed CSV answer', () => {
+      const ok = doc.paths['/api/v1/receipts/export.csv'].get.responses['200'];
+      assert.deepEqual(Object.keys(ok.content), ['text/csv']);
+      assert.equal(ok.content['text/csv'].schema.type, 'string');
+      const check = responseChecker(doc);
+      const sent = { method: 'GET', route: '/api/v1/receipts/export.csv', status: 200, body: undefined };
+      assert.deepEqual(check({ ...sent, contentType: 'text/csv; charset=utf-8' }), []);
+      assert.match(check({ ...sent, contentType: 'application/json' }).join(), /"application\/json" is not documented/);
     });
 
     it('documents errors as problem+json with the Problem schema, for the statuses the server sends', () => {

@@ -15,6 +15,11 @@ type ListState =
   | { status: 'ready'; customers: Customer[] }
   | { status: 'error'; message: string; customers: Customer[] | null };
 
+/** Every customer the current search matches, as CSV (not only this page of them). */
+function customersExportHref(search: string): string {
+  return search ? `/api/v1/customers/export.csv?search=${encodeURIComponent(search)}` : '/api/v1/customers/export.csv';
+}
+
 function customerHref(customerNumber: number): string {
   return `/app/customers/${customerNumber}`;
 }
@@ -87,6 +92,10 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
           <h1>Customers</h1>
           <p className="page-subtitle">Individuals and groups billed by your agency.</p>
         </div>
+        {/* A plain link: the browser downloads the streamed file with the session cookie. */}
+        <a className="button button-secondary" href={customersExportHref(search)} download>
+          Export CSV
+        </a>
       </div>
 
       <section className="card" aria-labelledby="customers-table-caption">
