@@ -28,16 +28,31 @@ export async function findAgencyBySlug(db: Db | Tx, slug: string): Promise<Agenc
   return row ? { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone } : undefined;
 }
 
-export async function createAgency(
-  db: Db | Tx,
-  input: { slug: string; name: string; timeZone?: string | undefined },
-): Promise<AgencyView> {
+interface NewAgencyRow {
+  slug: string;
+  name: string;
+  timeZone?: string | undefined;
+  addressLine1?: string | undefined;
+  city?: string | undefined;
+  state?: string | undefined;
+  postalCode?: string | undefined;
+}
+
+export async function createAgency(db: Db | Tx, input: NewAgencyRow): Promise<AgencyView & { createdAt: Date }> {
   const row = await db
     .insertInto('agencies')
-    .values({ slug: input.slug, name: input.name, ...(input.timeZone ? { time_zone: input.timeZone } : {}) })
-    .returning(['id', 'slug', 'name', 'time_zone'])
+    .values({
+      slug: input.slug,
+      name: input.name,
+      ...(input.timeZone ? { time_zone: input.timeZone } : {}),
+      address_line1: input.addressLine1 ?? null,
+      city: input.city ?? null,
+      state: input.state ?? null,
+      postal_code: input.postalCode ?? null,
+    })
+    .returning(['id', 'slug', 'name', 'time_zone', 'created_at'])
     .executeTakeFirstOrThrow();
-  return { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone };
+  return { id: row.id, slug: row.slug, name: row.name, timeZone: row.time_zone, createdAt: row.created_at };
 }
 
 /** Today's calendar date in the agency's time zone: the default for dates a user leaves out. */

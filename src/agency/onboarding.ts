@@ -3,7 +3,7 @@ import { type Actor, systemActor } from '../kernel/actor.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
-import { type AgencyView, findAgencyBySlug } from './agencies.ts';
+import { type AgencyView, createAgency, findAgencyBySlug } from './agencies.ts';
 import { updatePaymentSettings } from './payment-settings.ts';
 import { checkNewAgency, type NewAgencyInput } from './rules/new-agency.ts';
 import { createUser } from './users.ts';
@@ -45,21 +45,9 @@ export async function setUpAgency(db: Db | Tx, raw: NewAgencyInput, label = 'ope
   const password = input.staffPassword ?? generatePassword();
   return inTransaction(db, async (tx) => {
     if (await findAgencyBySlug(tx, input.slug)) throw slugTaken(input.slug);
-    let row: { id: string; created_at: Date };
+    let row: Awaited<ReturnType<typeof createAgency>>;
     try {
-      row = await tx
-        .insertInto('agencies')
-        .values({
-          slug: input.slug,
-          name: input.name,
-          time_zone: input.timeZone,
-          address_line1: input.addressLine1 ?? null,
-          city: input.city ?? null,
-          state: input.state ?? null,
-          postal_code: input.postalCode ?? null,
-        })
-        .returning(['id', 'created_at'])
-        .executeTakeFirstOrThrow();
+      row = await createAgency(tx, input);
     } catch (error) {
       // Another request took the slug between the check and the insert.
       if (isUniqueViolation(error)) throw slugTaken(input.slug);
@@ -85,7 +73,7 @@ export async function setUpAgency(db: Db | Tx, raw: NewAgencyInput, label = 'ope
         state: input.state ?? null,
         postalCode: input.postalCode ?? null,
         backupEmail: input.backupEmail,
-        createdAt: row.created_at,
+        createdAt: row.createdAt,
       },
       staff: { id: staff.id, email: staff.email, name: staff.name },
       ...(input.staffPassword === undefined ? { generatedPassword: password } : {}),

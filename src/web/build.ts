@@ -7,10 +7,10 @@
 // parallel test processes can share one cache without a server ever seeing half a build.
 //
 // `npm run build` (scripts/build.ts, also npm's `prepare` step) builds into `dist/web`.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { contentHash, filesUnder } from '../platform/content-hash.ts';
 
 const sourceDir = import.meta.dirname;
 const repoRoot = path.join(sourceDir, '..', '..');
@@ -19,22 +19,9 @@ const STAMP = '.build-hash';
 /** Where `npm start` and `npm run build` keep builds. */
 const defaultWebRoot = path.join(repoRoot, 'dist', 'web');
 
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
-}
-
 /** A hash of everything the build output depends on: the UI sources and the locked dependency versions. */
 export async function webSourceHash(): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of [...(await sourceFiles(sourceDir)), path.join(repoRoot, 'package-lock.json')]) {
-    hash.update(path.relative(repoRoot, file)).update('\0');
-    hash.update(await readFile(file)).update('\0');
-  }
-  return hash.digest('hex').slice(0, 16);
+  return contentHash(repoRoot, [...(await filesUnder(sourceDir)), path.join(repoRoot, 'package-lock.json')]);
 }
 
 /** Builds both entries into `outDir` (emptied first) and stamps it with `hash` last. */

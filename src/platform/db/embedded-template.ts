@@ -5,10 +5,10 @@
 // result takes a file copy. The template is made once per set of migrations and PGlite version:
 // by `npm install` (its `prepare` step runs `npm run build`) or the test harness. Like the web
 // build it is content-addressed and moved into place whole.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { contentHash, filesUnder } from '../content-hash.ts';
 import { openDatabase } from './database.ts';
 import { migrateToLatest } from './migrate.ts';
 
@@ -19,21 +19,17 @@ const defaultTemplateDir = path.join(repoRoot, '.cache', 'pglite');
 
 /** A hash of what the template's content depends on: the migrations and the locked PGlite version. */
 async function templateKey(): Promise<string> {
-  const migrationsDir = path.join(import.meta.dirname, 'migrations');
-  const entries = await readdir(migrationsDir, { withFileTypes: true, recursive: true });
-  const files = entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
-  const hash = createHash('sha256');
-  for (const file of [...files, path.join(import.meta.dirname, 'migrate.ts')]) {
-    hash.update(path.relative(repoRoot, file)).update('\0');
-    hash.update(await readFile(file)).update('\0');
-  }
+  const files = [
+    ...(await filesUnder(path.join(import.meta.dirname, 'migrations'))),
+    path.join(import.meta.dirname, 'migrate.ts'),
+  ];
   // Not the whole lockfile: any other dependency's update would throw the template away.
   const lock = JSON.parse(await readFile(path.join(repoRoot, 'package-lock.json'), 'utf8'));
-  hash.update(`pglite ${lock.packages?.['node_modules/@electric-sql/pglite']?.version ?? 'unknown'}`);
-  return hash.digest('hex').slice(0, 16);
+  return contentHash(
+    repoRoot,
+    files,
+    `pglite ${lock.packages?.['node_modules/@electric-sql/pglite']?.version ?? 'unknown'}`,
+  );
 }
 
 function templatePath(dir: string, key: string): string {
