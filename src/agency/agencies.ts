@@ -45,10 +45,11 @@ export async function createAgency(db: Db | Tx, input: NewAgencyRow): Promise<Ag
       slug: input.slug,
       name: input.name,
       ...(input.timeZone ? { time_zone: input.timeZone } : {}),
-      address_line1: input.addressLine1 ?? null,
-      city: input.city ?? null,
-      state: input.state ?? null,
-      postal_code: input.postalCode ?? null,
+      // Only the columns given: a test of an older migration creates agencies before 0016 added these.
+      ...(input.addressLine1 ? { address_line1: input.addressLine1 } : {}),
+      ...(input.city ? { city: input.city } : {}),
+      ...(input.state ? { state: input.state } : {}),
+      ...(input.postalCode ? { postal_code: input.postalCode } : {}),
     })
     .returning(['id', 'slug', 'name', 'time_zone', 'created_at'])
     .executeTakeFirstOrThrow();
