@@ -5,7 +5,7 @@ import { CustomerAccountPage } from './pages/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
-import { SettingsPage } from './pages/settings-page.tsx';
+import { SettingsPage } from './pages/settings/settings-page.tsx';
 import { SyncPage } from './pages/sync-page.tsx';
 import { errorMessage, getMe, onUnauthorized, type Session } from './shared/api.ts';
 import { Layout } from './shared/layout.tsx';
@@ -126,7 +126,7 @@ function App() {
     );
   else if (route.name === 'sync') page = <SyncPage />;
   else if (route.name === 'emails') page = <EmailsPage />;
-  else if (route.name === 'settings') page = <SettingsPage />;
+  else if (route.name === 'settings') page = <SettingsPage section={route.section} session={session} />;
   else page = <NotFound />;
 
   return (

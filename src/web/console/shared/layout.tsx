@@ -56,7 +56,7 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
               Email
             </Link>
             {session.user.role === 'staff' && (
-              <Link to="/app/settings" aria-current={pathname === '/app/settings' ? 'page' : undefined}>
+              <Link to="/app/settings" aria-current={pathname?.startsWith('/app/settings') ? 'page' : undefined}>
                 Settings
               </Link>
             )}

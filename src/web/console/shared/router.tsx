@@ -66,7 +66,7 @@ export type Route =
   | { name: 'customer'; customerNumber: number }
   | { name: 'sync' }
   | { name: 'emails' }
-  | { name: 'settings' }
+  | { name: 'settings'; section: string | null }
   | { name: 'not-found' };
 
 /** Only in-app paths are accepted as a post-login destination (no open redirects). */
@@ -89,7 +89,9 @@ export function matchRoute(location: string): Route {
   }
   if (path === '/app/sync') return { name: 'sync' };
   if (path === '/app/emails') return { name: 'emails' };
-  if (path === '/app/settings') return { name: 'settings' };
+  if (path === '/app/settings') return { name: 'settings', section: null };
+  const settings = /^\/app\/settings\/([a-z-]{1,40})$/.exec(path);
+  if (settings?.[1]) return { name: 'settings', section: settings[1] };
   const customer = /^\/app\/customers\/(\d{1,15})$/.exec(path);
   if (customer?.[1]) return { name: 'customer', customerNumber: Number(customer[1]) };
   return { name: 'not-found' };

@@ -1,4 +1,4 @@
-// /app/settings (staff): the agency settings online payment requests use: who else is told when a
+// /app/settings/payment-rules (staff): the agency settings online payment requests use: who else is told when a
 // client pays, who may finalize, when requests expire, and what outside payers may pay.
 import { type FormEvent, useEffect, useState } from 'react';
 import {
@@ -7,9 +7,9 @@ import {
   isAbortError,
   type PaymentSettings,
   updatePaymentSettings,
-} from '../shared/api.ts';
-import { FieldErrorText } from '../shared/field-errors.tsx';
-import { fieldErrorsOf } from '../shared/problem-fields.ts';
+} from '../../shared/api.ts';
+import { FieldErrorText } from '../../shared/field-errors.tsx';
+import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 
 type Form = {
   backupEmail: string;
@@ -30,7 +30,7 @@ const toForm = (settings: PaymentSettings): Form => ({
 /** "12" → 12; anything else is sent as typed so the server names the rule it breaks. */
 const integerOrText = (text: string): number | string => (/^-?\d{1,6}$/.test(text.trim()) ? Number(text) : text);
 
-export function SettingsPage() {
+export function PaymentRulesSection() {
   const [form, setForm] = useState<Form | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -38,7 +38,6 @@ export function SettingsPage() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    document.title = 'Settings · policypay';
     const controller = new AbortController();
     getPaymentSettings(controller.signal).then(
       (settings) => setForm(toForm(settings)),
@@ -80,11 +79,9 @@ export function SettingsPage() {
 
   return (
     <>
-      <div className="page-header">
-        <div>
-          <h1>Settings</h1>
-          <p className="page-subtitle">Online payment requests and the client portal.</p>
-        </div>
+      <div className="section-header">
+        <h2>Payment rules</h2>
+        <p className="page-subtitle">Online payment requests and the client portal.</p>
       </div>
       {error && (
         <div className="alert alert-error" role="alert">

@@ -1,0 +1,15 @@
+// The sections of /app/settings, in the order the side navigation lists them. Each is its own
+// page at /app/settings/<id>; /app/settings opens the first.
+import type { ReactNode } from 'react';
+import type { Session } from '../../shared/api.ts';
+import { PaymentRulesSection } from './payment-rules-section.tsx';
+
+export interface SettingsSection {
+  id: string;
+  label: string;
+  render: (session: Session) => ReactNode;
+}
+
+export const settingsSections: readonly SettingsSection[] = [
+  { id: 'payment-rules', label: 'Payment rules', render: () => <PaymentRulesSection /> },
+];
