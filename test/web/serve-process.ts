@@ -11,7 +11,9 @@ const root = join(import.meta.dirname, '..', '..');
 
 export interface ServeProcess {
   url: string;
+  /** The demo's staff sign-in; with `demo: false`, the first run's setup link instead. */
   staff: { email: string; password: string };
+  setupUrl: string | null;
   output: () => string;
   /** The PostgreSQL database the process runs on (null on PGlite, which lives in the process). */
   databaseUrl: string | null;
@@ -52,25 +54,32 @@ async function freshDatabase(target: Target): Promise<{ url: string; drop: () =>
 export async function startServeProcess(options: {
   target: Target;
   env?: Record<string, string>;
+  /** false: `serve --no-demo`, an empty database waiting for its first run. */
+  demo?: boolean;
 }): Promise<ServeProcess> {
+  const demo = options.demo ?? true;
   const database = await freshDatabase(options.target);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'bin', 'policypay.js'), 'serve'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      POLICYPAY_PUBLIC_URL: url,
-      POLICYPAY_SANDBOX_PORT: '0',
-      LOG_LEVEL: 'warn',
-      ...options.env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'bin', 'policypay.js'), 'serve', ...(demo ? [] : ['--no-demo'])],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        POLICYPAY_PUBLIC_URL: url,
+        POLICYPAY_SANDBOX_PORT: '0',
+        LOG_LEVEL: 'warn',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
@@ -80,7 +89,7 @@ export async function startServeProcess(options: {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const deadline = Date.now() + 300_000;
-  while (!/policypay is ready/.test(output) || !/staff sign-in/.test(output)) {
+  while (!/policypay is ready/.test(output) || !(demo ? /staff sign-in/ : /first run/).test(output)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       await database.drop();
@@ -89,11 +98,15 @@ export async function startServeProcess(options: {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const login = /staff sign-in\s+(\S+)\s*\/\s*(\S+)/.exec(output);
-  if (!login?.[1] || !login[2]) throw new Error(`no staff sign-in in the start-up banner:\n${output}`);
+  const setup = /first run\s+(\S+)/.exec(output);
+  if (demo ? !login?.[1] || !login[2] : !setup?.[1]) {
+    throw new Error(`no ${demo ? 'staff sign-in' : 'first-run link'} in the start-up banner:\n${output}`);
+  }
 
   return {
     url,
-    staff: { email: login[1], password: login[2] },
+    staff: { email: login?.[1] ?? '', password: login?.[2] ?? '' },
+    setupUrl: setup?.[1] ?? null,
     output: () => output,
     databaseUrl: options.target === 'postgres' ? database.url : null,
     async close() {

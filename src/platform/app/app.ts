@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { agencySetupRoutes } from '../../agency/routes/billing-setup.ts';
+import { firstRunRoutes } from '../../agency/routes/first-run.ts';
 import { operatorRoutes } from '../../agency/routes/operator.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
 import { sessionRoutes } from '../../agency/routes/session.ts';
@@ -69,6 +70,8 @@ export interface AppOptions {
    * own when an operator token is set, else none (no metrics are exposed, so none are kept).
    */
   metrics?: Metrics | undefined;
+  /** The first run's setup code (`serve --no-demo` on an empty database): opens POST /api/v1/setup. */
+  setupToken?: string | undefined;
   /** The state of this process's workers, for GET /api/v1/ready; omitted when it runs none. */
   workers?: (() => WorkersState) | undefined;
 }
@@ -131,6 +134,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
             type: 'http',
             scheme: 'bearer',
             description: 'POLICYPAY_OPERATOR_TOKEN: the operator hosting the deployment (operator routes only)',
+          },
+          setupCode: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              "The first run's setup code, printed by `serve --no-demo` on an empty database (POST /api/v1/setup only)",
           },
           staffSession: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'POST /api/v1/session' },
           portalSession: {
@@ -213,6 +222,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
   operatorRoutes(app, deps, options.operatorToken);
+  firstRunRoutes(app, deps, options.setupToken);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {

@@ -14,8 +14,9 @@ import { type Access, PORTAL_COOKIE, PORTAL_PREFIX, SESSION_COOKIE } from '../ht
 export function authHook(db: Db) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const access: Access = request.routeOptions.config.access ?? 'authenticated';
-    // The operator's routes check the operator token themselves; an agency's key is no credential there.
-    if (access === 'operator') return;
+    // The operator's routes check the operator token themselves, the first run its setup code; an
+    // agency's key is no credential there.
+    if (access === 'operator' || access === 'setup') return;
     const header = request.headers.authorization;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -7,6 +7,8 @@ export interface BannerFacts {
   demo: DemoLoad | undefined;
   /** POLICYPAY_DEMO_API_KEY is set: the demo's staff key is that text. */
   demoApiKeyFromEnv: boolean;
+  /** The first run's link (`--no-demo` on an empty database): set the agency up there. */
+  setupUrl?: string | undefined;
   workers: boolean;
   smtpUrl: string | undefined;
   processor: { stripe: true } | { stripe: false; sandboxUrl: string | undefined; inProcess: boolean };
@@ -29,6 +31,12 @@ export function bannerLines(facts: BannerFacts): string[] {
     row('API reference', `${url}/api/docs`),
     row('health', `${url}/api/v1/health`),
   ];
+  if (facts.setupUrl) {
+    lines.push(
+      row('first run', `${facts.setupUrl}`),
+      row('', 'open it to set up your agency, its banks and the first staff user (the link works once)'),
+    );
+  }
   if (demo) {
     lines.push(
       row('demo agency', demo.created ? `"${demo.agency.name}" loaded` : `"${demo.agency.name}" (loaded earlier)`),

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { firstRunNeeded } from '../../agency/first-run.ts';
 import { loadAutopayPlugin } from '../../autopay/plugins/plugin.ts';
 import { type DemoLoad, findDemoAgency, loadDemoAgency } from '../../demo/demo-agency.ts';
 import { ensureWebAssets } from '../../web/build.ts';
@@ -33,6 +35,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const database = await openConfiguredDatabase({ logger });
 
   let demo: DemoLoad | undefined;
+  // Without the demo, an empty database is set up in the browser, behind a code only the person
+  // who started the process sees (the banner's link carries it after '#', so no log records it).
+  const setupToken =
+    !options.demo && (await firstRunNeeded(database.db)) ? randomBytes(18).toString('base64url') : undefined;
   if (options.demo) {
     const agencies = await database.db.selectFrom('agencies').select('id').limit(1).execute();
     if (agencies.length === 0 || config.POLICYPAY_DEMO_API_KEY) {
@@ -78,6 +84,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     jobs: workers ? bossJobQueue(workers.boss) : sender!.jobs,
     publicUrl: url,
     operatorToken: config.POLICYPAY_OPERATOR_TOKEN,
+    setupToken,
     metrics,
     workers: workers?.state,
   });
@@ -88,6 +95,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     seconds: (Date.now() - started) / 1000,
     demo,
     demoApiKeyFromEnv: config.POLICYPAY_DEMO_API_KEY !== undefined,
+    setupUrl: setupToken ? `${url}/setup#code=${setupToken}` : undefined,
     workers: workers !== undefined,
     smtpUrl: config.SMTP_URL,
     processor: payments.processors.has('stripe')

@@ -26,14 +26,15 @@ export function sessionCookieOptions(deps: RouteDeps, request: FastifyRequest, e
 /**
  * Who may call a route: anyone, any authenticated caller, only these roles, or only the operator
  * hosting the deployment (POLICYPAY_OPERATOR_TOKEN, checked by the route itself: no agency's
- * credential is even read).
+ * credential is even read); `setup` the first run of an empty deployment, behind the setup code
+ * its start-up banner printed (checked by the route too).
  */
-export type Access = 'public' | 'authenticated' | 'operator' | readonly Actor['role'][];
+export type Access = 'public' | 'authenticated' | 'operator' | 'setup' | readonly Actor['role'][];
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor?: Actor;
-    /** Set once the operator token was checked, on `access: 'operator'` routes only. */
+    /** Set once the operator token (or the setup code) was checked, on `operator` and `setup` routes only. */
     operator?: true;
   }
   interface FastifyContextConfig {

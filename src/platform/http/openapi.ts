@@ -186,6 +186,7 @@ export const openApiTransform: SwaggerTransform = (input) => {
   schema.tags ??= [url.slice(API_PREFIX.length).split('/')[0]];
   if (access === 'public') schema.security = [];
   else if (access === 'operator') schema.security = [{ operatorToken: [] }];
+  else if (access === 'setup') schema.security = [{ setupCode: [] }];
   else if (url.startsWith(PORTAL_PREFIX)) schema.security = [{ portalSession: [] }];
 
   const response: JsonObject = { ...schema.response };

@@ -6,6 +6,7 @@ import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
+import { SetupPage } from './pages/setup-page.tsx';
 import { SyncPage } from './pages/sync-page.tsx';
 import { errorMessage, getMe, onUnauthorized, type Session } from './shared/api.ts';
 import { Layout } from './shared/layout.tsx';
@@ -16,6 +17,7 @@ import { TestModeBanner } from './shared/test-mode-banner.tsx';
 type SessionState = Session | null | undefined;
 
 function redirectFor(route: Route, session: Session | null, location: string): string | null {
+  if (route.name === 'setup') return null;
   if (route.name === 'root') return session ? '/app/customers' : '/login';
   if (route.name === 'login') return session ? (route.next ?? '/app/customers') : null;
   if (!session) {
@@ -98,6 +100,17 @@ function App() {
       <div className="boot" aria-busy="true">
         <span className="visually-hidden">Loading…</span>
       </div>
+    );
+  }
+
+  if (route.name === 'setup') {
+    return (
+      <SetupPage
+        onSignedIn={(next) => {
+          setSession(next);
+          navigate('/app/customers', { replace: true });
+        }}
+      />
     );
   }
 

@@ -86,6 +86,8 @@ type RequestOptions = {
   handle401Locally?: boolean;
   /** Sent as Idempotency-Key: one per user action, reused when the same action is retried. */
   idempotencyKey?: string;
+  /** Sent as `Authorization: Bearer <code>` (the first run's setup code); sessions use the cookie. */
+  bearer?: string;
 };
 
 async function readProblem(response: Response): Promise<Problem> {
@@ -119,6 +121,7 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
   if (options.signal) init.signal = options.signal;
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
 
   let response: Response;
   try {

@@ -62,6 +62,7 @@ export function Link({ to, onClick, children, ...rest }: LinkProps) {
 export type Route =
   | { name: 'root' }
   | { name: 'login'; next: string | null }
+  | { name: 'setup' }
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
   | { name: 'sync' }
@@ -78,6 +79,7 @@ export function matchRoute(location: string): Route {
   const url = new URL(location, 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'root' };
+  if (path === '/setup') return { name: 'setup' };
   if (path === '/login') return { name: 'login', next: safeNext(url.searchParams.get('next')) };
   if (path === '/app' || path === '/app/customers') {
     const page = Number.parseInt(url.searchParams.get('page') ?? '1', 10);
