@@ -8,7 +8,7 @@ import { audit, logActivity } from '../platform/db/audit.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
 import { insertInvoice } from './invoices.ts';
 import { entryLines, postJournalEntry } from './ledger.ts';
-import { getReceiptById, type ReceiptView } from './receipt-views.ts';
+import { getReceiptById, type ReceiptView, visibleReceipts } from './receipt-views.ts';
 import { type JournalLineDraft, reversalEntry } from './rules/ledger.ts';
 
 export type ReversalReason = 'nsf' | 'chargeback' | 'entered_in_error';
@@ -32,11 +32,10 @@ export async function reverseReceipt(
   now: Date = new Date(),
 ): Promise<ReceiptView> {
   return inTransaction(db, async (tx) => {
-    const receipt = await tx
-      .selectFrom('receipts')
-      .select(['id', 'customer_id', 'journal_entry_id', 'amount_cents'])
-      .where('agency_id', '=', actor.agencyId)
-      .where('receipt_number', '=', receiptNumber)
+    // Another bank's receipt, for a caller limited to banks, is as unknown as a missing one.
+    const receipt = await visibleReceipts(tx, actor)
+      .select(['receipts.customer_id', 'receipts.journal_entry_id', 'receipts.amount_cents'])
+      .where('receipts.receipt_number', '=', receiptNumber)
       .executeTakeFirst();
     if (!receipt) throw notFound('receipt', receiptNumber);
     await lockCustomer(tx, actor.agencyId, receipt.customer_id);

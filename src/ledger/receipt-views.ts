@@ -100,25 +100,35 @@ async function receiptViews(db: Db | Tx, agencyId: string, receiptIds: string[])
   }));
 }
 
-export async function getReceipt(db: Db | Tx, actor: Actor, receiptNumber: number): Promise<ReceiptView> {
-  const row = await db
+/**
+ * The agency's receipts the caller may see. A caller limited to some banks (or bank divisions)
+ * sees only the receipts deposited to those: the same grant that limits where it may deposit
+ * (agency/bank-access.ts) limits what it may read, one receipt or a list alike.
+ */
+export function visibleReceipts(db: Db | Tx, actor: Actor) {
+  let query = db
     .selectFrom('receipts')
-    .select('id')
-    .where('agency_id', '=', actor.agencyId)
-    .where('receipt_number', '=', receiptNumber)
-    .executeTakeFirst();
+    .innerJoin('banks', 'banks.id', 'receipts.bank_id')
+    .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
+    .select(['receipts.id', 'receipts.receipt_number'])
+    .where('receipts.agency_id', '=', actor.agencyId);
+  if (actor.banks) query = query.where('banks.short_name', 'in', actor.banks.length ? actor.banks : ['']);
+  if (actor.divisions) {
+    query = query.where('bank_divisions.name', 'in', actor.divisions.length ? actor.divisions : ['']);
+  }
+  return query;
+}
+
+/** One receipt; another bank's, for a caller limited to banks, is as unknown as a missing one. */
+export async function getReceipt(db: Db | Tx, actor: Actor, receiptNumber: number): Promise<ReceiptView> {
+  const row = await visibleReceipts(db, actor).where('receipts.receipt_number', '=', receiptNumber).executeTakeFirst();
   if (!row) throw notFound('receipt', receiptNumber);
   return getReceiptById(db, actor.agencyId, row.id);
 }
 
 export async function listCustomerReceipts(db: Db, actor: Actor, customerNumber: number): Promise<ReceiptView[]> {
   const customer = await findCustomer(db, actor.agencyId, customerNumber);
-  const rows = await db
-    .selectFrom('receipts')
-    .select('id')
-    .where('agency_id', '=', actor.agencyId)
-    .where('customer_id', '=', customer.id)
-    .execute();
+  const rows = await visibleReceipts(db, actor).where('receipts.customer_id', '=', customer.id).execute();
   return receiptViews(
     db,
     actor.agencyId,
@@ -126,24 +136,11 @@ export async function listCustomerReceipts(db: Db, actor: Actor, customerNumber:
   );
 }
 
-/**
- * The agency's receipts the caller may see, in receipt-number pages (keyset). A caller limited to
- * some banks (or bank divisions) gets only the receipts deposited to those: the same grant that
- * limits where it may deposit (agency/bank-access.ts) limits what it may read in bulk.
- */
+/** The receipts the caller may see (`visibleReceipts`), in receipt-number pages (keyset). */
 export async function* exportReceipts(db: Db, actor: Actor, pageSize = 1000): AsyncGenerator<ReceiptView[]> {
   let after: number | null = null;
   for (;;) {
-    let query = db
-      .selectFrom('receipts')
-      .innerJoin('banks', 'banks.id', 'receipts.bank_id')
-      .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
-      .select(['receipts.id', 'receipts.receipt_number'])
-      .where('receipts.agency_id', '=', actor.agencyId);
-    if (actor.banks) query = query.where('banks.short_name', 'in', actor.banks.length ? actor.banks : ['']);
-    if (actor.divisions) {
-      query = query.where('bank_divisions.name', 'in', actor.divisions.length ? actor.divisions : ['']);
-    }
+    let query = visibleReceipts(db, actor);
     if (after !== null) query = query.where('receipts.receipt_number', '>', after);
     const rows = await query.orderBy('receipts.receipt_number').limit(pageSize).execute();
     if (rows.length > 0) {

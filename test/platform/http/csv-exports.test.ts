@@ -186,6 +186,21 @@ for (const target of databaseTargets()) {
         records(mine.text).map((r) => r.bankShortName),
         ['OPER'],
       );
+      // The same grant limits one receipt and a customer's list: another bank's is not there.
+      const north = rows.find((r) => r.bankShortName === 'NORTH')!;
+      const oper = rows.find((r) => r.bankShortName === 'OPER')!;
+      assert.equal((await api.get(`/api/v1/receipts/${north.receiptNumber}`)).status, 200);
+      assert.equal((await limited.get(`/api/v1/receipts/${north.receiptNumber}`)).status, 404);
+      assert.equal((await limited.get(`/api/v1/receipts/${oper.receiptNumber}`)).status, 200);
+      for (const row of [north, oper]) {
+        const list = await limited.get(`/api/v1/customers/${row.customerNumber}/receipts`);
+        assert.equal(list.status, 200, JSON.stringify(list.body));
+        const banks = (list.body as { data: { bankShortName: string }[] }).data.map((r) => r.bankShortName);
+        assert.ok(
+          banks.every((bank) => bank === 'OPER'),
+          `${row.customerNumber}: ${banks}`,
+        );
+      }
     });
 
     it('exports payments (none yet: the header only) and refuses an unknown customer filter', async () => {
