@@ -27,12 +27,13 @@ export interface ReceiptView {
 }
 
 export async function getReceiptById(db: Db | Tx, agencyId: string, receiptId: string): Promise<ReceiptView> {
-  const [view] = await receiptViews(db, agencyId, [receiptId]);
+  const [view] = await receiptViewsByIds(db, agencyId, [receiptId]);
   if (!view) throw notFound('receipt', receiptId);
   return view;
 }
 
-async function receiptViews(db: Db | Tx, agencyId: string, receiptIds: string[]): Promise<ReceiptView[]> {
+/** The receipts' views, newest receipt number first. */
+export async function receiptViewsByIds(db: Db | Tx, agencyId: string, receiptIds: string[]): Promise<ReceiptView[]> {
   if (receiptIds.length === 0) return [];
   const rows = await db
     .selectFrom('receipts')
@@ -129,7 +130,7 @@ export async function getReceipt(db: Db | Tx, actor: Actor, receiptNumber: numbe
 export async function listCustomerReceipts(db: Db, actor: Actor, customerNumber: number): Promise<ReceiptView[]> {
   const customer = await findCustomer(db, actor.agencyId, customerNumber);
   const rows = await visibleReceipts(db, actor).where('receipts.customer_id', '=', customer.id).execute();
-  return receiptViews(
+  return receiptViewsByIds(
     db,
     actor.agencyId,
     rows.map((r) => r.id),
@@ -144,7 +145,7 @@ export async function* exportReceipts(db: Db, actor: Actor, pageSize = 1000): As
     if (after !== null) query = query.where('receipts.receipt_number', '>', after);
     const rows = await query.orderBy('receipts.receipt_number').limit(pageSize).execute();
     if (rows.length > 0) {
-      const views = await receiptViews(
+      const views = await receiptViewsByIds(
         db,
         actor.agencyId,
         rows.map((r) => r.id),
