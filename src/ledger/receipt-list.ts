@@ -28,12 +28,8 @@ export interface ReceiptPage {
  * The receipts the caller may see (its banks only), newest receipt number first, filtered, in
  * keyset pages (`before` a receipt number), with the filter's totals.
  */
-export async function listReceipts(
-  db: Db,
-  actor: Actor,
-  filter: ReceiptFilter,
-  page: { before?: number | undefined; limit: number },
-): Promise<ReceiptPage> {
+/** The receipts the caller may see (its banks only) that the filter finds. */
+async function filteredReceipts(db: Db, actor: Actor, filter: ReceiptFilter) {
   const customer = filter.customerNumber ? await findCustomer(db, actor.agencyId, filter.customerNumber) : null;
   let query = visibleReceipts(db, actor);
   if (filter.from) query = query.where('receipts.receipt_date', '>=', filter.from);
@@ -45,6 +41,20 @@ export async function listReceipts(
     const reversed = sql<boolean>`EXISTS (SELECT 1 FROM receipt_reversals rr WHERE rr.receipt_id = receipts.id)`;
     query = query.where(filter.status === 'reversed' ? reversed : sql<boolean>`NOT ${reversed}`);
   }
+  return query;
+}
+
+/**
+ * The receipts the caller may see, newest receipt number first, filtered, in keyset pages
+ * (`before` a receipt number), with the filter's totals.
+ */
+export async function listReceipts(
+  db: Db,
+  actor: Actor,
+  filter: ReceiptFilter,
+  page: { before?: number | undefined; limit: number },
+): Promise<ReceiptPage> {
+  const query = await filteredReceipts(db, actor, filter);
   const [rows, totals] = await Promise.all([
     (page.before ? query.where('receipts.receipt_number', '<', page.before) : query)
       .orderBy('receipts.receipt_number', 'desc')
@@ -66,4 +76,32 @@ export async function listReceipts(
     totals: { count: Number(totals.count), amountCents: BigInt(totals.amount ?? 0) },
     nextBefore: more ? shown.at(-1)!.receipt_number : null,
   };
+}
+
+/** The receipts the filter finds (`filteredReceipts`), oldest first in receipt-number pages (keyset): the CSV export. */
+export async function* exportReceipts(
+  db: Db,
+  actor: Actor,
+  filter: ReceiptFilter = {},
+  pageSize = 1000,
+): AsyncGenerator<ReceiptView[]> {
+  const filtered = await filteredReceipts(db, actor, filter);
+  let after: number | null = null;
+  for (;;) {
+    const from: number | null = after;
+    const rows = await (from === null ? filtered : filtered.where('receipts.receipt_number', '>', from))
+      .orderBy('receipts.receipt_number')
+      .limit(pageSize)
+      .execute();
+    if (rows.length > 0) {
+      const views = await receiptViewsByIds(
+        db,
+        actor.agencyId,
+        rows.map((r) => r.id),
+      );
+      yield views.sort((a, b) => a.receiptNumber - b.receiptNumber);
+    }
+    if (rows.length < pageSize) return;
+    after = rows.at(-1)!.receipt_number;
+  }
 }

@@ -136,23 +136,3 @@ export async function listCustomerReceipts(db: Db, actor: Actor, customerNumber:
     rows.map((r) => r.id),
   );
 }
-
-/** The receipts the caller may see (`visibleReceipts`), in receipt-number pages (keyset). */
-export async function* exportReceipts(db: Db, actor: Actor, pageSize = 1000): AsyncGenerator<ReceiptView[]> {
-  let after: number | null = null;
-  for (;;) {
-    let query = visibleReceipts(db, actor);
-    if (after !== null) query = query.where('receipts.receipt_number', '>', after);
-    const rows = await query.orderBy('receipts.receipt_number').limit(pageSize).execute();
-    if (rows.length > 0) {
-      const views = await receiptViewsByIds(
-        db,
-        actor.agencyId,
-        rows.map((r) => r.id),
-      );
-      yield views.sort((a, b) => a.receiptNumber - b.receiptNumber);
-    }
-    if (rows.length < pageSize) return;
-    after = rows.at(-1)!.receipt_number;
-  }
-}

@@ -4,12 +4,21 @@ import { toAmount } from '../../kernel/money.ts';
 import { requireActor } from '../../platform/http/auth.ts';
 import { csvResponse, csvRows, sendCsv } from '../../platform/http/csv.ts';
 import { respond } from '../../platform/http/idempotency.ts';
-import { amount, customerNumber, customerNumberParams, errorResponses, money } from '../../platform/http/schemas.ts';
+import {
+  amount,
+  calendarDate,
+  customerNumber,
+  customerNumberParams,
+  errorResponses,
+  money,
+  pageLimit,
+} from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { applyOnAccountCredit } from '../on-account.ts';
+import { exportReceipts, listReceipts } from '../receipt-list.ts';
 import { postCustomerReceipt } from '../receipt-posting.ts';
 import { reverseReceipt } from '../receipt-reversals.ts';
-import { exportReceipts, getReceipt, listCustomerReceipts, type ReceiptView } from '../receipt-views.ts';
+import { getReceipt, listCustomerReceipts, type ReceiptView } from '../receipt-views.ts';
 import { receiptCsvHeader, receiptCsvRow } from '../rules/receipt-csv.ts';
 import {
   camelCaseReceiptFields,
@@ -98,6 +107,16 @@ const receiptSchema = z
       .nullable(),
   })
   .meta({ id: 'CustomerReceipt', examples: [receiptExamples.response] });
+
+/** The receipts list's and export's filter (`?from=&to=&bankShortName=&paymentCheckType=&customerNumber=&status=`). */
+const receiptFilter = {
+  from: calendarDate.optional().meta({ description: 'Receipt date on or after (YYYY-MM-DD)' }),
+  to: calendarDate.optional().meta({ description: 'Receipt date on or before (YYYY-MM-DD)' }),
+  bankShortName: z.string().trim().min(1).max(20).optional(),
+  paymentCheckType: z.enum(['Check', 'Cash', 'CreditCard', 'DebitCard', 'EFT']).optional(),
+  customerNumber: customerNumber.optional(),
+  status: z.enum(['posted', 'reversed']).optional(),
+};
 
 function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
   return {
@@ -194,19 +213,55 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
   );
 
   app.get(
+    '/api/v1/receipts',
+    {
+      config: { access: ['staff', 'agent'] },
+      schema: {
+        tags: ['receipts'],
+        summary:
+          "The agency's receipts (those of the caller's banks), newest first, filtered, with the filter's totals",
+        querystring: z.strictObject({
+          ...receiptFilter,
+          before: customerNumber.optional().meta({ description: 'Receipts numbered below this (the next page)' }),
+          limit: pageLimit(200, 50),
+        }),
+        response: {
+          200: z.object({
+            data: z.array(receiptSchema),
+            totals: z.object({ count: z.number().int(), amount }),
+            nextBefore: z.number().int().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { before, limit, ...filter } = request.query;
+      const page = await listReceipts(deps.db, requireActor(request), filter, { before, limit });
+      return {
+        data: page.data.map(presentReceipt),
+        totals: { count: page.totals.count, amount: toAmount(page.totals.amountCents) },
+        nextBefore: page.nextBefore,
+      };
+    },
+  );
+
+  app.get(
     '/api/v1/receipts/export.csv',
     {
       config: { access: ['staff', 'agent'] },
       schema: {
         tags: ['receipts'],
-        summary: "Export the agency's receipts (those of the caller's banks) as CSV, streamed",
+        summary:
+          "Export the agency's receipts (those of the caller's banks) as CSV, streamed; the list's filters apply",
+        querystring: z.strictObject(receiptFilter),
         response: { 200: csvResponse('The receipts as CSV, a header row first'), ...errorResponses },
       },
     },
     async (request, reply) => {
       const actor = requireActor(request);
       const today = await agencyToday(deps.db, actor.agencyId, deps.clock());
-      const pages = exportReceipts(deps.db, actor);
+      const pages = exportReceipts(deps.db, actor, request.query);
       return sendCsv(reply, `receipts-${today}.csv`, receiptCsvHeader, csvRows(pages, receiptCsvRow));
     },
   );

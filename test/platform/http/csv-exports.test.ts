@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createCustomer, exportCustomers } from '../../../src/customers/customers.ts';
 import type { Actor } from '../../../src/kernel/actor.ts';
 import { exportInvoices } from '../../../src/ledger/invoices.ts';
-import { exportReceipts } from '../../../src/ledger/receipt-views.ts';
+import { exportReceipts } from '../../../src/ledger/receipt-list.ts';
 import type { DatabaseHandle } from '../../../src/platform/db/database.ts';
 import type { App } from '../../../src/platform/http/types.ts';
 import { databaseTargets, openTestDatabase } from '../../support/db.ts';
@@ -235,12 +235,12 @@ for (const target of databaseTargets()) {
         exact.map((page) => page.length),
         [3],
       );
-      const receiptPages = await collect(exportReceipts(database.db, agency.actor, 1));
+      const receiptPages = await collect(exportReceipts(database.db, agency.actor, {}, 1));
       assert.deepEqual(
         receiptPages.map((page) => page.map((r) => r.bankShortName)),
         [['OPER'], ['NORTH']],
       );
-      const limitedPages = await collect(exportReceipts(database.db, limitedActor, 1));
+      const limitedPages = await collect(exportReceipts(database.db, limitedActor, {}, 1));
       assert.deepEqual(
         limitedPages.map((page) => page.map((r) => r.bankShortName)),
         [['OPER']],
