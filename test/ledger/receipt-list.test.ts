@@ -137,5 +137,74 @@ for (const target of databaseTargets()) {
         csv.body,
       );
     });
+    it("shows a receipt's and an invoice's journal entries, each balanced, debits and credits apart", async () => {
+      type Ledger = {
+        data: {
+          kind: string;
+          lines: {
+            account: string;
+            debit: number | null;
+            credit: number | null;
+            bankShortName: string | null;
+            invoiceNumber: number | null;
+          }[];
+        }[];
+      };
+      const balanced = (ledger: Ledger) => {
+        for (const entry of ledger.data) {
+          const debit = entry.lines.reduce((sum, line) => sum + (line.debit ?? 0), 0);
+          const credit = entry.lines.reduce((sum, line) => sum + (line.credit ?? 0), 0);
+          assert.ok(debit > 0 && Math.abs(debit - credit) < 0.001, JSON.stringify(entry));
+          for (const line of entry.lines)
+            assert.ok((line.debit === null) !== (line.credit === null), JSON.stringify(line));
+        }
+      };
+      const reversed = await api.get(`/api/v1/receipts/${receipts[5]}/ledger`);
+      assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      const ledger = reversed.body as Ledger;
+      assert.equal(ledger.data.length, 2, JSON.stringify(ledger));
+      balanced(ledger);
+      const cash = (i: number) => ledger.data[i]!.lines.find((line) => line.account === 'cash')!;
+      assert.deepEqual([cash(0).debit, cash(0).bankShortName], [15, 'NORTH']);
+      assert.deepEqual([cash(1).credit, cash(1).bankShortName], [15, 'NORTH']);
+      assert.equal((await limited.get(`/api/v1/receipts/${receipts[5]}/ledger`)).status, 200);
+      assert.equal((await limited.get(`/api/v1/receipts/${receipts[4]}/ledger`)).status, 404);
+      assert.equal((await other.get(`/api/v1/receipts/${receipts[5]}/ledger`)).status, 404);
+
+      const invoice = await api.post('/api/v1/invoices', {
+        customerNumber: customers[1],
+        dueDate: '2026-04-01',
+        amount: 100,
+      });
+      assert.equal(invoice.status, 201, JSON.stringify(invoice.body));
+      const paid = await api.post('/api/v1/receipt/customer', {
+        customerNumber: customers[1],
+        invoiceInformations: [{ invoiceNumber: invoice.body.invoiceNumber, paymentAmount: 40 }],
+        receiptAmount: 40,
+        receiptDate: '2026-03-09',
+        receiptDateTimeZone: 'America/Chicago',
+        bankShortName: 'OPER',
+        paymentCheckType: 'A',
+      });
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      const invoiceLedger = await api.get(`/api/v1/invoices/${invoice.body.invoiceNumber}/ledger`);
+      assert.equal(invoiceLedger.status, 200, JSON.stringify(invoiceLedger.body));
+      const entries = (invoiceLedger.body as Ledger).data;
+      assert.equal(entries.length, 2, JSON.stringify(entries));
+      balanced(invoiceLedger.body as Ledger);
+      const ar = entries.map((entry) =>
+        entry.lines.find(
+          (line) => line.account === 'accounts_receivable' && line.invoiceNumber === invoice.body.invoiceNumber,
+        ),
+      );
+      assert.deepEqual(
+        ar.map((line) => [line?.debit, line?.credit]),
+        [
+          [100, null],
+          [null, 40],
+        ],
+      );
+      assert.equal((await other.get(`/api/v1/invoices/${invoice.body.invoiceNumber}/ledger`)).status, 404);
+    });
   });
 }

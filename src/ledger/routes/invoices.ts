@@ -16,7 +16,9 @@ import {
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { listInvoiceInstallments } from '../installments.ts';
 import { createInvoice, exportInvoices, getInvoice, updateInvoice } from '../invoices.ts';
+import { invoiceLedger } from '../ledger-views.ts';
 import { invoiceCsvHeader, invoiceCsvRow } from '../rules/invoice-csv.ts';
+import { ledgerEntriesSchema, presentLedger } from './ledger-schema.ts';
 import { presentInvoice } from './presenters.ts';
 
 const invoiceSchema = z
@@ -113,6 +115,19 @@ export function invoiceRoutes(app: App, deps: RouteDeps): void {
       const pages = exportInvoices(deps.db, actor);
       return sendCsv(reply, `invoices-${today}.csv`, invoiceCsvHeader, csvRows(pages, invoiceCsvRow));
     },
+  );
+
+  app.get(
+    '/api/v1/invoices/:invoiceNumber/ledger',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'Every journal entry with a line on the invoice (billing, receipts, reversals, fees), with its lines',
+        params: invoiceNumberParams,
+        response: { 200: ledgerEntriesSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentLedger(await invoiceLedger(deps.db, requireActor(request), request.params.invoiceNumber)),
   );
 
   app.get(

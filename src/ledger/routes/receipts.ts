@@ -14,6 +14,7 @@ import {
   pageLimit,
 } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
+import { receiptLedger } from '../ledger-views.ts';
 import { applyOnAccountCredit } from '../on-account.ts';
 import { exportReceipts, listReceipts } from '../receipt-list.ts';
 import { postCustomerReceipt } from '../receipt-posting.ts';
@@ -26,6 +27,7 @@ import {
   RECEIPT_DATE_DAYS_AHEAD,
   RECEIPT_DATE_YEARS_BACK,
 } from '../rules/receipt-input.ts';
+import { ledgerEntriesSchema, presentLedger } from './ledger-schema.ts';
 import { receiptExamples } from './receipt-examples.ts';
 
 const invoiceNumberInput = z
@@ -277,6 +279,19 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request) => presentReceipt(await getReceipt(deps.db, requireActor(request), request.params.receiptNumber)),
+  );
+
+  app.get(
+    '/api/v1/receipts/:receiptNumber/ledger',
+    {
+      schema: {
+        tags: ['receipts'],
+        summary: "A receipt's journal entries with their lines: posting, reversal, refunds",
+        params: receiptNumberParams,
+        response: { 200: ledgerEntriesSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentLedger(await receiptLedger(deps.db, requireActor(request), request.params.receiptNumber)),
   );
 
   app.get(
