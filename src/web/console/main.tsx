@@ -5,6 +5,8 @@ import { CustomerAccountPage } from './pages/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
+import { ReceiptPage } from './pages/receipts/receipt-page.tsx';
+import { ReceiptsPage } from './pages/receipts/receipts-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 import { SyncPage } from './pages/sync-page.tsx';
@@ -135,6 +137,15 @@ function App() {
         key={route.customerNumber}
         customerNumber={route.customerNumber}
         timeZone={session.agency.timeZone}
+      />
+    );
+  else if (route.name === 'receipts') page = <ReceiptsPage search={route.search} />;
+  else if (route.name === 'receipt')
+    page = (
+      <ReceiptPage
+        key={route.receiptNumber}
+        receiptNumber={route.receiptNumber}
+        canReverse={session.user.role === 'staff'}
       />
     );
   else if (route.name === 'sync') page = <SyncPage />;

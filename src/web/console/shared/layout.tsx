@@ -49,6 +49,9 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
             <Link to="/app/customers" aria-current={customersCurrent}>
               Customers
             </Link>
+            <Link to="/app/receipts" aria-current={pathname?.startsWith('/app/receipts') ? 'page' : undefined}>
+              Receipts
+            </Link>
             <Link to="/app/sync" aria-current={pathname === '/app/sync' ? 'page' : undefined}>
               Sync
             </Link>

@@ -65,6 +65,8 @@ export type Route =
   | { name: 'setup' }
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
+  | { name: 'receipts'; search: string }
+  | { name: 'receipt'; receiptNumber: number }
   | { name: 'sync' }
   | { name: 'emails' }
   | { name: 'settings'; section: string | null }
@@ -89,6 +91,9 @@ export function matchRoute(location: string): Route {
       page: Number.isFinite(page) && page > 0 ? page : 1,
     };
   }
+  if (path === '/app/receipts') return { name: 'receipts', search: url.search };
+  const receipt = /^\/app\/receipts\/(\d{1,10})$/.exec(path);
+  if (receipt?.[1]) return { name: 'receipt', receiptNumber: Number(receipt[1]) };
   if (path === '/app/sync') return { name: 'sync' };
   if (path === '/app/emails') return { name: 'emails' };
   if (path === '/app/settings') return { name: 'settings', section: null };
