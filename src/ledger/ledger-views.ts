@@ -5,7 +5,7 @@ import type { Db } from '../platform/db/transaction.ts';
 import { visibleReceipts } from './receipt-views.ts';
 import type { LedgerAccount } from './rules/ledger.ts';
 
-export interface LedgerLineView {
+interface LedgerLineView {
   account: LedgerAccount;
   /** Signed: a debit is positive, a credit negative (as stored). */
   amountCents: Cents;
