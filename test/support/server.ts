@@ -24,7 +24,9 @@ export interface TestServer {
  * staff user and API key, and one customer with one invoice. The web UI is built and served
  * unless `web: false`.
  */
-export async function startTestServer(options: { target?: Target; web?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { target?: Target; web?: boolean; clock?: () => Date } = {},
+): Promise<TestServer> {
   const database = await openTestDatabase(options.target ?? 'pglite');
   const agency = await createTestAgency(database.db, 'Harbor Insurance Agency');
   const customer = await createCustomer(database.db, agency.actor, {
@@ -42,7 +44,7 @@ export async function startTestServer(options: { target?: Target; web?: boolean 
     // One build shared by every test process (content-addressed, so never stale or half-written).
     webDir = (await ensureWebAssets(join(import.meta.dirname, '..', '..', '.cache', 'web'))).dir;
   }
-  const app = await buildTestApp({ database, webDir });
+  const app = await buildTestApp({ database, webDir, ...(options.clock ? { clock: options.clock } : {}) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     url: address,

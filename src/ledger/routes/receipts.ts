@@ -328,7 +328,9 @@ export function receiptRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) =>
       respond(deps.db, request, reply, 200, async (tx) =>
-        presentReceipt(await reverseReceipt(tx, requireActor(request), request.params.receiptNumber, request.body)),
+        presentReceipt(
+          await reverseReceipt(tx, requireActor(request), request.params.receiptNumber, request.body, deps.clock()),
+        ),
       ),
   );
 

@@ -5,6 +5,7 @@ import { CustomerAccountPage } from './pages/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
+import { NewReceiptPage } from './pages/receipts/new-receipt-page.tsx';
 import { ReceiptPage } from './pages/receipts/receipt-page.tsx';
 import { ReceiptsPage } from './pages/receipts/receipts-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
@@ -140,6 +141,8 @@ function App() {
       />
     );
   else if (route.name === 'receipts') page = <ReceiptsPage search={route.search} />;
+  else if (route.name === 'new-receipt')
+    page = <NewReceiptPage timeZone={session.agency.timeZone} customerNumber={route.customerNumber} />;
   else if (route.name === 'receipt')
     page = (
       <ReceiptPage

@@ -106,3 +106,20 @@ export function reverseReceipt(
 ): Promise<Receipt> {
   return request('POST', `/api/v1/receipts/${receiptNumber}/reversal`, { body, idempotencyKey });
 }
+
+export type NewReceipt = {
+  customerNumber: number;
+  invoiceInformations: { invoiceNumber?: number; paymentAmount: number }[];
+  receiptAmount: number;
+  receiptDate: string;
+  receiptDateTimeZone: string;
+  bankShortName: string;
+  paymentCheckType: PaymentCheckType;
+  payerCheckNumber?: string;
+  receiptDescription?: string;
+};
+
+/** POST /api/v1/receipt/customer, as AMS360's receipt API takes it (the console's answer is the receipt). */
+export function postReceipt(body: NewReceipt, idempotencyKey: string): Promise<{ receiptNumber: number }> {
+  return request('POST', '/api/v1/receipt/customer', { body, idempotencyKey });
+}

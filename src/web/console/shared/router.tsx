@@ -67,6 +67,7 @@ export type Route =
   | { name: 'customer'; customerNumber: number }
   | { name: 'receipts'; search: string }
   | { name: 'receipt'; receiptNumber: number }
+  | { name: 'new-receipt'; customerNumber: number | null }
   | { name: 'sync' }
   | { name: 'emails' }
   | { name: 'settings'; section: string | null }
@@ -92,6 +93,10 @@ export function matchRoute(location: string): Route {
     };
   }
   if (path === '/app/receipts') return { name: 'receipts', search: url.search };
+  if (path === '/app/receipts/new') {
+    const customer = Number(url.searchParams.get('customerNumber'));
+    return { name: 'new-receipt', customerNumber: Number.isInteger(customer) && customer > 0 ? customer : null };
+  }
   const receipt = /^\/app\/receipts\/(\d{1,10})$/.exec(path);
   if (receipt?.[1]) return { name: 'receipt', receiptNumber: Number(receipt[1]) };
   if (path === '/app/sync') return { name: 'sync' };

@@ -91,9 +91,18 @@ export function ReceiptsPage({ search }: { search: string }) {
           <h1>Receipts</h1>
           <p className="page-subtitle">Cash receipts posted to your banks, newest first.</p>
         </div>
-        <a className="button button-secondary" href={`/api/v1/receipts/export.csv${query ? `?${query}` : ''}`} download>
-          Export CSV
-        </a>
+        <div className="filter-actions">
+          <Link to="/app/receipts/new" className="button button-primary">
+            Post a receipt
+          </Link>
+          <a
+            className="button button-secondary"
+            href={`/api/v1/receipts/export.csv${query ? `?${query}` : ''}`}
+            download
+          >
+            Export CSV
+          </a>
+        </div>
       </div>
 
       <form className="card filter-bar" onSubmit={apply} aria-label="Filter receipts">
