@@ -20,6 +20,7 @@ import { emailRoutes } from '../../email/routes/emails.ts';
 import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
 import type { Processors } from '../../payments/processors/processor.ts';
+import { paymentHistoryRoutes } from '../../payments/routes/payment-history.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
 import { webhookRoutes } from '../../payments/routes/webhooks.ts';
 import { paymentRequestRoutes } from '../../portal/routes/payment-requests.ts';
@@ -211,6 +212,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   invoiceRoutes(app, deps);
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);
+  paymentHistoryRoutes(app, deps);
   autopayRoutes(app, deps);
   ams360ReceiptRoutes(app, deps);
   paymentRequestRoutes(app, deps);
