@@ -56,3 +56,16 @@ export async function findImport(db: Db | Tx, agencyId: string, id: string, lock
 export async function getImport(db: Db, actor: Actor, id: string): Promise<ImportView> {
   return importView(await findImport(db, actor.agencyId, id));
 }
+
+/** The agency's latest imports, newest first (without their problem lists: open one for those). */
+export async function listImports(db: Db, actor: Actor, limit: number): Promise<ImportView[]> {
+  const rows = await db
+    .selectFrom('imports')
+    .selectAll()
+    .where('agency_id', '=', actor.agencyId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ ...importView(row), problems: [] }));
+}

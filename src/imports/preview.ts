@@ -29,7 +29,7 @@ export interface PreviewInput {
  * same import: previewed again, it keeps its id and its commit's progress.
  */
 export async function previewImport(
-  db: Db,
+  db: Db | Tx,
   actor: Actor,
   input: PreviewInput,
   options: { chunkSize?: number } = {},
