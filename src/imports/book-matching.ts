@@ -3,7 +3,7 @@ import type { Db, Tx } from '../platform/db/transaction.ts';
 import type { BookRow } from './rules/book-rows.ts';
 import type { RowProblem } from './rules/import-kinds.ts';
 
-export interface ResolvedCustomer {
+interface ResolvedCustomer {
   id: string;
   customerNumber: number;
 }
@@ -168,7 +168,7 @@ async function planCustomers(
 }
 
 /** A reference to a customer: an external id imported before, else a policypay customer number. */
-export async function resolveCustomers(
+async function resolveCustomers(
   db: Db | Tx,
   agencyId: string,
   refs: readonly string[],

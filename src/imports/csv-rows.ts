@@ -13,7 +13,7 @@ export function textSource(text: string): CsvSource {
   };
 }
 
-export interface CsvChunk {
+interface CsvChunk {
   header: string[];
   rows: { row: number; record: CsvRecord }[];
 }

@@ -74,6 +74,8 @@ export async function previewImport(
   const { sha256, malformed } = pass.result();
   if (malformed) report([malformed]);
   if (!sawHeader) report([{ row: 1, column: '*', rule: 'the file is empty: it needs a header row' }]);
+  // In file order: the checks of a chunk's references run after its rows are read.
+  problems.sort((a, b) => a.row - b.row);
   return inTransaction(db, (tx) =>
     recordPreview(tx, actor, input, { sha256, counts, problems, problemCount, rows: counts.rows }),
   );

@@ -5,13 +5,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { getCustomerAccount } from '../../src/ledger/accounts.ts';
-import { getInvoice } from '../../src/ledger/invoices.ts';
 import { commitImport } from '../../src/imports/commit.ts';
 import { textSource } from '../../src/imports/csv-rows.ts';
 import { getImport } from '../../src/imports/import-records.ts';
 import { previewImport } from '../../src/imports/preview.ts';
 import type { ImportKind } from '../../src/imports/rules/import-kinds.ts';
+import { getCustomerAccount } from '../../src/ledger/accounts.ts';
+import { getInvoice } from '../../src/ledger/invoices.ts';
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
@@ -130,14 +130,14 @@ for (const target of databaseTargets()) {
         [
           [2, 'dueDate'],
           [3, 'amount'],
-          [5, 'openBalance'],
           [4, 'customer'],
+          [5, 'openBalance'],
         ],
       );
       assert.match(bad.problems[0]!.rule, /must be a date YYYY-MM-DD or M\/D\/YYYY/);
       assert.match(bad.problems[1]!.rule, /at most 2 decimals/);
-      assert.match(bad.problems[2]!.rule, /must not exceed amount/);
-      assert.match(bad.problems[3]!.rule, /unknown customer/);
+      assert.match(bad.problems[2]!.rule, /unknown customer/);
+      assert.match(bad.problems[3]!.rule, /must not exceed amount/);
       await assert.rejects(commitImport(database.db, agency.actor, bad.id, { now: NOW }), {
         code: 'unprocessable',
       });

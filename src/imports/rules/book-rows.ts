@@ -10,7 +10,7 @@ import { type CsvRecord, RowReader } from './cells.ts';
 import type { ImportKind, RowProblem } from './import-kinds.ts';
 
 /** The parts of a postal address a customer row may carry (the customers' `address` column). */
-export interface ImportedAddress {
+interface ImportedAddress {
   line1?: string;
   line2?: string;
   city?: string;
@@ -19,7 +19,7 @@ export interface ImportedAddress {
   country?: string;
 }
 
-export interface CustomerRow {
+interface CustomerRow {
   kind: 'customers';
   row: number;
   externalId: string | undefined;
@@ -31,7 +31,7 @@ export interface CustomerRow {
   address: ImportedAddress | undefined;
 }
 
-export interface ContactRow {
+interface ContactRow {
   kind: 'contacts';
   row: number;
   /** The customer's external id, or its policypay customer number. */
@@ -42,7 +42,7 @@ export interface ContactRow {
   primary: boolean | undefined;
 }
 
-export interface PolicyRow {
+interface PolicyRow {
   kind: 'policies';
   row: number;
   policyNumber: string;
@@ -57,7 +57,7 @@ export interface PolicyRow {
   cancellationEffectiveDate: CalendarDate | undefined;
 }
 
-export interface InvoiceRow {
+interface InvoiceRow {
   kind: 'invoices';
   row: number;
   invoiceNumber: number;

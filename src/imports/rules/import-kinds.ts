@@ -30,34 +30,33 @@ export function emptyCounts(): ImportCounts {
 }
 
 /** The columns each kind reads (others are ignored, so a policypay export can be read back). */
-export const importColumns: Readonly<Record<ImportKind, { required: readonly string[]; optional: readonly string[] }>> =
-  {
-    customers: {
-      required: ['name'],
-      optional: [
-        'externalId',
-        'customerNumber',
-        'type',
-        'email',
-        'phone',
-        'addressLine1',
-        'addressLine2',
-        'city',
-        'state',
-        'postalCode',
-        'country',
-      ],
-    },
-    contacts: { required: ['customer', 'name'], optional: ['email', 'phone', 'primary'] },
-    policies: {
-      required: ['policyNumber', 'customer', 'lineOfBusiness', 'effectiveDate', 'expirationDate'],
-      optional: ['premium', 'installmentPlan', 'status', 'cancellationReason', 'cancellationEffectiveDate'],
-    },
-    invoices: {
-      required: ['invoiceNumber', 'customer', 'dueDate', 'amount', 'openBalance'],
-      optional: ['policyNumber', 'description'],
-    },
-  };
+const importColumns: Readonly<Record<ImportKind, { required: readonly string[]; optional: readonly string[] }>> = {
+  customers: {
+    required: ['name'],
+    optional: [
+      'externalId',
+      'customerNumber',
+      'type',
+      'email',
+      'phone',
+      'addressLine1',
+      'addressLine2',
+      'city',
+      'state',
+      'postalCode',
+      'country',
+    ],
+  },
+  contacts: { required: ['customer', 'name'], optional: ['email', 'phone', 'primary'] },
+  policies: {
+    required: ['policyNumber', 'customer', 'lineOfBusiness', 'effectiveDate', 'expirationDate'],
+    optional: ['premium', 'installmentPlan', 'status', 'cancellationReason', 'cancellationEffectiveDate'],
+  },
+  invoices: {
+    required: ['invoiceNumber', 'customer', 'dueDate', 'amount', 'openBalance'],
+    optional: ['policyNumber', 'description'],
+  },
+};
 
 /** Problems with the header row: a required column that is missing, or one named twice. */
 export function headerProblems(kind: ImportKind, header: readonly string[]): RowProblem[] {

@@ -9,7 +9,7 @@ import { systemActor } from '../../kernel/actor.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { say } from '../log/output.ts';
-import { progressBar } from './progress-bar.ts';
+import { progressBar } from '../log/progress-bar.ts';
 
 /** `--now`: an ISO 8601 instant with a zone (2026-03-05T06:00:00-06:00 or …Z). */
 export function isoInstant(value: string): Date {

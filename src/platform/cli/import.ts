@@ -9,7 +9,7 @@ import { systemActor } from '../../kernel/actor.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { complain, say } from '../log/output.ts';
-import { progressBar } from './progress-bar.ts';
+import { progressBar } from '../log/progress-bar.ts';
 
 export interface ImportCommandOptions {
   agency: string;
