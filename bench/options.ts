@@ -9,6 +9,7 @@ const scenarioIds = [
   'sync',
   'ledger',
   'startup',
+  'import',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 export type DatabaseChoice = 'pglite' | 'postgres';
@@ -35,6 +36,8 @@ export interface BenchOptions {
   startupCompare: string | undefined;
   /** Seconds the startup scenario lets a started server idle before reading its memory. */
   startupIdleSeconds: number;
+  /** Customers (each with a policy and two invoices) in the import scenario's files. */
+  importCustomers: number;
 }
 
 export const usage = `npm run bench [-- options]
@@ -57,6 +60,8 @@ export const usage = `npm run bench [-- options]
   --startup-compare <dir>  another checkout (e.g. a clone of an older commit) whose first start and restart run
                       interleaved with this one's in the same runs (BENCH_STARTUP_COMPARE)
   --startup-idle <s>  seconds a started server idles before its memory is read (BENCH_STARTUP_IDLE, default 10)
+  --import-customers <n>  customers (each with a policy and two open invoices) in the import scenario's CSV files
+                      (BENCH_IMPORT_CUSTOMERS, default 100000)
   --help
 
 BENCH_DATABASE_URL=postgres://user@host:5432/db selects the PostgreSQL server (a bench_* schema is
@@ -98,6 +103,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'startup-root': { type: 'string' },
       'startup-idle': { type: 'string' },
       'startup-compare': { type: 'string' },
+      'import-customers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -127,6 +133,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     startupRoot: values['startup-root'] ?? (env.BENCH_STARTUP_ROOT || undefined),
     startupCompare: values['startup-compare'] ?? (env.BENCH_STARTUP_COMPARE || undefined),
     startupIdleSeconds: positiveNumber('--startup-idle', values['startup-idle'] ?? env.BENCH_STARTUP_IDLE, 10, false),
+    importCustomers: positiveNumber(
+      '--import-customers',
+      values['import-customers'] ?? env.BENCH_IMPORT_CUSTOMERS,
+      100_000,
+      true,
+    ),
   };
 }
 
