@@ -106,24 +106,26 @@ export async function planRows(db: Db | Tx, agencyId: string, rows: readonly Boo
     agencyId,
     invoiceRows.flatMap((r) => (r.policyNumber ? [r.policyNumber] : [])),
   );
-  const invoices = new Set(
+  const invoiceNumbers = invoiceRows.map((r) => r.invoiceNumber);
+  const invoices = new Map(
     (
       await db
         .selectFrom('invoices')
-        .select('invoice_number')
+        .select(['invoice_number', 'customer_id'])
         .where('agency_id', '=', agencyId)
-        .where(
-          'invoice_number',
-          'in',
-          invoiceRows.map((r) => r.invoiceNumber),
-        )
+        .where('invoice_number', 'in', invoiceNumbers)
         .execute()
-    ).map((i) => i.invoice_number),
+    ).map((i) => [i.invoice_number, i.customer_id]),
   );
   return invoiceRows.map((row): RowPlan => {
     const customer = customers.get(row.customer);
     if (!customer) return unknownCustomer(row);
-    if (invoices.has(row.invoiceNumber)) return { row, outcome: 'unchanged', customer };
+    const owner = invoices.get(row.invoiceNumber);
+    if (owner !== undefined) {
+      return owner === customer.id
+        ? { row, outcome: 'unchanged', customer }
+        : problem(row, 'invoiceNumber', 'already exists for another customer');
+    }
     const policy = row.policyNumber ? policies.get(row.policyNumber) : undefined;
     if (row.policyNumber) {
       if (!policy) return problem(row, 'policyNumber', 'unknown policy');

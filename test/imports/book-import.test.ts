@@ -76,6 +76,12 @@ for (const target of databaseTargets()) {
         { account: 'accounts_receivable', total: '46550' },
         { account: 'opening_balance', total: '-46550' },
       ]);
+      // The ledger model's invariant (test/ledger/ledger-model-invariants.ts): balance = amount − applied, ≥ 0.
+      const unbalanced = await sql<{ invoice_number: number }>`
+        SELECT i.invoice_number FROM invoices i WHERE i.agency_id = ${agency.id} AND i.amount_cents <>
+          (SELECT coalesce(sum(j.amount_cents), 0) FROM journal_lines j
+           WHERE j.invoice_id = i.id AND j.account = 'accounts_receivable')`.execute(database.db);
+      assert.deepEqual(unbalanced.rows, []);
       const canceled = await sql<{ status: string; cancellation_reason: string; cancellation_effective_date: string }>`
         SELECT status, cancellation_reason, cancellation_effective_date FROM policies
         WHERE agency_id = ${agency.id} AND policy_number = 'PA-2025-220'`.execute(database.db);
@@ -122,6 +128,7 @@ for (const target of databaseTargets()) {
           '60003,AMS-9999,,2026-01-01,10.00,10.00',
           '60004,AMS-1001,,2026-01-01,10.00,20.00',
           '60005,AMS-1001,,2026-01-01,10.00,10.00',
+          '50001,AMS-1003,,2026-01-01,10.00,10.00',
         ].join('\n'),
       );
       assert.equal(bad.status, 'rejected');
@@ -132,8 +139,10 @@ for (const target of databaseTargets()) {
           [3, 'amount'],
           [4, 'customer'],
           [5, 'openBalance'],
+          [7, 'invoiceNumber'],
         ],
       );
+      assert.match(bad.problems[4]!.rule, /already exists for another customer/);
       assert.match(bad.problems[0]!.rule, /must be a date YYYY-MM-DD or M\/D\/YYYY/);
       assert.match(bad.problems[1]!.rule, /at most 2 decimals/);
       assert.match(bad.problems[2]!.rule, /unknown customer/);
