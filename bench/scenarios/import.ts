@@ -31,6 +31,17 @@ async function writeFile(path: string, header: string, rows: number, line: (i: n
 }
 
 export async function importScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
+  if (target.kind !== 'postgres') {
+    return {
+      id: 'import',
+      issueScenario: 18,
+      name: 'import a book from CSV, and the same files again',
+      status: 'skipped',
+      reason: 'measured on PostgreSQL only (a production book is not imported into the embedded database)',
+      database: target.kind,
+      node: process.version,
+    };
+  }
   const customers = options.importCustomers;
   const dir = await mkdtemp(join(tmpdir(), 'policypay-bench-import-'));
   const files: [ImportKind, string][] = [
