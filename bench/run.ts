@@ -11,6 +11,7 @@ import { log, type ScenarioResult } from './report.ts';
 import { autopayScenario } from './scenarios/autopay.ts';
 import { autopayDayScenario } from './scenarios/autopay-day.ts';
 import { eligibilityEndpointScenario, eligibilityPureScenario } from './scenarios/eligibility.ts';
+import { importScenario } from './scenarios/import.ts';
 import { ledgerScenario } from './scenarios/ledger.ts';
 import { paymentsScenario } from './scenarios/payments.ts';
 import { receiptsScenario } from './scenarios/receipts.ts';
@@ -69,6 +70,13 @@ const databaseScenarios: {
     issueScenario: 5,
     name: 'daily sync of 100,000 accounts, and a no-change re-run',
     run: syncScenario,
+  },
+  {
+    id: 'import',
+    resultId: 'import',
+    issueScenario: 18,
+    name: 'import a book from CSV, and the same files again',
+    run: importScenario,
   },
 ];
 

@@ -109,7 +109,7 @@ export async function insertInvoice(
     amountCents: Cents;
     description?: string | undefined;
     autopayTime?: Date | null | undefined;
-    revenueAccount?: 'premium' | 'fees';
+    revenueAccount?: 'premium' | 'fees' | 'opening_balance';
   },
   today: string,
 ): Promise<Invoice> {

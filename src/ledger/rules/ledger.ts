@@ -4,6 +4,8 @@ import type { Cents } from '../../kernel/money.ts';
 /**
  * `processor_clearing` (an asset) and `payments_held` (owed to the customer) hold money a client
  * paid online for a payment request until staff finalize it into a cash receipt.
+ * `opening_balance` (equity-like) balances AR imported from another system: that premium was
+ * billed and earned before policypay kept the books.
  */
 export type LedgerAccount =
   | 'accounts_receivable'
@@ -12,7 +14,8 @@ export type LedgerAccount =
   | 'cash'
   | 'fees'
   | 'processor_clearing'
-  | 'payments_held';
+  | 'payments_held'
+  | 'opening_balance';
 
 /** A line's amount is signed: a debit is positive, a credit negative. */
 export interface JournalLineDraft {
@@ -52,8 +55,8 @@ export function invoiceEntry(input: {
   invoiceNumber: number;
   amountCents: Cents;
   occurredOn: CalendarDate;
-  /** What the billed amount is: premium (default) or an agency fee (an NSF fee). */
-  revenueAccount?: 'premium' | 'fees';
+  /** What the billed amount is: premium (default), an agency fee (an NSF fee), or imported opening AR. */
+  revenueAccount?: 'premium' | 'fees' | 'opening_balance';
 }): JournalEntryDraft {
   return {
     kind: 'invoice',

@@ -17,6 +17,7 @@ import { customerRoutes } from '../../customers/routes/customers.ts';
 import { policyRoutes } from '../../customers/routes/policies.ts';
 import { paymentEligibilityRoutes } from '../../eligibility/routes/payment-eligibility.ts';
 import { emailRoutes } from '../../email/routes/emails.ts';
+import { importRoutes } from '../../imports/routes/imports.ts';
 import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
 import type { Processors } from '../../payments/processors/processor.ts';
@@ -225,6 +226,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   agencySetupRoutes(app, deps);
   operatorRoutes(app, deps, options.operatorToken);
   firstRunRoutes(app, deps, options.setupToken);
+  importRoutes(app, deps);
 
   if (options.webDir && existsSync(join(options.webDir, 'index.html'))) {
     await app.register(fastifyStatic, {

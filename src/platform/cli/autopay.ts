@@ -9,6 +9,7 @@ import { systemActor } from '../../kernel/actor.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { say } from '../log/output.ts';
+import { progressBar } from '../log/progress-bar.ts';
 
 /** `--now`: an ISO 8601 instant with a zone (2026-03-05T06:00:00-06:00 or …Z). */
 export function isoInstant(value: string): Date {
@@ -18,31 +19,6 @@ export function isoInstant(value: string): Date {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('is not a valid instant');
   return date;
-}
-
-/** A one-line progress bar on stderr; on a pipe or file, a line every tenth instead. */
-function progressBar(label: string) {
-  const stream = process.stderr;
-  let lastTenth = -1;
-  return {
-    update(done: number, total: number) {
-      const fraction = total === 0 ? 1 : Math.min(1, done / total);
-      if (stream.isTTY) {
-        const width = 30;
-        const filled = Math.round(fraction * width);
-        stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`);
-        return;
-      }
-      const tenth = Math.floor(fraction * 10);
-      if (tenth !== lastTenth) {
-        lastTenth = tenth;
-        stream.write(`${label} ${done}/${total}\n`);
-      }
-    },
-    end() {
-      if (stream.isTTY) stream.write('\n');
-    },
-  };
 }
 
 function summarise(agency: string, run: AutopayRunFigures): string {

@@ -5,6 +5,7 @@ import { setUpAgency } from '../../agency/onboarding.ts';
 import { generateKeyText, SecretKeyError } from '../../agency/secret-box.ts';
 import { createUser } from '../../agency/users.ts';
 import { loadDemoAgency } from '../../demo/demo-agency.ts';
+import { importKinds } from '../../imports/rules/import-kinds.ts';
 import { systemActor } from '../../kernel/actor.ts';
 import { DomainError } from '../../kernel/errors.ts';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -16,6 +17,7 @@ import { complain, say } from '../log/output.ts';
 import { isoInstant, runAutopayCommand } from './autopay.ts';
 import { openConfiguredDatabase } from './database.ts';
 import { runDoctor } from './doctor.ts';
+import { runImportCommand } from './import.ts';
 import { runSandbox } from './sandbox.ts';
 import { rotateSecrets } from './secrets.ts';
 import { serve } from './serve.ts';
@@ -164,6 +166,21 @@ autopay
   .action(async (options: { now?: Date; agency?: string }) =>
     withDatabase(async (database) => {
       await runAutopayCommand(database, options);
+    }),
+  );
+
+program
+  .command('import')
+  .description(
+    'import the book from CSV files (customers, contacts, policies, invoices with open AR): preview, then commit',
+  )
+  .argument('<files...>', 'CSV files, named for their kind (customers.csv, …) unless --kind says')
+  .requiredOption('--agency <slug>', 'agency slug')
+  .addOption(new Option('--kind <kind>', 'what every file holds (default: from each file name)').choices(importKinds))
+  .option('--dry-run', 'preview only: print what would be created and every problem, write nothing')
+  .action(async (files: string[], options: { agency: string; kind?: (typeof importKinds)[number]; dryRun?: boolean }) =>
+    withDatabase(async (database) => {
+      process.exitCode = await runImportCommand(database, files, options);
     }),
   );
 

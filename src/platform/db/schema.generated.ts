@@ -7,6 +7,7 @@ import type { AutopaySkipReason } from "../../autopay/rules/autopay.ts";
 import type { CancellationReason, PolicyStatus } from "../../customers/rules/policy-lifecycle.ts";
 import type { PaymentChannel } from "../../eligibility/rules/channels.ts";
 import type { PayerActor } from "../../eligibility/rules/eligibility.ts";
+import type { ImportKind, ImportStatus, RowProblem } from "../../imports/rules/import-kinds.ts";
 import type { LedgerAccount } from "../../ledger/rules/ledger.ts";
 import type { PaymentCheckType } from "../../ledger/rules/receipt-input.ts";
 import type { AttemptStatus, PaymentState } from "../../payments/rules/payment-states.ts";
@@ -240,6 +241,30 @@ export interface IdempotencyKeys {
   response_ref: string | null;
   response_status: number | null;
   state: "in_progress" | "committed" | "completed";
+}
+
+export interface ImportedCustomers {
+  agency_id: string;
+  customer_id: string;
+  external_id: string;
+}
+
+export interface Imports {
+  agency_id: string;
+  committed_at: Timestamp | null;
+  content: string | null;
+  counts: JsonColumn<Record<string, number>>;
+  created_at: Generated<Timestamp>;
+  file_name: string | null;
+  id: Generated<string>;
+  kind: ImportKind;
+  problem_count: Generated<number>;
+  problems: JsonColumn<RowProblem[]>;
+  rows_done: Generated<number>;
+  rows_total: number;
+  sha256: string;
+  status: ImportStatus;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface InstallmentPlans {
@@ -678,6 +703,8 @@ export interface DB {
   customers: Customers;
   emails: Emails;
   idempotency_keys: IdempotencyKeys;
+  imported_customers: ImportedCustomers;
+  imports: Imports;
   installment_plans: InstallmentPlans;
   installments: Installments;
   invoices: Invoices;

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Customers, DB, Invoices, Policies } from './schema.generated.ts';
+import type { Customers, DB, Imports, Invoices, Policies } from './schema.generated.ts';
 
 // Table types are generated from the migrated database (schema.generated.ts, `npm run db:types`);
 // this file gives them the names the rest of the code imports.
@@ -16,3 +16,4 @@ export type {
 export type Customer = Selectable<Customers>;
 export type Policy = Selectable<Policies>;
 export type Invoice = Selectable<Invoices>;
+export type Import = Selectable<Imports>;

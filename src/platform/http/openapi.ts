@@ -29,6 +29,7 @@ const operationIdOverrides: Record<string, string> = {
   'POST /api/v1/policies/:policyNumber/tags': 'tagPolicy',
   'DELETE /api/v1/policies/:policyNumber/tags/:tag': 'untagPolicy',
   'POST /api/v1/policies/:policyNumber/bill': 'billPolicy',
+  'POST /api/v1/imports/:id/commit': 'commitImport',
   'GET /api/v1/settings/payments': 'getPaymentSettings',
   'PATCH /api/v1/settings/payments': 'updatePaymentSettings',
   'GET /api/v1/customers/:customerNumber/account': 'getCustomerAccount',

@@ -334,4 +334,29 @@ export const staffRouteCases: Record<string, RouteCase> = {
       };
     },
   },
+  '/api/v1/imports': {
+    status: 201,
+    make: async () => {
+      const n = ++seq;
+      const csv = (name: string) => `externalId,name\nIDEM-${n},${name}\n`;
+      return {
+        client: api,
+        path: '/api/v1/imports',
+        body: { kind: 'customers', csv: csv(`Idem ${n}`) },
+        other: { kind: 'customers', csv: csv(`Other ${n}`) },
+      };
+    },
+  },
+  '/api/v1/imports/{id}/commit': {
+    status: 200,
+    make: async () => {
+      const n = ++seq;
+      const upload = await api.post('/api/v1/imports', {
+        kind: 'customers',
+        csv: `externalId,name\nCOMMIT-${n},Commit ${n}\n`,
+      });
+      assert.equal(upload.status, 201, JSON.stringify(upload.body));
+      return { client: api, path: `/api/v1/imports/${upload.body.id}/commit`, other: {} };
+    },
+  },
 };

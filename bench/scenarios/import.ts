@@ -1,0 +1,130 @@
+// Issue 18: importing a book from CSV. N customers, each with one policy and two open invoices,
+// written to files and imported through the use cases the CLI calls (preview, then commit), then
+// the same files again (every row unchanged, nothing written).
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { createAgency } from '../../src/agency/agencies.ts';
+import { commitImport } from '../../src/imports/commit.ts';
+import { previewImport } from '../../src/imports/preview.ts';
+import type { ImportKind } from '../../src/imports/rules/import-kinds.ts';
+import { systemActor } from '../../src/kernel/actor.ts';
+import type { BenchOptions } from '../options.ts';
+import { log, type ScenarioResult } from '../report.ts';
+import type { BenchTarget } from '../targets.ts';
+
+const TARGET_CUSTOMERS = 100_000;
+const TARGET_SECONDS = 60;
+const TARGET_RSS_MB = 300;
+const TARGET_REIMPORT_SECONDS = 15;
+
+async function writeFile(path: string, header: string, rows: number, line: (i: number) => string): Promise<void> {
+  const out = createWriteStream(path);
+  out.write(`${header}\n`);
+  for (let i = 0; i < rows; i += 1) {
+    if (!out.write(`${line(i)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  out.end();
+  await finished(out);
+}
+
+export async function importScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
+  if (target.kind !== 'postgres') {
+    return {
+      id: 'import',
+      issueScenario: 18,
+      name: 'import a book from CSV, and the same files again',
+      status: 'skipped',
+      reason: 'measured on PostgreSQL only (a production book is not imported into the embedded database)',
+      database: target.kind,
+      node: process.version,
+    };
+  }
+  const customers = options.importCustomers;
+  const dir = await mkdtemp(join(tmpdir(), 'policypay-bench-import-'));
+  const files: [ImportKind, string][] = [
+    ['customers', join(dir, 'customers.csv')],
+    ['policies', join(dir, 'policies.csv')],
+    ['invoices', join(dir, 'invoices.csv')],
+  ];
+  await writeFile(files[0]![1], 'externalId,name,email', customers, (i) => `C${i},Customer ${i},c${i}@bench.example`);
+  await writeFile(
+    files[1]![1],
+    'policyNumber,customer,lineOfBusiness,effectiveDate,expirationDate,premium',
+    customers,
+    (i) => `P${i},C${i},Personal Auto,2026-01-01,2027-01-01,1200.00`,
+  );
+  await writeFile(
+    files[2]![1],
+    'invoiceNumber,customer,policyNumber,dueDate,amount,openBalance',
+    customers * 2,
+    (i) =>
+      `${i + 1},C${i >> 1},P${i >> 1},${i % 2 ? '2026-03-01' : '2026-02-01'},600.00,${i % 2 ? '600.00' : '250.25'}`,
+  );
+  const agency = await createAgency(target.handle.db, {
+    slug: `bench-import-${Date.now()}`,
+    name: 'Bench Import',
+    timeZone: 'America/Chicago',
+  });
+  const actor = systemActor(agency.id, 'bench');
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  const importAll = async (label: string) => {
+    const started = performance.now();
+    const created: Record<string, number> = {};
+    for (const [kind, path] of files) {
+      const source = () => createReadStream(path);
+      const preview = await previewImport(target.handle.db, actor, { kind, source });
+      if (preview.problemCount > 0) throw new Error(`${kind}: ${JSON.stringify(preview.problems.slice(0, 3))}`);
+      created[kind] = preview.counts.create;
+      await commitImport(target.handle.db, actor, preview.id, {
+        source,
+        afterBatch: ({ rowsDone, rowsTotal }) => {
+          if (rowsDone % 10_000 < 500) log(`import/${target.kind} ${label} ${kind}: ${rowsDone}/${rowsTotal}`);
+        },
+      });
+    }
+    return { seconds: Math.round((performance.now() - started) / 100) / 10, created };
+  };
+  try {
+    const first = await importAll('first');
+    const again = await importAll('again');
+    const peakRssMb = Math.round(peak / 2 ** 20);
+    const met = first.seconds < TARGET_SECONDS && peakRssMb < TARGET_RSS_MB && again.seconds < TARGET_REIMPORT_SECONDS;
+    return {
+      id: 'import',
+      issueScenario: 18,
+      name: 'import a book from CSV, and the same files again',
+      status: 'ok',
+      database: target.kind,
+      databaseVersion: target.serverVersion,
+      node: process.version,
+      description:
+        `${customers} customers, each with a policy and two open invoices, imported from CSV files through ` +
+        'preview and commit (batches of 500 rows, each its own transaction); then the same files again',
+      operations: customers * 4,
+      errors: 0,
+      latencyMs: null,
+      peakRssMb,
+      target: {
+        description: `${TARGET_CUSTOMERS} customers in < ${TARGET_SECONDS} s, peak RSS < ${TARGET_RSS_MB} MB, re-import < ${TARGET_REIMPORT_SECONDS} s`,
+        met,
+      },
+      fixture: { customers, policies: customers, invoices: customers * 2 },
+      checks: {
+        seconds: first.seconds,
+        created: first.created,
+        reimportSeconds: again.seconds,
+        recreated: again.created,
+      },
+      summary: `${customers} customers: ${first.seconds} s, re-import ${again.seconds} s, peak RSS ${peakRssMb} MB`,
+    };
+  } finally {
+    clearInterval(sampler);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
