@@ -5,6 +5,7 @@ import { CustomerAccountPage } from './pages/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
+import { SetPasswordPage } from './pages/set-password-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
 import { SyncPage } from './pages/sync-page.tsx';
 import { errorMessage, getMe, onUnauthorized, type Session } from './shared/api.ts';
@@ -16,6 +17,8 @@ import { TestModeBanner } from './shared/test-mode-banner.tsx';
 type SessionState = Session | null | undefined;
 
 function redirectFor(route: Route, session: Session | null, location: string): string | null {
+  // Opened from an e-mail, signed in or not: the link is for whoever it was sent to.
+  if (route.name === 'set-password') return null;
   if (route.name === 'root') return session ? '/app/customers' : '/login';
   if (route.name === 'login') return session ? (route.next ?? '/app/customers') : null;
   if (!session) {
@@ -100,6 +103,8 @@ function App() {
       </div>
     );
   }
+
+  if (route.name === 'set-password') return <SetPasswordPage token={route.token} />;
 
   if (route.name === 'login') {
     return (

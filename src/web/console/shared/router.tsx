@@ -62,6 +62,7 @@ export function Link({ to, onClick, children, ...rest }: LinkProps) {
 export type Route =
   | { name: 'root' }
   | { name: 'login'; next: string | null }
+  | { name: 'set-password'; token: string }
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
   | { name: 'sync' }
@@ -79,6 +80,7 @@ export function matchRoute(location: string): Route {
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'root' };
   if (path === '/login') return { name: 'login', next: safeNext(url.searchParams.get('next')) };
+  if (path === '/set-password') return { name: 'set-password', token: url.searchParams.get('token') ?? '' };
   if (path === '/app' || path === '/app/customers') {
     const page = Number.parseInt(url.searchParams.get('page') ?? '1', 10);
     return {
