@@ -18,7 +18,7 @@ import { TableWrap } from '../../shared/table-wrap.tsx';
 const roleLabel: Record<ConsoleRole, string> = { staff: 'Staff', agent: 'Agent' };
 const statusBadge: Record<ManagedUser['status'], { label: string; tone: string }> = {
   active: { label: 'Active', tone: 'badge-green' },
-  invited: { label: 'Invited', tone: 'badge-blue' },
+  invited: { label: 'Invited (no password yet)', tone: 'badge-blue' },
   deactivated: { label: 'Deactivated', tone: 'badge-gray' },
 };
 
