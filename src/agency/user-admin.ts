@@ -14,7 +14,7 @@ import { INVITE_LINK_HOURS, issuePasswordLink, RESET_LINK_MINUTES } from './pass
 
 export type ConsoleRole = 'staff' | 'agent';
 /** invited: has not chosen a password yet; deactivated: can no longer sign in. */
-export type UserStatus = 'active' | 'invited' | 'deactivated';
+type UserStatus = 'active' | 'invited' | 'deactivated';
 
 export interface ManagedUser {
   id: string;

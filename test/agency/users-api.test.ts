@@ -130,6 +130,21 @@ for (const target of databaseTargets()) {
       assert.ok(links.some((l) => l.token_hash === hashToken(token)));
       assert.ok(!JSON.stringify(links).includes(token));
 
+      // The console's Email page never shows the token (whoever reads the outbox could use it).
+      const outbox = await database.db
+        .selectFrom('emails')
+        .select('id')
+        .where('to_address', '=', email)
+        .executeTakeFirstOrThrow();
+      const shown = await app.inject({
+        method: 'GET',
+        url: `/api/v1/emails/${outbox.id}`,
+        headers: asKey(agency.apiKey),
+      });
+      assert.equal(shown.statusCode, 200, shown.body);
+      assert.ok(!shown.body.includes(token));
+      assert.match(shown.json().text, /set-password\?token=ppw_.{4}…\(hidden\)/);
+
       // Invited but no password yet: cannot sign in.
       assert.equal((await signIn(email, 'whatever password')).res.statusCode, 401);
       const inspect = await post('/api/v1/password-links/inspect', { token }, {});
