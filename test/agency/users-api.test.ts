@@ -283,6 +283,20 @@ for (const target of databaseTargets()) {
         .where('agency_id', '=', other.id)
         .execute();
       assert.ok(!keys.data.some((k: { id: string }) => otherKeys.some((o) => o.id === k.id)));
+      const revoke = await app.inject({
+        method: 'DELETE',
+        url: `/api/v1/api-keys/${otherKeys[0]!.id}`,
+        headers: asKey(agency.apiKey),
+      });
+      assert.equal(revoke.statusCode, 404, revoke.body);
+      assert.equal(
+        (await app.inject({ method: 'GET', url: '/api/v1/me', headers: asKey(other.apiKey) })).statusCode,
+        403,
+      );
+      assert.equal(
+        (await app.inject({ method: 'GET', url: '/api/v1/users', headers: asKey(other.apiKey) })).json().data.length,
+        1,
+      );
     });
   });
 }
