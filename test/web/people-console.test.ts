@@ -4,6 +4,8 @@
 // and refused; an API key's secret is shown once and copied, the key works (its last use shows),
 // and once revoked the API refuses it.
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
@@ -11,6 +13,7 @@ import { databaseTargets } from '../support/db.ts';
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
+const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
 const atPath = (pathname: string) => (url: URL) => url.pathname === pathname;
 const WAIT = 30_000;
 
@@ -22,6 +25,7 @@ for (const target of databaseTargets()) {
     const contexts: BrowserContext[] = [];
 
     before(async () => {
+      await mkdir(RESULTS, { recursive: true });
       inbox = await startSmtpServer();
       server = await startServeProcess({ target, env: { SMTP_URL: inbox.url } });
       browser = await launchChromium();
@@ -116,6 +120,7 @@ for (const target of databaseTargets()) {
       await page.getByText(`Invitation sent to ${email}`).waitFor();
       const row = users(page).getByRole('row', { name: /Nora Newhire/ });
       await row.getByText('Invited').waitFor();
+      await page.screenshot({ path: join(RESULTS, `people-users-${target}.png`), fullPage: true });
 
       const invitation = await mailTo(email, before, /invited/);
       await choosePassword(setPasswordLink(invitation), /^Welcome to /, 'nora first password');
@@ -180,6 +185,7 @@ for (const target of databaseTargets()) {
       await shown.getByText("You won't see it again").waitFor();
       const key = await shown.getByLabel('Your new API key').inputValue();
       assert.match(key, /^pp_live_/);
+      await page.screenshot({ path: join(RESULTS, `people-new-key-${target}.png`), fullPage: true });
       await shown.getByRole('button', { name: 'Copy key' }).click();
       await shown.getByText('Copied to the clipboard.').waitFor();
       assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);

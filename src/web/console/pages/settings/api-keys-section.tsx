@@ -71,8 +71,8 @@ export function ApiKeysSection() {
       <div className="section-header">
         <h2>API keys</h2>
         <p className="page-subtitle">
-          Keys let another system (your AMS, a lockbox, a script) call the policypay API as{' '}
-          <code>Authorization: Bearer &lt;key&gt;</code>. A key limited to some banks can only deposit payments to them.
+          Keys let another system (your AMS, a lockbox, a script) call the policypay API: it sends the key in the
+          Authorization header ("Bearer" and the key). A key limited to some banks can only deposit payments to them.
         </p>
       </div>
       {error && (
@@ -100,8 +100,7 @@ export function ApiKeysSection() {
             <table className="data-table" aria-label="API keys">
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key starts</th>
+                  <th scope="col">Name and key</th>
                   <th scope="col">Role</th>
                   <th scope="col">Banks</th>
                   <th scope="col">Created</th>
@@ -115,8 +114,10 @@ export function ApiKeysSection() {
               <tbody>
                 {keys.map((key) => (
                   <tr key={key.id}>
-                    <td>{key.name}</td>
-                    <td className="mono">{key.prefix}…</td>
+                    <td>
+                      {key.name}
+                      <span className="cell-sub mono">{key.prefix}…</span>
+                    </td>
                     <td>{key.role === 'staff' ? 'Staff' : 'Agent'}</td>
                     <td>{key.banks?.length ? key.banks.join(', ') : 'All banks'}</td>
                     <td>{formatDateTime(key.createdAt)}</td>

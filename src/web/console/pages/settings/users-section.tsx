@@ -18,7 +18,7 @@ import { TableWrap } from '../../shared/table-wrap.tsx';
 const roleLabel: Record<ConsoleRole, string> = { staff: 'Staff', agent: 'Agent' };
 const statusBadge: Record<ManagedUser['status'], { label: string; tone: string }> = {
   active: { label: 'Active', tone: 'badge-green' },
-  invited: { label: 'Invited (no password yet)', tone: 'badge-blue' },
+  invited: { label: 'Invited', tone: 'badge-blue' },
   deactivated: { label: 'Deactivated', tone: 'badge-gray' },
 };
 
@@ -100,8 +100,7 @@ export function UsersSection({ session }: { session: Session }) {
             <table className="data-table" aria-label="Users">
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
+                  <th scope="col">Name and email</th>
                   <th scope="col">Role</th>
                   <th scope="col">Status</th>
                   <th scope="col">Last sign-in</th>
@@ -119,8 +118,8 @@ export function UsersSection({ session }: { session: Session }) {
                       <td>
                         {user.name}
                         {self && <span className="muted"> (you)</span>}
+                        <span className="cell-sub">{user.email}</span>
                       </td>
-                      <td>{user.email}</td>
                       <td>{roleLabel[user.role]}</td>
                       <td>
                         <span className={`badge ${badge.tone}`}>{badge.label}</span>
@@ -160,6 +159,9 @@ export function UsersSection({ session }: { session: Session }) {
               </tbody>
             </table>
           </TableWrap>
+          <p className="field-hint table-note">
+            Invited: has not chosen a password yet. Deactivated: can no longer sign in.
+          </p>
         </div>
       )}
       {confirming && (
