@@ -119,7 +119,10 @@ let revocations = 0;
 export async function authenticateApiKey(db: Db, key: string, now = Date.now()): Promise<Actor | undefined> {
   const hash = hashToken(key);
   const cached = cachedKeys.get(hash);
-  if (cached && cached.db === db && cached.expiresAt > now) return { ...cached.actor };
+  if (cached && cached.db === db && cached.expiresAt > now) {
+    await noteUse(db, cached.actor, now);
+    return { ...cached.actor };
+  }
   const revocationsBefore = revocations;
   const row = await db
     .selectFrom('api_keys')
@@ -143,7 +146,69 @@ export async function authenticateApiKey(db: Db, key: string, now = Date.now()):
     if (cachedKeys.size >= MAX_CACHED_KEYS) cachedKeys.clear();
     cachedKeys.set(hash, { db, actor, expiresAt: now + API_KEY_CACHE_MS });
   }
+  await noteUse(db, actor, now);
   return { ...actor };
+}
+
+/** A key's last use is written at most this often: not one write per request. */
+export const API_KEY_LAST_USED_MS = 60_000;
+// By key id: when this process last wrote the key's last use.
+const lastUseWritten = new Map<string, number>();
+
+/**
+ * Records that a key was used, at most once a minute per key: this process skips the write within
+ * the minute, and the statement itself skips it when another process wrote within the minute.
+ */
+async function noteUse(db: Db, actor: Actor, now: number): Promise<void> {
+  const id = actor.apiKeyId;
+  if (!id) return;
+  const written = lastUseWritten.get(id);
+  if (written !== undefined && now - written < API_KEY_LAST_USED_MS && now >= written) return;
+  if (lastUseWritten.size >= MAX_CACHED_KEYS) lastUseWritten.clear();
+  lastUseWritten.set(id, now);
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: new Date(now) })
+    .where('agency_id', '=', actor.agencyId)
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', new Date(now - API_KEY_LAST_USED_MS))]),
+    )
+    .execute();
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: 'staff' | 'agent';
+  /** Bank short names it may deposit to; null = all banks. */
+  banks: string[] | null;
+  /** The key's first characters, so a person can tell which key an app holds. */
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The agency's keys, newest first, revoked ones included (their history stays visible). */
+export async function listApiKeys(db: Db, actor: Actor): Promise<ApiKeyView[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'role', 'banks', 'key_prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('agency_id', '=', actor.agencyId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    banks: row.banks,
+    prefix: row.key_prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  }));
 }
 
 /** Forgets a revoked key's remembered authentication in this process. */

@@ -58,12 +58,16 @@ export interface Session {
 export async function signIn(db: Db, email: string, password: string, now = new Date()): Promise<Session> {
   const user = await db
     .selectFrom('users')
-    .select(['id', 'agency_id', 'email', 'name', 'role', 'password_hash'])
+    .select(['id', 'agency_id', 'email', 'name', 'role', 'password_hash', 'deactivated_at'])
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
     .executeTakeFirst();
   // An unknown address costs the same scrypt as a known one: the timing says nothing.
   const ok = await verifyPasswordOrDummy(password, user?.password_hash);
   if (!user || !ok) throw new DomainError('unauthenticated', 'the e-mail or password is not right');
+  // Said only to whoever knows the password: it tells them whom to ask.
+  if (user.deactivated_at) {
+    throw new DomainError('unauthenticated', 'this user is deactivated; ask a staff user of your agency');
+  }
   const token = newToken('pps');
   const expiresAt = new Date(now.getTime() + SESSION_DAYS * 86_400_000);
   await db
@@ -74,6 +78,12 @@ export async function signIn(db: Db, email: string, password: string, now = new 
       user_id: user.id,
       expires_at: expiresAt,
     })
+    .execute();
+  await db
+    .updateTable('users')
+    .set({ last_sign_in_at: now })
+    .where('agency_id', '=', user.agency_id)
+    .where('id', '=', user.id)
     .execute();
   return {
     token,
@@ -98,6 +108,7 @@ export async function authenticateSession(
     .select(['users.id', 'users.agency_id', 'users.email', 'users.name', 'users.role'])
     .where('sessions.token_hash', '=', hashToken(token))
     .where('sessions.expires_at', '>', now)
+    .where('users.deactivated_at', 'is', null)
     .executeTakeFirst();
   if (!row) return undefined;
   return {

@@ -34,12 +34,12 @@ export interface EmailWorkerOptions {
   logger?: Logger;
 }
 
-const PORTAL_LINK = /https?:\/\/\S+?\/portal\/(?:enroll|sign-in)\?\S+/g;
+const PORTAL_LINK = /https?:\/\/\S+?\/(?:portal\/(?:enroll|sign-in)|set-password)\?\S+/g;
 
 /**
- * Without SMTP nobody receives a client's sign-in or enrollment link, and the console's Email page
- * hides its token from staff; so the operator's terminal shows it (`npm start`'s output), which is
- * how the demo's client reaches the portal.
+ * Without SMTP nobody receives a client's sign-in or enrollment link (or a console user's
+ * set-password link), and the console's Email page hides its token; so the operator's terminal
+ * shows it (`npm start`'s output), which is how the demo's client reaches the portal.
  */
 function keptEmailNotice(email: { to: string; subject: string; text: string }): string | undefined {
   const links = email.text.match(PORTAL_LINK);

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { API_KEY_CACHE_MS, authenticateApiKey, createApiKey, revokeApiKey } from '../../src/agency/api-keys.ts';
+import {
+  API_KEY_CACHE_MS,
+  API_KEY_LAST_USED_MS,
+  authenticateApiKey,
+  createApiKey,
+  revokeApiKey,
+} from '../../src/agency/api-keys.ts';
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
@@ -56,6 +62,27 @@ for (const target of databaseTargets()) {
       } finally {
         await other.close();
       }
+    });
+
+    it("writes a key's last use at most once a minute, whether or not its authentication is remembered", async () => {
+      const key = await createApiKey(database.db, agency.actor, { name: 'meter', role: 'staff' });
+      const lastUsed = async () =>
+        (
+          await database.db
+            .selectFrom('api_keys')
+            .select('last_used_at')
+            .where('id', '=', key.id)
+            .executeTakeFirstOrThrow()
+        ).last_used_at?.getTime() ?? null;
+      assert.equal(await lastUsed(), null);
+      const start = Date.UTC(2030, 0, 1, 12, 0, 0);
+      await authenticateApiKey(database.db, key.key, start);
+      assert.equal(await lastUsed(), start);
+      await authenticateApiKey(database.db, key.key, start + 1_000);
+      await authenticateApiKey(database.db, key.key, start + API_KEY_LAST_USED_MS - 1);
+      assert.equal(await lastUsed(), start);
+      await authenticateApiKey(database.db, key.key, start + API_KEY_LAST_USED_MS);
+      assert.equal(await lastUsed(), start + API_KEY_LAST_USED_MS);
     });
 
     it('hands each request its own actor object', async () => {

@@ -3,7 +3,7 @@ import { requireActor } from '../../platform/http/auth.ts';
 import { respond } from '../../platform/http/idempotency.ts';
 import { errorResponses, nonEmpty } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
-import { createApiKey, revokeApiKey } from '../api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../api-keys.ts';
 import { createBank, listBanks } from '../banks.ts';
 import { createInstallmentPlan, listInstallmentPlans } from '../installment-plans.ts';
 import { frequencies } from '../rules/installments.ts';
@@ -116,6 +116,42 @@ export function agencySetupRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) =>
       respond(deps.db, request, reply, 201, (tx) => createApiKey(tx, requireActor(request), request.body)),
+  );
+
+  app.get(
+    '/api/v1/api-keys',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['api keys'],
+        summary: "List the agency's API keys (never their secrets), revoked ones included",
+        response: {
+          200: z.object({
+            data: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                role: z.enum(['staff', 'agent']),
+                banks: z.array(z.string()).nullable().meta({ description: 'null: every bank' }),
+                prefix: z.string(),
+                createdAt: z.string(),
+                lastUsedAt: z.string().nullable().meta({ description: 'Written at most once a minute per key' }),
+                revokedAt: z.string().nullable(),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({
+      data: (await listApiKeys(deps.db, requireActor(request))).map((key) => ({
+        ...key,
+        createdAt: key.createdAt.toISOString(),
+        lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+        revokedAt: key.revokedAt?.toISOString() ?? null,
+      })),
+    }),
   );
 
   app.delete(

@@ -252,3 +252,41 @@ export function paymentReversedEmail(input: {
     ],
   });
 }
+
+/** A new console user's invitation: the link sets their first password. */
+export function staffInvitationEmail(input: {
+  agencyName: string;
+  name: string;
+  invitedBy: string;
+  role: 'staff' | 'agent';
+  link: string;
+  validHours: number;
+}): RenderedEmail {
+  return render(`${input.agencyName}: you are invited to policypay`, {
+    agencyName: input.agencyName,
+    heading: `Hello ${input.name},`,
+    paragraphs: [
+      `${input.invitedBy} invited you to ${input.agencyName}'s policypay console as ${input.role === 'staff' ? 'a staff member' : 'an agent'}.`,
+      `Use the button below to choose your password. The link works once and for ${input.validHours} hours.`,
+    ],
+    button: { label: 'Choose your password', url: input.link },
+  });
+}
+
+/** A console user's password reset, asked for by staff: the link sets a new password. */
+export function passwordResetEmail(input: {
+  agencyName: string;
+  name: string;
+  link: string;
+  validMinutes: number;
+}): RenderedEmail {
+  return render(`${input.agencyName}: reset your policypay password`, {
+    agencyName: input.agencyName,
+    heading: `Hello ${input.name},`,
+    paragraphs: [
+      `Someone at ${input.agencyName} asked for your policypay password to be reset.`,
+      `Use the button below to choose a new password. The link works once and for ${input.validMinutes} minutes. Until you use it, your current password keeps working.`,
+    ],
+    button: { label: 'Choose a new password', url: input.link },
+  });
+}

@@ -12,6 +12,7 @@ import { firstRunRoutes } from '../../agency/routes/first-run.ts';
 import { operatorRoutes } from '../../agency/routes/operator.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
 import { sessionRoutes } from '../../agency/routes/session.ts';
+import { userRoutes } from '../../agency/routes/users.ts';
 import { autopayRoutes } from '../../autopay/routes/autopay.ts';
 import { customerRoutes } from '../../customers/routes/customers.ts';
 import { policyRoutes } from '../../customers/routes/policies.ts';
@@ -224,6 +225,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   syncRoutes(app, deps);
   await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
+  userRoutes(app, deps);
   operatorRoutes(app, deps, options.operatorToken);
   firstRunRoutes(app, deps, options.setupToken);
   importRoutes(app, deps);

@@ -92,6 +92,7 @@ export interface ApiKeys {
   id: Generated<string>;
   key_hash: string;
   key_prefix: string;
+  last_used_at: Timestamp | null;
   name: string;
   revoked_at: Timestamp | null;
   role: "staff" | "agent";
@@ -328,6 +329,16 @@ export interface JournalLines {
   entry_id: string;
   id: Generated<bigint>;
   invoice_id: string | null;
+}
+
+export interface PasswordLinks {
+  agency_id: string;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  purpose: string;
+  token_hash: string;
+  used_at: Timestamp | null;
+  user_id: string;
 }
 
 export interface PaymentAttempts {
@@ -678,8 +689,10 @@ export interface SyncSettings {
 export interface Users {
   agency_id: string;
   created_at: Generated<Timestamp>;
+  deactivated_at: Timestamp | null;
   email: string;
   id: Generated<string>;
+  last_sign_in_at: Timestamp | null;
   name: string;
   password_hash: string | null;
   role: Role;
@@ -710,6 +723,7 @@ export interface DB {
   invoices: Invoices;
   journal_entries: JournalEntries;
   journal_lines: JournalLines;
+  password_links: PasswordLinks;
   payment_attempts: PaymentAttempts;
   payment_methods: PaymentMethods;
   payment_refunds: PaymentRefunds;

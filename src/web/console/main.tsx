@@ -8,6 +8,7 @@ import { LoginPage } from './pages/login-page.tsx';
 import { NewReceiptPage } from './pages/receipts/new-receipt-page.tsx';
 import { ReceiptPage } from './pages/receipts/receipt-page.tsx';
 import { ReceiptsPage } from './pages/receipts/receipts-page.tsx';
+import { SetPasswordPage } from './pages/set-password-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 import { SyncPage } from './pages/sync-page.tsx';
@@ -21,6 +22,8 @@ type SessionState = Session | null | undefined;
 
 function redirectFor(route: Route, session: Session | null, location: string): string | null {
   if (route.name === 'setup') return null;
+  // Opened from an e-mail, signed in or not: the link is for whoever it was sent to.
+  if (route.name === 'set-password') return null;
   if (route.name === 'root') return session ? '/app/customers' : '/login';
   if (route.name === 'login') return session ? (route.next ?? '/app/customers') : null;
   if (!session) {
@@ -116,6 +119,7 @@ function App() {
       />
     );
   }
+  if (route.name === 'set-password') return <SetPasswordPage token={route.token} />;
 
   if (route.name === 'login') {
     return (

@@ -19,6 +19,14 @@ describe('maskPortalTokens', () => {
     assert.ok(maskedHtml.includes(`token=${a.slice(0, 8)}…(hidden)&amp;request=r1`));
   });
 
+  it("hides a console user's set-password token (invitation or reset) too", () => {
+    const token = newToken('ppw');
+    const text = `Choose your password: https://pay.example/set-password?token=${token}`;
+    const masked = maskPortalTokens(text);
+    assert.ok(!masked.includes(token));
+    assert.ok(masked.endsWith(`token=${token.slice(0, 8)}…(hidden)`));
+  });
+
   it('leaves everything else alone: other tokens, too-short look-alikes', () => {
     const body = `API key pp_live_${'x'.repeat(43)}; session pps_${'y'.repeat(43)}; ppt_short; no link here`;
     assert.equal(maskPortalTokens(body), body);

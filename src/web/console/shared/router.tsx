@@ -63,6 +63,7 @@ export type Route =
   | { name: 'root' }
   | { name: 'login'; next: string | null }
   | { name: 'setup' }
+  | { name: 'set-password'; token: string }
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
   | { name: 'receipts'; search: string }
@@ -84,6 +85,7 @@ export function matchRoute(location: string): Route {
   if (path === '/') return { name: 'root' };
   if (path === '/setup') return { name: 'setup' };
   if (path === '/login') return { name: 'login', next: safeNext(url.searchParams.get('next')) };
+  if (path === '/set-password') return { name: 'set-password', token: url.searchParams.get('token') ?? '' };
   if (path === '/app' || path === '/app/customers') {
     const page = Number.parseInt(url.searchParams.get('page') ?? '1', 10);
     return {

@@ -2,7 +2,9 @@
 // page at /app/settings/<id>; /app/settings opens the first.
 import type { ReactNode } from 'react';
 import type { Session } from '../../shared/api.ts';
+import { ApiKeysSection } from './api-keys-section.tsx';
 import { PaymentRulesSection } from './payment-rules-section.tsx';
+import { UsersSection } from './users-section.tsx';
 
 export interface SettingsSection {
   id: string;
@@ -12,4 +14,6 @@ export interface SettingsSection {
 
 export const settingsSections: readonly SettingsSection[] = [
   { id: 'payment-rules', label: 'Payment rules', render: () => <PaymentRulesSection /> },
+  { id: 'users', label: 'Users and roles', render: (session) => <UsersSection session={session} /> },
+  { id: 'api-keys', label: 'API keys', render: () => <ApiKeysSection /> },
 ];
