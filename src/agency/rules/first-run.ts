@@ -1,11 +1,17 @@
 import { DomainError, type FieldError } from '../../kernel/errors.ts';
-import type { BankInput } from '../banks.ts';
 import { checkNewAgency, type NewAgencyInput } from './new-agency.ts';
+
+/** A bank as the first run names it (the receipt API's `bankShortName`, its name, its division). */
+interface FirstRunBank {
+  shortName: string;
+  name: string;
+  division: string;
+}
 
 /** What the first-run page sends: the agency, its banks, and its first staff user (who chose a password). */
 export interface FirstRunInput extends NewAgencyInput {
   staffPassword: string;
-  banks: BankInput[];
+  banks: FirstRunBank[];
 }
 
 /** The receipt API's `bankShortName`: what AMS360 accepts as a bank code. */
