@@ -10,6 +10,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { agencySetupRoutes } from '../../agency/routes/billing-setup.ts';
 import { operatorRoutes } from '../../agency/routes/operator.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
+import { processorSettingsRoutes } from '../../agency/routes/processor-settings.ts';
 import { sessionRoutes } from '../../agency/routes/session.ts';
 import { autopayRoutes } from '../../autopay/routes/autopay.ts';
 import { customerRoutes } from '../../customers/routes/customers.ts';
@@ -199,6 +200,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   policyRoutes(app, deps);
   paymentEligibilityRoutes(app, deps);
   paymentSettingsRoutes(app, deps);
+  processorSettingsRoutes(app, deps);
   invoiceRoutes(app, deps);
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);

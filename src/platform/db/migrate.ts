@@ -16,6 +16,7 @@ import * as idempotencyOwners from './migrations/0013_idempotency_owners.ts';
 import * as portalIdentities from './migrations/0014_portal_identities.ts';
 import * as syncFidelity from './migrations/0015_sync_fidelity.ts';
 import * as agencyProfile from './migrations/0016_agency_profile.ts';
+import * as agencyProcessors from './migrations/0020_agency_processors.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0014_portal_identities': portalIdentities,
   '0015_sync_fidelity': syncFidelity,
   '0016_agency_profile': agencyProfile,
+  '0020_agency_processors': agencyProcessors,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
