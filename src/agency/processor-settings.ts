@@ -72,7 +72,9 @@ export async function saveAgencyProcessor(
     const storedStripe = stored?.kind === 'stripe' ? stored : undefined;
     const checked = checkProcessorChoice(
       input,
-      storedStripe?.secret_key ? openSecret(storedStripe.secret_key, secretContext.processorSecretKey(actor.agencyId)) : undefined,
+      storedStripe?.secret_key
+        ? openSecret(storedStripe.secret_key, secretContext.processorSecretKey(actor.agencyId))
+        : undefined,
     );
     const secretKey =
       checked.secretKey === undefined
@@ -98,11 +100,17 @@ export async function saveAgencyProcessor(
       .onConflict((oc) => oc.column('agency_id').doUpdateSet(values))
       .execute();
     // The audit names what changed, never a secret.
-    await audit(tx, actor, 'processor_settings.updated', { type: 'agency', id: actor.agencyId }, {
-      kind: checked.kind,
-      secretKeyChanged: checked.secretKey !== undefined,
-      webhookSecretChanged: checked.webhookSecret !== undefined,
-    });
+    await audit(
+      tx,
+      actor,
+      'processor_settings.updated',
+      { type: 'agency', id: actor.agencyId },
+      {
+        kind: checked.kind,
+        secretKeyChanged: checked.secretKey !== undefined,
+        webhookSecretChanged: checked.webhookSecret !== undefined,
+      },
+    );
     const view = await getAgencyProcessor(tx, actor);
     return view as AgencyProcessorView;
   });

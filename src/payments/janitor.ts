@@ -1,7 +1,7 @@
 import { type Db, inTransaction } from '../platform/db/transaction.ts';
 import { type JobQueue, noJobQueue } from '../platform/jobs/job-queue.ts';
-import { recordOutcome } from './execution.ts';
 import { agencyProcessors } from './agency-processors.ts';
+import { recordOutcome } from './execution.ts';
 import type { Processors } from './processors/processor.ts';
 import { DEFAULT_JANITOR_DELAYS, type JanitorDelays, nextJanitorCheck } from './rules/payment-states.ts';
 import { transitionPayment } from './transitions.ts';

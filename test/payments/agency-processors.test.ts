@@ -10,15 +10,15 @@ import { createBank } from '../../src/agency/banks.ts';
 import { executePayment } from '../../src/payments/execution.ts';
 import { runPaymentJanitor } from '../../src/payments/janitor.ts';
 import { createProcessors } from '../../src/payments/processor-registry.ts';
-import { CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
 import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbox/server.ts';
+import { CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import type { App } from '../../src/platform/http/types.ts';
+import { createLogger } from '../../src/platform/log/logger.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
 import { assertResponsesMatchedDocument, buildTestApp } from '../support/openapi.ts';
-import { createLogger } from '../../src/platform/log/logger.ts';
 import { tokenizeCard } from '../support/payments.ts';
 import { type FakeStripe, startFakeStripe } from './processors/fake-stripe.ts';
 

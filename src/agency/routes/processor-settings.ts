@@ -15,7 +15,10 @@ const processorSettingsSchema = z.object({
     .meta({ description: "agency: its own choice; default: it follows this server's processor (nothing stored)" }),
   kind: kind.nullable(),
   publishableKey: z.string().nullable(),
-  secretKeyLast4: z.string().nullable().meta({ description: 'Secrets are never returned: only their last 4 characters' }),
+  secretKeyLast4: z
+    .string()
+    .nullable()
+    .meta({ description: 'Secrets are never returned: only their last 4 characters' }),
   webhookSecretLast4: z.string().nullable(),
   testMode: z.boolean().meta({ description: 'The sandbox or a Stripe test key (sk_test_): nothing is charged' }),
   webhookUrl: z

@@ -39,7 +39,10 @@ export function lastFour(secret: string): string {
  * pk_test_ or pk_live_ in the same mode, a signing secret whsec_) and that Stripe has a secret key,
  * given or stored. Every bad field is named; nothing is written unless all are good.
  */
-export function checkProcessorChoice(input: ProcessorChoiceInput, storedSecretKey: string | undefined): CheckedProcessorChoice {
+export function checkProcessorChoice(
+  input: ProcessorChoiceInput,
+  storedSecretKey: string | undefined,
+): CheckedProcessorChoice {
   const errors: FieldError[] = [];
   if (input.kind === 'sandbox') {
     for (const field of ['publishableKey', 'secretKey', 'webhookSecret'] as const) {

@@ -58,7 +58,9 @@ async function receive(
   rawHeaders: Record<string, string | string[] | undefined>,
   agencyId: string | undefined,
 ) {
-  const headers = Object.fromEntries(Object.entries(rawHeaders).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+  const headers = Object.fromEntries(
+    Object.entries(rawHeaders).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+  );
   let event: ReturnType<typeof processor.parseWebhook>;
   try {
     event = processor.parseWebhook(typeof body === 'string' ? body : '', headers);

@@ -68,11 +68,9 @@ export function healthRoutes(
         response: {
           200: z.object({
             processor: z.string().nullable(),
-            testMode: z
-              .boolean()
-              .meta({
-                description: 'true when the sandbox or a Stripe test key (sk_test_) serves payments: nothing is charged',
-              }),
+            testMode: z.boolean().meta({
+              description: 'true when the sandbox or a Stripe test key (sk_test_) serves payments: nothing is charged',
+            }),
           }),
         },
       },

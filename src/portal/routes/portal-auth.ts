@@ -60,11 +60,9 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limit: SignInLimiter
               description:
                 'null when cards cannot be entered in the portal (Stripe: Stripe.js checkout is not built yet)',
             }),
-            testMode: z
-              .boolean()
-              .meta({
-                description: 'true when the sandbox or a Stripe test key (sk_test_) serves payments: nothing is charged',
-              }),
+            testMode: z.boolean().meta({
+              description: 'true when the sandbox or a Stripe test key (sk_test_) serves payments: nothing is charged',
+            }),
           }),
         },
       },

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import type { Session } from '../../shared/api.ts';
 import { PaymentRulesSection } from './payment-rules-section.tsx';
+import { ProcessorSection } from './processor-section.tsx';
 
 export interface SettingsSection {
   id: string;
@@ -12,4 +13,5 @@ export interface SettingsSection {
 
 export const settingsSections: readonly SettingsSection[] = [
   { id: 'payment-rules', label: 'Payment rules', render: () => <PaymentRulesSection /> },
+  { id: 'processor', label: 'Processor', render: () => <ProcessorSection /> },
 ];
