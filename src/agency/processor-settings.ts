@@ -70,12 +70,15 @@ export async function saveAgencyProcessor(
       .forUpdate()
       .executeTakeFirst();
     const storedStripe = stored?.kind === 'stripe' ? stored : undefined;
-    const checked = checkProcessorChoice(
-      input,
-      storedStripe?.secret_key
-        ? openSecret(storedStripe.secret_key, secretContext.processorSecretKey(actor.agencyId))
-        : undefined,
-    );
+    const storedSecret = storedStripe?.secret_key
+      ? openSecret(storedStripe.secret_key, secretContext.processorSecretKey(actor.agencyId))
+      : undefined;
+    const checked = checkProcessorChoice(input, storedSecret);
+    const accountChanges =
+      !stored ||
+      stored.kind !== checked.kind ||
+      (checked.secretKey !== undefined && checked.secretKey !== storedSecret);
+    if (accountChanges) await refuseWhileOutcomesUnknown(tx, actor.agencyId);
     const secretKey =
       checked.secretKey === undefined
         ? (storedStripe?.secret_key ?? null)
@@ -114,4 +117,24 @@ export async function saveAgencyProcessor(
     const view = await getAgencyProcessor(tx, actor);
     return view as AgencyProcessorView;
   });
+}
+
+/**
+ * An attempt whose outcome is unknown is resolved by asking the account that was charged. Were the
+ * account switched first, the janitor would ask the new one, hear "not found" and charge again:
+ * so the account cannot change until the janitor has resolved every such attempt.
+ */
+async function refuseWhileOutcomesUnknown(tx: Tx, agencyId: string): Promise<void> {
+  const open = await tx
+    .selectFrom('payment_attempts')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('agency_id', '=', agencyId)
+    .where('status', 'in', ['started', 'unknown'])
+    .executeTakeFirstOrThrow();
+  if (Number(open.n) > 0) {
+    throw new DomainError(
+      'conflict',
+      `${open.n} payment attempt(s) have no known outcome yet: the processor cannot change until they are resolved (the janitor asks every minute)`,
+    );
+  }
 }

@@ -60,7 +60,7 @@ for (const target of databaseTargets()) {
     };
 
     /** An open invoice, a payment of it with `token` (the agency's processor describes it), executed. */
-    const payWith = async (who: Member, token: string, amount = 80) => {
+    const payWith = async (who: Member, token: string, amount = 80, outcome = 'succeeded') => {
       const policyNumber = `AP-${++seq}`;
       const policy = await who.api.post('/api/v1/policies', {
         customerNumber: who.customerNumber,
@@ -96,7 +96,7 @@ for (const target of databaseTargets()) {
       assert.equal(payment.status, 201, JSON.stringify(payment.body));
       const id = payment.body.id as string;
       const result = await executePayment(database.db, processors, id);
-      assert.equal(result.status, 'succeeded', JSON.stringify(result));
+      assert.equal(result.status, outcome, JSON.stringify(result));
       const attempt = await sql<{ processor: string; key: string; reference: string }>`
         SELECT processor, idempotency_key AS key, processor_reference AS reference
           FROM payment_attempts WHERE payment_id = ${id}`.execute(database.db);
@@ -196,16 +196,17 @@ for (const target of databaseTargets()) {
     });
 
     it('asks the janitor’s lookups of the attempt’s own agency account', async () => {
-      const a = await payWith(alpha, 'pm_card_visa', 55);
-      // As if the worker died before recording the outcome: the janitor must look it up with key A.
-      await sql`UPDATE payment_attempts SET status = 'unknown', next_check_at = now() - interval '1 minute'
-                 WHERE idempotency_key = ${a.attempt.key}`.execute(database.db);
-      await sql`UPDATE payments SET state = 'executing' WHERE id = ${a.id}`.execute(database.db);
+      // Account A created the PaymentIntent but the answer was lost: the outcome is unknown.
+      const a = await payWith(alpha, 'pm_card_lostResponseAlways', 55, 'unknown');
       const before = stripe.requests.length;
-      await runPaymentJanitor(database.db, processors);
+      // The janitor's time (its first check is due after a delay): a clock passed in, not today's.
+      const report = await runPaymentJanitor(database.db, processors, { now: new Date(Date.now() + 3_600_000) });
       const lookups = stripe.requests.slice(before).filter((r) => r.method === 'GET');
       assert.ok(lookups.length > 0, 'the janitor asked Stripe');
       assert.ok(lookups.every((r) => r.headers.authorization === `Bearer ${KEY_A}`));
+      // Found in A's account (B's would answer "not found" and the payment would be charged again).
+      assert.equal(report.resolved, 1, JSON.stringify(report));
+      assert.equal((await alpha.api.get(`/api/v1/payments/${a.id}`)).body.state, 'posted');
     });
 
     it('verifies a Stripe webhook with the secret of the agency whose endpoint it came to', async () => {
@@ -244,6 +245,18 @@ for (const target of databaseTargets()) {
     });
 
     it('uses a changed key from the next payment on (the built adapter is not kept)', async () => {
+      // While an attempt's outcome is unknown, the account it was sent to cannot change (the janitor
+      // would ask the new one, hear "not found" and charge again).
+      const pending = await payWith(alpha, 'pm_card_visa', 35);
+      await sql`UPDATE payment_attempts SET status = 'unknown' WHERE idempotency_key = ${pending.attempt.key}`.execute(
+        database.db,
+      );
+      const refused = await alpha.api.put('/api/v1/settings/processor', { kind: 'stripe', secretKey: KEY_A2 });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(refused.body.detail, /no known outcome/);
+      await sql`UPDATE payment_attempts SET status = 'succeeded' WHERE idempotency_key = ${pending.attempt.key}`.execute(
+        database.db,
+      );
       const saved = await alpha.api.put('/api/v1/settings/processor', { kind: 'stripe', secretKey: KEY_A2 });
       assert.equal(saved.status, 200, JSON.stringify(saved.body));
       // The webhook secret was left out: the stored one is kept.
