@@ -20,6 +20,7 @@ import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
 import { assertResponsesMatchedDocument, buildTestApp } from '../support/openapi.ts';
 import { tokenizeCard } from '../support/payments.ts';
+import { portalSessionFor } from '../support/portal.ts';
 import { type FakeStripe, startFakeStripe } from './processors/fake-stripe.ts';
 
 const SANDBOX_SECRET = 'whsec_test_agency_processors_sandbox';
@@ -232,6 +233,37 @@ for (const target of databaseTargets()) {
       assert.deepEqual(right, { status: 200, body: { received: true, outcome: 'reversed' } });
       const state = await alpha.api.get(`/api/v1/payments/${a.id}`);
       assert.equal(state.body.state, 'reversed');
+    });
+
+    it("serves the portal with the client's agency's processor: checkout config and the charge", async () => {
+      const contact = await bravo.api.post(`/api/v1/customers/${bravo.customerNumber}/contacts`, {
+        name: 'Jane Smith',
+        email: 'jane.bravo@example.com',
+      });
+      assert.equal(contact.status, 201, JSON.stringify(contact.body));
+      const client = await portalSessionFor(database, bravo.agency, url, {
+        customerNumber: bravo.customerNumber,
+        contactId: contact.body.id,
+      });
+      // Signed in: Bravo's own Stripe test account (test mode: sk_test_); anonymous: the server's sandbox.
+      assert.deepEqual((await client.get('/api/v1/portal/config')).body, {
+        processor: 'stripe',
+        tokenizeUrl: null,
+        testMode: true,
+      });
+      assert.equal((await apiClient(url).get('/api/v1/portal/config')).body.processor, 'sandbox');
+      const method = await client.post('/api/v1/portal/payment-methods', { token: 'pm_card_visa_unattached' });
+      assert.equal(method.status, 201, JSON.stringify(method.body));
+      const before = stripe.requests.length;
+      const paid = await client.post('/api/v1/portal/payments', { amount: 45, paymentMethodId: method.body.id });
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      const charges = stripe.requests
+        .slice(before)
+        .filter((r) => r.path === '/v1/payment_intents' && r.method === 'POST');
+      assert.deepEqual(
+        charges.map((r) => [r.headers.authorization, r.form.amount]),
+        [[`Bearer ${KEY_B}`, '4500']],
+      );
     });
 
     it('stores the secrets sealed, never in clear', async () => {
