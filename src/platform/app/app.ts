@@ -19,6 +19,7 @@ import { paymentEligibilityRoutes } from '../../eligibility/routes/payment-eligi
 import { emailRoutes } from '../../email/routes/emails.ts';
 import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
+import { ProcessorRegistry } from '../../payments/processor-registry.ts';
 import type { Processors } from '../../payments/processors/processor.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
 import { webhookRoutes } from '../../payments/routes/webhooks.ts';
@@ -240,8 +241,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
  * (Stripe.js would add js.stripe.com). Nobody may frame a page; HSTS only over https.
  */
 function helmetOptions(deps: RouteDeps) {
+  // An agency may choose the sandbox in a Stripe process: its configured URL may be tokenized with too.
+  const agencySandbox =
+    deps.processors instanceof ProcessorRegistry ? deps.processors.agencyOptions.sandboxUrl : undefined;
   const tokenizeOrigins = [
-    ...new Set([...deps.processors.values()].flatMap((p) => (p.tokenizeUrl ? [new URL(p.tokenizeUrl).origin] : []))),
+    ...new Set([
+      ...[...deps.processors.values()].flatMap((p) => (p.tokenizeUrl ? [new URL(p.tokenizeUrl).origin] : [])),
+      ...(agencySandbox ? [new URL(agencySandbox).origin] : []),
+    ]),
   ];
   return {
     global: true,
