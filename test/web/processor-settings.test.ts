@@ -84,6 +84,23 @@ for (const target of databaseTargets()) {
       assert.equal(await page.getByLabel('Secret key').getAttribute('placeholder'), '•••• TEST');
       assert.match((await page.locator('#processor-webhook-secret-hint').textContent()) ?? '', /ends in WHK1/);
       await section.getByText('Test mode').waitFor();
+
+      // Back to the live key. Signed out, the server's sandbox is test mode (the sign-in page says so);
+      // once signed in the banner answers for the agency, whose live key is not.
+      await page.getByLabel('Secret key').fill(LIVE_KEY);
+      await page.getByRole('button', { name: 'Save processor' }).click();
+      await page.getByText('Processor saved.').waitFor();
+      const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      fresh.setDefaultTimeout(30_000);
+      const other = await fresh.newPage();
+      await other.goto(`${server.url}/login`);
+      await other.getByRole('status').filter({ hasText: 'Test mode' }).waitFor();
+      await other.getByLabel('Email').fill(server.staff.email);
+      await other.getByLabel('Password').fill(server.staff.password);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.waitForURL(atPath('/app/customers'));
+      await other.getByRole('status').filter({ hasText: 'Test mode' }).waitFor({ state: 'detached' });
+      await fresh.close();
       assert.deepEqual(pageErrors, []);
     });
   });
