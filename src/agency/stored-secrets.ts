@@ -6,6 +6,8 @@ export const secretContext = {
   syncWebhook: (agencyId: string, system: string) => `sync_connectors:${agencyId}:${system}:webhook_secret`,
   syncAuth: (agencyId: string, system: string) => `sync_connectors:${agencyId}:${system}:auth`,
   amsAuth: (agencyId: string) => `ams_receipt_connectors:${agencyId}:auth_header_value`,
+  processorSecretKey: (agencyId: string) => `agency_processors:${agencyId}:secret_key`,
+  processorWebhook: (agencyId: string) => `agency_processors:${agencyId}:webhook_secret`,
 };
 
 export const sealSecret = (plaintext: string, context: string): string => keyring().encrypt(plaintext, context);
@@ -93,6 +95,21 @@ export async function sweepStoredSecrets(
       await tx
         .updateTable('ams_receipt_connectors')
         .set({ auth_header_value: next })
+        .where('agency_id', '=', row.agency_id)
+        .execute();
+    }
+    const processorRows = await tx
+      .selectFrom('agency_processors')
+      .select(['agency_id', 'secret_key', 'webhook_secret'])
+      .forUpdate()
+      .execute();
+    for (const row of processorRows) {
+      const secretKey = row.secret_key && reseal(row.secret_key, secretContext.processorSecretKey(row.agency_id));
+      const webhook = row.webhook_secret && reseal(row.webhook_secret, secretContext.processorWebhook(row.agency_id));
+      if ((!secretKey && !webhook) || options.dryRun) continue;
+      await tx
+        .updateTable('agency_processors')
+        .set({ ...(secretKey ? { secret_key: secretKey } : {}), ...(webhook ? { webhook_secret: webhook } : {}) })
         .where('agency_id', '=', row.agency_id)
         .execute();
     }

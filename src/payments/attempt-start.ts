@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Tx } from '../platform/db/transaction.ts';
+import { agencyProcessors } from './agency-processors.ts';
 import type { PaymentProcessor, Processors } from './processors/processor.ts';
 import type { AttemptStatus, JanitorDelays } from './rules/payment-states.ts';
 import { moveToExecuting, transitionPayment } from './transitions.ts';
@@ -58,7 +59,8 @@ export async function startAttempts(
       answers.push({ status: 'cancelled', reason: 'targets already paid' });
       continue;
     }
-    const processor = processors.get(method_processor);
+    // The agency's own processor when it chose one, else the process default.
+    const processor = (await agencyProcessors(tx, processors, payment.agency_id)).get(method_processor);
     if (!processor || method_disabled_at || method_deleted_at) {
       const reason = !processor
         ? `processor ${method_processor} is not configured`

@@ -1,5 +1,6 @@
 import { type Db, inTransaction } from '../platform/db/transaction.ts';
 import { type JobQueue, noJobQueue } from '../platform/jobs/job-queue.ts';
+import { agencyProcessors } from './agency-processors.ts';
 import { recordOutcome } from './execution.ts';
 import type { Processors } from './processors/processor.ts';
 import { DEFAULT_JANITOR_DELAYS, type JanitorDelays, nextJanitorCheck } from './rules/payment-states.ts';
@@ -27,7 +28,7 @@ export async function runPaymentJanitor(
   const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
   const due = await db
     .selectFrom('payment_attempts')
-    .select(['id', 'processor', 'idempotency_key', 'checks', 'status'])
+    .select(['id', 'agency_id', 'processor', 'idempotency_key', 'checks', 'status'])
     .where('status', 'in', ['started', 'unknown'])
     .where('next_check_at', '<=', now)
     .orderBy('next_check_at')
@@ -35,7 +36,8 @@ export async function runPaymentJanitor(
     .execute();
   const report: JanitorReport = { checked: due.length, resolved: 0, stillUnknown: 0, notSent: 0 };
   for (const attempt of due) {
-    const processor = processors.get(attempt.processor);
+    // Asked of the attempt's agency's account: another agency's key would not find it.
+    const processor = (await agencyProcessors(db, processors, attempt.agency_id)).get(attempt.processor);
     if (!processor) continue;
     const found = await processor.lookup(attempt.idempotency_key);
     await inTransaction(db, async (tx) => {

@@ -4,6 +4,7 @@ import { DomainError, notFound } from '../kernel/errors.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
+import { agencyProcessors } from './agency-processors.ts';
 import type { PaymentProcessor, Processors } from './processors/processor.ts';
 
 export interface PaymentMethodView {
@@ -77,7 +78,7 @@ export async function savePaymentMethod(
   customerNumber: number,
   input: { processor: string; token: string; isDefault?: boolean | undefined },
 ): Promise<PaymentMethodView> {
-  const described = await describePaymentToken(processors, input);
+  const described = await describePaymentToken(db, processors, actor.agencyId, input);
   return storePaymentMethod(db, actor, customerNumber, described, input.isDefault);
 }
 
@@ -88,13 +89,17 @@ export interface DescribedToken {
 
 /** Asks the processor what a token is (a network call: no transaction may be open). */
 export async function describePaymentToken(
+  db: Db,
   processors: Processors,
-  input: { processor: string; token: string },
+  agencyId: string,
+  input: { processor?: string | undefined; token: string },
 ): Promise<DescribedToken> {
-  const processor = requireProcessor(processors, input.processor);
+  // The agency's own processor when it chose one; by default the one it uses (one per agency).
+  const own = await agencyProcessors(db, processors, agencyId);
+  const processor = requireProcessor(own, input.processor ?? [...own.keys()][0] ?? 'none');
   const details = await processor.describeToken(input.token);
   if (!details) {
-    throw new DomainError('unprocessable', `the ${input.processor} processor does not know this token`, {
+    throw new DomainError('unprocessable', `the ${processor.name} processor does not know this token`, {
       errors: [{ path: 'token', message: 'unknown token' }],
     });
   }

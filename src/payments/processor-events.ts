@@ -26,7 +26,8 @@ export async function handleProcessorEvent(
   db: Db,
   processor: string,
   event: ProcessorEvent,
-  options: { jobs?: JobQueue; now?: Date } = {},
+  /** `agencyId`: the event came to that agency's own endpoint, signed with its secret: only its attempts match. */
+  options: { jobs?: JobQueue; now?: Date; agencyId?: string | undefined } = {},
 ): Promise<EventOutcome> {
   const now = options.now ?? new Date();
   return inTransaction(db, async (tx) => {
@@ -43,7 +44,7 @@ export async function handleProcessorEvent(
       .returning('event_id')
       .executeTakeFirst();
     if (!inserted) return 'duplicate';
-    const outcome = await apply(tx, processor, event, options.jobs ?? noJobQueue, now);
+    const outcome = await apply(tx, processor, event, options.jobs ?? noJobQueue, now, options.agencyId);
     await tx
       .updateTable('processor_events')
       .set({ outcome })
@@ -60,8 +61,10 @@ async function apply(
   event: ProcessorEvent,
   jobs: JobQueue,
   now: Date,
+  agencyId: string | undefined,
 ): Promise<EventOutcome> {
   let query = tx.selectFrom('payment_attempts').selectAll().where('processor', '=', processor);
+  if (agencyId) query = query.where('agency_id', '=', agencyId);
   query = event.idempotencyKey
     ? query.where((eb) =>
         eb.or([

@@ -59,33 +59,56 @@ export interface ProcessorsConfig {
   now?: (() => Date) | undefined;
 }
 
+/** How this process builds a processor for an agency that chose its own (agency_processors). */
+export type AgencyProcessorOptions = Omit<ProcessorsConfig, 'processor' | 'stripeSecretKey' | 'stripeWebhookSecret'>;
+
+/**
+ * The process default processors by name (what an agency without its own choice uses), and the
+ * options an agency's own processor is built with (src/payments/agency-processors.ts). A Map, so
+ * code that only needs the default reads it as before.
+ */
+export class ProcessorRegistry extends Map<string, PaymentProcessor> {
+  readonly agencyOptions: AgencyProcessorOptions;
+
+  constructor(entries: Iterable<readonly [string, PaymentProcessor]>, agencyOptions: AgencyProcessorOptions) {
+    super(entries);
+    this.agencyOptions = agencyOptions;
+  }
+}
+
+export function sandboxProcessor(options: AgencyProcessorOptions): SandboxProcessor {
+  return new SandboxProcessor({
+    baseUrl: options.sandboxUrl ?? DEFAULT_SANDBOX_URL,
+    webhookSecret: options.sandboxWebhookSecret,
+    ...(options.sandboxTimeoutMs ? { timeoutMs: options.sandboxTimeoutMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/** A Stripe adapter for one account's secret key (STRIPE_API_BASE, a local fake in tests, honoured). */
+export function stripeProcessor(
+  options: AgencyProcessorOptions,
+  secretKey: string,
+  webhookSecret: string | undefined,
+): StripeProcessor {
+  return new StripeProcessor({
+    secretKey,
+    webhookSecret,
+    apiBase: options.stripeApiBase,
+    ...(options.stripeTimeoutMs ? { timeoutMs: options.stripeTimeoutMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
 /** The chosen processor by name: 'sandbox', or 'stripe' (then never the sandbox). */
-export function createProcessors(config: ProcessorsConfig): Map<string, PaymentProcessor> {
-  const processors = new Map<string, PaymentProcessor>();
-  const now = config.now ? { now: config.now } : {};
+export function createProcessors(config: ProcessorsConfig): ProcessorRegistry {
+  const { processor: _processor, stripeSecretKey, stripeWebhookSecret, ...agencyOptions } = config;
   const choice = chooseProcessor(config);
-  if (choice === 'sandbox') {
-    processors.set(
-      'sandbox',
-      new SandboxProcessor({
-        baseUrl: config.sandboxUrl ?? DEFAULT_SANDBOX_URL,
-        webhookSecret: config.sandboxWebhookSecret,
-        ...(config.sandboxTimeoutMs ? { timeoutMs: config.sandboxTimeoutMs } : {}),
-        ...now,
-      }),
-    );
-  }
-  if (choice === 'stripe' && config.stripeSecretKey) {
-    processors.set(
-      'stripe',
-      new StripeProcessor({
-        secretKey: config.stripeSecretKey,
-        webhookSecret: config.stripeWebhookSecret,
-        apiBase: config.stripeApiBase,
-        ...(config.stripeTimeoutMs ? { timeoutMs: config.stripeTimeoutMs } : {}),
-        ...now,
-      }),
-    );
-  }
-  return processors;
+  const defaults: [string, PaymentProcessor][] =
+    choice === 'sandbox'
+      ? [['sandbox', sandboxProcessor(agencyOptions)]]
+      : stripeSecretKey
+        ? [['stripe', stripeProcessor(agencyOptions, stripeSecretKey, stripeWebhookSecret)]]
+        : [];
+  return new ProcessorRegistry(defaults, agencyOptions);
 }

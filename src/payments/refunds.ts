@@ -10,6 +10,7 @@ import type { JournalLineDraft } from '../ledger/rules/ledger.ts';
 import { audit, logActivity } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
 import { refreshUnsentAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
+import { agencyProcessors } from './agency-processors.ts';
 import type { Processors } from './processors/processor.ts';
 import { allocateRefund } from './rules/refunds.ts';
 
@@ -104,7 +105,7 @@ export async function refundPayment(
     return { id, payment, attempt, amountCents, refunded };
   });
 
-  const processor = processors.get(started.attempt.processor);
+  const processor = (await agencyProcessors(db, processors, actor.agencyId)).get(started.attempt.processor);
   if (!processor) {
     // Nothing was asked of any processor: nothing to keep.
     await db.deleteFrom('payment_refunds').where('id', '=', started.id).where('status', '=', 'started').execute();

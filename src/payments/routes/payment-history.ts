@@ -3,7 +3,7 @@ import { toAmount } from '../../kernel/money.ts';
 import { requireActor } from '../../platform/http/auth.ts';
 import { amount, errorResponses } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
-import { paymentHistory } from '../attempt-views.ts';
+import { paymentHistory } from '../views.ts';
 
 const historySchema = z
   .object({

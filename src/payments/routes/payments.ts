@@ -123,7 +123,7 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
         body: z.strictObject({
           processor: nonEmpty(40)
             .optional()
-            .meta({ description: "The token's processor; default the one this server runs (sandbox or stripe)" }),
+            .meta({ description: "The token's processor; default the agency's (its own, else the server's)" }),
           token: nonEmpty(200),
           isDefault: z.boolean().optional(),
         }),
@@ -132,8 +132,12 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       // The processor is asked first, with no transaction open; the row and the answer commit together.
-      const processor = request.body.processor ?? [...deps.processors.keys()][0] ?? 'none';
-      const described = await describePaymentToken(deps.processors, { ...request.body, processor });
+      const described = await describePaymentToken(
+        deps.db,
+        deps.processors,
+        requireActor(request).agencyId,
+        request.body,
+      );
       return respond(deps.db, request, reply, 201, (tx) =>
         storePaymentMethod(tx, requireActor(request), request.params.customerNumber, described, request.body.isDefault),
       );

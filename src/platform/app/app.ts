@@ -11,6 +11,7 @@ import { agencySetupRoutes } from '../../agency/routes/billing-setup.ts';
 import { firstRunRoutes } from '../../agency/routes/first-run.ts';
 import { operatorRoutes } from '../../agency/routes/operator.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
+import { processorSettingsRoutes } from '../../agency/routes/processor-settings.ts';
 import { sessionRoutes } from '../../agency/routes/session.ts';
 import { userRoutes } from '../../agency/routes/users.ts';
 import { autopayRoutes } from '../../autopay/routes/autopay.ts';
@@ -21,6 +22,7 @@ import { emailRoutes } from '../../email/routes/emails.ts';
 import { importRoutes } from '../../imports/routes/imports.ts';
 import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
+import { ProcessorRegistry } from '../../payments/processor-registry.ts';
 import type { Processors } from '../../payments/processors/processor.ts';
 import { paymentHistoryRoutes } from '../../payments/routes/payment-history.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
@@ -211,6 +213,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   policyRoutes(app, deps);
   paymentEligibilityRoutes(app, deps);
   paymentSettingsRoutes(app, deps);
+  processorSettingsRoutes(app, deps);
   invoiceRoutes(app, deps);
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);
@@ -254,8 +257,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
  * (Stripe.js would add js.stripe.com). Nobody may frame a page; HSTS only over https.
  */
 function helmetOptions(deps: RouteDeps) {
+  // An agency may choose the sandbox in a Stripe process: its configured URL may be tokenized with too.
+  const agencySandbox =
+    deps.processors instanceof ProcessorRegistry ? deps.processors.agencyOptions.sandboxUrl : undefined;
   const tokenizeOrigins = [
-    ...new Set([...deps.processors.values()].flatMap((p) => (p.tokenizeUrl ? [new URL(p.tokenizeUrl).origin] : []))),
+    ...new Set([
+      ...[...deps.processors.values()].flatMap((p) => (p.tokenizeUrl ? [new URL(p.tokenizeUrl).origin] : [])),
+      ...(agencySandbox ? [new URL(agencySandbox).origin] : []),
+    ]),
   ];
   return {
     global: true,

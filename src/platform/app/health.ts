@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../../kernel/errors.ts';
-import { isTestMode } from '../../payments/processor-registry.ts';
+import { agencyProcessorStatus } from '../../payments/agency-processors.ts';
 import type { App, RouteDeps } from '../http/types.ts';
 import { checkReadiness, type WorkersState } from './readiness.ts';
 
@@ -63,17 +63,22 @@ export function healthRoutes(
       config: { access: 'public' },
       schema: {
         tags: ['system'],
-        summary: 'Which payment processor this server runs, and whether it is test mode (the console shows a badge)',
+        summary:
+          "Which payment processor serves payments, and whether it is test mode (the console shows a badge): the signed-in agency's, else this server's default",
         response: {
           200: z.object({
             processor: z.string().nullable(),
-            testMode: z
-              .boolean()
-              .meta({ description: 'true when the sandbox processor serves payments: nothing is charged' }),
+            testMode: z.boolean().meta({
+              description: 'true when the sandbox or a Stripe test key (sk_test_) serves payments: nothing is charged',
+            }),
           }),
         },
       },
     },
-    async () => ({ processor: [...deps.processors.keys()][0] ?? null, testMode: isTestMode(deps.processors) }),
+    async (request) => {
+      // Signed in (the console), the agency's own processor when it chose one: test mode is per agency.
+      const { processor, testMode } = await agencyProcessorStatus(deps.db, deps.processors, request.actor?.agencyId);
+      return { processor: processor?.name ?? null, testMode };
+    },
   );
 }

@@ -52,6 +52,16 @@ export interface AgencyCounters {
   name: string;
 }
 
+export interface AgencyProcessors {
+  agency_id: string;
+  kind: string;
+  publishable_key: string | null;
+  secret_key: string | null;
+  updated_at: Generated<Timestamp>;
+  updated_by: string;
+  webhook_secret: string | null;
+}
+
 export interface AmsReceiptConnectors {
   agency_id: string;
   auth_header_name: string | null;
@@ -702,6 +712,7 @@ export interface DB {
   activities: Activities;
   agencies: Agencies;
   agency_counters: AgencyCounters;
+  agency_processors: AgencyProcessors;
   ams_receipt_connectors: AmsReceiptConnectors;
   ams_receipt_exports: AmsReceiptExports;
   api_keys: ApiKeys;

@@ -17,8 +17,11 @@ declare module 'fastify' {
     idempotency?: { fingerprint: string; claim?: IdempotencyClaim; completed?: boolean };
   }
   interface FastifyContextConfig {
-    /** POST routes that must not replay (signing in would hand out a stored session). */
-    idempotent?: false;
+    /**
+     * false: a POST route that must not replay (signing in would hand out a stored session).
+     * true: a route of another method (a PUT of settings) that honours Idempotency-Key as POSTs do.
+     */
+    idempotent?: boolean;
     /**
      * For a route whose effect commits before a processor call (`effectCommitter`): the answer to
      * a retry that finds the effect committed but no answer stored (its first request died),
@@ -32,14 +35,15 @@ const HEADER = 'idempotency-key';
 /** Where the operator's keys are stored: the nil UUID, which gen_random_uuid never gives an agency (migration 0016). */
 const OPERATOR_SCOPE = '00000000-0000-0000-0000-000000000000';
 
-/** Wires Idempotency-Key handling into every POST: fingerprint, claim, replay, release. */
+/** Wires Idempotency-Key handling into every POST (and routes marked `idempotent: true`): fingerprint, claim, replay, release. */
 export function registerIdempotency(app: FastifyInstance, db: Db, clock: () => Date = () => new Date()): void {
   // This process's running owners (see LiveOwners): per app, as each app is a server of its own.
   const live = new LiveOwners();
 
   // Fingerprint the body as received, before validation transforms it.
   app.addHook('preValidation', async (request) => {
-    if (request.method !== 'POST' || request.routeOptions.config.idempotent === false) return;
+    const idempotent = request.routeOptions.config.idempotent;
+    if (request.method === 'POST' ? idempotent === false : idempotent !== true) return;
     const key = request.headers[HEADER];
     if (key === undefined) return;
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {

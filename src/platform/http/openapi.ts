@@ -205,8 +205,8 @@ export const openApiTransform: SwaggerTransform = (input) => {
   }
   schema.response = response;
 
-  const idempotent = (route.config as { idempotent?: false } | undefined)?.idempotent !== false;
-  if (method === 'POST' && idempotent) {
+  const marked = (route.config as { idempotent?: boolean } | undefined)?.idempotent;
+  if (method === 'POST' ? marked !== false : marked === true) {
     const headers: JsonObject = schema.headers ?? { type: 'object', properties: {} };
     headers.properties = {
       ...headers.properties,
@@ -215,7 +215,7 @@ export const openApiTransform: SwaggerTransform = (input) => {
         minLength: 1,
         maxLength: 255,
         description:
-          'Makes the POST safe to retry: the first answer is stored with its effect and replayed for the same key and body',
+          'Makes the request safe to retry: the first answer is stored with its effect and replayed for the same key and body',
       },
     };
     schema.headers = headers;

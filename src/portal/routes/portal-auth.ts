@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isTestMode } from '../../payments/processor-registry.ts';
+import { agencyProcessorStatus } from '../../payments/agency-processors.ts';
 import { PORTAL_COOKIE, requireActor, sessionCookieOptions } from '../../platform/http/auth.ts';
 import { respond } from '../../platform/http/idempotency.ts';
 import { errorResponses, problemSchema } from '../../platform/http/schemas.ts';
@@ -60,21 +60,17 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limit: SignInLimiter
               description:
                 'null when cards cannot be entered in the portal (Stripe: Stripe.js checkout is not built yet)',
             }),
-            testMode: z
-              .boolean()
-              .meta({ description: 'true when the sandbox processor serves payments: nothing is charged' }),
+            testMode: z.boolean().meta({
+              description: 'true when the sandbox or a Stripe test key (sk_test_) serves payments: nothing is charged',
+            }),
           }),
         },
       },
     },
-    async () => {
-      // One processor per process: the sandbox only in test mode, never beside Stripe.
-      const processor = [...deps.processors.values()][0];
-      return {
-        processor: processor?.name ?? null,
-        tokenizeUrl: processor?.tokenizeUrl ?? null,
-        testMode: isTestMode(deps.processors),
-      };
+    async (request) => {
+      // One processor per agency (its own choice, else the process's): signed in, the client's agency's.
+      const { processor, testMode } = await agencyProcessorStatus(deps.db, deps.processors, request.actor?.agencyId);
+      return { processor: processor?.name ?? null, tokenizeUrl: processor?.tokenizeUrl ?? null, testMode };
     },
   );
 

@@ -257,9 +257,10 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const actor = requireActor(request);
-      // The process's one processor: the portal tokenized with it (GET /portal/config).
-      const processor = [...deps.processors.keys()][0] ?? 'none';
-      const described = await describePaymentToken(deps.processors, { processor, token: request.body.token });
+      // The agency's one processor: the portal tokenized with it (GET /portal/config).
+      const described = await describePaymentToken(deps.db, deps.processors, actor.agencyId, {
+        token: request.body.token,
+      });
       return respond(deps.db, request, reply, 201, (tx) =>
         storePaymentMethod(tx, actor, clientCustomerNumber(actor), described, request.body.isDefault),
       );

@@ -102,8 +102,16 @@ function stripeError(status: number, type: string, message: string, extra: Json 
   return { status, body: { error: { type, message, ...extra } } };
 }
 
-export async function startFakeStripe(options: { now?: () => Date } = {}) {
+/**
+ * `secretKeys`: the accounts it answers for (default the one FAKE_SECRET_KEY). Each account sees
+ * only its own PaymentIntents, as separate Stripe accounts do: another account's is "No such".
+ */
+export async function startFakeStripe(options: { now?: () => Date; secretKeys?: readonly string[] } = {}) {
   const now = options.now ?? (() => new Date());
+  const accounts = new Set((options.secretKeys ?? [FAKE_SECRET_KEY]).map((key) => `Bearer ${key}`));
+  /** PaymentIntent id → the authorization (account) that created it. */
+  const owners = new Map<string, string>();
+  const own = (account: string) => [...intents.values()].filter((pi) => owners.get(pi.id) === account);
   const requests: RecordedRequest[] = [];
   const intents = new Map<string, Json>();
   const refunds = new Map<string, Json>();
@@ -112,7 +120,7 @@ export async function startFakeStripe(options: { now?: () => Date } = {}) {
   const state = { searchLagging: false, sequence: 0, createAttempts: new Map<string, number>() };
   const nextId = (prefix: string) => `${prefix}_fake${String(++state.sequence).padStart(6, '0')}`;
 
-  const createIntent = (form: Record<string, string>) => {
+  const createIntent = (form: Record<string, string>, account: string) => {
     const amount = Number(form.amount);
     if (!Number.isInteger(amount) || amount < 50) {
       return stripeError(400, 'invalid_request_error', 'Amount must be at least $0.50 usd', {
@@ -161,12 +169,14 @@ export async function startFakeStripe(options: { now?: () => Date } = {}) {
       intent.last_payment_error = { type: 'card_error', ...decline, payment_method: pm };
     }
     intents.set(intent.id, intent);
+    owners.set(intent.id, account);
     if (decline) return stripeError(402, 'card_error', decline.message, { ...decline, payment_intent: intent });
     return { status: 200, body: intent };
   };
 
-  const createRefund = (form: Record<string, string>) => {
-    const intent = intents.get(form.payment_intent ?? '');
+  const createRefund = (form: Record<string, string>, account: string) => {
+    const found = intents.get(form.payment_intent ?? '');
+    const intent = found && owners.get(found.id) === account ? found : undefined;
     if (!intent) {
       return stripeError(404, 'invalid_request_error', `No such payment_intent: '${form.payment_intent}'`, {
         code: 'resource_missing',
@@ -201,21 +211,23 @@ export async function startFakeStripe(options: { now?: () => Date } = {}) {
     return { status: 200, body: refund };
   };
 
-  const search = (query: URLSearchParams) => {
+  const search = (query: URLSearchParams, account: string) => {
     const m = /^metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'$/.exec(query.get('query') ?? '');
     if (!m) return stripeError(400, 'invalid_request_error', 'Invalid search query', { code: 'parameter_invalid' });
     const value = m[2]!.replace(/\\(.)/g, '$1');
-    const data = state.searchLagging ? [] : [...intents.values()].filter((pi) => pi.metadata[m[1]!] === value);
+    const data = state.searchLagging ? [] : own(account).filter((pi) => pi.metadata[m[1]!] === value);
     return {
       status: 200,
       body: { object: 'search_result', data, has_more: false, next_page: null, url: '/v1/payment_intents/search' },
     };
   };
 
-  const list = (query: URLSearchParams) => {
+  const list = (query: URLSearchParams, account: string) => {
     const gte = Number(query.get('created[gte]') ?? 0);
     const limit = Math.min(Number(query.get('limit') ?? 10), 100);
-    let all = [...intents.values()].filter((pi) => pi.created >= gte).reverse();
+    let all = own(account)
+      .filter((pi) => pi.created >= gte)
+      .reverse();
     const after = query.get('starting_after');
     if (after) all = all.slice(all.findIndex((pi) => pi.id === after) + 1);
     return {
@@ -229,7 +241,8 @@ export async function startFakeStripe(options: { now?: () => Date } = {}) {
       res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': `req_${state.sequence}` });
       res.end(JSON.stringify(reply.body));
     };
-    if (req.headers.authorization !== `Bearer ${FAKE_SECRET_KEY}`) {
+    const account = req.headers.authorization ?? '';
+    if (!accounts.has(account)) {
       return send(stripeError(401, 'invalid_request_error', 'Invalid API Key provided'));
     }
     const { method, path } = record;
@@ -242,8 +255,8 @@ export async function startFakeStripe(options: { now?: () => Date } = {}) {
           : stripeError(404, 'invalid_request_error', 'No such PaymentMethod', { code: 'resource_missing' }),
       );
     }
-    if (method === 'GET' && path === '/v1/payment_intents/search') return send(search(record.query));
-    if (method === 'GET' && path === '/v1/payment_intents') return send(list(record.query));
+    if (method === 'GET' && path === '/v1/payment_intents/search') return send(search(record.query, account));
+    if (method === 'GET' && path === '/v1/payment_intents') return send(list(record.query, account));
     if (method !== 'POST' || (path !== '/v1/payment_intents' && path !== '/v1/refunds')) {
       return send(stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path})`));
     }
@@ -275,7 +288,7 @@ export async function startFakeStripe(options: { now?: () => Date } = {}) {
       res.setHeader('idempotent-replayed', 'true');
       reply = stored;
     } else {
-      reply = path === '/v1/refunds' ? createRefund(record.form) : createIntent(record.form);
+      reply = path === '/v1/refunds' ? createRefund(record.form, account) : createIntent(record.form, account);
       if (typeof key === 'string' && reply.status < 500) replies.set(key, { fingerprint, ...reply });
     }
     const attempts = (state.createAttempts.get(String(key)) ?? 0) + 1;
@@ -324,6 +337,8 @@ export async function startFakeStripe(options: { now?: () => Date } = {}) {
           metadata: {},
           created: Math.floor(now().getTime() / 1000),
         });
+        // Another customer's, in the (first) account: its list pages show them.
+        owners.set(id, [...accounts][0]!);
       }
     },
     close: () =>

@@ -1,6 +1,7 @@
 // /login: email + password sign-in form.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage, type Session, signIn } from '../shared/api.ts';
+import { TEST_MODE_CHANGED } from '../shared/processor-api.ts';
 
 type LoginPageProps = { onSignedIn: (session: Session) => void };
 
@@ -39,6 +40,8 @@ export function LoginPage({ onSignedIn }: LoginPageProps) {
     setFieldErrors({});
     try {
       const session = await signIn(email.trim(), password);
+      // Test mode is the agency's (its processor): the banner asks again now that one is signed in.
+      window.dispatchEvent(new Event(TEST_MODE_CHANGED));
       onSignedIn(session);
     } catch (caught) {
       setError(errorMessage(caught));

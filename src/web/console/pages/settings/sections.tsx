@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import type { Session } from '../../shared/api.ts';
 import { ApiKeysSection } from './api-keys-section.tsx';
 import { PaymentRulesSection } from './payment-rules-section.tsx';
+import { ProcessorSection } from './processor-section.tsx';
 import { UsersSection } from './users-section.tsx';
 
 export interface SettingsSection {
@@ -16,4 +17,5 @@ export const settingsSections: readonly SettingsSection[] = [
   { id: 'payment-rules', label: 'Payment rules', render: () => <PaymentRulesSection /> },
   { id: 'users', label: 'Users and roles', render: (session) => <UsersSection session={session} /> },
   { id: 'api-keys', label: 'API keys', render: () => <ApiKeysSection /> },
+  { id: 'processor', label: 'Processor', render: () => <ProcessorSection /> },
 ];

@@ -8,12 +8,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { databaseTargets } from '../support/db.ts';
-import { type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../support/mail.ts';
-import { type ServeProcess, startServeProcess } from './serve-process.ts';
+import { launchChromium } from '../../support/browser.ts';
+import { databaseTargets } from '../../support/db.ts';
+import { type ReceivedMail, startSmtpServer, type TestSmtpServer, waitFor } from '../../support/mail.ts';
+import { type ServeProcess, startServeProcess } from '../serve-process.ts';
 
-const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
+const RESULTS = join(import.meta.dirname, '..', '..', '..', 'test-results');
 const atPath = (pathname: string) => (url: URL) => url.pathname === pathname;
 const WAIT = 30_000;
 
