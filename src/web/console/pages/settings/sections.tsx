@@ -2,6 +2,8 @@
 // page at /app/settings/<id>; /app/settings opens the first.
 import type { ReactNode } from 'react';
 import type { Session } from '../../shared/api.ts';
+import { BanksSection } from './banks-section.tsx';
+import { InstallmentPlansSection } from './installment-plans-section.tsx';
 import { PaymentRulesSection } from './payment-rules-section.tsx';
 
 export interface SettingsSection {
@@ -12,4 +14,6 @@ export interface SettingsSection {
 
 export const settingsSections: readonly SettingsSection[] = [
   { id: 'payment-rules', label: 'Payment rules', render: () => <PaymentRulesSection /> },
+  { id: 'banks', label: 'Banks and divisions', render: () => <BanksSection /> },
+  { id: 'installment-plans', label: 'Installment plans', render: () => <InstallmentPlansSection /> },
 ];
