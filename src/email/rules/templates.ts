@@ -252,3 +252,14 @@ export function paymentReversedEmail(input: {
     ],
   });
 }
+
+/** The settings page's "send a test e-mail": proves the outbox reaches the SMTP server. */
+export function testEmail(input: { agencyName: string; requestedBy: string }): RenderedEmail {
+  return render(`Test e-mail from ${input.agencyName}`, {
+    agencyName: input.agencyName,
+    heading: 'policypay can send e-mail',
+    paragraphs: [
+      `${input.requestedBy} sent this test from the console's e-mail settings. It went through the outbox and the SMTP server like every e-mail policypay sends.`,
+    ],
+  });
+}

@@ -83,3 +83,8 @@ export function updateInstallmentPlan(id: string, body: Record<string, unknown>)
 
 /** "12" → 12; anything else (including "") goes as typed so the server names the rule it breaks. */
 export const integerOrText = (text: string): number | string => (/^-?\d{1,6}$/.test(text.trim()) ? Number(text) : text);
+
+/** Queues a test e-mail in the outbox; `getEmail(id)` then shows whether it was sent. */
+export function sendTestEmail(to: string, idempotencyKey: string): Promise<{ id: string; to: string }> {
+  return request('POST', '/api/v1/emails/test', { body: { to }, idempotencyKey });
+}

@@ -6,6 +6,7 @@ import { FieldErrorText } from '../../shared/field-errors.tsx';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 import { type BankGrant, createBank, listAllBanks, listBankGrants, updateBank } from '../../shared/settings-api.ts';
 import { TableWrap } from '../../shared/table-wrap.tsx';
+import { refusalSummary } from './setting-fields.tsx';
 
 type Form = { shortName: string; name: string; division: string };
 const emptyForm: Form = { shortName: '', name: '', division: '' };
@@ -65,8 +66,9 @@ export function BanksSection() {
       setForm(emptyForm);
       load();
     } catch (caught) {
-      setError(errorMessage(caught));
-      setFieldErrors(fieldErrorsOf(caught));
+      const fields = fieldErrorsOf(caught);
+      setError(refusalSummary(errorMessage(caught), fields));
+      setFieldErrors(fields);
     }
     setBusy(false);
   }

@@ -13,6 +13,7 @@ import {
   updateInstallmentPlan,
 } from '../../shared/settings-api.ts';
 import { TableWrap } from '../../shared/table-wrap.tsx';
+import { refusalSummary } from './setting-fields.tsx';
 
 const frequencies: { value: Frequency; label: string }[] = [
   { value: 'weekly', label: 'Weekly' },
@@ -102,8 +103,9 @@ export function InstallmentPlansSection() {
       setForm(emptyForm);
       load();
     } catch (caught) {
-      setError(errorMessage(caught));
-      setFieldErrors(fieldErrorsOf(caught));
+      const fields = fieldErrorsOf(caught);
+      setError(refusalSummary(errorMessage(caught), fields));
+      setFieldErrors(fields);
     }
     setBusy(false);
   }

@@ -1,7 +1,7 @@
 // /app/settings/payment-rules (staff): every payment setting the agency has: which policies outside
 // payers and agents may pay (the eligibility settings, in the words of the payment eligibility
 // matrix), the minimum and maximum, where each channel's money is deposited, who may finalize,
-// when requests expire and whom the agency's backup address tells.
+// when requests expire and when autopay runs. The backup address is under E-mail.
 import { type FormEvent, useEffect, useState } from 'react';
 import { type Bank, errorMessage, isAbortError } from '../../shared/api.ts';
 import { FieldErrorText } from '../../shared/field-errors.tsx';
@@ -14,7 +14,7 @@ import {
   listAllBanks,
   patchPaymentSettings,
 } from '../../shared/settings-api.ts';
-import { CheckField, SelectField, TextField } from './setting-fields.tsx';
+import { CheckField, refusalSummary, SelectField, TextField } from './setting-fields.tsx';
 
 type Form = Omit<
   AllPaymentSettings,
@@ -23,14 +23,12 @@ type Form = Omit<
   | 'autopayHour'
   | 'paymentRequestExpiryDays'
   | 'nsfFee'
-  | 'backupEmail'
 > & {
   daysToAllowCanceledPolicyPayment: string;
   poorPaymentHistoryAfterReturns: string;
   autopayHour: string;
   paymentRequestExpiryDays: string;
   nsfFee: string;
-  backupEmail: string;
 };
 
 const toForm = (s: AllPaymentSettings): Form => ({
@@ -40,7 +38,6 @@ const toForm = (s: AllPaymentSettings): Form => ({
   autopayHour: String(s.autopayHour),
   paymentRequestExpiryDays: String(s.paymentRequestExpiryDays),
   nsfFee: s.nsfFee === null ? '' : s.nsfFee.toFixed(2),
-  backupEmail: s.backupEmail ?? '',
 });
 
 /** "25.00" → 25; "" → null (no fee); anything else as typed, for the server to name. */
@@ -60,7 +57,6 @@ const toPatch = (form: Form) => ({
   enforceMinMaxAgentSweep: form.enforceMinMaxAgentSweep,
   poorPaymentHistoryAfterReturns: integerOrText(form.poorPaymentHistoryAfterReturns),
   autopayHour: integerOrText(form.autopayHour),
-  backupEmail: form.backupEmail.trim() || null,
   finalizeRestrictedToStaff: form.finalizeRestrictedToStaff,
   paymentRequestExpiryDays: integerOrText(form.paymentRequestExpiryDays),
   nsfFee: amountOrText(form.nsfFee),
@@ -110,8 +106,9 @@ export function PaymentRulesSection() {
       setForm(toForm(await patchPaymentSettings(toPatch(form))));
       setSaved(true);
     } catch (caught) {
-      setError(errorMessage(caught));
-      setFieldErrors(fieldErrorsOf(caught));
+      const fields = fieldErrorsOf(caught);
+      setError(refusalSummary(errorMessage(caught), fields));
+      setFieldErrors(fields);
     }
     setBusy(false);
   }
@@ -263,15 +260,6 @@ export function PaymentRulesSection() {
 
             <fieldset>
               <legend>Payment requests, finalize and autopay</legend>
-              <TextField
-                id="settings-backup-email"
-                type="email"
-                label="Backup email address"
-                hint="Told, with the producer, CSR and requestor, whenever a client pays a request. Empty: nobody else."
-                value={form.backupEmail}
-                onChange={(v) => set({ backupEmail: v })}
-                error={fieldErrors.backupEmail}
-              />
               <TextField
                 id="settings-expiry"
                 label="Days a request stays payable after its due date"

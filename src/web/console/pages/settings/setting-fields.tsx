@@ -83,3 +83,15 @@ export function SelectField(
     </div>
   );
 }
+
+/**
+ * The alert above a refused form: when the server named fields, each message already stands
+ * under its field, so the alert points there instead of repeating them with their API names.
+ */
+export function refusalSummary(detail: string, fieldErrors: Record<string, string>): string {
+  const count = Object.keys(fieldErrors).length;
+  if (count === 0) return detail;
+  return count === 1
+    ? 'Not saved: one field needs a change (see below).'
+    : `Not saved: ${count} fields need a change (see below).`;
+}
