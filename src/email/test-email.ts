@@ -1,3 +1,4 @@
+import { loadEmailSender } from '../agency/branding.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
@@ -17,11 +18,6 @@ export async function sendTestEmail(
 ): Promise<{ id: string; to: string }> {
   if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may send a test e-mail');
   return inTransaction(db, async (tx) => {
-    const agency = await tx
-      .selectFrom('agencies')
-      .select('name')
-      .where('id', '=', actor.agencyId)
-      .executeTakeFirstOrThrow();
     const user = actor.userId
       ? await tx
           .selectFrom('users')
@@ -30,7 +26,8 @@ export async function sendTestEmail(
           .where('id', '=', actor.userId)
           .executeTakeFirst()
       : undefined;
-    const rendered = testEmail({ agencyName: agency.name, requestedBy: user?.name ?? 'Agency staff' });
+    const sender = await loadEmailSender(tx, actor.agencyId);
+    const rendered = testEmail({ ...sender, requestedBy: user?.name ?? 'Agency staff' });
     const id = await queueEmail(tx, actor.agencyId, { kind: 'test', to, ...rendered }, jobs);
     return { id, to };
   });

@@ -1,4 +1,5 @@
 import { findAgencyBySlug, getAgency } from '../agency/agencies.ts';
+import { loadEmailSender } from '../agency/branding.ts';
 import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from '../agency/secrets.ts';
 import { queueEmail } from '../email/outbox.ts';
 import { signInLinkEmail } from '../email/rules/templates.ts';
@@ -290,7 +291,7 @@ export async function requestPortalSignInLink(
     );
     const agencyView = await getAgency(tx, agency.id);
     const rendered = signInLinkEmail({
-      agencyName: agencyView.name,
+      ...(await loadEmailSender(tx, agencyView.id)),
       contactName: contact.name,
       link,
       enrolled: enrolled !== undefined,

@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { agencySetupRoutes } from '../../agency/routes/billing-setup.ts';
+import { brandingRoutes } from '../../agency/routes/branding.ts';
 import { operatorRoutes } from '../../agency/routes/operator.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
 import { sessionRoutes } from '../../agency/routes/session.ts';
@@ -199,6 +200,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   policyRoutes(app, deps);
   paymentEligibilityRoutes(app, deps);
   paymentSettingsRoutes(app, deps);
+  brandingRoutes(app, deps);
   invoiceRoutes(app, deps);
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);
