@@ -15,14 +15,14 @@ export interface Branding {
 
 export type BrandingPatch = Partial<Branding>;
 
-export const defaultBranding: Readonly<Branding> = Object.freeze({
+const defaultBranding: Readonly<Branding> = Object.freeze({
   displayName: null,
   logoUrl: null,
   primaryColor: null,
 });
 
 /** policypay's own colour, where an agency chose none. */
-export const DEFAULT_PRIMARY_COLOR = '#0b5cad';
+const DEFAULT_PRIMARY_COLOR = '#0b5cad';
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
 const MAX_NAME = 100;

@@ -88,3 +88,18 @@ export const integerOrText = (text: string): number | string => (/^-?\d{1,6}$/.t
 export function sendTestEmail(to: string, idempotencyKey: string): Promise<{ id: string; to: string }> {
   return request('POST', '/api/v1/emails/test', { body: { to }, idempotencyKey });
 }
+
+export type Branding = {
+  agencyName: string;
+  displayName: string | null;
+  logoUrl: string | null;
+  primaryColor: string | null;
+};
+
+export function getBranding(signal?: AbortSignal): Promise<Branding> {
+  return request('GET', '/api/v1/settings/branding', signal ? { signal } : {});
+}
+
+export function updateBranding(patch: Partial<Omit<Branding, 'agencyName'>>): Promise<Branding> {
+  return request('PATCH', '/api/v1/settings/branding', { body: patch });
+}

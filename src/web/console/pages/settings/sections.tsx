@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import type { Session } from '../../shared/api.ts';
 import { BanksSection } from './banks-section.tsx';
+import { BrandingSection } from './branding-section.tsx';
 import { EmailSection } from './email-section.tsx';
 import { InstallmentPlansSection } from './installment-plans-section.tsx';
 import { PaymentRulesSection } from './payment-rules-section.tsx';
@@ -18,4 +19,5 @@ export const settingsSections: readonly SettingsSection[] = [
   { id: 'banks', label: 'Banks and divisions', render: () => <BanksSection /> },
   { id: 'installment-plans', label: 'Installment plans', render: () => <InstallmentPlansSection /> },
   { id: 'email', label: 'E-mail', render: (session) => <EmailSection session={session} /> },
+  { id: 'branding', label: 'Portal branding', render: () => <BrandingSection /> },
 ];
