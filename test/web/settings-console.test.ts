@@ -3,6 +3,7 @@
 // bills with its new lead days), the autopay deposit bank (the next autopay receipt goes there), a
 // disallow eligibility setting (a portal payment is refused with its message). Bad input shows the
 // field's error from the server's problem+json. Another agency never sees or feels any of it.
+// E-mail and Portal branding: settings-email-branding.test.ts.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -299,35 +300,6 @@ for (const target of databaseTargets()) {
       // The other agency's rules are its own.
       const theirs = (await otherApi.get('/api/v1/settings/payments')).body;
       assert.equal(theirs.disallowCancellationPendingNonPay, false);
-      assert.deepEqual(pageErrors, []);
-    });
-
-    test('e-mail: a bad address names the field; the test e-mail goes through the outbox to the SMTP server; the backup address is saved', async () => {
-      const { page, pageErrors } = await openSection('E-mail');
-      const form = page.getByRole('form', { name: 'Send a test e-mail' });
-      assert.equal(await form.getByLabel('Send to').inputValue(), world.agency.staff.email);
-      await form.getByLabel('Send to').fill('not-an-address');
-      await form.getByRole('button', { name: 'Send a test e-mail' }).click();
-      await form.getByText('must be an e-mail address', { exact: true }).waitFor();
-      assert.equal(await form.getByLabel('Send to').getAttribute('aria-invalid'), 'true');
-
-      const to = `office.${target}@harbor.example`;
-      await form.getByLabel('Send to').fill(to);
-      await form.getByRole('button', { name: 'Send a test e-mail' }).click();
-      await form.getByText(`Sent to ${to}. Check that inbox.`).waitFor({ timeout: 60_000 });
-      const arrived = world.smtp.messages.filter((m) => m.to.includes(to));
-      assert.equal(arrived.length, 1);
-      assert.match(arrived[0]!.decoded, /Test e-mail from Harbor <Insurance> & Co/);
-      await shot(page, 'email');
-
-      const backup = page.getByRole('form', { name: 'Backup address' });
-      await backup.getByLabel('Backup email address').fill('backup-two@harbor.example');
-      await backup.getByRole('button', { name: 'Save backup address' }).click();
-      await backup.getByText('Backup address saved.').waitFor();
-      assert.equal((await world.api.get('/api/v1/settings/payments')).body.backupEmail, 'backup-two@harbor.example');
-      assert.equal((await otherApi.get('/api/v1/settings/payments')).body.backupEmail, null);
-      // Another agency's outbox shows none of it.
-      assert.deepEqual((await otherApi.get('/api/v1/emails')).body.data, []);
       assert.deepEqual(pageErrors, []);
     });
   });
