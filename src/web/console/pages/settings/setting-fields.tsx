@@ -16,7 +16,7 @@ export function CheckField(props: Common & { checked: boolean; onChange: (checke
           onChange={(event) => props.onChange(event.target.checked)}
           aria-invalid={props.error ? true : undefined}
           aria-describedby={`${props.id}-hint ${props.id}-error`}
-        />{' '}
+        />
         {props.label}
       </label>
       {props.hint && (
