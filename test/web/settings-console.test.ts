@@ -126,6 +126,7 @@ for (const target of databaseTargets()) {
       await edit.getByLabel('Division').fill('Escrow division');
       await edit.getByRole('button', { name: 'Save bank' }).click();
       await page.getByText('Bank ESCROW saved.').waitFor();
+      await banks.getByRole('row').filter({ hasText: 'ESCROW' }).filter({ hasText: 'Client escrow' }).waitFor();
       assert.match(
         (await banks.getByRole('row').filter({ hasText: 'ESCROW' }).textContent()) ?? '',
         /Client escrow\s*Escrow division/,

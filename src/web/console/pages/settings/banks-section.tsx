@@ -24,8 +24,9 @@ export function BanksSection() {
   const [busy, setBusy] = useState(false);
   const [createKey, setCreateKey] = useState(newIdempotencyKey);
 
+  /** Reads the list again; resolves once it is shown (a saved message then shows with it). */
   const load = useCallback((signal?: AbortSignal) => {
-    Promise.all([listAllBanks(signal), listBankGrants(signal)]).then(
+    return Promise.all([listAllBanks(signal), listBankGrants(signal)]).then(
       ([b, g]) => {
         setBanks(b.data);
         setGrants(g.data);
@@ -60,11 +61,11 @@ export function BanksSection() {
       const bank = editing
         ? await updateBank(editing.id, { name: form.name, division: form.division })
         : await createBank(form, createKey);
-      setSaved(editing ? `Bank ${bank.shortName} saved.` : `Bank ${bank.shortName} added.`);
       if (!editing) setCreateKey(newIdempotencyKey());
       setEditing(null);
       setForm(emptyForm);
-      load();
+      await load();
+      setSaved(editing ? `Bank ${bank.shortName} saved.` : `Bank ${bank.shortName} added.`);
     } catch (caught) {
       const fields = fieldErrorsOf(caught);
       setError(refusalSummary(errorMessage(caught), fields));

@@ -49,8 +49,9 @@ export function InstallmentPlansSection() {
   const [busy, setBusy] = useState(false);
   const [createKey, setCreateKey] = useState(newIdempotencyKey);
 
+  /** Reads the list again; resolves once it is shown (a saved message then shows with it). */
   const load = useCallback((signal?: AbortSignal) => {
-    listInstallmentPlans(signal).then(
+    return listInstallmentPlans(signal).then(
       (result) => setPlans(result.data),
       (caught: unknown) => {
         if (!isAbortError(caught)) setLoadError(errorMessage(caught));
@@ -98,10 +99,10 @@ export function InstallmentPlansSection() {
         plan = await createInstallmentPlan(autopayLeadDays === null ? rest : body, createKey);
         setCreateKey(newIdempotencyKey());
       }
-      setSaved(editing ? `Plan “${plan.name}” saved.` : `Plan “${plan.name}” added.`);
       setEditing(null);
       setForm(emptyForm);
-      load();
+      await load();
+      setSaved(editing ? `Plan “${plan.name}” saved.` : `Plan “${plan.name}” added.`);
     } catch (caught) {
       const fields = fieldErrorsOf(caught);
       setError(refusalSummary(errorMessage(caught), fields));
