@@ -77,13 +77,14 @@ export interface BankChange {
  */
 export async function updateBank(db: Db | Tx, actor: Actor, id: string, change: BankChange): Promise<BankView> {
   if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may change banks');
+  if (!isUuid(id)) throw notFound('bank', id);
   return inTransaction(db, async (tx) => {
     const current = await tx
       .selectFrom('banks')
       .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
       .select(['banks.id', 'banks.short_name', 'banks.name', 'bank_divisions.name as division'])
       .where('banks.agency_id', '=', actor.agencyId)
-      .where('banks.id', '=', isUuid(id) ? id : '00000000-0000-0000-0000-000000000000')
+      .where('banks.id', '=', id)
       .forUpdate()
       .executeTakeFirst();
     if (!current) throw notFound('bank', id);

@@ -114,6 +114,7 @@ export async function updateInstallmentPlan(
   change: InstallmentPlanChange,
 ): Promise<InstallmentPlanView> {
   if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may change installment plans');
+  if (!isUuid(id)) throw notFound('installment plan', id);
   return inTransaction(db, async (tx) => {
     const values = {
       ...(change.name !== undefined && { name: change.name }),
@@ -125,7 +126,7 @@ export async function updateInstallmentPlan(
       .selectFrom('installment_plans')
       .select('id')
       .where('agency_id', '=', actor.agencyId)
-      .where('id', '=', isUuid(id) ? id : '00000000-0000-0000-0000-000000000000')
+      .where('id', '=', id)
       .executeTakeFirst();
     if (!exists) throw notFound('installment plan', id);
     try {
