@@ -2,7 +2,7 @@
 // process, read through the generic REST connector), then the same sync again with no changes.
 import { randomBytes } from 'node:crypto';
 import { createAgency } from '../../src/agency/agencies.ts';
-import { configureKeyring, Keyring, keyringFromEnv } from '../../src/agency/secret-box.ts';
+import { configureKeyring, Keyring, keyringFromEnv } from '../../src/agency/secrets/secret-box.ts';
 import { systemActor } from '../../src/kernel/actor.ts';
 import { configureOutboundPolicy, outboundPolicy } from '../../src/platform/outbound.ts';
 import { configureConnector } from '../../src/sync/connectors.ts';

@@ -3,7 +3,7 @@ import { DomainError, notFound } from '../kernel/errors.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
-import { hashToken, newToken } from './secrets.ts';
+import { hashToken, newToken } from './secrets/secrets.ts';
 
 export interface ApiKeyInput {
   name: string;

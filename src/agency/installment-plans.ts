@@ -1,5 +1,5 @@
 import type { Actor } from '../kernel/actor.ts';
-import { DomainError } from '../kernel/errors.ts';
+import { DomainError, notFound } from '../kernel/errors.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
@@ -93,4 +93,64 @@ export async function listInstallmentPlans(db: Db, actor: Actor): Promise<Instal
     .orderBy('name')
     .execute();
   return rows.map(planView);
+}
+
+export interface InstallmentPlanChange {
+  name?: string | undefined;
+  installments?: number | undefined;
+  frequency?: Frequency | undefined;
+  /** null: the plan has no autopay. */
+  autopayLeadDays?: number | null | undefined;
+}
+
+/**
+ * Changes a plan. Policies bill from their plan when they are billed, so a change applies to
+ * policies billed from now on; invoices already billed keep their due dates and autopay times.
+ */
+export async function updateInstallmentPlan(
+  db: Db | Tx,
+  actor: Actor,
+  id: string,
+  change: InstallmentPlanChange,
+): Promise<InstallmentPlanView> {
+  if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may change installment plans');
+  if (!isUuid(id)) throw notFound('installment plan', id);
+  return inTransaction(db, async (tx) => {
+    const values = {
+      ...(change.name !== undefined && { name: change.name }),
+      ...(change.installments !== undefined && { installments: change.installments }),
+      ...(change.frequency !== undefined && { frequency: change.frequency }),
+      ...(change.autopayLeadDays !== undefined && { autopay_lead_days: change.autopayLeadDays }),
+    };
+    const exists = await tx
+      .selectFrom('installment_plans')
+      .select('id')
+      .where('agency_id', '=', actor.agencyId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!exists) throw notFound('installment plan', id);
+    try {
+      const row =
+        Object.keys(values).length === 0
+          ? await tx.selectFrom('installment_plans').selectAll().where('id', '=', exists.id).executeTakeFirstOrThrow()
+          : await tx
+              .updateTable('installment_plans')
+              .set(values)
+              .where('id', '=', exists.id)
+              .where('agency_id', '=', actor.agencyId)
+              .returningAll()
+              .executeTakeFirstOrThrow();
+      if (Object.keys(values).length > 0) {
+        await audit(tx, actor, 'installment_plan.updated', { type: 'installment_plan', id: row.id }, { ...change });
+      }
+      return planView(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DomainError('already_exists', `an installment plan named "${change.name}" already exists`, {
+          errors: [{ path: 'name', message: 'already exists' }],
+        });
+      }
+      throw error;
+    }
+  });
 }

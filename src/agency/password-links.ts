@@ -1,7 +1,7 @@
 import { DomainError } from '../kernel/errors.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
-import { hashPassword, hashToken, newToken } from './secrets.ts';
+import { hashPassword, hashToken, newToken } from './secrets/secrets.ts';
 
 // A console user's single-use link to choose a password: sent with an invitation or a reset.
 // 256 random bits in the link; only their SHA-256 is stored, with an expiry. A new link for a user

@@ -10,7 +10,7 @@ import {
   type ProcessorChoiceInput,
   type ProcessorKind,
 } from './rules/processor-keys.ts';
-import { openSecret, sealSecret, secretContext } from './stored-secrets.ts';
+import { openSecret, sealSecret, secretContext } from './secrets/stored-secrets.ts';
 
 /** An agency's own processor as a screen may see it: secrets only by their last 4 characters. */
 export interface AgencyProcessorView {

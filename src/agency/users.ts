@@ -4,7 +4,7 @@ import { audit } from '../platform/db/audit.ts';
 import type { Role } from '../platform/db/schema.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
 import { type AgencyView, getAgency } from './agencies.ts';
-import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from './secrets.ts';
+import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from './secrets/secrets.ts';
 
 export interface UserView {
   id: string;

@@ -1,5 +1,5 @@
 import { isTestModeChoice, type ProcessorKind } from '../agency/rules/processor-keys.ts';
-import { openSecret, secretContext } from '../agency/stored-secrets.ts';
+import { openSecret, secretContext } from '../agency/secrets/stored-secrets.ts';
 import { isUuid } from '../kernel/ids.ts';
 import type { Db, Tx } from '../platform/db/transaction.ts';
 import { isTestMode, ProcessorRegistry, sandboxProcessor, stripeProcessor } from './processor-registry.ts';

@@ -1,4 +1,5 @@
 import { getAgency } from '../agency/agencies.ts';
+import { loadEmailSender } from '../agency/branding.ts';
 import { loadPaymentSettings } from '../agency/payment-settings.ts';
 import { queueEmail } from '../email/outbox.ts';
 import {
@@ -87,7 +88,7 @@ export async function notifyPaymentSent(
 ): Promise<number> {
   const { agency, customer, method } = await paymentContext(tx, payment);
   const rendered = paymentSentEmail({
-    agencyName: agency.name,
+    ...(await loadEmailSender(tx, agency.id)),
     customerName: customer.name,
     customerNumber: customer.customer_number,
     payerName,
@@ -117,7 +118,7 @@ export async function notifyPaymentReversed(
 ): Promise<number> {
   const { agency, customer, method } = await paymentContext(tx, payment);
   const rendered = paymentReversedEmail({
-    agencyName: agency.name,
+    ...(await loadEmailSender(tx, agency.id)),
     customerName: customer.name,
     customerNumber: customer.customer_number,
     amountCents: payment.amount_cents,
@@ -152,7 +153,7 @@ export async function sendAgencyReceiptCopy(
   if (!settings.backupEmail) return false;
   const { agency, customer } = await paymentContext(tx, payment);
   const rendered = agencyPaymentReceiptEmail({
-    agencyName: agency.name,
+    ...(await loadEmailSender(tx, agency.id)),
     customerName: customer.name,
     customerNumber: customer.customer_number,
     amountCents: payment.amount_cents,

@@ -1,4 +1,5 @@
 import { getAgency } from '../agency/agencies.ts';
+import { loadEmailSender } from '../agency/branding.ts';
 import { lockCustomer } from '../customers/customers.ts';
 import { queueEmail } from '../email/outbox.ts';
 import { describeMethod, paymentReceiptEmail } from '../email/rules/templates.ts';
@@ -127,7 +128,7 @@ export async function clientPaid(
   };
   if (contact?.email) {
     const receipt = paymentReceiptEmail({
-      agencyName: agency.name,
+      ...(await loadEmailSender(tx, agency.id)),
       amountCents: payment.amount_cents,
       ...receiptFacts,
     });

@@ -1,5 +1,7 @@
 import { findAgencyBySlug, getAgency } from '../agency/agencies.ts';
-import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from '../agency/secrets.ts';
+import { loadEmailSender } from '../agency/branding.ts';
+import { brandingFromStored } from '../agency/rules/branding.ts';
+import { hashPassword, hashToken, newToken, verifyPasswordOrDummy } from '../agency/secrets/secrets.ts';
 import { queueEmail } from '../email/outbox.ts';
 import { signInLinkEmail } from '../email/rules/templates.ts';
 import type { Actor } from '../kernel/actor.ts';
@@ -13,7 +15,8 @@ import { issuePortalLink, SIGN_IN_LINK_MINUTES } from './links.ts';
 const PORTAL_SESSION_DAYS = 7;
 
 export interface PortalSessionView {
-  agency: { slug: string; name: string };
+  /** `name` is the name clients see (the branding's display name, else the agency's). */
+  agency: { slug: string; name: string; logoUrl: string | null; primaryColor: string | null };
   /** The customer the session is looking at. */
   customer: { customerNumber: number; name: string };
   /** That customer's contact with the identity's address. */
@@ -123,6 +126,11 @@ async function openSession(
   return { token, expiresAt, view: await sessionView(tx, agencyId, identityId, customerId, paymentRequestId) };
 }
 
+function portalAgency(slug: string, name: string, storedBranding: unknown): PortalSessionView['agency'] {
+  const branding = brandingFromStored(storedBranding);
+  return { slug, name: branding.displayName ?? name, logoUrl: branding.logoUrl, primaryColor: branding.primaryColor };
+}
+
 async function sessionView(
   db: Db | Tx,
   agencyId: string,
@@ -133,7 +141,7 @@ async function sessionView(
   const row = await db
     .selectFrom('portal_identities as i')
     .innerJoin('agencies as g', 'g.id', 'i.agency_id')
-    .select(['g.slug', 'g.name as agency_name', 'i.email', 'i.password_hash'])
+    .select(['g.slug', 'g.name as agency_name', 'g.settings', 'i.email', 'i.password_hash'])
     .where('i.agency_id', '=', agencyId)
     .where('i.id', '=', identityId)
     .executeTakeFirstOrThrow();
@@ -141,7 +149,7 @@ async function sessionView(
   const current = accounts.find((a) => a.customerId === customerId);
   if (!current) throw new DomainError('unauthenticated', 'you are not a contact of this account any more');
   return {
-    agency: { slug: row.slug, name: row.agency_name },
+    agency: portalAgency(row.slug, row.agency_name, row.settings?.branding),
     customer: { customerNumber: current.customerNumber, name: current.name },
     contact: { id: current.contactId, name: current.contactName, email: row.email },
     accounts: accounts.map((a) => ({
@@ -290,7 +298,7 @@ export async function requestPortalSignInLink(
     );
     const agencyView = await getAgency(tx, agency.id);
     const rendered = signInLinkEmail({
-      agencyName: agencyView.name,
+      ...(await loadEmailSender(tx, agencyView.id)),
       contactName: contact.name,
       link,
       enrolled: enrolled !== undefined,

@@ -1,4 +1,4 @@
-import { hashToken } from '../agency/secrets.ts';
+import { hashToken } from '../agency/secrets/secrets.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError, notFound } from '../kernel/errors.ts';
 import { type Db, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { hashToken, newToken } from '../agency/secrets.ts';
+import { hashToken, newToken } from '../agency/secrets/secrets.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 
 /** Links in payment request e-mails: the client may open them days later. */

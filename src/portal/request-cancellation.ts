@@ -1,4 +1,5 @@
 import { getAgency } from '../agency/agencies.ts';
+import { loadEmailSender } from '../agency/branding.ts';
 import { queueEmail } from '../email/outbox.ts';
 import { paymentRequestCancelledEmail } from '../email/rules/templates.ts';
 import type { Actor } from '../kernel/actor.ts';
@@ -72,7 +73,7 @@ export async function cancelPaymentRequest(
         kind: 'payment_request_cancelled',
         to: current.contact.email,
         ...paymentRequestCancelledEmail({
-          agencyName: agency.name,
+          ...(await loadEmailSender(tx, agency.id)),
           contactName: current.contact.name,
           amountCents: row.amount_cents,
           dueDate: current.dueDate,

@@ -1,4 +1,5 @@
 import { getAgency } from '../agency/agencies.ts';
+import { loadEmailSender } from '../agency/branding.ts';
 import { loadPaymentSettings } from '../agency/payment-settings.ts';
 import { findCustomer } from '../customers/customers.ts';
 import { queueEmail } from '../email/outbox.ts';
@@ -125,7 +126,7 @@ export async function createPaymentRequest(
       now,
     );
     const email = paymentRequestEmail({
-      agencyName: agency.name,
+      ...(await loadEmailSender(tx, agency.id)),
       contactName: contact.name,
       amountCents: input.amountCents,
       dueDate: input.dueDate,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mapAuthValue, openSecret, sealSecret, secretContext } from '../agency/stored-secrets.ts';
+import { mapAuthValue, openSecret, sealSecret, secretContext } from '../agency/secrets/stored-secrets.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { audit } from '../platform/db/audit.ts';

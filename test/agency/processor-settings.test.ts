@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createApiKey } from '../../src/agency/api-keys.ts';
-import { sweepStoredSecrets } from '../../src/agency/stored-secrets.ts';
+import { sweepStoredSecrets } from '../../src/agency/secrets/stored-secrets.ts';
 import { createProcessors } from '../../src/payments/processor-registry.ts';
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import type { App } from '../../src/platform/http/types.ts';

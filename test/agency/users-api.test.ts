@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createApiKey } from '../../src/agency/api-keys.ts';
-import { hashToken } from '../../src/agency/secrets.ts';
+import { hashToken } from '../../src/agency/secrets/secrets.ts';
 import { createUser } from '../../src/agency/users.ts';
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import type { App } from '../../src/platform/http/types.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { hashToken } from '../../src/agency/secrets.ts';
+import { hashToken } from '../../src/agency/secrets/secrets.ts';
 import { inTransaction } from '../../src/platform/db/transaction.ts';
 import { issuePortalLink } from '../../src/portal/links.ts';
 import { databaseTargets } from '../support/db.ts';

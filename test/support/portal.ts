@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createBank } from '../../src/agency/banks.ts';
 import { createUser } from '../../src/agency/users.ts';
@@ -14,6 +15,7 @@ import type { App } from '../../src/platform/http/types.ts';
 import { bossJobQueue } from '../../src/platform/jobs/boss-job-queue.ts';
 import { createLogger } from '../../src/platform/log/logger.ts';
 import { issuePortalLink } from '../../src/portal/links.ts';
+import { ensureWebAssets } from '../../src/web/build.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient, type JsonResponse } from './http.ts';
@@ -50,7 +52,7 @@ export interface PortalWorld {
  */
 export async function startPortalWorld(
   target: Target,
-  options: { signInLimits?: Partial<SignInLimits>; emailRetryDelaySeconds?: number } = {},
+  options: { signInLimits?: Partial<SignInLimits>; emailRetryDelaySeconds?: number; web?: boolean } = {},
 ): Promise<PortalWorld> {
   const database = await openTestDatabase(target);
   const agency = await createTestAgency(database.db, 'Harbor <Insurance> & Co');
@@ -72,9 +74,14 @@ export async function startPortalWorld(
     processors,
     email: { smtpUrl: smtp.url, retryDelaySeconds: options.emailRetryDelaySeconds ?? 1 },
   });
+  // The console and portal pages, for the tests that drive them in Chromium (one shared build).
+  const webDir = options.web
+    ? (await ensureWebAssets(join(import.meta.dirname, '..', '..', '.cache', 'web'))).dir
+    : undefined;
   const app = await buildTestApp({
     database,
     processors,
+    webDir,
     jobs: bossJobQueue(workers.boss),
     // Every test client comes from 127.0.0.1: the production limits would throttle a test file.
     // portal-auth.test.ts and security.test.ts test the limits with their own small ones.

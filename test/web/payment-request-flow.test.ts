@@ -302,7 +302,7 @@ for (const target of databaseTargets()) {
       const staff = await openPage();
       await staffSignIn(staff.page);
       await staff.page.goto(`${server.url}/app/settings`);
-      await staff.page.getByLabel('Clients pay between the amount currently due and the payoff').check();
+      await staff.page.getByLabel(/^Enforce minimum .* from the Secure Checkout screen/).check();
       await staff.page.getByRole('button', { name: 'Save settings' }).click();
       await staff.page.getByText('Settings saved.').waitFor();
 

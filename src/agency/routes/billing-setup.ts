@@ -4,8 +4,9 @@ import { respond } from '../../platform/http/idempotency.ts';
 import { errorResponses, nonEmpty } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../api-keys.ts';
-import { createBank, listBanks } from '../banks.ts';
-import { createInstallmentPlan, listInstallmentPlans } from '../installment-plans.ts';
+import { listBankGrants } from '../bank-grants.ts';
+import { createBank, listBanks, updateBank } from '../banks.ts';
+import { createInstallmentPlan, listInstallmentPlans, updateInstallmentPlan } from '../installment-plans.ts';
 import { frequencies } from '../rules/installments.ts';
 
 const planSchema = z
@@ -29,6 +30,20 @@ const shortName = z
 
 const staffOnly = { access: ['staff'] as const };
 
+const between = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const planFields = {
+  name: nonEmpty(100),
+  installments: between(1, 366),
+  frequency: z.enum(frequencies, { error: `must be one of ${frequencies.join(', ')}` }),
+  autopayLeadDays: between(0, 365).meta({
+    description: 'Days before an installment is due that autopay takes it; absent or null = no autopay',
+  }),
+};
+const idParams = z.strictObject({ id: z.string().max(64) });
+
 /** Agency set-up: installment plans, banks and API keys. */
 export function agencySetupRoutes(app: App, deps: RouteDeps): void {
   app.post(
@@ -39,10 +54,10 @@ export function agencySetupRoutes(app: App, deps: RouteDeps): void {
         tags: ['billing'],
         summary: 'Create an installment plan',
         body: z.strictObject({
-          name: nonEmpty(100),
-          installments: z.number().int().min(1).max(366),
-          frequency: z.enum(frequencies),
-          autopayLeadDays: z.number().int().min(0).max(365).optional(),
+          name: planFields.name,
+          installments: planFields.installments,
+          frequency: planFields.frequency,
+          autopayLeadDays: planFields.autopayLeadDays.optional(),
         }),
         response: { 201: planSchema, ...errorResponses },
       },
@@ -61,6 +76,26 @@ export function agencySetupRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request) => ({ data: await listInstallmentPlans(deps.db, requireActor(request)) }),
+  );
+
+  app.patch(
+    '/api/v1/installment-plans/:id',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['billing'],
+        summary: 'Change an installment plan (applies to policies billed from now on); omitted fields stay',
+        params: idParams,
+        body: z.strictObject({
+          name: planFields.name.optional(),
+          installments: planFields.installments.optional(),
+          frequency: planFields.frequency.optional(),
+          autopayLeadDays: planFields.autopayLeadDays.nullable().optional(),
+        }),
+        response: { 200: planSchema, ...errorResponses },
+      },
+    },
+    async (request) => updateInstallmentPlan(deps.db, requireActor(request), request.params.id, request.body),
   );
 
   app.post(
@@ -88,6 +123,48 @@ export function agencySetupRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request) => ({ data: await listBanks(deps.db, requireActor(request)) }),
+  );
+
+  app.patch(
+    '/api/v1/banks/:id',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['banks'],
+        summary:
+          "Rename a bank or move it to another division (created on first use); the short name can't change: receipts and exports name it",
+        params: idParams,
+        body: z.strictObject({ name: nonEmpty(200).optional(), division: nonEmpty(100).optional() }),
+        response: { 200: bankSchema, ...errorResponses },
+      },
+    },
+    async (request) => updateBank(deps.db, requireActor(request), request.params.id, request.body),
+  );
+
+  app.get(
+    '/api/v1/banks/access',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['banks'],
+        summary: 'Which API keys may deposit to which banks (users are not limited to banks)',
+        response: {
+          200: z.object({
+            data: z.array(
+              z.object({
+                keyId: z.string(),
+                keyName: z.string(),
+                keyPrefix: z.string(),
+                role: z.enum(['staff', 'agent']),
+                banks: z.array(z.string()).nullable().meta({ description: 'null = every bank' }),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({ data: await listBankGrants(deps.db, requireActor(request)) }),
   );
 
   app.post(

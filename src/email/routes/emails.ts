@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { sendTestEmail } from '../../agency/test-email.ts';
 import { requireActor } from '../../platform/http/auth.ts';
+import { respond } from '../../platform/http/idempotency.ts';
 import { errorResponses, pageLimit } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { emailStatuses, getEmail, listEmails } from '../outbox.ts';
@@ -78,5 +80,24 @@ export function emailRoutes(app: App, deps: RouteDeps): void {
         sentAt: iso(e.sentAt),
       };
     },
+  );
+
+  app.post(
+    '/api/v1/emails/test',
+    {
+      config: staffOnly,
+      schema: {
+        tags: ['email'],
+        summary: 'Send a test e-mail through the outbox (GET /api/v1/emails/{id} shows whether it went)',
+        body: z.strictObject({
+          to: z.email({ error: 'must be an e-mail address' }).max(320, { error: 'must be an e-mail address' }),
+        }),
+        response: { 201: z.object({ id: z.string(), to: z.string() }), ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 201, (tx) =>
+        sendTestEmail(tx, requireActor(request), deps.jobs, request.body.to),
+      ),
   );
 }

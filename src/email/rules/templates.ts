@@ -33,8 +33,26 @@ function oneLine(value: string): string {
   return value.replace(/[\r\n]+/g, ' ').trim();
 }
 
-interface Layout {
+/** Who the e-mail is from: the agency's display name, and its colour and logo (Portal branding). */
+interface Sender {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
+}
+
+const sender = (input: Sender): Sender => ({
+  agencyName: input.agencyName,
+  brandColor: input.brandColor,
+  logoUrl: input.logoUrl,
+});
+
+/** The default blue; a colour is only ever a validated #rrggbb, but it goes into a style attribute. */
+const colorOf = (layout: Sender) =>
+  /^#[0-9a-fA-F]{6}$/.test(layout.brandColor ?? '') ? layout.brandColor! : '#0b5cad';
+
+interface Layout extends Sender {
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   heading: string;
   paragraphs: string[];
   facts?: [string, string][];
@@ -56,13 +74,18 @@ function render(subject: string, layout: Layout): RenderedEmail {
   const e = escapeHtml;
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;color:#1a1a1a;max-width:560px">',
+    `<div style="border-bottom:4px solid ${colorOf(layout)};padding:8px 0;margin-bottom:12px">${
+      layout.logoUrl
+        ? `<img src="${e(layout.logoUrl)}" alt="" height="40" style="vertical-align:middle;margin-right:8px">`
+        : ''
+    }<strong style="font-size:18px;color:${colorOf(layout)}">${e(layout.agencyName)}</strong></div>`,
     `<h1 style="font-size:20px">${e(layout.heading)}</h1>`,
     ...layout.paragraphs.map((p) => `<p>${e(p)}</p>`),
     facts.length
       ? `<table>${facts.map(([l, v]) => `<tr><th align="left" style="padding-right:12px">${e(l)}</th><td>${e(v)}</td></tr>`).join('')}</table>`
       : '',
     layout.button
-      ? `<p><a href="${e(layout.button.url)}" style="display:inline-block;padding:10px 18px;background:#0b5cad;color:#fff;text-decoration:none;border-radius:4px">${e(layout.button.label)}</a></p>`
+      ? `<p><a href="${e(layout.button.url)}" style="display:inline-block;padding:10px 18px;background:${colorOf(layout)};color:#fff;text-decoration:none;border-radius:4px">${e(layout.button.label)}</a></p>`
       : '',
     `<p style="color:#555;font-size:13px">${e(layout.footer ?? layout.agencyName)}</p>`,
     '</body></html>',
@@ -72,6 +95,8 @@ function render(subject: string, layout: Layout): RenderedEmail {
 
 export function paymentRequestEmail(input: {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   contactName: string;
   amountCents: Cents;
   dueDate: string;
@@ -81,7 +106,7 @@ export function paymentRequestEmail(input: {
 }): RenderedEmail {
   const amount = formatAmount(input.amountCents);
   return render(`${input.agencyName}: payment of ${amount} requested`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `Hello ${input.contactName},`,
     paragraphs: [
       `${input.agencyName} requests a payment of ${amount}, due ${input.dueDate}.`,
@@ -101,13 +126,15 @@ export function paymentRequestEmail(input: {
 
 export function signInLinkEmail(input: {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   contactName: string;
   link: string;
   enrolled: boolean;
   validMinutes: number;
 }): RenderedEmail {
   return render(`${input.agencyName}: your ${input.enrolled ? 'sign-in' : 'enrollment'} link`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `Hello ${input.contactName},`,
     paragraphs: [
       input.enrolled
@@ -121,6 +148,8 @@ export function signInLinkEmail(input: {
 
 export function paymentSentEmail(input: {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   customerName: string;
   customerNumber: number;
   payerName: string;
@@ -131,7 +160,7 @@ export function paymentSentEmail(input: {
 }): RenderedEmail {
   const amount = formatAmount(input.amountCents);
   return render(`Payment sent: ${input.customerName} paid ${amount} online`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `${input.customerName} paid ${amount} online`,
     paragraphs: [
       input.request
@@ -152,6 +181,8 @@ export function paymentSentEmail(input: {
 
 export function paymentReceiptEmail(input: {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   payerName: string;
   amountCents: Cents;
   method: string;
@@ -160,7 +191,7 @@ export function paymentReceiptEmail(input: {
 }): RenderedEmail {
   const amount = formatAmount(input.amountCents);
   return render(`Receipt for your payment of ${amount} to ${input.agencyName}`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `Thank you, ${input.payerName}`,
     paragraphs: [`We received your payment of ${amount} to ${input.agencyName}.`],
     facts: [
@@ -175,6 +206,8 @@ export function paymentReceiptEmail(input: {
 /** The client's payment request was withdrawn: nothing to pay online for it any more. */
 export function paymentRequestCancelledEmail(input: {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   contactName: string;
   amountCents: Cents;
   dueDate: string;
@@ -183,7 +216,7 @@ export function paymentRequestCancelledEmail(input: {
 }): RenderedEmail {
   const amount = formatAmount(input.amountCents);
   return render(`${input.agencyName}: payment request of ${amount} cancelled`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `Hello ${input.contactName},`,
     paragraphs: [
       `${input.agencyName} cancelled its request for a payment of ${amount}${input.note ? ` ("${input.note}")` : ''}, due ${input.dueDate}. You do not need to pay it online; its link no longer works.`,
@@ -200,6 +233,8 @@ export function paymentRequestCancelledEmail(input: {
 /** The agency's copy of the receipt a client received for an online payment. */
 export function agencyPaymentReceiptEmail(input: {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   customerName: string;
   customerNumber: number;
   payerName: string;
@@ -210,7 +245,7 @@ export function agencyPaymentReceiptEmail(input: {
 }): RenderedEmail {
   const amount = formatAmount(input.amountCents);
   return render(`Payment receipt: ${input.customerName} paid ${amount} to ${input.agencyName}`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `Receipt for ${input.customerName} (#${input.customerNumber})`,
     paragraphs: [`${input.payerName} paid ${amount} online. This is the agency's copy of the receipt sent to them.`],
     facts: [
@@ -226,6 +261,8 @@ export function agencyPaymentReceiptEmail(input: {
 
 export function paymentReversedEmail(input: {
   agencyName: string;
+  brandColor?: string | undefined;
+  logoUrl?: string | null | undefined;
   customerName: string;
   customerNumber: number;
   amountCents: Cents;
@@ -237,7 +274,7 @@ export function paymentReversedEmail(input: {
   const amount = formatAmount(input.amountCents);
   const what = input.kind === 'chargeback' ? 'charged back' : 'returned';
   return render(`Payment ${what}: ${input.customerName}, ${amount} (${input.code})`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `A payment of ${amount} by ${input.customerName} was ${what}`,
     paragraphs: [
       `The processor reported ${input.kind === 'chargeback' ? 'a chargeback' : `an ACH return ${input.code}`}. ` +
@@ -253,17 +290,29 @@ export function paymentReversedEmail(input: {
   });
 }
 
+/** The settings page's "send a test e-mail": proves the outbox reaches the SMTP server. */
+export function testEmail(input: Sender & { requestedBy: string }): RenderedEmail {
+  return render(`Test e-mail from ${input.agencyName}`, {
+    ...sender(input),
+    heading: 'policypay can send e-mail',
+    paragraphs: [
+      `${input.requestedBy} sent this test from the console's e-mail settings. It went through the outbox and the SMTP server like every e-mail policypay sends.`,
+    ],
+  });
+}
+
 /** A new console user's invitation: the link sets their first password. */
-export function staffInvitationEmail(input: {
-  agencyName: string;
-  name: string;
-  invitedBy: string;
-  role: 'staff' | 'agent';
-  link: string;
-  validHours: number;
-}): RenderedEmail {
+export function staffInvitationEmail(
+  input: Sender & {
+    name: string;
+    invitedBy: string;
+    role: 'staff' | 'agent';
+    link: string;
+    validHours: number;
+  },
+): RenderedEmail {
   return render(`${input.agencyName}: you are invited to policypay`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `Hello ${input.name},`,
     paragraphs: [
       `${input.invitedBy} invited you to ${input.agencyName}'s policypay console as ${input.role === 'staff' ? 'a staff member' : 'an agent'}.`,
@@ -274,14 +323,15 @@ export function staffInvitationEmail(input: {
 }
 
 /** A console user's password reset, asked for by staff: the link sets a new password. */
-export function passwordResetEmail(input: {
-  agencyName: string;
-  name: string;
-  link: string;
-  validMinutes: number;
-}): RenderedEmail {
+export function passwordResetEmail(
+  input: Sender & {
+    name: string;
+    link: string;
+    validMinutes: number;
+  },
+): RenderedEmail {
   return render(`${input.agencyName}: reset your policypay password`, {
-    agencyName: input.agencyName,
+    ...sender(input),
     heading: `Hello ${input.name},`,
     paragraphs: [
       `Someone at ${input.agencyName} asked for your policypay password to be reset.`,

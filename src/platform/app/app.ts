@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { agencySetupRoutes } from '../../agency/routes/billing-setup.ts';
+import { brandingRoutes } from '../../agency/routes/branding.ts';
 import { firstRunRoutes } from '../../agency/routes/first-run.ts';
 import { operatorRoutes } from '../../agency/routes/operator.ts';
 import { paymentSettingsRoutes } from '../../agency/routes/payment-settings.ts';
@@ -214,6 +215,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   paymentEligibilityRoutes(app, deps);
   paymentSettingsRoutes(app, deps);
   processorSettingsRoutes(app, deps);
+  brandingRoutes(app, deps);
   invoiceRoutes(app, deps);
   receiptRoutes(app, deps);
   paymentRoutes(app, deps);

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import nodemailer from 'nodemailer';
-import { sweepStoredSecrets } from '../../agency/stored-secrets.ts';
+import { sweepStoredSecrets } from '../../agency/secrets/stored-secrets.ts';
 import { chooseProcessor } from '../../payments/processor-registry.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, openDatabase, pgliteDataDir } from '../db/database.ts';

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { findAgencyBySlug } from '../../agency/agencies.ts';
 import { createApiKey } from '../../agency/api-keys.ts';
 import { setUpAgency } from '../../agency/onboarding.ts';
-import { generateKeyText, SecretKeyError } from '../../agency/secret-box.ts';
+import { generateKeyText, SecretKeyError } from '../../agency/secrets/secret-box.ts';
 import { createUser } from '../../agency/users.ts';
 import { loadDemoAgency } from '../../demo/demo-agency.ts';
 import { importKinds } from '../../imports/rules/import-kinds.ts';

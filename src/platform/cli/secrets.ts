@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configureKeyring, Keyring, keyringFromEnv, parseKey, SecretKeyError } from '../../agency/secret-box.ts';
-import { type SecretSweep, sweepStoredSecrets } from '../../agency/stored-secrets.ts';
+import {
+  configureKeyring,
+  Keyring,
+  keyringFromEnv,
+  parseKey,
+  SecretKeyError,
+} from '../../agency/secrets/secret-box.ts';
+import { type SecretSweep, sweepStoredSecrets } from '../../agency/secrets/stored-secrets.ts';
 import { type Config, ConfigError } from '../config.ts';
 import { type DatabaseHandle, isPostgresUrl, pgliteDataDir } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';

@@ -20,7 +20,12 @@ import { portalUrl } from './payment-requests.ts';
 
 const portalSessionSchema = z
   .object({
-    agency: z.object({ slug: z.string(), name: z.string() }),
+    agency: z.object({
+      slug: z.string(),
+      name: z.string().meta({ description: "The name clients see: the agency's branding, else its name" }),
+      logoUrl: z.string().nullable(),
+      primaryColor: z.string().nullable().meta({ description: '#rrggbb for the portal header; null = the default' }),
+    }),
     customer: z.object({ customerNumber: z.number().int(), name: z.string() }),
     contact: z.object({ id: z.string(), name: z.string(), email: z.string() }),
     accounts: z.array(z.object({ customerNumber: z.number().int(), name: z.string(), current: z.boolean() })).meta({

@@ -1,4 +1,4 @@
-import { openSecret, sealSecret, secretContext } from '../../agency/stored-secrets.ts';
+import { openSecret, sealSecret, secretContext } from '../../agency/secrets/stored-secrets.ts';
 import type { Actor } from '../../kernel/actor.ts';
 import { notFound } from '../../kernel/errors.ts';
 import { audit } from '../../platform/db/audit.ts';

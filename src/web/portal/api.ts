@@ -3,7 +3,8 @@
 import { ApiError, type InvoiceSummary, type PaymentRequest, request } from '../console/shared/api.ts';
 
 export type PortalSession = {
-  agency: { slug: string; name: string };
+  /** `name`: the name clients see; the rest is the agency's branding (null = the defaults). */
+  agency: { slug: string; name: string; logoUrl: string | null; primaryColor: string | null };
   customer: { customerNumber: number; name: string };
   contact: { id: string; name: string; email: string };
   /** Every customer where the person is a contact: the account switcher (current: the one shown). */

@@ -1,5 +1,5 @@
 // The signed-in portal shell: agency name, navigation, the account switcher, the client's name and sign-out.
-import type { ReactNode } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { Link, useLocation } from '../console/shared/router.tsx';
 import { AccountSwitcher } from './account-switcher.tsx';
 import type { PortalSession } from './api.ts';
@@ -13,18 +13,32 @@ type Props = {
 
 export function PortalLayout({ session, onSignOut, onSwitched, children }: Props) {
   const pathname = useLocation().split('?')[0];
+  const brandColor = session.agency.primaryColor;
   const current = (path: string) => (pathname === path ? 'page' : undefined);
   return (
-    <div className="shell portal">
+    <div
+      className="shell portal"
+      // The agency's colour (Portal branding) replaces the default wherever the portal uses --primary.
+      style={brandColor ? ({ '--primary': brandColor } as CSSProperties) : undefined}
+    >
       <a className="skip-link" href="#main">
         Skip to content
       </a>
       <header className="topbar">
         <div className="topbar-inner">
           <Link to="/portal" className="brand">
-            <span className="brand-mark" aria-hidden="true">
-              {session.agency.name.slice(0, 1).toUpperCase()}
-            </span>
+            {session.agency.logoUrl ? (
+              <img className="brand-logo" src={session.agency.logoUrl} alt="" height={28} />
+            ) : (
+              <span
+                className="brand-mark"
+                aria-hidden="true"
+                data-testid="brand-mark"
+                style={brandColor ? { background: brandColor } : undefined}
+              >
+                {session.agency.name.slice(0, 1).toUpperCase()}
+              </span>
+            )}
             <span className="brand-name">{session.agency.name}</span>
           </Link>
           <nav aria-label="Main" className="main-nav">

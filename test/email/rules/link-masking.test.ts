@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newToken } from '../../../src/agency/secrets.ts';
+import { newToken } from '../../../src/agency/secrets/secrets.ts';
 import { maskPortalTokens } from '../../../src/email/rules/link-masking.ts';
 
 describe('maskPortalTokens', () => {

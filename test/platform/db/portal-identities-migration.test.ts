@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { hashPassword, hashToken } from '../../../src/agency/secrets.ts';
+import { hashPassword, hashToken } from '../../../src/agency/secrets/secrets.ts';
 import { addContact } from '../../../src/customers/contacts.ts';
 import { createCustomer } from '../../../src/customers/customers.ts';
 import { type DatabaseHandle, openDatabase } from '../../../src/platform/db/database.ts';

@@ -141,6 +141,15 @@ export const staffRouteCases: Record<string, RouteCase> = {
       };
     },
   },
+  '/api/v1/emails/test': {
+    status: 201,
+    make: async () => ({
+      client: api,
+      path: '/api/v1/emails/test',
+      body: { to: `test${++seq}@harbor.example` },
+      other: { to: `other${seq}@harbor.example` },
+    }),
+  },
   '/api/v1/api-keys': {
     status: 201,
     make: async () => {

@@ -363,23 +363,3 @@ export function cancelPaymentRequest(id: string, reason: string, idempotencyKey:
     idempotencyKey,
   });
 }
-
-/** The settings the online payment flow uses (the API has more; see /api/docs). */
-export type PaymentSettings = {
-  backupEmail: string | null;
-  finalizeRestrictedToStaff: boolean;
-  paymentRequestExpiryDays: number;
-  enforceMinMaxSecureCheckout: boolean;
-  daysToAllowCanceledPolicyPayment: number;
-};
-
-export function getPaymentSettings(signal?: AbortSignal): Promise<PaymentSettings> {
-  return request('GET', '/api/v1/settings/payments', signalOnly(signal));
-}
-
-/** Values go as typed (a number field may hold text) so the server names the rule a bad one breaks. */
-export function updatePaymentSettings(
-  patch: Partial<Record<keyof PaymentSettings, unknown>>,
-): Promise<PaymentSettings> {
-  return request('PATCH', '/api/v1/settings/payments', { body: patch });
-}

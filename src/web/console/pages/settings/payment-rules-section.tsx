@@ -1,37 +1,81 @@
-// /app/settings/payment-rules (staff): the agency settings online payment requests use: who else is told when a
-// client pays, who may finalize, when requests expire, and what outside payers may pay.
+// /app/settings/payment-rules (staff): every payment setting the agency has: which policies outside
+// payers and agents may pay (the eligibility settings, in the words of the payment eligibility
+// matrix), the minimum and maximum, where each channel's money is deposited, who may finalize,
+// when requests expire and when autopay runs. The backup address is under E-mail.
 import { type FormEvent, useEffect, useState } from 'react';
-import {
-  errorMessage,
-  getPaymentSettings,
-  isAbortError,
-  type PaymentSettings,
-  updatePaymentSettings,
-} from '../../shared/api.ts';
+import { type Bank, errorMessage, isAbortError } from '../../shared/api.ts';
 import { FieldErrorText } from '../../shared/field-errors.tsx';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
+import {
+  type AllPaymentSettings,
+  type DepositBanks,
+  getAllPaymentSettings,
+  integerOrText,
+  listAllBanks,
+  patchPaymentSettings,
+} from '../../shared/settings-api.ts';
+import { CheckField, refusalSummary, SelectField, TextField } from './setting-fields.tsx';
 
-type Form = {
-  backupEmail: string;
-  finalizeRestrictedToStaff: boolean;
-  paymentRequestExpiryDays: string;
-  enforceMinMaxSecureCheckout: boolean;
+type Form = Omit<
+  AllPaymentSettings,
+  | 'daysToAllowCanceledPolicyPayment'
+  | 'poorPaymentHistoryAfterReturns'
+  | 'autopayHour'
+  | 'paymentRequestExpiryDays'
+  | 'nsfFee'
+> & {
   daysToAllowCanceledPolicyPayment: string;
+  poorPaymentHistoryAfterReturns: string;
+  autopayHour: string;
+  paymentRequestExpiryDays: string;
+  nsfFee: string;
 };
 
-const toForm = (settings: PaymentSettings): Form => ({
-  backupEmail: settings.backupEmail ?? '',
-  finalizeRestrictedToStaff: settings.finalizeRestrictedToStaff,
-  paymentRequestExpiryDays: String(settings.paymentRequestExpiryDays),
-  enforceMinMaxSecureCheckout: settings.enforceMinMaxSecureCheckout,
-  daysToAllowCanceledPolicyPayment: String(settings.daysToAllowCanceledPolicyPayment),
+const toForm = (s: AllPaymentSettings): Form => ({
+  ...s,
+  daysToAllowCanceledPolicyPayment: String(s.daysToAllowCanceledPolicyPayment),
+  poorPaymentHistoryAfterReturns: String(s.poorPaymentHistoryAfterReturns),
+  autopayHour: String(s.autopayHour),
+  paymentRequestExpiryDays: String(s.paymentRequestExpiryDays),
+  nsfFee: s.nsfFee === null ? '' : s.nsfFee.toFixed(2),
 });
 
-/** "12" → 12; anything else is sent as typed so the server names the rule it breaks. */
-const integerOrText = (text: string): number | string => (/^-?\d{1,6}$/.test(text.trim()) ? Number(text) : text);
+/** "25.00" → 25; "" → null (no fee); anything else as typed, for the server to name. */
+const amountOrText = (text: string): number | string | null => {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  return /^\d{1,9}(\.\d{1,2})?$/.test(trimmed) ? Number(trimmed) : trimmed;
+};
+
+const toPatch = (form: Form) => ({
+  allowPaySubmittedPolicies: form.allowPaySubmittedPolicies,
+  daysToAllowCanceledPolicyPayment: integerOrText(form.daysToAllowCanceledPolicyPayment),
+  disallowCancellationPendingNonPay: form.disallowCancellationPendingNonPay,
+  disallowCancellationPendingNonPayPoorHistory: form.disallowCancellationPendingNonPayPoorHistory,
+  disallowCancellationPendingUnderwriting: form.disallowCancellationPendingUnderwriting,
+  enforceMinMaxSecureCheckout: form.enforceMinMaxSecureCheckout,
+  enforceMinMaxAgentSweep: form.enforceMinMaxAgentSweep,
+  poorPaymentHistoryAfterReturns: integerOrText(form.poorPaymentHistoryAfterReturns),
+  autopayHour: integerOrText(form.autopayHour),
+  finalizeRestrictedToStaff: form.finalizeRestrictedToStaff,
+  paymentRequestExpiryDays: integerOrText(form.paymentRequestExpiryDays),
+  nsfFee: amountOrText(form.nsfFee),
+  defaultDepositBanks: form.defaultDepositBanks,
+});
+
+const channels: { channel: keyof DepositBanks; label: string; hint: string }[] = [
+  { channel: 'secure_checkout', label: 'Client portal payments', hint: 'Clients paying online (secure checkout).' },
+  { channel: 'autopay', label: 'Autopay', hint: 'Installments autopay takes from saved cards and accounts.' },
+  {
+    channel: 'agent_sweep',
+    label: 'Console and agent payments',
+    hint: 'Payments staff and agents take in the console or by API (agent sweep) without naming a bank.',
+  },
+];
 
 export function PaymentRulesSection() {
   const [form, setForm] = useState<Form | null>(null);
+  const [banks, setBanks] = useState<Bank[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState(false);
@@ -39,8 +83,11 @@ export function PaymentRulesSection() {
 
   useEffect(() => {
     const controller = new AbortController();
-    getPaymentSettings(controller.signal).then(
-      (settings) => setForm(toForm(settings)),
+    Promise.all([getAllPaymentSettings(controller.signal), listAllBanks(controller.signal)]).then(
+      ([settings, list]) => {
+        setForm(toForm(settings));
+        setBanks(list.data);
+      },
       (caught: unknown) => {
         if (!isAbortError(caught)) setError(errorMessage(caught));
       },
@@ -56,18 +103,12 @@ export function PaymentRulesSection() {
     setFieldErrors({});
     setSaved(false);
     try {
-      const settings = await updatePaymentSettings({
-        backupEmail: form.backupEmail.trim() || null,
-        finalizeRestrictedToStaff: form.finalizeRestrictedToStaff,
-        paymentRequestExpiryDays: integerOrText(form.paymentRequestExpiryDays),
-        enforceMinMaxSecureCheckout: form.enforceMinMaxSecureCheckout,
-        daysToAllowCanceledPolicyPayment: integerOrText(form.daysToAllowCanceledPolicyPayment),
-      });
-      setForm(toForm(settings));
+      setForm(toForm(await patchPaymentSettings(toPatch(form))));
       setSaved(true);
     } catch (caught) {
-      setError(errorMessage(caught));
-      setFieldErrors(fieldErrorsOf(caught));
+      const fields = fieldErrorsOf(caught);
+      setError(refusalSummary(errorMessage(caught), fields));
+      setFieldErrors(fields);
     }
     setBusy(false);
   }
@@ -76,12 +117,20 @@ export function PaymentRulesSection() {
     setSaved(false);
     setForm((current) => (current ? { ...current, ...patch } : current));
   };
+  const onlyBank = banks.length === 1 ? `the agency's only bank (${banks[0]!.shortName})` : null;
+  const bankOptions = [
+    {
+      value: '',
+      label: onlyBank ? `Not set: ${onlyBank}` : 'Not set: the payment must name a bank',
+    },
+    ...banks.map((b) => ({ value: b.shortName, label: `${b.shortName} · ${b.name} (${b.division})` })),
+  ];
 
   return (
     <>
       <div className="section-header">
         <h2>Payment rules</h2>
-        <p className="page-subtitle">Online payment requests and the client portal.</p>
+        <p className="page-subtitle">Who may pay which policies, how much, into which bank, and who finalizes.</p>
       </div>
       {error && (
         <div className="alert alert-error" role="alert">
@@ -93,66 +142,149 @@ export function PaymentRulesSection() {
       {form && (
         <form className="card" onSubmit={submit} noValidate aria-label="Payment settings">
           <div className="card-body">
-            <div className="field">
-              <label htmlFor="settings-backup-email">Backup email address</label>
-              <input
-                id="settings-backup-email"
-                type="email"
-                value={form.backupEmail}
-                onChange={(event) => set({ backupEmail: event.target.value })}
-                aria-invalid={fieldErrors.backupEmail ? true : undefined}
-                aria-describedby="settings-backup-email-hint settings-backup-email-error"
-              />
-              <p className="field-hint" id="settings-backup-email-hint">
-                Told, with the producer, CSR and requestor, whenever a client pays a request. Empty: nobody else.
+            <fieldset>
+              <legend>Which policies can be paid</legend>
+              <p className="field-hint">
+                Active policies can always be paid. These settings limit agents (agent sweep) and outside payers (the
+                client portal's secure checkout); staff may still take payments on canceled and pending policies.
               </p>
-              <FieldErrorText id="settings-backup-email-error" message={fieldErrors.backupEmail} />
-            </div>
-            <div className="field">
-              <label htmlFor="settings-expiry">Days a request stays payable after its due date</label>
-              <input
-                id="settings-expiry"
-                inputMode="numeric"
-                className="input-money"
-                value={form.paymentRequestExpiryDays}
-                onChange={(event) => set({ paymentRequestExpiryDays: event.target.value })}
-                aria-invalid={fieldErrors.paymentRequestExpiryDays ? true : undefined}
-                aria-describedby="settings-expiry-error"
+              <CheckField
+                id="settings-allow-submitted"
+                label="Allow pay submitted policies (allow-pay-submitted-policies)"
+                hint="Agents may enter agent sweep payments on submitted policies. Outside payers never pay submitted policies."
+                checked={form.allowPaySubmittedPolicies}
+                onChange={(v) => set({ allowPaySubmittedPolicies: v })}
+                error={fieldErrors.allowPaySubmittedPolicies}
               />
-              <FieldErrorText id="settings-expiry-error" message={fieldErrors.paymentRequestExpiryDays} />
-            </div>
-            <div className="field">
-              <label htmlFor="settings-canceled">Days after cancellation a canceled policy can still be paid</label>
-              <input
+              <TextField
                 id="settings-canceled"
-                inputMode="numeric"
-                className="input-money"
+                label="Days after cancellation a canceled policy can still be paid"
+                hint="days-to-allow-canceled-policy-payment: how many days after cancellation agents and outside payers can pay. 0: never (the default); -1: indefinitely."
+                numeric
                 value={form.daysToAllowCanceledPolicyPayment}
-                onChange={(event) => set({ daysToAllowCanceledPolicyPayment: event.target.value })}
-                aria-invalid={fieldErrors.daysToAllowCanceledPolicyPayment ? true : undefined}
-                aria-describedby="settings-canceled-hint settings-canceled-error"
+                onChange={(v) => set({ daysToAllowCanceledPolicyPayment: v })}
+                error={fieldErrors.daysToAllowCanceledPolicyPayment}
               />
-              <p className="field-hint" id="settings-canceled-hint">
-                0: never; -1: indefinitely.
-              </p>
-              <FieldErrorText id="settings-canceled-error" message={fieldErrors.daysToAllowCanceledPolicyPayment} />
-            </div>
-            <label className="choice">
-              <input
-                type="checkbox"
-                checked={form.finalizeRestrictedToStaff}
-                onChange={(event) => set({ finalizeRestrictedToStaff: event.target.checked })}
-              />{' '}
-              Only staff may finalize payments (agents may not)
-            </label>
-            <label className="choice">
-              <input
-                type="checkbox"
+              <CheckField
+                id="settings-disallow-non-pay"
+                label="Disallow external payments (agent sweep and electronic) against policies in Cancellation Pending for Non-Pay"
+                hint="Staff can still take payments on them."
+                checked={form.disallowCancellationPendingNonPay}
+                onChange={(v) =>
+                  set({
+                    disallowCancellationPendingNonPay: v,
+                    ...(v && { disallowCancellationPendingNonPayPoorHistory: false }),
+                  })
+                }
+                error={fieldErrors.disallowCancellationPendingNonPay}
+              />
+              <CheckField
+                id="settings-disallow-poor-history"
+                label="Disallow external payments (agent sweeps and electronic) against policies in Cancellation Pending for Non-Pay with the Poor Payment History"
+                hint="Only policies tagged Poor Payment History; stops autopay on them too. Only one of this and the previous setting can be selected at a time."
+                checked={form.disallowCancellationPendingNonPayPoorHistory}
+                onChange={(v) =>
+                  set({
+                    disallowCancellationPendingNonPayPoorHistory: v,
+                    ...(v && { disallowCancellationPendingNonPay: false }),
+                  })
+                }
+                error={fieldErrors.disallowCancellationPendingNonPayPoorHistory}
+              />
+              <CheckField
+                id="settings-disallow-underwriting"
+                label="Disallow external payments (agent sweeps and electronic) against policies in Cancellation Pending for Underwriting reasons"
+                hint="Pending cancellation for any reason other than non-pay."
+                checked={form.disallowCancellationPendingUnderwriting}
+                onChange={(v) => set({ disallowCancellationPendingUnderwriting: v })}
+                error={fieldErrors.disallowCancellationPendingUnderwriting}
+              />
+              <TextField
+                id="settings-poor-history"
+                label="ACH returns in 12 months that tag a customer's policies Poor Payment History"
+                hint="0: never tag."
+                numeric
+                value={form.poorPaymentHistoryAfterReturns}
+                onChange={(v) => set({ poorPaymentHistoryAfterReturns: v })}
+                error={fieldErrors.poorPaymentHistoryAfterReturns}
+              />
+            </fieldset>
+
+            <fieldset>
+              <legend>How much</legend>
+              <CheckField
+                id="settings-minmax-checkout"
+                label="Enforce minimum (currently due) and maximum (payoff amount) payment amounts when making electronic payments from the Secure Checkout screen"
+                hint="Prevents outside payers from making electronic under- or over-payments in the client portal."
                 checked={form.enforceMinMaxSecureCheckout}
-                onChange={(event) => set({ enforceMinMaxSecureCheckout: event.target.checked })}
-              />{' '}
-              Clients pay between the amount currently due and the payoff
-            </label>
+                onChange={(v) => set({ enforceMinMaxSecureCheckout: v })}
+                error={fieldErrors.enforceMinMaxSecureCheckout}
+              />
+              <CheckField
+                id="settings-minmax-sweep"
+                label="Enforce minimum (currently due) and maximum (payoff amount) payment amounts when making agent sweep payments"
+                hint="Prevents agents from making under- or over-payments through agent sweep."
+                checked={form.enforceMinMaxAgentSweep}
+                onChange={(v) => set({ enforceMinMaxAgentSweep: v })}
+                error={fieldErrors.enforceMinMaxAgentSweep}
+              />
+              <TextField
+                id="settings-nsf-fee"
+                label="NSF fee"
+                hint="Invoiced to the customer when a receipt is reversed as NSF. Empty: no fee."
+                numeric
+                value={form.nsfFee}
+                onChange={(v) => set({ nsfFee: v })}
+                error={fieldErrors.nsfFee}
+              />
+            </fieldset>
+
+            <fieldset aria-describedby="settings-deposit-error">
+              <legend>Default deposit banks</legend>
+              <p className="field-hint">
+                The bank a payment is deposited to when it names none. Banks are listed under Banks and divisions.
+              </p>
+              {channels.map(({ channel, label, hint }) => (
+                <SelectField
+                  key={channel}
+                  id={`settings-deposit-${channel}`}
+                  label={label}
+                  hint={hint}
+                  value={form.defaultDepositBanks[channel] ?? ''}
+                  options={bankOptions}
+                  onChange={(v) => set({ defaultDepositBanks: { ...form.defaultDepositBanks, [channel]: v || null } })}
+                />
+              ))}
+              <FieldErrorText id="settings-deposit-error" message={fieldErrors.defaultDepositBanks} />
+            </fieldset>
+
+            <fieldset>
+              <legend>Payment requests, finalize and autopay</legend>
+              <TextField
+                id="settings-expiry"
+                label="Days a request stays payable after its due date"
+                numeric
+                value={form.paymentRequestExpiryDays}
+                onChange={(v) => set({ paymentRequestExpiryDays: v })}
+                error={fieldErrors.paymentRequestExpiryDays}
+              />
+              <CheckField
+                id="settings-finalize-staff"
+                label="Only staff may finalize payments (agents may not)"
+                checked={form.finalizeRestrictedToStaff}
+                onChange={(v) => set({ finalizeRestrictedToStaff: v })}
+                error={fieldErrors.finalizeRestrictedToStaff}
+              />
+              <TextField
+                id="settings-autopay-hour"
+                label="Hour autopay runs (0–23, agency time)"
+                hint="On each installment's autopay day."
+                numeric
+                value={form.autopayHour}
+                onChange={(v) => set({ autopayHour: v })}
+                error={fieldErrors.autopayHour}
+              />
+            </fieldset>
             <div className="form-actions">
               <button type="submit" className="button button-primary" disabled={busy}>
                 Save settings

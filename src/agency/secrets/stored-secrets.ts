@@ -1,4 +1,4 @@
-import type { Db } from '../platform/db/transaction.ts';
+import type { Db } from '../../platform/db/transaction.ts';
 import { isEncrypted, type Keyring, keyring } from './secret-box.ts';
 
 /** Where each stored secret lives: the context its ciphertext is bound to. */
