@@ -2,7 +2,7 @@
 // problem+json field errors map onto form fields.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiError } from '../../src/web/console/shared/api.ts';
+import { ApiError } from '../../src/web/console/api/api.ts';
 import { formatMoney, humanize, parseAmountInput, requestStateLabel } from '../../src/web/console/shared/format.ts';
 import { fieldErrorsOf } from '../../src/web/console/shared/problem-fields.ts';
 import { isPublic, matchPortalRoute } from '../../src/web/portal/routes.ts';

@@ -1,10 +1,14 @@
 // Entry point of the staff console: session bootstrap, route guards and page selection.
 import { type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { errorMessage, getMe, onUnauthorized, type Session } from './api/api.ts';
 import { CustomerAccountPage } from './pages/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
+import { FinalizeQueuePage } from './pages/payments/finalize-queue-page.tsx';
+import { PaymentPage } from './pages/payments/payment-page.tsx';
+import { PaymentsPage } from './pages/payments/payments-page.tsx';
 import { NewReceiptPage } from './pages/receipts/new-receipt-page.tsx';
 import { ReceiptPage } from './pages/receipts/receipt-page.tsx';
 import { ReceiptsPage } from './pages/receipts/receipts-page.tsx';
@@ -12,7 +16,6 @@ import { SetPasswordPage } from './pages/set-password-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 import { SyncPage } from './pages/sync-page.tsx';
-import { errorMessage, getMe, onUnauthorized, type Session } from './shared/api.ts';
 import { Layout } from './shared/layout.tsx';
 import { Link, matchRoute, navigate, type Route, useLocation } from './shared/router.tsx';
 import { TestModeBanner } from './shared/test-mode-banner.tsx';
@@ -155,6 +158,10 @@ function App() {
         canReverse={session.user.role === 'staff'}
       />
     );
+  else if (route.name === 'payments') page = <PaymentsPage state={route.state} />;
+  else if (route.name === 'payment')
+    page = <PaymentPage key={route.id} id={route.id} canRefund={session.user.role === 'staff'} />;
+  else if (route.name === 'finalize-queue') page = <FinalizeQueuePage />;
   else if (route.name === 'sync') page = <SyncPage />;
   else if (route.name === 'emails') page = <EmailsPage />;
   else if (route.name === 'settings') page = <SettingsPage section={route.section} session={session} />;

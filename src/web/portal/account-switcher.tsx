@@ -1,7 +1,7 @@
 // The account switcher: a person who is a contact of several customers (a personal and a business
 // account) picks which one the portal shows. Requests, payments, methods and autopay are per account.
 import { useState } from 'react';
-import { errorMessage, newIdempotencyKey } from '../console/shared/api.ts';
+import { errorMessage, newIdempotencyKey } from '../console/api/api.ts';
 import { type PortalSession, switchAccount } from './api.ts';
 
 type Props = { session: PortalSession; onSwitched: (next: PortalSession) => void };

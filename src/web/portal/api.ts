@@ -1,6 +1,6 @@
 // The client portal's calls: /api/v1/portal/* (portal session cookie) and the processor's
 // tokenize endpoint, which receives card and bank numbers straight from the browser.
-import { ApiError, type InvoiceSummary, type PaymentRequest, request } from '../console/shared/api.ts';
+import { ApiError, type InvoiceSummary, type PaymentRequest, request } from '../console/api/api.ts';
 
 export type PortalSession = {
   /** `name`: the name clients see; the rest is the agency's branding (null = the defaults). */

@@ -1,7 +1,7 @@
 // Signed-out portal pages: redeeming an emailed link (enrollment or sign-in), setting a password,
 // and signing in with a password or by asking for a sign-in link.
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { errorMessage } from '../console/shared/api.ts';
+import { errorMessage } from '../console/api/api.ts';
 import {
   type PortalSession,
   portalSignIn,

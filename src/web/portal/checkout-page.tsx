@@ -2,7 +2,7 @@
 // payment method, the amount (min/max when the agency enforces them), then pay. A refusal (card
 // declined, policy not eligible for payment) is shown with the server's message.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { ApiError, errorMessage, isAbortError, newIdempotencyKey, type PaymentRequest } from '../console/shared/api.ts';
+import { ApiError, errorMessage, isAbortError, newIdempotencyKey, type PaymentRequest } from '../console/api/api.ts';
 import { formatDate, formatMoney, parseAmountInput } from '../console/shared/format.ts';
 import { Link } from '../console/shared/router.tsx';
 import {

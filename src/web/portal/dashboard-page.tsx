@@ -1,6 +1,6 @@
 // /portal: a highlighted banner for every outstanding payment request, then balance and invoices.
 import { useEffect, useState } from 'react';
-import { errorMessage, isAbortError, type PaymentRequest } from '../console/shared/api.ts';
+import { errorMessage, isAbortError, type PaymentRequest } from '../console/api/api.ts';
 import { formatDate, formatMoney, invoiceStatusLabel } from '../console/shared/format.ts';
 import { Link } from '../console/shared/router.tsx';
 import { getPortalAccount, listPortalRequests, type PortalAccount, type PortalSession } from './api.ts';

@@ -1,7 +1,7 @@
 // Entry point of the client portal (served at /portal): session bootstrap, guards and pages.
 import { Fragment, type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { errorMessage, onUnauthorized } from '../console/shared/api.ts';
+import { errorMessage, onUnauthorized } from '../console/api/api.ts';
 import { Link, navigate, useLocation } from '../console/shared/router.tsx';
 import { TestModeBanner } from '../console/shared/test-mode-banner.tsx';
 import { getPortalMe, type PortalSession, portalSignOut } from './api.ts';

@@ -1,7 +1,7 @@
 // Adding a card or bank account: the numbers go from this form straight to the processor's
 // tokenize endpoint; policypay receives only the token and saves it as a payment method.
 import { type FormEvent, useRef, useState } from 'react';
-import { errorMessage, newIdempotencyKey } from '../console/shared/api.ts';
+import { errorMessage, newIdempotencyKey } from '../console/api/api.ts';
 import { FieldErrorText } from '../console/shared/field-errors.tsx';
 import { fieldErrorsOf } from '../console/shared/problem-fields.ts';
 import { type PaymentMethod, savePortalMethod, tokenize } from './api.ts';

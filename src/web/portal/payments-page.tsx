@@ -1,7 +1,7 @@
 // /portal/payments, "My Payments": all payment activity (requested and paid), saved payment methods
 // (add, remove, set default), autopay enrollment and a way to make a one-time payment.
 import { useCallback, useEffect, useState } from 'react';
-import { errorMessage, isAbortError, type PaymentRequest } from '../console/shared/api.ts';
+import { errorMessage, isAbortError, type PaymentRequest } from '../console/api/api.ts';
 import { formatDate, formatDateTime, formatMoney } from '../console/shared/format.ts';
 import { Link } from '../console/shared/router.tsx';
 import {

@@ -6,7 +6,7 @@ import {
   newIdempotencyKey,
   type PaymentRequest,
   refusedByServer,
-} from '../shared/api.ts';
+} from '../api/api.ts';
 import { formatDate, formatMoney } from '../shared/format.ts';
 
 type Props = {

@@ -11,7 +11,7 @@ import {
   newIdempotencyKey,
   type PaymentRequest,
   refusedByServer,
-} from '../shared/api.ts';
+} from '../api/api.ts';
 import { FieldErrorText } from '../shared/field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput } from '../shared/format.ts';
 import { fieldErrorsOf } from '../shared/problem-fields.ts';

@@ -8,7 +8,7 @@ import {
   newIdempotencyKey,
   type OnAccountApplied,
   refusedByServer,
-} from '../shared/api.ts';
+} from '../api/api.ts';
 import { FieldErrorText } from '../shared/field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput } from '../shared/format.ts';
 import { fieldErrorsOf } from '../shared/problem-fields.ts';

@@ -1,10 +1,6 @@
 // /app/customers/{customerNumber}: customer header, balances, invoices, payment requests (request and
 // finalize), policies, payments and activity.
 import { type ReactNode, useEffect, useState } from 'react';
-import { CancelRequestForm } from '../forms/cancel-request-form.tsx';
-import { FinalizeForm } from '../forms/finalize-form.tsx';
-import { OnAccountForm } from '../forms/on-account-form.tsx';
-import { PaymentRequestForm } from '../forms/payment-request-form.tsx';
 import {
   type Activity,
   ApiError,
@@ -23,7 +19,12 @@ import {
   type Payment,
   type PaymentRequest,
   type Policy,
-} from '../shared/api.ts';
+} from '../api/api.ts';
+import { CancelRequestForm } from '../forms/cancel-request-form.tsx';
+import { FinalizeForm } from '../forms/finalize-form.tsx';
+import { OnAccountForm } from '../forms/on-account-form.tsx';
+import { PaymentRequestForm } from '../forms/payment-request-form.tsx';
+import { notifyFinalizeQueueChanged } from '../shared/finalize-count.ts';
 import { customerTypeLabel, formatMoney, todayIn } from '../shared/format.ts';
 import { Link } from '../shared/router.tsx';
 import {
@@ -260,6 +261,7 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
               `Payment of ${formatMoney(request.amount)} finalized${request.receiptNumber !== null ? ` as receipt ${request.receiptNumber}` : ''}.`,
             );
             setReloadKey((k) => k + 1);
+            notifyFinalizeQueueChanged();
           }}
         />
       )}

@@ -1,5 +1,5 @@
 // The customer page's tables: invoices, payment requests, policies, payments, activity.
-import type { Activity, InvoiceSummary, Payment, PaymentRequest, Policy } from '../shared/api.ts';
+import type { Activity, InvoiceSummary, Payment, PaymentRequest, Policy } from '../api/api.ts';
 import {
   formatDate,
   formatDateTime,

@@ -1,7 +1,7 @@
 // A customer's sync badges ("AMS synced", "Benefits synced") and external ids, on the account page.
 import { useEffect, useState } from 'react';
-import { errorMessage, isAbortError } from '../shared/api.ts';
-import { type CustomerSync, getCustomerSync, type SyncBadge } from '../shared/sync-api.ts';
+import { errorMessage, isAbortError } from '../api/api.ts';
+import { type CustomerSync, getCustomerSync, type SyncBadge } from '../api/sync-api.ts';
 import { TableWrap } from '../shared/table-wrap.tsx';
 
 const systemNames: Record<string, string> = { ams: 'AMS', benefits: 'Benefits', crm: 'CRM' };

@@ -1,6 +1,6 @@
 // /app/customers: searchable, paginated customer list.
 import { type MouseEvent, useEffect, useRef, useState } from 'react';
-import { type Customer, errorMessage, isAbortError, listCustomers } from '../shared/api.ts';
+import { type Customer, errorMessage, isAbortError, listCustomers } from '../api/api.ts';
 import { customerTypeLabel } from '../shared/format.ts';
 import { customersHref, isModifiedClick, Link, navigate } from '../shared/router.tsx';
 import { TableWrap } from '../shared/table-wrap.tsx';

@@ -1,7 +1,7 @@
 // /app/emails: the email outbox — every message policypay sent or would send (to, subject, body).
 // Without SMTP_URL messages are only kept here, so a new user sees exactly what would go out.
 import { useEffect, useState } from 'react';
-import { type Email, type EmailSummary, errorMessage, getEmail, isAbortError, listEmails } from '../shared/api.ts';
+import { type Email, type EmailSummary, errorMessage, getEmail, isAbortError, listEmails } from '../api/api.ts';
 import { formatDateTime, humanize } from '../shared/format.ts';
 
 function statusTone(status: string): string {

@@ -1,7 +1,7 @@
 // /login: email + password sign-in form.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { ApiError, errorMessage, type Session, signIn } from '../shared/api.ts';
-import { TEST_MODE_CHANGED } from '../shared/processor-api.ts';
+import { ApiError, errorMessage, type Session, signIn } from '../api/api.ts';
+import { TEST_MODE_CHANGED } from '../api/processor-api.ts';
 
 type LoginPageProps = { onSignedIn: (session: Session) => void };
 

@@ -1,9 +1,9 @@
 // /set-password?token=… (signed out): where an invitation or password-reset e-mail leads. The
 // person chooses a password; the link is then used up and they sign in with it.
 import { type FormEvent, useEffect, useState } from 'react';
-import { errorMessage, isAbortError } from '../shared/api.ts';
+import { errorMessage, isAbortError } from '../api/api.ts';
+import { inspectPasswordLink, type PasswordLink, redeemPasswordLink } from '../api/people-api.ts';
 import { FieldErrorText } from '../shared/field-errors.tsx';
-import { inspectPasswordLink, type PasswordLink, redeemPasswordLink } from '../shared/people-api.ts';
 import { fieldErrorsOf } from '../shared/problem-fields.ts';
 import { Link } from '../shared/router.tsx';
 

@@ -1,16 +1,16 @@
 // /setup#code=…: the first run of an empty deployment (`npm start -- --no-demo`): the agency, its
 // banks and its first staff user, in one form; then the new staff user is signed in.
 import { type FormEvent, type InputHTMLAttributes, type ReactNode, useEffect, useRef, useState } from 'react';
-import { ApiError, errorMessage, isAbortError, newIdempotencyKey, type Session, signIn } from '../shared/api.ts';
-import { FieldErrorText } from '../shared/field-errors.tsx';
-import { Link } from '../shared/router.tsx';
+import { ApiError, errorMessage, isAbortError, newIdempotencyKey, type Session, signIn } from '../api/api.ts';
 import {
   completeFirstRun,
   type FirstRunBank,
   type FirstRunStatus,
   getFirstRunStatus,
   slugOf,
-} from '../shared/setup-api.ts';
+} from '../api/setup-api.ts';
+import { FieldErrorText } from '../shared/field-errors.tsx';
+import { Link } from '../shared/router.tsx';
 
 type Form = {
   name: string;

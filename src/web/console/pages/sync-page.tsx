@@ -1,7 +1,6 @@
 // /app/sync: the review queue (accept, merge, reject), AMS360 receipt exports (retry) and the sync log.
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
-import { ApiError, errorMessage, isAbortError } from '../shared/api.ts';
-import { Link } from '../shared/router.tsx';
+import { ApiError, errorMessage, isAbortError } from '../api/api.ts';
 import {
   type AmsReceiptExport,
   listAmsReceiptExports,
@@ -11,7 +10,8 @@ import {
   retryAmsReceiptExport,
   type SyncLogEntry,
   type SyncReview,
-} from '../shared/sync-api.ts';
+} from '../api/sync-api.ts';
+import { Link } from '../shared/router.tsx';
 import { TableWrap } from '../shared/table-wrap.tsx';
 
 const timestamp = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });

@@ -1,5 +1,5 @@
 // Display formatting for money, dates and enum labels.
-import { serverNow } from './server-clock.ts';
+import { serverNow } from '../api/server-clock.ts';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 

@@ -1,6 +1,7 @@
 // The signed-in shell: top bar with agency, navigation, user and sign-out.
 import { type ReactNode, useState } from 'react';
-import { type Session, signOut } from './api.ts';
+import { type Session, signOut } from '../api/api.ts';
+import { useFinalizeCount } from './finalize-count.ts';
 import { Link, useLocation } from './router.tsx';
 
 type LayoutProps = {
@@ -17,7 +18,9 @@ function initials(name: string): string {
 
 export function Layout({ session, onSignedOut, children }: LayoutProps) {
   const [signingOut, setSigningOut] = useState(false);
-  const pathname = useLocation().split('?')[0];
+  const location = useLocation();
+  const pathname = location.split('?')[0];
+  const awaitingFinalize = useFinalizeCount(location);
   // "page" on the list itself, "location" when inside the section (e.g. a customer's account).
   const customersCurrent =
     pathname === '/app/customers' ? 'page' : pathname?.startsWith('/app/customers/') ? 'location' : undefined;
@@ -51,6 +54,15 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
             </Link>
             <Link to="/app/receipts" aria-current={pathname?.startsWith('/app/receipts') ? 'page' : undefined}>
               Receipts
+            </Link>
+            <Link to="/app/payments" aria-current={pathname?.startsWith('/app/payments') ? 'page' : undefined}>
+              Payments
+              {awaitingFinalize ? (
+                <span className="nav-count" title={`${awaitingFinalize} awaiting finalize`}>
+                  {awaitingFinalize}
+                  <span className="visually-hidden"> awaiting finalize</span>
+                </span>
+              ) : null}
             </Link>
             <Link to="/app/sync" aria-current={pathname === '/app/sync' ? 'page' : undefined}>
               Sync

@@ -1,5 +1,5 @@
 // Maps a problem+json `errors[]` list onto form fields.
-import { ApiError } from './api.ts';
+import { ApiError } from '../api/api.ts';
 
 /** `errors[].path` values such as "amount", "/invoices/0/amount" or "body.amount" → { amount: message }. */
 export function fieldErrorsOf(error: unknown): Record<string, string> {

@@ -1,6 +1,8 @@
 // A tiny history-API router: a subscribable location, navigate(), <Link>, and the route table.
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
 
+import { type PaymentState, paymentStates } from '../api/payments-api.ts';
+
 const listeners = new Set<() => void>();
 
 function notify(): void {
@@ -69,6 +71,9 @@ export type Route =
   | { name: 'receipts'; search: string }
   | { name: 'receipt'; receiptNumber: number }
   | { name: 'new-receipt'; customerNumber: number | null }
+  | { name: 'payments'; state: PaymentState | null }
+  | { name: 'payment'; id: string }
+  | { name: 'finalize-queue' }
   | { name: 'sync' }
   | { name: 'emails' }
   | { name: 'settings'; section: string | null }
@@ -101,6 +106,13 @@ export function matchRoute(location: string): Route {
   }
   const receipt = /^\/app\/receipts\/(\d{1,10})$/.exec(path);
   if (receipt?.[1]) return { name: 'receipt', receiptNumber: Number(receipt[1]) };
+  if (path === '/app/payments') {
+    const state = url.searchParams.get('state');
+    return { name: 'payments', state: paymentStates.find((s) => s === state) ?? null };
+  }
+  if (path === '/app/payments/finalize') return { name: 'finalize-queue' };
+  const payment = /^\/app\/payments\/([0-9a-f-]{36})$/.exec(path);
+  if (payment?.[1]) return { name: 'payment', id: payment[1] };
   if (path === '/app/sync') return { name: 'sync' };
   if (path === '/app/emails') return { name: 'emails' };
   if (path === '/app/settings') return { name: 'settings', section: null };

@@ -1,8 +1,8 @@
 // The "Test mode" banner on every page of the console and the portal while the sandbox processor
 // serves payments: nothing a client pays there is charged, and everyone must see so.
 import { useEffect, useState } from 'react';
-import { request } from './api.ts';
-import { TEST_MODE_CHANGED } from './processor-api.ts';
+import { request } from '../api/api.ts';
+import { TEST_MODE_CHANGED } from '../api/processor-api.ts';
 
 export function TestModeBanner({ source }: { source: '/api/v1/system' | '/api/v1/portal/config' }) {
   const [testMode, setTestMode] = useState(false);

@@ -11,11 +11,11 @@ import {
   isAbortError,
   listBanks,
   newIdempotencyKey,
-} from '../../shared/api.ts';
+} from '../../api/api.ts';
+import { type PaymentCheckType, paymentCheckTypes, postReceipt } from '../../api/receipts-api.ts';
 import { FieldErrorText } from '../../shared/field-errors.tsx';
 import { formatDate, formatMoney, parseAmountInput, todayIn } from '../../shared/format.ts';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
-import { type PaymentCheckType, paymentCheckTypes, postReceipt } from '../../shared/receipts-api.ts';
 import { Link, navigate } from '../../shared/router.tsx';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 

@@ -1,8 +1,7 @@
 // /app/receipts/<n>: one receipt — what it paid, where it was deposited, the journal entries
 // behind it — and its reversal (NSF, chargeback, entered in error) for staff.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { errorMessage, isAbortError, newIdempotencyKey } from '../../shared/api.ts';
-import { formatDate, formatDateTime, formatMoney, humanize } from '../../shared/format.ts';
+import { errorMessage, isAbortError, newIdempotencyKey } from '../../api/api.ts';
 import {
   getReceipt,
   getReceiptLedger,
@@ -10,7 +9,8 @@ import {
   paymentCheckTypes,
   type Receipt,
   reverseReceipt,
-} from '../../shared/receipts-api.ts';
+} from '../../api/receipts-api.ts';
+import { formatDate, formatDateTime, formatMoney, humanize } from '../../shared/format.ts';
 import { Link } from '../../shared/router.tsx';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 

@@ -1,8 +1,7 @@
 // /app/receipts: the agency's receipts, filtered by date, bank, type, customer and status, with
 // the filter's totals (what an accountant ticks off against a deposit) and its CSV.
 import { type FormEvent, useEffect, useState } from 'react';
-import { type Bank, errorMessage, isAbortError, listBanks } from '../../shared/api.ts';
-import { formatDate, formatMoney } from '../../shared/format.ts';
+import { type Bank, errorMessage, isAbortError, listBanks } from '../../api/api.ts';
 import {
   listReceipts,
   paymentCheckTypes,
@@ -11,7 +10,8 @@ import {
   type ReceiptPage,
   receiptFilterOf,
   receiptQuery,
-} from '../../shared/receipts-api.ts';
+} from '../../api/receipts-api.ts';
+import { formatDate, formatMoney } from '../../shared/format.ts';
 import { Link, navigate } from '../../shared/router.tsx';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 

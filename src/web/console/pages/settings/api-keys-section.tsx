@@ -1,16 +1,7 @@
 // /app/settings/api-keys (staff): the keys other systems use to call policypay's API. A new key's
 // secret is shown once, here, with a copy button; only its hash is stored. Revoking is immediate.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import {
-  type Bank,
-  errorMessage,
-  isAbortError,
-  listBanks,
-  newIdempotencyKey,
-  refusedByServer,
-} from '../../shared/api.ts';
-import { FieldErrorText } from '../../shared/field-errors.tsx';
-import { formatDateTime } from '../../shared/format.ts';
+import { type Bank, errorMessage, isAbortError, listBanks, newIdempotencyKey, refusedByServer } from '../../api/api.ts';
 import {
   type ApiKey,
   type ConsoleRole,
@@ -18,7 +9,9 @@ import {
   createApiKey,
   listApiKeys,
   revokeApiKey,
-} from '../../shared/people-api.ts';
+} from '../../api/people-api.ts';
+import { FieldErrorText } from '../../shared/field-errors.tsx';
+import { formatDateTime } from '../../shared/format.ts';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 

@@ -1,10 +1,10 @@
 // /app/settings/banks (staff): the banks money is deposited to (a receipt's bank short name, as the
 // AMS360 receipt API calls it), their divisions, and which API keys may use which bank.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { type Bank, errorMessage, isAbortError, newIdempotencyKey } from '../../shared/api.ts';
+import { type Bank, errorMessage, isAbortError, newIdempotencyKey } from '../../api/api.ts';
+import { type BankGrant, createBank, listAllBanks, listBankGrants, updateBank } from '../../api/settings-api.ts';
 import { FieldErrorText } from '../../shared/field-errors.tsx';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
-import { type BankGrant, createBank, listAllBanks, listBankGrants, updateBank } from '../../shared/settings-api.ts';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 import { refusalSummary } from './setting-fields.tsx';
 

@@ -1,9 +1,9 @@
 // /app/settings/branding (staff): the name, logo and colour clients see in the client portal's
 // header and in every e-mail policypay sends them.
 import { type FormEvent, useEffect, useState } from 'react';
-import { errorMessage, isAbortError } from '../../shared/api.ts';
+import { errorMessage, isAbortError } from '../../api/api.ts';
+import { type Branding, getBranding, updateBranding } from '../../api/settings-api.ts';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
-import { type Branding, getBranding, updateBranding } from '../../shared/settings-api.ts';
 import { refusalSummary, TextField } from './setting-fields.tsx';
 
 type Form = { displayName: string; logoUrl: string; primaryColor: string };

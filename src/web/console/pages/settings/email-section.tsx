@@ -1,9 +1,9 @@
 // /app/settings/email (staff): how policypay sends e-mail (the installation's SMTP server, not an
 // agency setting), a test e-mail that goes the way every e-mail goes, and the backup address.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { type Email, errorMessage, getEmail, isAbortError, newIdempotencyKey, type Session } from '../../shared/api.ts';
+import { type Email, errorMessage, getEmail, isAbortError, newIdempotencyKey, type Session } from '../../api/api.ts';
+import { getAllPaymentSettings, patchPaymentSettings, sendTestEmail } from '../../api/settings-api.ts';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
-import { getAllPaymentSettings, patchPaymentSettings, sendTestEmail } from '../../shared/settings-api.ts';
 import { refusalSummary, TextField } from './setting-fields.tsx';
 
 /** How long the page follows a test e-mail before leaving it to the Email page. */

@@ -1,9 +1,7 @@
 // /app/settings/installment-plans (staff): the schedules policies are billed on, and how many days
 // before each due date autopay takes the installment.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { errorMessage, isAbortError, newIdempotencyKey } from '../../shared/api.ts';
-import { FieldErrorText } from '../../shared/field-errors.tsx';
-import { fieldErrorsOf } from '../../shared/problem-fields.ts';
+import { errorMessage, isAbortError, newIdempotencyKey } from '../../api/api.ts';
 import {
   createInstallmentPlan,
   type Frequency,
@@ -11,7 +9,9 @@ import {
   integerOrText,
   listInstallmentPlans,
   updateInstallmentPlan,
-} from '../../shared/settings-api.ts';
+} from '../../api/settings-api.ts';
+import { FieldErrorText } from '../../shared/field-errors.tsx';
+import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 import { refusalSummary } from './setting-fields.tsx';
 

@@ -3,9 +3,7 @@
 // matrix), the minimum and maximum, where each channel's money is deposited, who may finalize,
 // when requests expire and when autopay runs. The backup address is under E-mail.
 import { type FormEvent, useEffect, useState } from 'react';
-import { type Bank, errorMessage, isAbortError } from '../../shared/api.ts';
-import { FieldErrorText } from '../../shared/field-errors.tsx';
-import { fieldErrorsOf } from '../../shared/problem-fields.ts';
+import { type Bank, errorMessage, isAbortError } from '../../api/api.ts';
 import {
   type AllPaymentSettings,
   type DepositBanks,
@@ -13,7 +11,9 @@ import {
   integerOrText,
   listAllBanks,
   patchPaymentSettings,
-} from '../../shared/settings-api.ts';
+} from '../../api/settings-api.ts';
+import { FieldErrorText } from '../../shared/field-errors.tsx';
+import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 import { CheckField, refusalSummary, SelectField, TextField } from './setting-fields.tsx';
 
 type Form = Omit<

@@ -2,9 +2,7 @@
 // (nothing is charged) or the agency's own Stripe account — and its keys. Stored secrets are never
 // shown again, only their last 4 characters; a secret field left empty keeps the stored one.
 import { type FormEvent, useEffect, useState } from 'react';
-import { errorMessage, isAbortError } from '../../shared/api.ts';
-import { FieldErrorText } from '../../shared/field-errors.tsx';
-import { fieldErrorsOf } from '../../shared/problem-fields.ts';
+import { errorMessage, isAbortError } from '../../api/api.ts';
 import {
   getProcessorSettings,
   type ProcessorChoice,
@@ -12,7 +10,9 @@ import {
   type ProcessorSettings,
   saveProcessorSettings,
   TEST_MODE_CHANGED,
-} from '../../shared/processor-api.ts';
+} from '../../api/processor-api.ts';
+import { FieldErrorText } from '../../shared/field-errors.tsx';
+import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 
 type Form = { kind: ProcessorKind; publishableKey: string; secretKey: string; webhookSecret: string };
 

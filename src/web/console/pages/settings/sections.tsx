@@ -1,7 +1,7 @@
 // The sections of /app/settings, in the order the side navigation lists them. Each is its own
 // page at /app/settings/<id>; /app/settings opens the first.
 import type { ReactNode } from 'react';
-import type { Session } from '../../shared/api.ts';
+import type { Session } from '../../api/api.ts';
 import { ApiKeysSection } from './api-keys-section.tsx';
 import { BanksSection } from './banks-section.tsx';
 import { BrandingSection } from './branding-section.tsx';

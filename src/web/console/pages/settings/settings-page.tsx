@@ -1,7 +1,7 @@
 // /app/settings[/<section>] (staff): the agency's settings, one section at a time beside a list of
 // every section, so a person finds "API keys" or "Banks" without knowing the URL.
 import { useEffect } from 'react';
-import type { Session } from '../../shared/api.ts';
+import type { Session } from '../../api/api.ts';
 import { Link } from '../../shared/router.tsx';
 import { settingsSections } from './sections.tsx';
 

@@ -1,9 +1,7 @@
 // /app/settings/users (staff): who may use the console, with which role; invite someone by e-mail,
 // send a password reset, deactivate someone who left.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { errorMessage, isAbortError, newIdempotencyKey, refusedByServer, type Session } from '../../shared/api.ts';
-import { FieldErrorText } from '../../shared/field-errors.tsx';
-import { formatDateTime } from '../../shared/format.ts';
+import { errorMessage, isAbortError, newIdempotencyKey, refusedByServer, type Session } from '../../api/api.ts';
 import {
   type ConsoleRole,
   deactivateUser,
@@ -11,7 +9,9 @@ import {
   listUsers,
   type ManagedUser,
   sendPasswordReset,
-} from '../../shared/people-api.ts';
+} from '../../api/people-api.ts';
+import { FieldErrorText } from '../../shared/field-errors.tsx';
+import { formatDateTime } from '../../shared/format.ts';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 

@@ -1,0 +1,85 @@
+// The agency's payments: the list by state, one payment with its history, refund and cancel,
+// and the paid requests waiting for Finalize Payment.
+import { type PaymentRequest, request } from './api.ts';
+
+export const paymentStates = [
+  'requested',
+  'executing',
+  'posted',
+  'failed',
+  'cancelled',
+  'reversed',
+  'draft',
+  'validated',
+] as const;
+export type PaymentState = (typeof paymentStates)[number];
+
+export type Payment = {
+  id: string;
+  customerNumber: number;
+  type: 'card' | 'ach';
+  amount: number;
+  channel: string;
+  payer: string;
+  state: PaymentState;
+  retryPlan: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  receiptNumber: number | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  targets: { invoiceNumber: number; amount: number }[];
+  transitions: { from: string | null; to: string; actor: string; reason: string | null; at: string }[];
+  createdAt: string;
+};
+
+export type PaymentHistory = {
+  attempts: {
+    number: number;
+    processor: string;
+    processorReference: string | null;
+    status: string;
+    declineCode: string | null;
+    message: string | null;
+    startedAt: string;
+    finishedAt: string | null;
+    events: { type: string; outcome: string | null; receivedAt: string }[];
+  }[];
+  refunds: { amount: number; status: string; reason: string | null; createdBy: string; createdAt: string }[];
+};
+
+const signalOnly = (signal?: AbortSignal) => (signal ? { signal } : {});
+
+export function listPayments(state: PaymentState | null, signal?: AbortSignal): Promise<{ data: Payment[] }> {
+  return request('GET', `/api/v1/payments?limit=200${state ? `&state=${state}` : ''}`, signalOnly(signal));
+}
+
+export function getPayment(id: string, signal?: AbortSignal): Promise<Payment> {
+  return request('GET', `/api/v1/payments/${encodeURIComponent(id)}`, signalOnly(signal));
+}
+
+export function getPaymentHistory(id: string, signal?: AbortSignal): Promise<PaymentHistory> {
+  return request('GET', `/api/v1/payments/${encodeURIComponent(id)}/history`, signalOnly(signal));
+}
+
+export function refundPayment(
+  id: string,
+  body: { amount?: number; reason?: string },
+  idempotencyKey: string,
+): Promise<unknown> {
+  return request('POST', `/api/v1/payments/${encodeURIComponent(id)}/refunds`, { body, idempotencyKey });
+}
+
+export function cancelPayment(id: string, idempotencyKey: string): Promise<Payment> {
+  return request('POST', `/api/v1/payments/${encodeURIComponent(id)}/cancel`, { body: {}, idempotencyKey });
+}
+
+/** Every paid request waiting for Finalize Payment, across customers (oldest first: first paid, first done). */
+export async function listAwaitingFinalize(signal?: AbortSignal): Promise<PaymentRequest[]> {
+  const result = await request<{ data: PaymentRequest[] }>(
+    'GET',
+    '/api/v1/payment-requests?state=paid&limit=200',
+    signalOnly(signal),
+  );
+  return [...result.data].reverse();
+}
