@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { CustomerAccountPage } from './pages/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
+import { ImportPage } from './pages/import/import-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NewReceiptPage } from './pages/receipts/new-receipt-page.tsx';
 import { ReceiptPage } from './pages/receipts/receipt-page.tsx';
@@ -157,6 +158,8 @@ function App() {
     );
   else if (route.name === 'sync') page = <SyncPage />;
   else if (route.name === 'emails') page = <EmailsPage />;
+  // Staff only, as the import API is: an agent is told there is no such page.
+  else if (route.name === 'import') page = session.user.role === 'staff' ? <ImportPage /> : <NotFound />;
   else if (route.name === 'settings') page = <SettingsPage section={route.section} session={session} />;
   else page = <NotFound />;
 
