@@ -1,6 +1,7 @@
 // Settings → Import the book: where staff find the import page, with the order the files go in.
-import { Link } from '../../shared/router.tsx';
+
 import { importKinds } from '../../shared/import-api.ts';
+import { Link } from '../../shared/router.tsx';
 import { kindGuides } from './kind-guide.ts';
 
 export function ImportSettingsSection() {
