@@ -80,6 +80,13 @@ for (const target of databaseTargets()) {
 
     test('imports the four samples in order: preview, commit, progress, done; the same file again creates nothing', async () => {
       const { page, pageErrors } = await signedIn(server.staff);
+      const posts: { path: string; key: string | undefined }[] = [];
+      page.on('request', (request) => {
+        const path = new URL(request.url()).pathname;
+        if (request.method() === 'POST' && path.startsWith('/api/v1/imports')) {
+          posts.push({ path, key: request.headers()['idempotency-key'] });
+        }
+      });
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
       await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Import the book' }).click();
       await page.getByRole('link', { name: 'Open the import page' }).click();
@@ -149,6 +156,10 @@ for (const target of databaseTargets()) {
       assert.deepEqual(await counts(page), { create: 0, unchanged: 3, skipped: 0 });
       assert.equal(await page.getByRole('button', { name: 'Commit import' }).count(), 0);
       assert.equal((await api.get('/api/v1/customers?search=Acme')).body.data.length, 1);
+      // Four previews and commits, and the preview again: each POST with its own Idempotency-Key.
+      assert.equal(posts.length, 9, JSON.stringify(posts));
+      assert.equal(posts.filter((p) => p.path.endsWith('/commit')).length, 4);
+      assert.equal(new Set(posts.map((p) => p.key).filter(Boolean)).size, 9, JSON.stringify(posts));
       assert.deepEqual(pageErrors, []);
     });
 
