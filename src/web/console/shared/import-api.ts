@@ -4,7 +4,7 @@ import { request } from './api.ts';
 export const importKinds = ['customers', 'contacts', 'policies', 'invoices'] as const;
 export type ImportKind = (typeof importKinds)[number];
 
-export type ImportProblem = { row: number; column: string; rule: string };
+type ImportProblem = { row: number; column: string; rule: string };
 
 export type BookImport = {
   id: string;

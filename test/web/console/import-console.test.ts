@@ -7,13 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createUser } from '../../src/agency/users.ts';
-import { launchChromium } from '../support/browser.ts';
-import { databaseTargets } from '../support/db.ts';
-import { type ApiClient, apiClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { createUser } from '../../../src/agency/users.ts';
+import { launchChromium } from '../../support/browser.ts';
+import { databaseTargets } from '../../support/db.ts';
+import { type ApiClient, apiClient } from '../../support/http.ts';
+import { startTestServer, type TestServer } from '../../support/server.ts';
 
-const samples = join(import.meta.dirname, '..', '..', 'docs', 'import', 'samples');
+const samples = join(import.meta.dirname, '..', '..', '..', 'docs', 'import', 'samples');
 const agent = { email: 'avery.agent@example.com', password: 'agent horse battery staple' };
 
 /** Each sample in the order it must be imported, and what its preview says it creates. */
