@@ -201,6 +201,36 @@ for (const target of databaseTargets()) {
       assert.deepEqual(pageErrors, []);
     });
 
+    test('while a commit runs the page shows its progress, read from the import as it is recorded', async () => {
+      const { page, pageErrors } = await signedIn(server.staff);
+      // The commit's answer is held back until the test has seen the progress the page polled for.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/api/v1/imports/*/commit', async (route) => {
+        const response = await route.fetch();
+        await released;
+        await route.fulfill({ response });
+      });
+      await page.goto(`${server.url}/app/import`);
+      const csv = 'externalId,name\nAMS-7001,Pat Poll\nAMS-7002,Quinn Poll\nAMS-7003,Rae Poll\nAMS-7004,Sol Poll\n';
+      await preview(page, 'Customers', { name: 'poll-customers.csv', text: csv });
+      const shown = page.getByRole('region', { name: 'Preview' });
+      await shown.getByRole('heading', { name: 'Preview of poll-customers.csv' }).waitFor();
+      await shown.getByRole('button', { name: 'Commit import' }).click();
+      await shown.getByRole('button', { name: 'Committing…' }).waitFor();
+      // Every batch is in (the server answered); the page knows only from GET /api/v1/imports/{id}.
+      await shown.getByText('4 of 4 rows written').waitFor();
+      assert.equal(await shown.getByRole('progressbar', { name: 'Import progress' }).getAttribute('value'), '4');
+      release();
+      const done = page.getByRole('region', { name: 'Import done' });
+      await done.getByText('All of 4 rows done').waitFor();
+      await done.getByText(/^Done: 4 rows created/).waitFor();
+      assert.equal((await api.get('/api/v1/customers?search=Poll')).body.data.length, 4);
+      assert.deepEqual(pageErrors, []);
+    });
+
     test('an agent has no Settings and no import page', async () => {
       const { page, pageErrors } = await signedIn(agent);
       const nav = page.getByRole('navigation', { name: 'Main' });
