@@ -94,7 +94,7 @@ for (const target of databaseTargets()) {
       await page.getByRole('heading', { level: 1, name: 'Import the book' }).waitFor();
       await page.getByRole('table', { name: 'Recent imports' }).waitFor({ state: 'detached' });
       await page.getByText('Nothing has been imported yet.').waitFor();
-      await page.getByText('Columns of a customers file').click();
+      await page.getByText('Columns of the customers file').click();
 
       for (const step of order) {
         const text = await readFile(join(samples, step.file), 'utf8');

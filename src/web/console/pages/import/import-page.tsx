@@ -183,7 +183,7 @@ export function ImportPage() {
             </ol>
           </fieldset>
           <details className="import-columns">
-            <summary>Columns of a {guide.label.toLowerCase()} file</summary>
+            <summary>Columns of the {guide.label.toLowerCase()} file</summary>
             <p>
               <strong>Required:</strong> {guide.required}.
             </p>
