@@ -5,6 +5,7 @@ import { errorMessage, getMe, onUnauthorized, type Session } from './api/api.ts'
 import { CustomerAccountPage } from './pages/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
+import { ImportPage } from './pages/import/import-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { FinalizeQueuePage } from './pages/payments/finalize-queue-page.tsx';
 import { PaymentPage } from './pages/payments/payment-page.tsx';
@@ -164,6 +165,8 @@ function App() {
   else if (route.name === 'finalize-queue') page = <FinalizeQueuePage />;
   else if (route.name === 'sync') page = <SyncPage />;
   else if (route.name === 'emails') page = <EmailsPage />;
+  // Staff only, as the import API is: an agent is told there is no such page.
+  else if (route.name === 'import') page = session.user.role === 'staff' ? <ImportPage /> : <NotFound />;
   else if (route.name === 'settings') page = <SettingsPage section={route.section} session={session} />;
   else page = <NotFound />;
 

@@ -77,6 +77,7 @@ export type Route =
   | { name: 'sync' }
   | { name: 'emails' }
   | { name: 'settings'; section: string | null }
+  | { name: 'import' }
   | { name: 'not-found' };
 
 /** Only in-app paths are accepted as a post-login destination (no open redirects). */
@@ -115,6 +116,7 @@ export function matchRoute(location: string): Route {
   if (payment?.[1]) return { name: 'payment', id: payment[1] };
   if (path === '/app/sync') return { name: 'sync' };
   if (path === '/app/emails') return { name: 'emails' };
+  if (path === '/app/import') return { name: 'import' };
   if (path === '/app/settings') return { name: 'settings', section: null };
   const settings = /^\/app\/settings\/([a-z-]{1,40})$/.exec(path);
   if (settings?.[1]) return { name: 'settings', section: settings[1] };

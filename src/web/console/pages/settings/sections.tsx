@@ -2,6 +2,7 @@
 // page at /app/settings/<id>; /app/settings opens the first.
 import type { ReactNode } from 'react';
 import type { Session } from '../../api/api.ts';
+import { ImportSettingsSection } from '../import/import-settings-section.tsx';
 import { ApiKeysSection } from './api-keys-section.tsx';
 import { BanksSection } from './banks-section.tsx';
 import { BrandingSection } from './branding-section.tsx';
@@ -26,4 +27,5 @@ export const settingsSections: readonly SettingsSection[] = [
   { id: 'installment-plans', label: 'Installment plans', render: () => <InstallmentPlansSection /> },
   { id: 'email', label: 'E-mail', render: (session) => <EmailSection session={session} /> },
   { id: 'branding', label: 'Portal branding', render: () => <BrandingSection /> },
+  { id: 'import', label: 'Import the book', render: () => <ImportSettingsSection /> },
 ];

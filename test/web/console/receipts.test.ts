@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { databaseTargets } from '../support/db.ts';
-import { apiClient } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { launchChromium } from '../../support/browser.ts';
+import { databaseTargets } from '../../support/db.ts';
+import { apiClient } from '../../support/http.ts';
+import { startTestServer, type TestServer } from '../../support/server.ts';
 
 for (const target of databaseTargets()) {
   describe(`receipts in the staff console (${target})`, { timeout: 240_000 }, () => {

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CARD_DECLINED_STOLEN, CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
-import { launchChromium } from '../support/browser.ts';
-import { databaseTargets } from '../support/db.ts';
-import { tokenizeCard } from '../support/payments.ts';
-import { type PortalCustomer, type PortalWorld, portalSessionFor, startPortalWorld } from '../support/portal.ts';
+import { CARD_DECLINED_STOLEN, CARD_SUCCEEDS } from '../../../src/payments/processors/sandbox/test-numbers.ts';
+import { launchChromium } from '../../support/browser.ts';
+import { databaseTargets } from '../../support/db.ts';
+import { tokenizeCard } from '../../support/payments.ts';
+import { type PortalCustomer, type PortalWorld, portalSessionFor, startPortalWorld } from '../../support/portal.ts';
 
 for (const target of databaseTargets()) {
   describe(`payments in the staff console (${target})`, { timeout: 300_000 }, () => {
