@@ -24,6 +24,13 @@ import {
 /** Names that must differ per call (bank short names, plan and key names). */
 let seq = 0;
 
+/** A console user invited now (no password yet), for the routes that act on one. */
+async function invitee(): Promise<string> {
+  const res = await api.post('/api/v1/users', { email: `user-${++seq}@idem.example`, name: 'Una User', role: 'agent' });
+  ok(res, 201);
+  return res.body.id;
+}
+
 export const staffRouteCases: Record<string, RouteCase> = {
   // The operator's: its keys are its own, apart from every agency's. A password is sent, so the
   // answer holds none (a generated one is answered once and never replayed).
@@ -149,6 +156,26 @@ export const staffRouteCases: Record<string, RouteCase> = {
       body: { to: `test${++seq}@harbor.example` },
       other: { to: `other${seq}@harbor.example` },
     }),
+  },
+  '/api/v1/users': {
+    status: 201,
+    make: async () => {
+      const email = `invitee-${++seq}@idem.example`;
+      return {
+        client: api,
+        path: '/api/v1/users',
+        body: { email, name: 'Ivy Invitee', role: 'agent' },
+        other: { email, name: 'Ivy Invitee', role: 'staff' },
+      };
+    },
+  },
+  '/api/v1/users/{id}/deactivate': {
+    status: 200,
+    make: async () => ({ client: api, path: `/api/v1/users/${await invitee()}/deactivate`, other: {} }),
+  },
+  '/api/v1/users/{id}/password-reset': {
+    status: 202,
+    make: async () => ({ client: api, path: `/api/v1/users/${await invitee()}/password-reset`, other: {} }),
   },
   '/api/v1/api-keys': {
     status: 201,
