@@ -8,6 +8,18 @@ import type { Tx } from '../platform/db/transaction.ts';
 import { pushFieldsJson, queuePushes } from '../sync/outbox/queue.ts';
 import { readSyncRules } from '../sync/outbox/sync-settings.ts';
 import type { WritablePlan } from './book-writers.ts';
+import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
+
+const customerColumns: Columns = {
+  id: 'uuid',
+  agency_id: 'uuid',
+  customer_number: 'integer',
+  type: 'text',
+  name: 'text',
+  email: 'text',
+  phone: 'text',
+  address: 'jsonb',
+};
 
 /**
  * A batch of customer rows, as `createCustomer` writes each: numbered (numbers the file does not
@@ -32,14 +44,14 @@ export async function writeCustomers(tx: Tx, actor: Actor, plans: readonly Writa
       address: row.address ? JSON.stringify(row.address) : null,
     }));
   const numbered = rows.filter((r) => r.number !== undefined);
-  if (numbered.length > 0) await tx.insertInto('customers').values(values(numbered)).execute();
+  if (numbered.length > 0) await insertUnnest(tx, 'customers', customerColumns, values(numbered));
   const unnumbered = rows.filter((r) => r.number === undefined);
   if (unnumbered.length > 0) {
     const numbers = await reserveNumbers(tx, agencyId, 'customer', customerNumbers, unnumbered.length);
     unnumbered.forEach((r, i) => {
       r.number = numbers[i]!;
     });
-    await tx.insertInto('customers').values(values(unnumbered)).execute();
+    await insertUnnest(tx, 'customers', customerColumns, values(unnumbered));
   }
   const links = plans.flatMap((p) => {
     const customerId = p.outcome === 'create' ? rows.find((r) => r.plan === p)?.id : p.customer?.id;
@@ -55,14 +67,12 @@ export async function writeCustomers(tx: Tx, actor: Actor, plans: readonly Writa
       .execute();
   }
   if (rows.length === 0) return;
-  await tx
-    .insertInto('audit_log')
-    .values(
-      rows.map((r) =>
-        auditRow(actor, 'customer.created', { type: 'customer', id: r.id }, { customerNumber: r.number }),
-      ),
-    )
-    .execute();
+  await insertUnnest(
+    tx,
+    'audit_log',
+    auditColumns,
+    rows.map((r) => auditRow(actor, 'customer.created', { type: 'customer', id: r.id }, { customerNumber: r.number })),
+  );
   // The sync rules' pushOnCreate (queueCreatePushes), read once for the batch.
   const rules = await readSyncRules(tx, agencyId);
   if (rules.pushOnCreate.length === 0) return;
@@ -135,19 +145,19 @@ export async function writeContacts(tx: Tx, actor: Actor, plans: readonly Writab
       .execute();
   }
   await tx.insertInto('contacts').values(rows).execute();
-  await tx
-    .insertInto('audit_log')
-    .values(
-      rows.map((r, i) =>
-        auditRow(
-          actor,
-          'contact.created',
-          { type: 'contact', id: r.id },
-          { customerNumber: plans[i]!.customer!.customerNumber },
-        ),
+  await insertUnnest(
+    tx,
+    'audit_log',
+    auditColumns,
+    rows.map((r, i) =>
+      auditRow(
+        actor,
+        'contact.created',
+        { type: 'contact', id: r.id },
+        { customerNumber: plans[i]!.customer!.customerNumber },
       ),
-    )
-    .execute();
+    ),
+  );
   if (newPrimary.length > 0) await queueContactPushes(tx, agencyId, newPrimary);
 }
 

@@ -11,6 +11,38 @@ import { auditRow } from '../platform/db/audit.ts';
 import type { Database } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 import type { WritablePlan } from './book-writers.ts';
+import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
+
+const invoiceColumns: Columns = {
+  id: 'uuid',
+  agency_id: 'uuid',
+  customer_id: 'uuid',
+  policy_id: 'uuid',
+  invoice_number: 'integer',
+  due_date: 'date',
+  amount_cents: 'bigint',
+  description: 'text',
+  autopay_time: 'timestamptz',
+};
+const entryColumns: Columns = {
+  id: 'uuid',
+  agency_id: 'uuid',
+  kind: 'text',
+  occurred_on: 'date',
+  source_type: 'text',
+  source_id: 'uuid',
+  reverses_entry_id: 'uuid',
+  description: 'text',
+};
+const lineColumns: Columns = {
+  agency_id: 'uuid',
+  entry_id: 'uuid',
+  account: 'text',
+  customer_id: 'uuid',
+  invoice_id: 'uuid',
+  bank_id: 'uuid',
+  amount_cents: 'bigint',
+};
 
 /**
  * A batch of opening-AR invoices as `insertInvoice` writes each, in three statements: the
@@ -63,13 +95,10 @@ export async function writeInvoices(
     lines.push(...written.lines);
     audits.push(auditRow(actor, 'invoice.created', { type: 'invoice', id }, { invoiceNumber: row.invoiceNumber }));
   }
-  await tx.insertInto('invoices').values(invoices).execute();
-  await tx
-    .with('entries', (db) => db.insertInto('journal_entries').values(entries).returning('id'))
-    .insertInto('journal_lines')
-    .values(lines)
-    .execute();
-  await tx.insertInto('audit_log').values(audits).execute();
+  await insertUnnest(tx, 'invoices', invoiceColumns, invoices);
+  await insertUnnest(tx, 'journal_entries', entryColumns, entries);
+  await insertUnnest(tx, 'journal_lines', lineColumns, lines);
+  await insertUnnest(tx, 'audit_log', auditColumns, audits);
 }
 
 /** Each invoice's autopay time under its policy's plan; the plans, agency and settings read once. */

@@ -6,6 +6,23 @@ import { auditRow } from '../platform/db/audit.ts';
 import type { Database } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 import type { WritablePlan } from './book-writers.ts';
+import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
+
+const policyColumns: Columns = {
+  id: 'uuid',
+  agency_id: 'uuid',
+  customer_id: 'uuid',
+  policy_number: 'text',
+  line_of_business: 'text',
+  effective_date: 'date',
+  expiration_date: 'date',
+  premium_cents: 'bigint',
+  installment_plan_id: 'uuid',
+  status: 'text',
+  cancellation_reason: 'text',
+  cancellation_effective_date: 'date',
+  updated_at: 'timestamptz',
+};
 
 /**
  * A batch of new policies in one insert. One by one, a policy imported as cancellation_pending or
@@ -70,6 +87,6 @@ export async function writePolicies(
     );
     if (next) audits.push(auditRow(actor, 'policy.transitioned', { type: 'policy', id }, { from: created, ...next }));
   }
-  await tx.insertInto('policies').values(rows).execute();
-  await tx.insertInto('audit_log').values(audits).execute();
+  await insertUnnest(tx, 'policies', policyColumns, rows);
+  await insertUnnest(tx, 'audit_log', auditColumns, audits);
 }
