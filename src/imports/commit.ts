@@ -38,7 +38,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
   if (!source) {
     throw new DomainError('conflict', `import ${id} kept no copy of its file: commit it with the file again`);
   }
-  const pass = readCsv(source, options.batchSize ?? 500);
+  const pass = readCsv(source, options.batchSize ?? 2000);
   let batch = 0;
   for await (const chunk of pass.chunks) {
     const last = chunk.rows.at(-1)?.row;
