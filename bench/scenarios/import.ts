@@ -96,6 +96,7 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
       });
       phases[`${kind}.commit`] = seconds(performance.now() - commitStarted);
       phases[`${kind}.rssMb`] = Math.round(process.memoryUsage().rss / 2 ** 20);
+      phases[`${kind}.heapMb`] = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
     }
     return { seconds: seconds(performance.now() - started), created, phases };
   };

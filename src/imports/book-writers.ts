@@ -1,19 +1,11 @@
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
-import type { RowPlan } from './book-matching.ts';
+import type { RowPlan, WritablePlan } from './book-matching.ts';
 import { writeContacts, writeCustomers } from './customer-writers.ts';
 import { writeInvoices } from './invoice-writers.ts';
 import { writePolicies } from './policy-writers.ts';
 import type { BookRow } from './rules/book-rows.ts';
-
-/** A planned row of one kind that the batch writes (created, or for customers also matched). */
-export interface WritablePlan<K extends BookRow['kind']> {
-  row: Extract<BookRow, { kind: K }>;
-  outcome: 'create' | 'unchanged';
-  customer?: { id: string; customerNumber: number } | undefined;
-  policy?: { id: string; planId: string | null } | undefined;
-}
 
 /**
  * Writes a batch of planned rows (all of one kind, none a problem) set-based: a few multi-row

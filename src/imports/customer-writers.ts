@@ -7,7 +7,7 @@ import type { Database, SyncOutboxTable } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 import { pushFieldsJson, queuePushes } from '../sync/outbox/queue.ts';
 import { readSyncRules } from '../sync/outbox/sync-settings.ts';
-import type { WritablePlan } from './book-writers.ts';
+import type { WritablePlan } from './book-matching.ts';
 import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
 
 const customerColumns: Columns = {

@@ -5,7 +5,7 @@ import type { Actor } from '../kernel/actor.ts';
 import { auditRow } from '../platform/db/audit.ts';
 import type { Database } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
-import type { WritablePlan } from './book-writers.ts';
+import type { WritablePlan } from './book-matching.ts';
 import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
 
 const policyColumns: Columns = {
