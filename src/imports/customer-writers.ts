@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { customerNumbers, reserveNumbers } from '../customers/counters.ts';
 import type { Actor } from '../kernel/actor.ts';
@@ -8,7 +7,7 @@ import type { Tx } from '../platform/db/transaction.ts';
 import { pushFieldsJson, queuePushes } from '../sync/outbox/queue.ts';
 import { readSyncRules } from '../sync/outbox/sync-settings.ts';
 import type { WritablePlan } from './book-matching.ts';
-import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
+import { auditColumns, type Columns, insertUnnest, orderedId } from './bulk-insert.ts';
 
 const customerColumns: Columns = {
   id: 'uuid',
@@ -31,7 +30,7 @@ const customerColumns: Columns = {
 export async function writeCustomers(tx: Tx, actor: Actor, plans: readonly WritablePlan<'customers'>[]): Promise<void> {
   const agencyId = actor.agencyId;
   const created = plans.filter((p) => p.outcome === 'create');
-  const rows = created.map((p) => ({ id: randomUUID(), plan: p, number: p.row.customerNumber }));
+  const rows = created.map((p) => ({ id: orderedId(), plan: p, number: p.row.customerNumber }));
   const values = (list: typeof rows): Insertable<Database['customers']>[] =>
     list.map(({ id, plan: { row }, number }) => ({
       id,
@@ -122,7 +121,7 @@ export async function writeContacts(tx: Tx, actor: Actor, plans: readonly Writab
     hasContact.add(customerId);
     if (primary) lastPrimary.set(customerId, index);
     return {
-      id: randomUUID(),
+      id: orderedId(),
       agency_id: agencyId,
       customer_id: customerId,
       name: p.row.name,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { getAgency } from '../agency/agencies.ts';
 import { loadPaymentSettings } from '../agency/payment-settings.ts';
@@ -11,7 +10,7 @@ import { auditRow } from '../platform/db/audit.ts';
 import type { Database } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 import type { WritablePlan } from './book-matching.ts';
-import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
+import { auditColumns, type Columns, insertUnnest, orderedId } from './bulk-insert.ts';
 
 const invoiceColumns: Columns = {
   id: 'uuid',
@@ -67,7 +66,7 @@ export async function writeInvoices(
   const audits = [];
   for (const plan of plans) {
     const { row } = plan;
-    const id = randomUUID();
+    const id = orderedId();
     const partly = row.openBalanceCents < row.amountCents;
     invoices.push({
       id,
@@ -90,9 +89,11 @@ export async function writeInvoices(
       occurredOn: today,
       revenueAccount: 'opening_balance',
     });
+    // journalEntryRows checks the entry balanced; its id is replaced by an ordered one, as above.
     const written = journalEntryRows(agencyId, draft);
-    entries.push({ ...written.entry, description: draft.description });
-    lines.push(...written.lines);
+    const entryId = orderedId();
+    entries.push({ ...written.entry, id: entryId, description: draft.description });
+    lines.push(...written.lines.map((line) => ({ ...line, entry_id: entryId })));
     audits.push(auditRow(actor, 'invoice.created', { type: 'invoice', id }, { invoiceNumber: row.invoiceNumber }));
   }
   await insertUnnest(tx, 'invoices', invoiceColumns, invoices);

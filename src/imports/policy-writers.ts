@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { transitionPolicy } from '../customers/rules/policy-lifecycle.ts';
 import type { Actor } from '../kernel/actor.ts';
@@ -6,7 +5,7 @@ import { auditRow } from '../platform/db/audit.ts';
 import type { Database } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 import type { WritablePlan } from './book-matching.ts';
-import { auditColumns, type Columns, insertUnnest } from './bulk-insert.ts';
+import { auditColumns, type Columns, insertUnnest, orderedId } from './bulk-insert.ts';
 
 const policyColumns: Columns = {
   id: 'uuid',
@@ -56,7 +55,7 @@ export async function writePolicies(
   const rows: Insertable<Database['policies']>[] = [];
   const audits = [];
   for (const { row, customer } of plans) {
-    const id = randomUUID();
+    const id = orderedId();
     const pending = row.status === 'cancellation_pending' || row.status === 'canceled';
     const created = pending ? 'active' : row.status;
     const next = pending
