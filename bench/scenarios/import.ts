@@ -30,6 +30,8 @@ async function writeFile(path: string, header: string, rows: number, line: (i: n
   await finished(out);
 }
 
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
 export async function importScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
   if (target.kind !== 'postgres') {
     return {
@@ -76,19 +78,27 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
   const importAll = async (label: string) => {
     const started = performance.now();
     const created: Record<string, number> = {};
+    // Where the time goes: each file's preview and commit, and the RSS after it.
+    const phases: Record<string, number> = {};
     for (const [kind, path] of files) {
       const source = () => createReadStream(path);
+      const previewStarted = performance.now();
       const preview = await previewImport(target.handle.db, actor, { kind, source });
       if (preview.problemCount > 0) throw new Error(`${kind}: ${JSON.stringify(preview.problems.slice(0, 3))}`);
       created[kind] = preview.counts.create;
+      const commitStarted = performance.now();
+      phases[`${kind}.preview`] = seconds(commitStarted - previewStarted);
       await commitImport(target.handle.db, actor, preview.id, {
         source,
         afterBatch: ({ rowsDone, rowsTotal }) => {
           if (rowsDone % 10_000 < 500) log(`import/${target.kind} ${label} ${kind}: ${rowsDone}/${rowsTotal}`);
         },
       });
+      phases[`${kind}.commit`] = seconds(performance.now() - commitStarted);
+      phases[`${kind}.rssMb`] = Math.round(process.memoryUsage().rss / 2 ** 20);
+      phases[`${kind}.heapMb`] = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
     }
-    return { seconds: Math.round((performance.now() - started) / 100) / 10, created };
+    return { seconds: seconds(performance.now() - started), created, phases };
   };
   try {
     const first = await importAll('first');
@@ -118,6 +128,7 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
       checks: {
         seconds: first.seconds,
         created: first.created,
+        phases: first.phases,
         reimportSeconds: again.seconds,
         recreated: again.created,
       },

@@ -19,6 +19,14 @@ export type RowPlan =
     }
   | { row: BookRow; outcome: 'problem'; problems: RowProblem[] };
 
+/** A planned row of one kind that the batch writes (created, or for customers also matched). */
+export interface WritablePlan<K extends BookRow['kind']> {
+  row: Extract<BookRow, { kind: K }>;
+  outcome: 'create' | 'unchanged';
+  customer?: ResolvedCustomer | undefined;
+  policy?: { id: string; planId: string | null } | undefined;
+}
+
 /**
  * Matches a chunk of parsed rows against the agency's book in a few set queries (not one per
  * row): whether each row's natural key exists already, and whether what it refers to does.

@@ -4,7 +4,7 @@ import { DomainError } from '../kernel/errors.ts';
 import { audit } from '../platform/db/audit.ts';
 import { type Db, inTransaction } from '../platform/db/transaction.ts';
 import { planRows } from './book-matching.ts';
-import { writeRow } from './book-writers.ts';
+import { writeBatch } from './book-writers.ts';
 import { type CsvSource, readCsv, textSource } from './csv-rows.ts';
 import { findImport, type ImportView, importView } from './import-records.ts';
 import { type BookRow, parseBookRow } from './rules/book-rows.ts';
@@ -21,7 +21,7 @@ export interface CommitOptions {
 /**
  * Writes a previewed import into the book, `batchSize` rows per transaction. Each batch records
  * how far it got on the import row in its own transaction, and every row is matched on its natural
- * key before it is written, so a commit that dies midway is simply run again: it carries on after
+ * key before the batch is written (set-based: a few multi-row statements per table, book-writers.ts), so a commit that dies midway is simply run again: it carries on after
  * the last batch that committed and creates nothing twice. An import with problems writes nothing.
  */
 export async function commitImport(db: Db, actor: Actor, id: string, options: CommitOptions = {}): Promise<ImportView> {
@@ -38,7 +38,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
   if (!source) {
     throw new DomainError('conflict', `import ${id} kept no copy of its file: commit it with the file again`);
   }
-  const pass = readCsv(source, options.batchSize ?? 500);
+  const pass = readCsv(source, options.batchSize ?? 2000);
   let batch = 0;
   for await (const chunk of pass.chunks) {
     const last = chunk.rows.at(-1)?.row;
@@ -56,7 +56,8 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
         return parsed.value;
       });
       const today = await agencyToday(tx, actor.agencyId, now);
-      for (const plan of await planRows(tx, actor.agencyId, rows)) {
+      const plans = await planRows(tx, actor.agencyId, rows);
+      for (const plan of plans) {
         if (plan.outcome === 'problem') {
           const [first] = plan.problems;
           throw new DomainError(
@@ -64,8 +65,8 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
             `the book changed since the preview: row ${first?.row}, column ${first?.column}: ${first?.rule}`,
           );
         }
-        await writeRow(tx, actor, plan, today, now);
       }
+      await writeBatch(tx, actor, plans, today, now);
       await tx
         .updateTable('imports')
         .set({ status: 'committing', rows_done: last - 1, updated_at: now })
