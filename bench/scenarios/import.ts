@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { sql } from 'kysely';
 import { createAgency } from '../../src/agency/agencies.ts';
 import { commitImport } from '../../src/imports/commit.ts';
 import { previewImport } from '../../src/imports/preview.ts';
@@ -31,6 +32,17 @@ async function writeFile(path: string, header: string, rows: number, line: (i: n
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/** Rows read by sequential scan so far, per table of the current schema (cumulative statistics). */
+async function sequentialScans(target: BenchTarget): Promise<Record<string, number>> {
+  // The statistics a backend sends lag its transactions by up to a second; a fresh snapshot then.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await sql`SELECT pg_stat_clear_snapshot()`.execute(target.handle.db);
+  const { rows } = await sql<{ relname: string; seq_tup_read: string }>`
+    SELECT relname, seq_tup_read::text FROM pg_stat_user_tables WHERE schemaname = current_schema()
+  `.execute(target.handle.db);
+  return Object.fromEntries(rows.map((r) => [r.relname, Number(r.seq_tup_read)]));
+}
 
 export async function importScenario(options: BenchOptions, target: BenchTarget): Promise<ScenarioResult> {
   if (target.kind !== 'postgres') {
@@ -76,6 +88,8 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 100);
   const importAll = async (label: string) => {
+    const scansBefore = await sequentialScans(target);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const created: Record<string, number> = {};
     // Where the time goes: each file's preview and commit, and the RSS after it.
@@ -98,7 +112,22 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
       phases[`${kind}.rssMb`] = Math.round(process.memoryUsage().rss / 2 ** 20);
       phases[`${kind}.heapMb`] = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
     }
-    return { seconds: seconds(performance.now() - started), created, phases };
+    const cpu = process.cpuUsage(cpuBefore);
+    const scansAfter = await sequentialScans(target);
+    // Load-independent figures beside the seconds (the machine is shared): the rows PostgreSQL read
+    // by sequential scan per table (a lookup planned as a scan shows here), and this process's CPU.
+    const seqTuplesRead = Object.fromEntries(
+      Object.entries(scansAfter)
+        .map(([table, n]) => [table, n - (scansBefore[table] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    );
+    return {
+      seconds: seconds(performance.now() - started),
+      created,
+      phases,
+      seqTuplesRead,
+      nodeCpuSeconds: seconds((cpu.user + cpu.system) / 1000),
+    };
   };
   try {
     const first = await importAll('first');
@@ -129,7 +158,12 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
         seconds: first.seconds,
         created: first.created,
         phases: first.phases,
+        seqTuplesRead: first.seqTuplesRead,
+        nodeCpuSeconds: first.nodeCpuSeconds,
         reimportSeconds: again.seconds,
+        reimportPhases: again.phases,
+        reimportSeqTuplesRead: again.seqTuplesRead,
+        reimportNodeCpuSeconds: again.nodeCpuSeconds,
         recreated: again.created,
       },
       summary: `${customers} customers: ${first.seconds} s, re-import ${again.seconds} s, peak RSS ${peakRssMb} MB`,
