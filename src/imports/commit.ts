@@ -54,6 +54,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
   let batch = 0;
   let analyzeAt = FIRST_ANALYZE_ROWS;
   for await (const chunk of pass.chunks) {
+    if (chunk.ragged.length > 0) throw new DomainError('conflict', `import ${id} changed during its commit`);
     const last = chunk.rows.at(-1)?.row;
     if (last === undefined) continue;
     batch += 1;
