@@ -133,7 +133,12 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
     const again = await importAll('again', files);
     const overlap = await importAll('overlap', overlapFiles);
     const peakRssMb = Math.max(first.peakRssMb, again.peakRssMb, overlap.peakRssMb);
-    const met = first.seconds < TARGET_SECONDS && peakRssMb < TARGET_RSS_MB && again.seconds < TARGET_REIMPORT_SECONDS;
+    // The target is for a book of 100,000 customers: a smaller run shows figures, never meets it.
+    const met =
+      customers >= TARGET_CUSTOMERS &&
+      first.seconds < TARGET_SECONDS &&
+      peakRssMb < TARGET_RSS_MB &&
+      again.seconds < TARGET_REIMPORT_SECONDS;
     return {
       id: 'import',
       issueScenario: 18,
