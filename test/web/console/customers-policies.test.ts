@@ -283,7 +283,7 @@ for (const target of databaseTargets()) {
       const alert = page.getByRole('region', { name: 'Policy AU-200' }).getByRole('alert');
       await alert.getByText('this operation needs the role staff').waitFor();
       await fitsAndLabelled(page, 'agent-refused');
-      const installments = await api.get('/api/v1/customers/' + customerNumber + '/account');
+      const installments = await api.get(`/api/v1/customers/${customerNumber}/account`);
       assert.equal(
         installments.body.invoices.filter((i: { amount: number }) => i.amount === 150).length,
         0,
