@@ -127,8 +127,13 @@ for (const target of databaseTargets()) {
       await page.getByRole('button', { name: 'Edit customer' }).click();
       await page.getByLabel('Phone').fill('555-0199');
       await page.getByLabel('E-mail').fill('');
+      const patch = page.waitForRequest(
+        (r) => r.method() === 'PATCH' && r.url().endsWith(`/customers/${customerNumber}`),
+      );
       await page.getByRole('button', { name: 'Save customer' }).click();
       await page.getByText('Customer Ada Lovelace saved.').waitFor();
+      // Only the edited fields are sent: they are what follows the customer to synced systems.
+      assert.deepEqual((await patch).postDataJSON(), { email: null, phone: '555-0199' });
       const edited = await api.get(`/api/v1/customers/${customerNumber}`);
       assert.equal(edited.body.phone, '555-0199');
       assert.equal(edited.body.email, null);

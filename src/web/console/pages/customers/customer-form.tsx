@@ -67,8 +67,17 @@ export function CustomerForm({ customer, onSaved, onCancel }: Props) {
     setErrors({});
     const fields = fieldsOf(draft);
     try {
-      if (customer) onSaved(await updateCustomer(customer.customerNumber, fields));
-      else {
+      if (customer) {
+        // Only what changed is sent: the edit is what follows the customer to the systems it is
+        // synced with, so a field left alone keeps whatever a system wrote there.
+        const before = fieldsOf(draftOf(customer));
+        const changed = Object.fromEntries(
+          Object.entries(fields).filter(
+            ([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k as keyof CustomerFields]),
+          ),
+        );
+        onSaved(Object.keys(changed).length ? await updateCustomer(customer.customerNumber, changed) : customer);
+      } else {
         // A new customer leaves out what is empty rather than sending nulls.
         const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
         onSaved(await createCustomer(body, key.current));
