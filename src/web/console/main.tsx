@@ -2,10 +2,11 @@
 import { type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { errorMessage, getMe, onUnauthorized, type Session } from './api/api.ts';
-import { CustomerAccountPage } from './pages/customer-account-page.tsx';
-import { CustomersPage } from './pages/customers-page.tsx';
+import { CustomerAccountPage } from './pages/customers/customer-account-page.tsx';
+import { CustomersPage } from './pages/customers/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { ImportPage } from './pages/import/import-page.tsx';
+import { InvoicePage } from './pages/invoices/invoice-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { FinalizeQueuePage } from './pages/payments/finalize-queue-page.tsx';
 import { PaymentPage } from './pages/payments/payment-page.tsx';
@@ -148,6 +149,8 @@ function App() {
         timeZone={session.agency.timeZone}
       />
     );
+  else if (route.name === 'invoice')
+    page = <InvoicePage key={route.invoiceNumber} invoiceNumber={route.invoiceNumber} />;
   else if (route.name === 'receipts') page = <ReceiptsPage search={route.search} />;
   else if (route.name === 'new-receipt')
     page = <NewReceiptPage timeZone={session.agency.timeZone} customerNumber={route.customerNumber} />;

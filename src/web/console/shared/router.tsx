@@ -68,6 +68,7 @@ export type Route =
   | { name: 'set-password'; token: string }
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
+  | { name: 'invoice'; invoiceNumber: number }
   | { name: 'receipts'; search: string }
   | { name: 'receipt'; receiptNumber: number }
   | { name: 'new-receipt'; customerNumber: number | null }
@@ -120,6 +121,8 @@ export function matchRoute(location: string): Route {
   if (path === '/app/settings') return { name: 'settings', section: null };
   const settings = /^\/app\/settings\/([a-z-]{1,40})$/.exec(path);
   if (settings?.[1]) return { name: 'settings', section: settings[1] };
+  const invoice = /^\/app\/invoices\/(\d{1,15})$/.exec(path);
+  if (invoice?.[1]) return { name: 'invoice', invoiceNumber: Number(invoice[1]) };
   const customer = /^\/app\/customers\/(\d{1,15})$/.exec(path);
   if (customer?.[1]) return { name: 'customer', customerNumber: Number(customer[1]) };
   return { name: 'not-found' };
