@@ -19,6 +19,7 @@ export async function seesAutopayBank(db: Db | Tx, actor: Actor): Promise<boolea
     .where('banks.id', '=', bank.id)
     .executeTakeFirstOrThrow();
   return (
-    (!actor.banks || actor.banks.includes(row.short_name)) && (!actor.divisions || actor.divisions.includes(row.division))
+    (!actor.banks || actor.banks.includes(row.short_name)) &&
+    (!actor.divisions || actor.divisions.includes(row.division))
   );
 }

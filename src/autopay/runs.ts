@@ -200,11 +200,7 @@ export interface AutopayRunListItem extends AutopayRunView {
 }
 
 /** Past passes, latest first, with what became of the payments they created. */
-export async function listAutopayRuns(
-  db: Db,
-  actor: Actor,
-  options: { limit: number },
-): Promise<AutopayRunListItem[]> {
+export async function listAutopayRuns(db: Db, actor: Actor, options: { limit: number }): Promise<AutopayRunListItem[]> {
   const outcome = (state: 'posted' | 'failed') =>
     sql<number>`(SELECT count(*)::int FROM autopay_firings f JOIN payments p ON p.id = f.payment_id
       WHERE f.agency_id = autopay_runs.agency_id AND f.run_id = autopay_runs.id AND p.state = ${state})`;
@@ -221,6 +217,11 @@ export async function listAutopayRuns(
     const run = runView(row);
     const paymentsPosted = Number(row.payments_posted);
     const paymentsFailed = Number(row.payments_failed);
-    return { ...run, paymentsPosted, paymentsFailed, summary: summarizeRun({ ...run, paymentsPosted, paymentsFailed }) };
+    return {
+      ...run,
+      paymentsPosted,
+      paymentsFailed,
+      summary: summarizeRun({ ...run, paymentsPosted, paymentsFailed }),
+    };
   });
 }

@@ -160,7 +160,12 @@ export async function refireAutopay(
           .selectFrom('payments')
           .innerJoin('banks', 'banks.id', 'payments.bank_id')
           .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
-          .select(['payments.state', 'banks.id as bankId', 'banks.short_name as shortName', 'bank_divisions.name as division'])
+          .select([
+            'payments.state',
+            'banks.id as bankId',
+            'banks.short_name as shortName',
+            'bank_divisions.name as division',
+          ])
           .where('payments.id', '=', firing.payment_id)
           .executeTakeFirstOrThrow()
       : null;

@@ -102,7 +102,13 @@ for (const target of databaseTargets()) {
           amount: pull.amount,
           reasonCode: pull.reasonCode,
         },
-        { invoiceNumber: first, status: 'declined', paymentId: declinedPaymentId, amount: 100, reasonCode: 'stolen_card' },
+        {
+          invoiceNumber: first,
+          status: 'declined',
+          paymentId: declinedPaymentId,
+          amount: 100,
+          reasonCode: 'stolen_card',
+        },
       );
       assert.ok(pull.reason, 'the decline message');
       const [run] = (await s.api.get('/api/v1/autopay/runs')).body.data;

@@ -102,7 +102,11 @@ export function autopayConsoleRoutes(app: App, deps: RouteDeps): void {
         response: {
           200: z.object({
             data: z.array(enrollmentItemSchema),
-            nextAfter: z.number().int().nullable().meta({ description: 'Pass as `after` for the next page; null on the last' }),
+            nextAfter: z
+              .number()
+              .int()
+              .nullable()
+              .meta({ description: 'Pass as `after` for the next page; null on the last' }),
           }),
           ...errorResponses,
         },

@@ -46,8 +46,14 @@ const runSchema = z
     failed: z.number().int(),
     skipped: z.record(z.string(), z.number().int()),
     error: z.string().nullable(),
-    paymentsPosted: z.number().int().meta({ description: "The payments this pass's firings created that have posted since" }),
-    paymentsFailed: z.number().int().meta({ description: 'The payments this pass created that were declined for good since' }),
+    paymentsPosted: z
+      .number()
+      .int()
+      .meta({ description: "The payments this pass's firings created that have posted since" }),
+    paymentsFailed: z
+      .number()
+      .int()
+      .meta({ description: 'The payments this pass created that were declined for good since' }),
     summary: z
       .object({
         due: z.number().int().meta({ description: 'Due invoices the pass read' }),

@@ -7,7 +7,7 @@ import type { Cents } from '../../kernel/money.ts';
  */
 
 /** Days the due forecast covers, today (agency calendar) included. */
-export const DUE_FORECAST_DAYS = 14;
+const DUE_FORECAST_DAYS = 14;
 
 /**
  * The instants to read pending autopay times between: wide enough to hold every instant of the
