@@ -7,7 +7,8 @@ import { TableWrap } from '../../shared/table-wrap.tsx';
 import { agencyDateTime, useLoaded } from './autopay-shared.ts';
 
 function methodLabel(method: AutopayEnrollment['paymentMethod']): string {
-  const name = method.kind === 'ach' ? 'Bank account' : (method.brand ?? 'Card');
+  const brand = method.brand ? method.brand.charAt(0).toUpperCase() + method.brand.slice(1) : 'Card';
+  const name = method.kind === 'ach' ? 'Bank account' : brand;
   return `${name} ending ${method.last4}`;
 }
 
