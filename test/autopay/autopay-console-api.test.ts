@@ -119,6 +119,16 @@ for (const target of databaseTargets()) {
       assert.equal((await agent.get('/api/v1/autopay/failures')).body.data.length, 1);
       const forbidden = await agent.post(`/api/v1/invoices/${first}/autopay/refire`);
       assert.equal(forbidden.status, 403);
+      // A key limited to banks sees a decline only if the declined payment was for one of them.
+      await createBank(world.database.db, systemActor(s.agencyId, 'test'), {
+        shortName: 'NORTH',
+        name: 'North',
+        division: 'North',
+      });
+      assert.equal((await (await agentOf(s.agencyId, ['OPER'])).get('/api/v1/autopay/failures')).body.data.length, 1);
+      assert.deepEqual((await (await agentOf(s.agencyId, ['NORTH'])).get('/api/v1/autopay/failures')).body.data, []);
+      const ok = await s.api.patch('/api/v1/settings/payments', { defaultDepositBanks: { autopay: 'OPER' } });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
 
       await s.enroll(s.methodId); // the customer gave a good card
       const key = { 'idempotency-key': `console-refire-${s.agencyId}` };
