@@ -2,6 +2,7 @@
 import { type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { errorMessage, getMe, onUnauthorized, type Session } from './api/api.ts';
+import { AutopayPage } from './pages/autopay/autopay-page.tsx';
 import { CustomerAccountPage } from './pages/customers/customer-account-page.tsx';
 import { CustomersPage } from './pages/customers/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
@@ -166,6 +167,9 @@ function App() {
   else if (route.name === 'payment')
     page = <PaymentPage key={route.id} id={route.id} canRefund={session.user.role === 'staff'} />;
   else if (route.name === 'finalize-queue') page = <FinalizeQueuePage />;
+  // Everyone signed in sees it; only staff re-fire, as the API allows.
+  else if (route.name === 'autopay')
+    page = <AutopayPage timeZone={session.agency.timeZone} canRefire={session.user.role === 'staff'} />;
   else if (route.name === 'sync') page = <SyncPage />;
   else if (route.name === 'emails') page = <EmailsPage />;
   // Staff only, as the import API is: an agent is told there is no such page.

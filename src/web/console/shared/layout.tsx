@@ -64,6 +64,9 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
                 </span>
               ) : null}
             </Link>
+            <Link to="/app/autopay" aria-current={pathname === '/app/autopay' ? 'page' : undefined}>
+              Autopay
+            </Link>
             <Link to="/app/sync" aria-current={pathname === '/app/sync' ? 'page' : undefined}>
               Sync
             </Link>

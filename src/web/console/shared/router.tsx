@@ -75,6 +75,7 @@ export type Route =
   | { name: 'payments'; state: PaymentState | null }
   | { name: 'payment'; id: string }
   | { name: 'finalize-queue' }
+  | { name: 'autopay' }
   | { name: 'sync' }
   | { name: 'emails' }
   | { name: 'settings'; section: string | null }
@@ -115,6 +116,7 @@ export function matchRoute(location: string): Route {
   if (path === '/app/payments/finalize') return { name: 'finalize-queue' };
   const payment = /^\/app\/payments\/([0-9a-f-]{36})$/.exec(path);
   if (payment?.[1]) return { name: 'payment', id: payment[1] };
+  if (path === '/app/autopay') return { name: 'autopay' };
   if (path === '/app/sync') return { name: 'sync' };
   if (path === '/app/emails') return { name: 'emails' };
   if (path === '/app/import') return { name: 'import' };
