@@ -6,7 +6,7 @@ import { systemActor } from '../kernel/actor.ts';
 import { isCalendarDate } from '../kernel/calendar.ts';
 import type { SyncLogTable } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
-import { inChunks } from './rules/chunks.ts';
+import { inChunks, insertChunks } from './rules/chunks.ts';
 import { type CreateInvoice, decideInvoice, invoiceAmountCents } from './rules/opening-ar.ts';
 import type { ExternalInvoice, SyncSystem } from './rules/records.ts';
 
@@ -106,18 +106,16 @@ export async function applyInvoices(
     })),
     today,
   );
-  await tx
-    .insertInto('sync_links')
-    .values(
-      creating.map(({ item }, i) => ({
-        agency_id: agencyId,
-        entity: 'invoice' as const,
-        local_id: ids[i] as string,
-        system,
-        external_id: item.externalId,
-      })),
-    )
-    .execute();
+  await insertChunks(
+    creating.map(({ item }, i) => ({
+      agency_id: agencyId,
+      entity: 'invoice' as const,
+      local_id: ids[i] as string,
+      system,
+      external_id: item.externalId,
+    })),
+    (rows) => tx.insertInto('sync_links').values(rows).execute(),
+  );
   for (const [i, { item, decision }] of creating.entries()) {
     entry('created', item.externalId, ids[i] as string, `${decision.message}, invoice ${numbers[i]}`);
   }
