@@ -6,6 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createBank } from '../../src/agency/banks.ts';
+import { commitImport } from '../../src/imports/commit.ts';
+import { textSource } from '../../src/imports/csv-rows.ts';
+import { previewImport } from '../../src/imports/preview.ts';
+import type { ImportKind } from '../../src/imports/rules/import-kinds.ts';
 import { getInvoice } from '../../src/ledger/invoices.ts';
 import type { Sandbox } from '../../src/payments/processors/sandbox/server.ts';
 import { checkInvariants } from '../ledger/ledger-model-invariants.ts';
@@ -255,6 +259,55 @@ for (const target of databaseTargets()) {
         const reduced = await getInvoice(db(), s.agency.actor, partly.invoiceNumber);
         assert.equal(reduced.balanceCents, 10_000n);
         assert.equal(reduced.status, 'partially_paid');
+        await checkInvariants(db(), noProcessor, s.agency.id, { inFlightAllowed: false });
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('after a CSV import of the same book, the load links the imported opening invoice instead of opening AR again', async () => {
+      const s = await syncAgency(world, { amsWebhooks: false });
+      try {
+        const files: [ImportKind, string][] = [
+          ['customers', 'externalId,name,email\nAMS-5001,Harbor Bakery,ap@harbor.example\n'],
+          [
+            'policies',
+            'policyNumber,customer,lineOfBusiness,effectiveDate,expirationDate\nAMS-P000001,AMS-5001,BOP,2026-01-01,2027-01-01\n',
+          ],
+          [
+            'invoices',
+            'invoiceNumber,customer,policyNumber,dueDate,amount,openBalance\n90002,AMS-5001,AMS-P000001,2026-11-01,300.00,120.50\n',
+          ],
+        ];
+        for (const [kind, text] of files) {
+          const shown = await previewImport(db(), s.agency.actor, { kind, source: textSource(text), content: text });
+          assert.equal(shown.status, 'previewed', JSON.stringify(shown.problems));
+          await commitImport(db(), s.agency.actor, shown.id, { now: new Date('2026-03-20T15:00:00Z') });
+        }
+        const harbor = s.ams.createCustomer({ customerName: 'Harbor Bakery', email: 'ap@harbor.example' });
+        const { policyNumber } = s.ams.addPolicy(harbor.customerId as string, {
+          effectiveDate: '2026-01-01',
+          expirationDate: '2027-01-01',
+        }) as { policyNumber: string };
+        assert.equal(policyNumber, 'AMS-P000001');
+        s.ams.addInvoice(harbor.customerId as string, {
+          invoiceNumber: 90_002,
+          policyNumber,
+          dueDate: '2026-11-01',
+          amount: 300,
+          openBalance: 120.5,
+        });
+        await load(s);
+        assert.equal(await count('customers', s.agency.id), 1, 'matched by name and e-mail');
+        assert.equal(await count('invoices', s.agency.id), 1, 'no second opening invoice');
+        assert.deepEqual(
+          [...(await linkedInvoices(s.agency.id)).entries()],
+          [['90002', { number: 90_002, amountCents: 12_050n }]],
+        );
+        assert.deepEqual(
+          (await invoiceLog(s.agency.id)).map((r) => [r.external_id, r.action]),
+          [['90002', 'linked']],
+        );
         await checkInvariants(db(), noProcessor, s.agency.id, { inFlightAllowed: false });
       } finally {
         await s.close();
