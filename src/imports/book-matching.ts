@@ -224,7 +224,8 @@ async function customersByNumber(
   return new Map(rows.map((r) => [r.customer_number, { id: r.id, customerNumber: r.customer_number }]));
 }
 
-async function policiesByNumber(
+/** The agency's policies with these numbers, with their customer and installment plan (the sync's opening AR reads them too). */
+export async function policiesByNumber(
   db: Db | Tx,
   agencyId: string,
   numbers: readonly string[],
