@@ -34,6 +34,7 @@ export async function applyExternalCustomers(
   system: SyncSystem,
   incoming: ExternalRecord[],
   rules: SyncRules,
+  options: { openingAr?: boolean } = {},
 ): Promise<ApplyFigures> {
   const figures = emptyFigures();
   figures.received = incoming.length;
@@ -220,7 +221,16 @@ export async function applyExternalCustomers(
     })),
     (rows) => tx.insertInto('sync_links').values(rows).execute(),
   );
-  await applyContactsAndPolicies(tx, agencyId, system, applied, rules, log, new Date().toISOString().slice(0, 10));
+  await applyContactsAndPolicies(
+    tx,
+    agencyId,
+    system,
+    applied,
+    rules,
+    log,
+    new Date().toISOString().slice(0, 10),
+    options.openingAr ?? false,
+  );
   await saveReviews(tx, agencyId, system, reviewRows);
   await insertChunks(outbox, (rows) => queuePushes(tx, rows));
   await insertChunks(log, (rows) => tx.insertInto('sync_log').values(rows).execute());

@@ -30,6 +30,7 @@ export async function applyContactsAndPolicies(
   rules: SyncRules,
   log: Insertable<SyncLogTable>[],
   today: string,
+  openingAr: boolean,
 ): Promise<void> {
   const contacts = contactsOf(accounts);
   const amsKnown =
@@ -53,7 +54,7 @@ export async function applyContactsAndPolicies(
   if (contacts.length > 0) await applyContacts(tx, agencyId, system, contacts, rules, log);
   if (policies.length > 0) await applyPolicies(tx, agencyId, system, policies, log, today);
   const invoices = invoicesOf(accounts);
-  if (invoices.length > 0) await applyInvoices(tx, agencyId, system, invoices, log, today);
+  if (invoices.length > 0) await applyInvoices(tx, agencyId, system, invoices, log, today, openingAr);
   // Receipts held for want of an AMS identity go out once these accounts brought it.
   if (accounts.length > 0) {
     await releaseHeldAmsReceiptExports(tx, agencyId, { customerIds: [...new Set(accounts.map((a) => a.customerId))] });

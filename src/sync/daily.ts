@@ -30,6 +30,14 @@ export async function runDailySync(
 ): Promise<DailySyncResult> {
   const { connector } = await requireConnector(db, agencyId, system);
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  // Until a run has read the system to its end, this is the first load: it may open AR.
+  const { first_load_done_at: firstLoadDone } = await db
+    .selectFrom('sync_connectors')
+    .select('first_load_done_at')
+    .where('agency_id', '=', agencyId)
+    .where('system', '=', system)
+    .executeTakeFirstOrThrow();
+  const openingAr = firstLoadDone === null;
   const stored = await db
     .selectFrom('sync_cursors')
     .select('cursor')
@@ -80,7 +88,7 @@ export async function runDailySync(
       try {
         figures = await db.transaction().execute(async (tx) => {
           const rules = await lockAgencySync(tx, agencyId);
-          const applied = await applyExternalCustomers(tx, agencyId, system, page.records, rules);
+          const applied = await applyExternalCustomers(tx, agencyId, system, page.records, rules, { openingAr });
           await tx
             .insertInto('sync_cursors')
             .values({ agency_id: agencyId, system, entity: 'customer', cursor: page.cursor })
@@ -102,6 +110,15 @@ export async function runDailySync(
       options.onPage?.(result);
     }
     if (last) {
+      if (openingAr) {
+        await db
+          .updateTable('sync_connectors')
+          .set({ first_load_done_at: new Date() })
+          .where('agency_id', '=', agencyId)
+          .where('system', '=', system)
+          .where('first_load_done_at', 'is', null)
+          .execute();
+      }
       // A run that read everything stamps its cursor's time even when the last page was empty: that
       // time is when the system was last fully read (the `policypay_sync_lag_seconds` metric). The
       // cursor itself is left as stored, which a concurrent run may have moved on.

@@ -28,6 +28,7 @@ export async function applyInvoices(
   incoming: { item: ExternalInvoice; customerId: string }[],
   log: Insertable<SyncLogTable>[],
   today: string,
+  openingAr: boolean,
 ): Promise<void> {
   const known = new Set(
     (
@@ -69,6 +70,7 @@ export async function applyInvoices(
       // A link made earlier in this loop is seen by the next query: one local invoice, one AMS invoice.
       matches: await matchingInvoices(tx, agencyId, system, item, customerId),
       policy: item.policyNumber ? policies.get(item.policyNumber) : undefined,
+      openingAr,
     });
     if (decision.kind === 'link') {
       await tx

@@ -206,6 +206,8 @@ async function pushOne(
         rules,
         childLog,
         new Date().toISOString().slice(0, 10),
+        // A record policypay pushed is policypay's own: its invoices are billed here, never opened.
+        false,
       );
       if (childLog.length > 0) await tx.insertInto('sync_log').values(childLog).execute();
       // Edits made while the push was in flight leave a newer pending row; only this one is done.

@@ -243,6 +243,30 @@ for (const target of databaseTargets()) {
         assert.equal(await count('invoices', s.agency.id), 4);
         assert.equal((await invoiceLog(s.agency.id)).length, log.length + again.length);
 
+        // The first load is done (its first run read the AMS to the end): from now on policypay
+        // bills, and an AMS invoice it does not know opens no AR, however open it is there.
+        const done = await db()
+          .selectFrom('sync_connectors')
+          .select('first_load_done_at')
+          .where('agency_id', '=', s.agency.id)
+          .executeTakeFirstOrThrow();
+        assert.notEqual(done.first_load_done_at, null);
+        s.ams.addInvoice(ams.harbor.customerId as string, {
+          invoiceNumber: 90_008,
+          policyNumber: ams.harborPolicy,
+          dueDate: '2027-02-01',
+          amount: 300,
+          openBalance: 300,
+        });
+        await load(s);
+        assert.equal(await count('invoices', s.agency.id), 4);
+        const late = (await invoiceLog(s.agency.id)).filter((r) => r.external_id === '90008');
+        assert.deepEqual(
+          late.map((r) => r.action),
+          ['unmatched'],
+        );
+        assert.match(late[0]!.message, /opening AR comes only from the first load, which is done/);
+
         // A receipt against the partly paid opening invoice reduces it.
         await createBank(db(), s.agency.actor, { shortName: 'OPER', name: 'Operating', division: 'Main' });
         const paid = await s.api.post('/api/v1/receipt/customer', {

@@ -609,6 +609,7 @@ export interface SyncConnectors {
   config: JsonColumn;
   created_at: Generated<Timestamp>;
   enabled: Generated<boolean>;
+  first_load_done_at: Timestamp | null;
   kind: "rest";
   system: SyncSystem;
   updated_at: Generated<Timestamp>;

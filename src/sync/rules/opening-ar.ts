@@ -46,7 +46,13 @@ export function invoiceAmountCents(item: ExternalInvoice): Cents | null {
 export function decideInvoice(
   system: SyncSystem,
   item: ExternalInvoice,
-  facts: { customerId: string; matches: readonly string[]; policy: LocalPolicyRef | undefined },
+  facts: {
+    customerId: string;
+    matches: readonly string[];
+    policy: LocalPolicyRef | undefined;
+    /** The system's first load is under way: only then does an unmatched open invoice open AR. */
+    openingAr: boolean;
+  },
 ): InvoiceDecision {
   const amountCents = invoiceAmountCents(item);
   if (amountCents === null) return invalid(`the amount ${JSON.stringify(item.amount)} is not an amount`);
@@ -81,6 +87,14 @@ export function decideInvoice(
       kind: 'skip',
       action: 'conflict',
       message: `${unmatched}; its policy ${item.policyNumber} belongs to another customer`,
+    };
+  }
+  if (!facts.openingAr) {
+    // After the first load policypay bills: an AMS invoice it does not know is not billed again here.
+    return {
+      kind: 'skip',
+      action: 'unmatched',
+      message: `${unmatched}; opening AR comes only from the first load, which is done: bill it in policypay`,
     };
   }
   return {

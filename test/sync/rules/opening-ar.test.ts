@@ -12,10 +12,11 @@ const invoice = (changes: Partial<ExternalInvoice> = {}): ExternalInvoice => ({
   openBalance: '120.50',
   ...changes,
 });
-const facts = (changes: Partial<Parameters<typeof decideInvoice>[2]> = {}) => ({
+const facts = (changes: Partial<Parameters<typeof decideInvoice>[2]> = {}): Parameters<typeof decideInvoice>[2] => ({
   customerId: 'customer-1',
   matches: [] as string[],
   policy,
+  openingAr: true,
   ...changes,
 });
 
@@ -26,6 +27,17 @@ describe('what an AMS invoice becomes (opening AR)', () => {
       localId: 'local-1',
     });
     assert.deepEqual(decideInvoice('ams', invoice({ openBalance: '0' }), facts({ matches: ['local-1'] })), {
+      kind: 'link',
+      localId: 'local-1',
+    });
+  });
+
+  it('after the first load, opens no AR for an unmatched invoice and says why; still links a match', () => {
+    const decision = decideInvoice('ams', invoice(), facts({ openingAr: false }));
+    assert.equal(decision.kind, 'skip');
+    assert.equal(decision.kind === 'skip' && decision.action, 'unmatched');
+    assert.match(decision.kind === 'skip' ? decision.message : '', /only from the first load, which is done/);
+    assert.deepEqual(decideInvoice('ams', invoice(), facts({ openingAr: false, matches: ['local-1'] })), {
       kind: 'link',
       localId: 'local-1',
     });
