@@ -80,6 +80,7 @@ export class Histogram {
 export interface LatencySummary {
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   mean: number;
@@ -92,6 +93,7 @@ export function latencySummary(histogram: Histogram): LatencySummary | null {
   return {
     p50: ms(histogram.percentile(50)),
     p90: ms(histogram.percentile(90)),
+    p95: ms(histogram.percentile(95)),
     p99: ms(histogram.percentile(99)),
     max: ms(histogram.maxMicros),
     mean: ms(histogram.sumMicros / histogram.count),

@@ -10,6 +10,7 @@ const scenarioIds = [
   'ledger',
   'startup',
   'import',
+  'back-office',
 ] as const;
 export type ScenarioId = (typeof scenarioIds)[number];
 export type DatabaseChoice = 'pglite' | 'postgres';
@@ -38,6 +39,8 @@ export interface BenchOptions {
   startupIdleSeconds: number;
   /** Customers (each with a policy and two invoices) in the import scenario's files. */
   importCustomers: number;
+  /** The back-office scenario's book: customers, each with a policy and five open invoices. */
+  backOfficeCustomers: number;
 }
 
 export const usage = `npm run bench [-- options]
@@ -61,6 +64,7 @@ export const usage = `npm run bench [-- options]
                       interleaved with this one's in the same runs (BENCH_STARTUP_COMPARE)
   --startup-idle <s>  seconds a started server idles before its memory is read (BENCH_STARTUP_IDLE, default 10)
   --import-customers <n>  customers (each with a policy and two open invoices) in the import scenario's CSV files
+  --back-office-customers <n>  the back-office scenario's book (each customer: a policy, five invoices; default 100000)
                       (BENCH_IMPORT_CUSTOMERS, default 100000)
   --help
 
@@ -109,6 +113,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       'startup-idle': { type: 'string' },
       'startup-compare': { type: 'string' },
       'import-customers': { type: 'string' },
+      'back-office-customers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -124,7 +129,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       '--only',
       values.only ?? env.BENCH_ONLY,
       scenarioIds,
-      scenarioIds.filter((id) => id !== 'import'),
+      scenarioIds.filter((id) => id !== 'import' && id !== 'back-office'),
     ),
     databases: list('--databases', values.databases ?? env.BENCH_DATABASES, ['pglite', 'postgres'] as const),
     databaseUrl: env.BENCH_DATABASE_URL || undefined,
@@ -145,6 +150,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     startupRoot: values['startup-root'] ?? (env.BENCH_STARTUP_ROOT || undefined),
     startupCompare: values['startup-compare'] ?? (env.BENCH_STARTUP_COMPARE || undefined),
     startupIdleSeconds: positiveNumber('--startup-idle', values['startup-idle'] ?? env.BENCH_STARTUP_IDLE, 10, false),
+    backOfficeCustomers: positiveNumber(
+      '--back-office-customers',
+      values['back-office-customers'] ?? env.BENCH_BACK_OFFICE_CUSTOMERS,
+      100_000,
+      true,
+    ),
     importCustomers: positiveNumber(
       '--import-customers',
       values['import-customers'] ?? env.BENCH_IMPORT_CUSTOMERS,

@@ -10,6 +10,7 @@ import { type BenchOptions, type DatabaseChoice, parseOptions, type ScenarioId, 
 import { log, type ScenarioResult } from './report.ts';
 import { autopayScenario } from './scenarios/autopay.ts';
 import { autopayDayScenario } from './scenarios/autopay-day.ts';
+import { backOfficeScenario } from './scenarios/back-office.ts';
 import { eligibilityEndpointScenario, eligibilityPureScenario } from './scenarios/eligibility.ts';
 import { importScenario } from './scenarios/import.ts';
 import { ledgerScenario } from './scenarios/ledger.ts';
@@ -77,6 +78,13 @@ const databaseScenarios: {
     issueScenario: 18,
     name: 'import a book from CSV, and the same files again',
     run: importScenario,
+  },
+  {
+    id: 'back-office',
+    resultId: 'back-office',
+    issueScenario: 19,
+    name: 'the back office at an agency’s real size: search, a customer page, AR aging',
+    run: backOfficeScenario,
   },
 ];
 

@@ -15,7 +15,9 @@ export type HttpPlan =
       timeZone: string;
     }
   | { kind: 'eligibility'; policyPrefix: string; policies: number }
-  | { kind: 'account'; customerNumber: number };
+  | { kind: 'account'; customerNumber: number }
+  /** GETs of these paths, drawn at random, each answering 200. */
+  | { kind: 'paths'; paths: string[] };
 
 export interface HttpLoadJob {
   url: string;
@@ -87,6 +89,8 @@ function requestMaker(plan: HttpPlan, seed: number): () => Request {
       };
     case 'account':
       return () => ({ method: 'GET', path: `/api/v1/customers/${plan.customerNumber}/account`, expect: 200 });
+    case 'paths':
+      return () => ({ method: 'GET', path: plan.paths[Math.floor(random() * plan.paths.length)]!, expect: 200 });
   }
 }
 

@@ -149,7 +149,7 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
       node: process.version,
       description:
         `${customers} customers, each with a policy and two open invoices, imported from CSV files through ` +
-        'preview and commit (batches of 2,000 rows, each its own transaction) in a Node process of its own ' +
+        'preview and commit (batches of 1,000 rows, each its own transaction) in a Node process of its own ' +
         '(bench/processes/import-process.ts: peak RSS is its maxRSS); then the same files again in another; ' +
         'then the same rows in other files (an overlap)',
       operations: customers * 4,

@@ -50,7 +50,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
   if (!source) {
     throw new DomainError('conflict', `import ${id} kept no copy of its file: commit it with the file again`);
   }
-  const pass = readCsv(source, options.batchSize ?? 2000);
+  const pass = readCsv(source, options.batchSize ?? 1000);
   let batch = 0;
   let analyzeAt = FIRST_ANALYZE_ROWS;
   for await (const chunk of pass.chunks) {
