@@ -30,7 +30,9 @@ export async function autopayReport(db: Db, actor: Actor, range: { from: Calenda
   if (actor.divisions) {
     query = query.where('bank_divisions.name', 'in', actor.divisions.length ? actor.divisions : ['']);
   }
-  const rows = await query.groupBy([day, 'payment_attempts.status', 'payment_attempts.decline_code']).execute();
+  // By position: the day's expression holds a parameter, which Postgres does not match between the
+  // select list and a GROUP BY of its own.
+  const rows = await query.groupBy(sql.raw('1, 2, 3')).execute();
   const groups: AttemptGroup[] = rows.map((row) => ({
     day: row.day,
     status: row.status,
