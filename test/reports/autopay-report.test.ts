@@ -43,7 +43,14 @@ for (const target of databaseTargets()) {
       assert.equal(res.body.timeZone, 'America/Chicago');
       assert.deepEqual(res.body.days, [
         { date: '2026-03-04', attempts: 0, succeeded: 0, declined: 0, successRate: null, declines: {} },
-        { date: '2026-03-05', attempts: 1, succeeded: 0, declined: 1, successRate: 0, declines: { insufficient_funds: 1 } },
+        {
+          date: '2026-03-05',
+          attempts: 1,
+          succeeded: 0,
+          declined: 1,
+          successRate: 0,
+          declines: { insufficient_funds: 1 },
+        },
         { date: '2026-03-06', attempts: 1, succeeded: 1, declined: 0, successRate: 100, declines: {} },
       ]);
       assert.deepEqual(res.body.reasons, [{ code: 'insufficient_funds', count: 1 }]);
@@ -62,10 +69,16 @@ for (const target of databaseTargets()) {
       ]);
 
       // A caller limited to another bank sees no autopay payment (they were deposited to OPER).
-      await createBank(world.database.db, systemActor(s.agencyId, 'test'), { shortName: 'TRUST', name: 'Trust', division: 'Main' });
+      await createBank(world.database.db, systemActor(s.agencyId, 'test'), {
+        shortName: 'TRUST',
+        name: 'Trust',
+        division: 'Main',
+      });
       const key = await s.api.post('/api/v1/api-keys', { name: 'trust desk', role: 'agent', banks: ['TRUST'] });
       assert.equal(key.status, 201, JSON.stringify(key.body));
-      const trust = await apiClient(world.url, key.body.key).get('/api/v1/reports/autopay?from=2026-03-04&to=2026-03-06');
+      const trust = await apiClient(world.url, key.body.key).get(
+        '/api/v1/reports/autopay?from=2026-03-04&to=2026-03-06',
+      );
       assert.equal(trust.status, 200, JSON.stringify(trust.body));
       assert.equal(trust.body.totals.attempts, 0);
     });

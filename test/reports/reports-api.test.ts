@@ -167,7 +167,16 @@ for (const target of databaseTargets()) {
 
     it('exports AR aging as CSV, every customer by number and a total row', async () => {
       const rows = await csv('/api/v1/reports/ar-aging/export.csv?asOf=2026-03-10');
-      assert.deepEqual(rows[0], ['customerNumber', 'customerName', 'current', '1-30', '31-60', '61-90', '90+', 'total']);
+      assert.deepEqual(rows[0], [
+        'customerNumber',
+        'customerName',
+        'current',
+        '1-30',
+        '31-60',
+        '61-90',
+        '90+',
+        'total',
+      ]);
       assert.deepEqual(rows.slice(1), [
         [String(customers[0]), 'Ann Able', '100.01', '30.00', '0.00', '30.00', '0.00', '160.01'],
         [String(customers[1]), 'Bob Baker', '0.00', '0.00', '40.00', '0.00', '374.50', '414.50'],
@@ -240,7 +249,13 @@ for (const target of databaseTargets()) {
       const onlyOper = await get('/api/v1/reports/deposits?from=2026-03-01&to=2026-03-10&bankShortName=OPER');
       assert.equal(onlyOper.total, 95);
       // By default, today's deposits: none on 10 March.
-      assert.deepEqual(await get('/api/v1/reports/deposits'), { from: '2026-03-10', to: '2026-03-10', count: 0, total: 0, banks: [] });
+      assert.deepEqual(await get('/api/v1/reports/deposits'), {
+        from: '2026-03-10',
+        to: '2026-03-10',
+        count: 0,
+        total: 0,
+        banks: [],
+      });
 
       const rows = await csv('/api/v1/reports/deposits/export.csv?from=2026-03-01&to=2026-03-10&bankShortName=OPER');
       assert.deepEqual(

@@ -50,17 +50,50 @@ describe('collections per day', () => {
         ['2026-03-03', 1, 1n],
       ],
     );
-    assert.deepEqual(report.days[0]!.byChannel, { agent_sweep: 0n, secure_checkout: 0n, autopay: 99_99n, manual: 300_00n });
+    assert.deepEqual(report.days[0]!.byChannel, {
+      agent_sweep: 0n,
+      secure_checkout: 0n,
+      autopay: 99_99n,
+      manual: 300_00n,
+    });
     assert.deepEqual(report.totals.byMethod, { Cash: 1n, Check: 300_00n, EFT: 99_99n });
     assert.equal(report.totals.totalCents, 400_00n);
     const csv = collectionsCsv(report);
-    assert.deepEqual(csv.header, ['date', 'count', 'total', 'agent_sweep', 'secure_checkout', 'autopay', 'manual', 'Cash', 'Check', 'EFT']);
-    assert.deepEqual(csv.rows.at(-1), ['TOTAL', '4', '400.00', '0.00', '0.00', '99.99', '300.01', '0.01', '300.00', '99.99']);
+    assert.deepEqual(csv.header, [
+      'date',
+      'count',
+      'total',
+      'agent_sweep',
+      'secure_checkout',
+      'autopay',
+      'manual',
+      'Cash',
+      'Check',
+      'EFT',
+    ]);
+    assert.deepEqual(csv.rows.at(-1), [
+      'TOTAL',
+      '4',
+      '400.00',
+      '0.00',
+      '0.00',
+      '99.99',
+      '300.01',
+      '0.01',
+      '300.00',
+      '99.99',
+    ]);
   });
 });
 
 describe('the daily deposit report', () => {
-  const receipt = (bank: string, date: string, number: number, cents: bigint, status: 'posted' | 'reversed' = 'posted'): DepositReceipt => ({
+  const receipt = (
+    bank: string,
+    date: string,
+    number: number,
+    cents: bigint,
+    status: 'posted' | 'reversed' = 'posted',
+  ): DepositReceipt => ({
     bankShortName: bank,
     bankName: `${bank} Bank`,
     receiptDate: date,
@@ -83,7 +116,11 @@ describe('the daily deposit report', () => {
     assert.equal(slips.totalCents, 61_51n);
     assert.equal(slips.count, 4);
     assert.deepEqual(
-      slips.banks.map((b) => [b.bankShortName, b.totalCents, b.days.map((d) => [d.date, d.receipts.map((r) => r.receiptNumber), d.totalCents])]),
+      slips.banks.map((b) => [
+        b.bankShortName,
+        b.totalCents,
+        b.days.map((d) => [d.date, d.receipts.map((r) => r.receiptNumber), d.totalCents]),
+      ]),
       [
         ['NORTH', 1_50n, [['2026-03-01', [2], 1_50n]]],
         [
@@ -97,7 +134,19 @@ describe('the daily deposit report', () => {
       ],
     );
     const rows = depositCsvRows(slips.banks);
-    assert.deepEqual(rows[0], ['NORTH', 'NORTH Bank', '2026-03-01', 'receipt', '2', '7', "'=Ann", 'Check', '1001', 'reversed', '1.50']);
+    assert.deepEqual(rows[0], [
+      'NORTH',
+      'NORTH Bank',
+      '2026-03-01',
+      'receipt',
+      '2',
+      '7',
+      "'=Ann",
+      'Check',
+      '1001',
+      'reversed',
+      '1.50',
+    ]);
     assert.deepEqual(rows[1], ['NORTH', 'NORTH Bank', '2026-03-01', 'day total', '', '', '', '', '', '', '1.50']);
     assert.deepEqual(rows.at(-1), ['OPER', 'OPER Bank', '', 'bank total', '', '', '', '', '', '', '60.01']);
   });
