@@ -8,14 +8,6 @@ export const agingBuckets = ['current', '1-30', '31-60', '61-90', '90+'] as cons
 export type AgingBucket = (typeof agingBuckets)[number];
 export type AgingAmounts = Record<AgingBucket, Cents>;
 
-export const agingBucketLabels: Record<AgingBucket, string> = {
-  current: 'Current',
-  '1-30': '1–30 days',
-  '31-60': '31–60 days',
-  '61-90': '61–90 days',
-  '90+': 'Over 90 days',
-};
-
 /** Days an invoice due `dueDate` is past due on `asOf`: 0 on its due date, negative before it. */
 export function daysPastDue(dueDate: CalendarDate, asOf: CalendarDate): number {
   return daysBetween(dueDate, asOf);

@@ -23,7 +23,7 @@ export interface AutopayDay {
   declines: Record<string, number>;
 }
 
-export const UNSPECIFIED_DECLINE = 'unspecified';
+const UNSPECIFIED_DECLINE = 'unspecified';
 
 /** Percent to one decimal from whole counts (what the chart plots; never money). */
 export function successRate(succeeded: number, declined: number): number | null {

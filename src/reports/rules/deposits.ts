@@ -17,7 +17,7 @@ export interface DepositReceipt {
   status: 'posted' | 'reversed';
 }
 
-export interface DepositDay {
+interface DepositDay {
   date: CalendarDate;
   receipts: DepositReceipt[];
   count: number;

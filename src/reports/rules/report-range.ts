@@ -3,7 +3,7 @@
 import { addDays, type CalendarDate, daysBetween } from '../../kernel/calendar.ts';
 import { invalid } from '../../kernel/errors.ts';
 
-export const MAX_REPORT_DAYS = 366;
+const MAX_REPORT_DAYS = 366;
 
 /**
  * `from`..`to` as asked, or the `defaultDays` ending `today` when `from` is left out (`to` defaults

@@ -21,7 +21,7 @@ export const agingLabels: Record<AgingBucket, string> = {
   '90+': 'Over 90 days',
 };
 
-export type AgingAmounts = Record<AgingBucket | 'total', number>;
+type AgingAmounts = Record<AgingBucket | 'total', number>;
 export type AgingReport = {
   asOf: string;
   totals: AgingAmounts;
@@ -50,7 +50,7 @@ export type CollectionsReport = {
   totals: CollectionDay;
 };
 
-export type DepositReceipt = {
+type DepositReceipt = {
   receiptNumber: number;
   customerNumber: number;
   customerName: string;

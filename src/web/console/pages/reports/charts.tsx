@@ -14,7 +14,7 @@ import {
 } from 'recharts';
 import { formatMoney } from '../../shared/format.ts';
 
-export const chartColors = ['#2563eb', '#16a34a', '#f59e0b', '#dc2626', '#7c3aed', '#0891b2', '#be185d'];
+const chartColors = ['#2563eb', '#16a34a', '#f59e0b', '#dc2626', '#7c3aed', '#0891b2', '#be185d'];
 
 const compactMoney = new Intl.NumberFormat('en-US', {
   style: 'currency',

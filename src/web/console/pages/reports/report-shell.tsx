@@ -37,7 +37,7 @@ export function useReport<T>(report: ReportName, search: string): ReportState<T>
   return state;
 }
 
-export type ReportField =
+type ReportField =
   | { name: string; label: string; type: 'date' }
   | { name: string; label: string; type: 'select'; options: { value: string; label: string }[] };
 
