@@ -6,7 +6,7 @@ import { getAgency } from '../agency/agencies.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { type CalendarDate, dateInZone } from '../kernel/calendar.ts';
 import type { Db } from '../platform/db/transaction.ts';
-import { type AgingAmounts, type AgingBucket, agingBuckets, agingCutoffs } from './rules/aging.ts';
+import { type AgingAmounts, type AgingBucket, agingBuckets, agingCutoffs, agingTotal } from './rules/aging.ts';
 
 export interface AgingCustomer {
   customerNumber: number;
@@ -75,29 +75,49 @@ export async function agingDate(
   return asked ?? dateInZone(now, (await getAgency(db, actor.agencyId)).timeZone);
 }
 
+/**
+ * The totals and the customers owing most, in one statement: the open invoices are read and added up
+ * per customer once (`per_customer`), then summed for the totals and cut to the top for the page;
+ * only those customers' names are looked up.
+ */
 export async function arAging(db: Db, actor: Actor, asOf: CalendarDate, limit: number): Promise<AgingReport> {
-  const open = openInvoices(actor.agencyId, asOf);
-  const sums = sql.join(bucketSums(asOf));
-  const [totals, customers] = await Promise.all([
-    sql<BucketRow & { customers: string }>`${open}
-      SELECT ${sums}, count(DISTINCT i.customer_id) AS customers
+  const columns = sql.join(agingBuckets.map((bucket) => sql.ref(column(bucket))));
+  const totals = sql.join(
+    agingBuckets.map((bucket) => sql`sum(${sql.ref(column(bucket))})::int8 AS ${sql.ref(column(bucket))}`),
+  );
+  const rows = await sql<
+    BucketRow & { customer_number: number | null; name: string | null; customers: string }
+  >`${openInvoices(actor.agencyId, asOf)},
+    per_customer AS (
+      SELECT i.customer_id, ${sql.join(bucketSums(asOf))}, sum(o.balance) AS total
         FROM open o JOIN invoices i ON i.id = o.invoice_id
-       WHERE o.balance <> 0`.execute(db),
-    customerRows(db, actor.agencyId, asOf, { limit }),
-  ]);
-  const row = totals.rows[0]!;
-  return { asOf, totals: amountsOf(row), customerCount: Number(row.customers), customers };
+       WHERE o.balance <> 0
+       GROUP BY i.customer_id
+    )
+    SELECT NULL::int AS customer_number, NULL::text AS name, ${totals}, count(*) AS customers FROM per_customer
+    UNION ALL
+    (SELECT c.customer_number, c.name, ${columns}, NULL
+       FROM (SELECT * FROM per_customer ORDER BY total DESC, customer_id LIMIT ${limit}) top
+       JOIN customers c ON c.id = top.customer_id)`.execute(db);
+  // The totals row is the one without a customer (a UNION ALL's rows come in no promised order).
+  const total = rows.rows.find((r) => r.customer_number === null);
+  const customers = rows.rows.filter((r) => r.customer_number !== null);
+  return {
+    asOf,
+    totals: amountsOf(total!),
+    customerCount: Number(total!.customers),
+    customers: customers
+      .map((r) => ({ customerNumber: r.customer_number!, customerName: r.name!, amounts: amountsOf(r) }))
+      .sort(
+        (a, b) => compareCents(agingTotal(b.amounts), agingTotal(a.amounts)) || a.customerNumber - b.customerNumber,
+      ),
+  };
 }
 
-/** Every customer with an open balance on `asOf`: by most owed (the page) or by number (the CSV). */
-export async function customerRows(
-  db: Db,
-  agencyId: string,
-  asOf: CalendarDate,
-  options: { limit?: number },
-): Promise<AgingCustomer[]> {
-  const order = options.limit === undefined ? sql`c.customer_number` : sql`sum(o.balance) DESC, c.customer_number`;
-  const limit = options.limit === undefined ? sql`` : sql`LIMIT ${options.limit}`;
+const compareCents = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Every customer with an open balance on `asOf`, by customer number: the CSV. */
+export async function customerRows(db: Db, agencyId: string, asOf: CalendarDate): Promise<AgingCustomer[]> {
   const rows = await sql<BucketRow & { customer_number: number; name: string }>`${openInvoices(agencyId, asOf)}
     SELECT c.customer_number, c.name, ${sql.join(bucketSums(asOf))}
       FROM open o
@@ -105,6 +125,6 @@ export async function customerRows(
       JOIN customers c ON c.id = i.customer_id
      WHERE o.balance <> 0
      GROUP BY c.id, c.customer_number, c.name
-     ORDER BY ${order} ${limit}`.execute(db);
+     ORDER BY c.customer_number`.execute(db);
   return rows.rows.map((r) => ({ customerNumber: r.customer_number, customerName: r.name, amounts: amountsOf(r) }));
 }

@@ -95,7 +95,7 @@ export function reportRoutes(app: App, deps: RouteDeps): void {
     async (request, reply) => {
       const actor = requireActor(request);
       const asOf = await agingDate(deps.db, actor, request.query.asOf, deps.clock());
-      const customers = await customerRows(deps.db, actor.agencyId, asOf, {});
+      const customers = await customerRows(deps.db, actor.agencyId, asOf);
       const total = { customerNumber: null, customerName: '', amounts: addAging(customers.map((c) => c.amounts)) };
       return sendCsv(reply, `ar-aging-${asOf}.csv`, agingCsvHeader, once([...customers, total].map(agingCsvRow)));
     },
