@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Actor } from '../kernel/actor.ts';
 import type { Db } from '../platform/db/transaction.ts';
 import type { AutopayRunFigures } from './rules/autopay.ts';
+import { type RunSummary, summarizeRun } from './rules/autopay-console.ts';
 
 /** The pg-boss schedule, `policypay autopay run`, or a direct call (scripts, the bench, tests). */
 export type AutopayRunTrigger = 'schedule' | 'cli' | 'manual';
@@ -191,15 +192,36 @@ function runView(row: RunRow): AutopayRunView {
   };
 }
 
-/** Past passes, latest first. */
-export async function listAutopayRuns(db: Db, actor: Actor, options: { limit: number }): Promise<AutopayRunView[]> {
+export interface AutopayRunListItem extends AutopayRunView {
+  /** The payments this pass's firings created that have posted since, and that ended failed. */
+  paymentsPosted: number;
+  paymentsFailed: number;
+  summary: RunSummary;
+}
+
+/** Past passes, latest first, with what became of the payments they created. */
+export async function listAutopayRuns(db: Db, actor: Actor, options: { limit: number }): Promise<AutopayRunListItem[]> {
+  const outcome = (state: 'posted' | 'failed') =>
+    sql<number>`(SELECT count(*)::int FROM autopay_firings f JOIN payments p ON p.id = f.payment_id
+      WHERE f.agency_id = autopay_runs.agency_id AND f.run_id = autopay_runs.id AND p.state = ${state})`;
   const rows = await db
     .selectFrom('autopay_runs')
     .selectAll()
+    .select([outcome('posted').as('payments_posted'), outcome('failed').as('payments_failed')])
     .where('agency_id', '=', actor.agencyId)
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .limit(options.limit)
     .execute();
-  return rows.map(runView);
+  return rows.map((row) => {
+    const run = runView(row);
+    const paymentsPosted = Number(row.payments_posted);
+    const paymentsFailed = Number(row.payments_failed);
+    return {
+      ...run,
+      paymentsPosted,
+      paymentsFailed,
+      summary: summarizeRun({ ...run, paymentsPosted, paymentsFailed }),
+    };
+  });
 }

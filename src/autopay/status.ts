@@ -1,9 +1,14 @@
+import { checkDepositBank } from '../agency/bank-access.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError, notFound } from '../kernel/errors.ts';
+import { invoiceBalances } from '../ledger/ledger.ts';
+import { refuseWhileInFlight } from '../payments/creation/in-flight.ts';
 import { audit } from '../platform/db/audit.ts';
 import type { AutopayFiringsTable } from '../platform/db/schema.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
 import { autopayQueues, type JobQueue } from '../platform/jobs/job-queue.ts';
+import { seesAutopayBank } from './autopay-bank-access.ts';
+import { refireRefusal } from './rules/autopay-console.ts';
 
 export interface InvoiceAutopayView {
   invoiceNumber: number;
@@ -112,10 +117,14 @@ export async function getInvoiceAutopay(db: Db | Tx, actor: Actor, invoiceNumber
 }
 
 /**
- * Staff fire a failed firing again, now: it becomes `retry_due` and its invoice undecided, and a
- * pass is queued, which claims it like any due invoice (the skip and eligibility rules first). Its
- * retry plan's count goes on from its failures. Only a failed firing may be re-fired: one that
- * created a payment or posted a receipt must never fire twice.
+ * Staff fire a failed pull again, now: the firing failed (plugin, refused payment) or the payment
+ * it created was declined for good. It becomes `retry_due` and its invoice undecided, and a pass
+ * is queued, which claims it like any due invoice: the skip and eligibility rules first, then
+ * `createPayment` with its in-flight refusal. Its retry plan's count goes on from its failures.
+ * Refused here already (nothing written) when the pull is not a failed one — one that created a
+ * payment still in flight or posted, or posted a receipt, must never fire twice — when the invoice
+ * was paid meanwhile, or when another payment for it is in flight. A caller limited to banks needs
+ * the declined payment's bank (or, with no payment, the autopay bank).
  */
 export async function refireAutopay(
   db: Db | Tx,
@@ -134,7 +143,7 @@ export async function refireAutopay(
     const firing = invoice.autopay_time
       ? await tx
           .selectFrom('autopay_firings')
-          .select(['id', 'status'])
+          .select(['id', 'status', 'payment_id'])
           .where('agency_id', '=', actor.agencyId)
           .where('invoice_id', '=', invoice.id)
           .where('autopay_time', '=', invoice.autopay_time)
@@ -144,11 +153,31 @@ export async function refireAutopay(
     if (!firing) {
       throw new DomainError('illegal_transition', `invoice ${invoiceNumber} has not been fired for its autopay time`);
     }
-    if (firing.status !== 'failed') {
-      throw new DomainError(
-        'illegal_transition',
-        `invoice ${invoiceNumber}'s autopay firing is ${firing.status}: only a failed firing can be fired again`,
-      );
+    // The invoice's row lock (taken by the in-flight check) serializes this with payment creation.
+    await refuseWhileInFlight(tx, actor.agencyId, [invoice.id]);
+    const payment = firing.payment_id
+      ? await tx
+          .selectFrom('payments')
+          .innerJoin('banks', 'banks.id', 'payments.bank_id')
+          .innerJoin('bank_divisions', 'bank_divisions.id', 'banks.division_id')
+          .select([
+            'payments.state',
+            'banks.id as bankId',
+            'banks.short_name as shortName',
+            'bank_divisions.name as division',
+          ])
+          .where('payments.id', '=', firing.payment_id)
+          .executeTakeFirstOrThrow()
+      : null;
+    const balance = (await invoiceBalances(tx, actor.agencyId, [invoice.id])).get(invoice.id) ?? 0n;
+    const refusal = refireRefusal({ firingStatus: firing.status, paymentState: payment?.state ?? null }, balance);
+    if (refusal) {
+      throw new DomainError('illegal_transition', `invoice ${invoiceNumber} cannot be fired again: ${refusal}`);
+    }
+    if (payment) {
+      checkDepositBank(actor, payment.shortName, { id: payment.bankId, ...payment });
+    } else if (!(await seesAutopayBank(tx, actor))) {
+      throw new DomainError('forbidden', 'this caller has no access to the autopay deposit bank');
     }
     await tx
       .updateTable('autopay_firings')
@@ -162,7 +191,13 @@ export async function refireAutopay(
       .where('id', '=', invoice.id)
       .execute();
     await jobs.enqueue(tx, autopayQueues.pass, {});
-    await audit(tx, actor, 'autopay.refired', { type: 'invoice', id: invoice.id }, { firingId: firing.id });
+    await audit(
+      tx,
+      actor,
+      'autopay.refired',
+      { type: 'invoice', id: invoice.id },
+      { firingId: firing.id, declinedPaymentId: firing.payment_id },
+    );
     return getInvoiceAutopay(tx, actor, invoiceNumber);
   });
 }

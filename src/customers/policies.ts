@@ -42,7 +42,7 @@ export interface PolicyView {
   tags: string[];
 }
 
-async function policyView(db: Db | Tx, row: Policy): Promise<PolicyView> {
+export async function policyView(db: Db | Tx, row: Policy): Promise<PolicyView> {
   const extra = await db
     .selectFrom('policies')
     .innerJoin('customers', 'customers.id', 'policies.customer_id')

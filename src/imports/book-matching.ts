@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db, Tx } from '../platform/db/transaction.ts';
 import type { BookRow } from './rules/book-rows.ts';
 import type { RowProblem } from './rules/import-kinds.ts';
@@ -58,12 +58,13 @@ export async function planRows(db: Db | Tx, agencyId: string, rows: readonly Boo
       ids.length === 0
         ? []
         : (
-            await db
-              .selectFrom('contacts')
-              .select(['customer_id', sql<string>`lower(name)`.as('name')])
-              .where('agency_id', '=', agencyId)
-              .where('customer_id', 'in', ids)
-              .execute()
+            await probeEach<{ customer_id: string; name: string }>(
+              db,
+              sql`${ids}::uuid[]`,
+              (key) => sql`SELECT c.customer_id, lower(c.name) AS name FROM contacts c
+                WHERE c.customer_id = ${key} AND c.agency_id = ${agencyId}`,
+              false,
+            )
           ).map((c) => `${c.customer_id}\u0000${c.name}`),
     );
     return contactRows.map((row) => {
@@ -117,12 +118,12 @@ export async function planRows(db: Db | Tx, agencyId: string, rows: readonly Boo
   const invoiceNumbers = invoiceRows.map((r) => r.invoiceNumber);
   const invoices = new Map(
     (
-      await db
-        .selectFrom('invoices')
-        .select(['invoice_number', 'customer_id'])
-        .where('agency_id', '=', agencyId)
-        .where('invoice_number', 'in', invoiceNumbers)
-        .execute()
+      await probeEach<{ invoice_number: number; customer_id: string }>(
+        db,
+        sql`${invoiceNumbers}::int[]`,
+        (key) => sql`SELECT i.invoice_number, i.customer_id FROM invoices i
+          WHERE i.agency_id = ${agencyId} AND i.invoice_number = ${key}`,
+      )
     ).map((i) => [i.invoice_number, i.customer_id]),
   );
   return invoiceRows.map((row): RowPlan => {
@@ -198,13 +199,13 @@ async function customersByExternalId(
   ids: readonly string[],
 ): Promise<Map<string, ResolvedCustomer>> {
   if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('imported_customers')
-    .innerJoin('customers', 'customers.id', 'imported_customers.customer_id')
-    .select(['imported_customers.external_id', 'customers.id', 'customers.customer_number'])
-    .where('imported_customers.agency_id', '=', agencyId)
-    .where('imported_customers.external_id', 'in', [...new Set(ids)])
-    .execute();
+  const rows = await probeEach<{ external_id: string; id: string; customer_number: number }>(
+    db,
+    sql`${[...new Set(ids)]}::text[]`,
+    (key) => sql`SELECT ic.external_id, c.id, c.customer_number
+      FROM imported_customers ic JOIN customers c ON c.id = ic.customer_id
+      WHERE ic.agency_id = ${agencyId} AND ic.external_id = ${key}`,
+  );
   return new Map(rows.map((r) => [r.external_id, { id: r.id, customerNumber: r.customer_number }]));
 }
 
@@ -214,28 +215,55 @@ async function customersByNumber(
   numbers: readonly number[],
 ): Promise<Map<number, ResolvedCustomer>> {
   if (numbers.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('customers')
-    .select(['id', 'customer_number'])
-    .where('agency_id', '=', agencyId)
-    .where('customer_number', 'in', [...new Set(numbers)])
-    .execute();
+  const rows = await probeEach<{ id: string; customer_number: number }>(
+    db,
+    sql`${[...new Set(numbers)]}::int[]`,
+    (key) => sql`SELECT c.id, c.customer_number FROM customers c
+      WHERE c.agency_id = ${agencyId} AND c.customer_number = ${key}`,
+  );
   return new Map(rows.map((r) => [r.customer_number, { id: r.id, customerNumber: r.customer_number }]));
 }
 
-async function policiesByNumber(
+/** The agency's policies with these numbers, with their customer and installment plan (the sync's opening AR reads them too). */
+export async function policiesByNumber(
   db: Db | Tx,
   agencyId: string,
   numbers: readonly string[],
 ): Promise<Map<string, { id: string; customerId: string; planId: string | null }>> {
   if (numbers.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('policies')
-    .select(['id', 'customer_id', 'policy_number', 'installment_plan_id'])
-    .where('agency_id', '=', agencyId)
-    .where('policy_number', 'in', [...new Set(numbers)])
-    .execute();
+  const rows = await probeEach<{
+    id: string;
+    customer_id: string;
+    policy_number: string;
+    installment_plan_id: string | null;
+  }>(
+    db,
+    sql`${[...new Set(numbers)]}::text[]`,
+    (key) => sql`SELECT p.id, p.customer_id, p.policy_number, p.installment_plan_id FROM policies p
+      WHERE p.agency_id = ${agencyId} AND p.policy_number = ${key}`,
+  );
   return new Map(
     rows.map((r) => [r.policy_number, { id: r.id, customerId: r.customer_id, planId: r.installment_plan_id }]),
   );
+}
+
+/**
+ * Runs `lookup` once per key of the array, as an index probe: `unnest(keys)` drives a LATERAL
+ * subquery that a LIMIT keeps from being flattened into a join. Left to itself, the planner took a
+ * chunk's thousand keys in an IN list or a join as a large share of a table and read the whole
+ * table (a hash join, a sequential scan) for every chunk, so matching grew with the square of the
+ * book: 100,000 customers re-imported in 20 s. A probe per key costs the same at any book size.
+ * `unique` says a key finds at most one row (a unique key); else every row it finds comes back (OFFSET 0
+ * is then the fence).
+ */
+async function probeEach<R>(
+  db: Db | Tx,
+  keys: RawBuilder<unknown>,
+  lookup: (key: RawBuilder<unknown>) => RawBuilder<unknown>,
+  unique = true,
+): Promise<R[]> {
+  const key = sql.ref('k.key');
+  const { rows } = await sql<R>`SELECT m.* FROM unnest(${keys}) AS k(key)
+    CROSS JOIN LATERAL (${lookup(key)}${unique ? sql` LIMIT 1` : sql` OFFSET 0`}) m`.execute(db);
+  return rows;
 }

@@ -2,12 +2,24 @@ import { agencyToday } from '../agency/agencies.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { audit } from '../platform/db/audit.ts';
+import { analyzeTables } from '../platform/db/statistics.ts';
 import { type Db, inTransaction } from '../platform/db/transaction.ts';
 import { planRows } from './book-matching.ts';
 import { writeBatch } from './book-writers.ts';
 import { type CsvSource, readCsv, textSource } from './csv-rows.ts';
 import { findImport, type ImportView, importView } from './import-records.ts';
 import { type BookRow, parseBookRow } from './rules/book-rows.ts';
+import type { ImportKind } from './rules/import-kinds.ts';
+
+/** The tables a kind's batches grow, whose lookups the next batches (and the next files) plan. */
+const grownTables: Record<ImportKind, readonly string[]> = {
+  customers: ['customers', 'imported_customers'],
+  contacts: ['contacts'],
+  policies: ['policies'],
+  invoices: ['invoices', 'journal_entries', 'journal_lines'],
+};
+/** Statistics are gathered once a commit has written this many rows, and again each time it doubles. */
+const FIRST_ANALYZE_ROWS = 4000;
 
 export interface CommitOptions {
   /** The file again (the CLI reads it from disk); an upload's import keeps its own text. */
@@ -40,7 +52,9 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
   }
   const pass = readCsv(source, options.batchSize ?? 2000);
   let batch = 0;
+  let analyzeAt = FIRST_ANALYZE_ROWS;
   for await (const chunk of pass.chunks) {
+    if (chunk.ragged.length > 0) throw new DomainError('conflict', `import ${id} changed during its commit`);
     const last = chunk.rows.at(-1)?.row;
     if (last === undefined) continue;
     batch += 1;
@@ -75,8 +89,15 @@ export async function commitImport(db: Db, actor: Actor, id: string, options: Co
         .execute();
       return last - 1;
     });
+    // A large import grows its tables many times over: planned for their old size, each batch's
+    // lookups (and the ledger trigger's) would scan them, and the commit would slow as it went.
+    if (rowsDone >= analyzeAt) {
+      await analyzeTables(db, grownTables[start.kind]);
+      analyzeAt = rowsDone * 2;
+    }
     await options.afterBatch?.({ batch, rowsDone, rowsTotal: start.rows_total });
   }
+  if (start.rows_total >= FIRST_ANALYZE_ROWS) await analyzeTables(db, grownTables[start.kind]);
   if (pass.result().sha256 !== start.sha256) {
     throw new DomainError('conflict', `the file given to commit import ${id} is not the file it previewed`);
   }

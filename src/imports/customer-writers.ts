@@ -52,8 +52,9 @@ export async function writeCustomers(tx: Tx, actor: Actor, plans: readonly Writa
     });
     await insertUnnest(tx, 'customers', customerColumns, values(unnumbered));
   }
+  const createdIds = new Map(rows.map((r) => [r.plan, r.id]));
   const links = plans.flatMap((p) => {
-    const customerId = p.outcome === 'create' ? rows.find((r) => r.plan === p)?.id : p.customer?.id;
+    const customerId = p.outcome === 'create' ? createdIds.get(p) : p.customer?.id;
     return p.row.externalId && customerId
       ? [{ agency_id: agencyId, external_id: p.row.externalId, customer_id: customerId }]
       : [];

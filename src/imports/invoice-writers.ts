@@ -3,7 +3,8 @@ import { getAgency } from '../agency/agencies.ts';
 import { loadPaymentSettings } from '../agency/payment-settings.ts';
 import { installmentAutopayTime, invoiceAutopayTime } from '../autopay/rules/autopay-time.ts';
 import type { Actor } from '../kernel/actor.ts';
-import { formatAmount } from '../kernel/money.ts';
+import type { CalendarDate } from '../kernel/calendar.ts';
+import { type Cents, formatAmount } from '../kernel/money.ts';
 import { journalEntryRows } from '../ledger/ledger.ts';
 import { invoiceEntry } from '../ledger/rules/ledger.ts';
 import { auditRow } from '../platform/db/audit.ts';
@@ -43,6 +44,43 @@ const lineColumns: Columns = {
   amount_cents: 'bigint',
 };
 
+/** An opening-AR invoice to write: one row of an invoices file, or an AMS invoice a sync brings. */
+export interface OpeningInvoice {
+  customerId: string;
+  /** Its policy and that policy's installment plan (which sets the autopay time). */
+  policy: { id: string; planId: string | null } | undefined;
+  invoiceNumber: number;
+  dueDate: CalendarDate;
+  /** What the old system billed. */
+  amountCents: Cents;
+  /** What is left to collect: the invoice's amount here. */
+  openBalanceCents: Cents;
+  description: string | undefined;
+}
+
+/** A batch of an invoices file's planned rows, written as opening AR (`writeOpeningInvoices`). */
+export async function writeInvoices(
+  tx: Tx,
+  actor: Actor,
+  plans: readonly WritablePlan<'invoices'>[],
+  today: string,
+): Promise<void> {
+  await writeOpeningInvoices(
+    tx,
+    actor,
+    plans.map(({ row, customer, policy }) => ({
+      customerId: customer!.id,
+      policy,
+      invoiceNumber: row.invoiceNumber,
+      dueDate: row.dueDate,
+      amountCents: row.amountCents,
+      openBalanceCents: row.openBalanceCents,
+      description: row.description,
+    })),
+    today,
+  );
+}
+
 /**
  * A batch of opening-AR invoices as `insertInvoice` writes each, in three statements: the
  * invoices; their journal entries with their lines (one statement, as `postJournalEntry` writes
@@ -50,42 +88,42 @@ const lineColumns: Columns = {
  * their audit rows. The invoice's amount is what is left to collect (the open balance), a debit
  * to AR against opening_balance (not premium: that was billed in the old system), so its balance
  * is its amount. An invoice under a policy whose plan has autopay lead days takes the autopay time
- * its due date has under that plan (planAutopayTimes, read once per batch).
+ * its due date has under that plan (planAutopayTimes, read once per batch). Returns the new
+ * invoices' ids, in the order given.
  */
-export async function writeInvoices(
+export async function writeOpeningInvoices(
   tx: Tx,
   actor: Actor,
-  plans: readonly WritablePlan<'invoices'>[],
+  batch: readonly OpeningInvoice[],
   today: string,
-): Promise<void> {
+): Promise<string[]> {
   const agencyId = actor.agencyId;
-  const autopayTime = await autopayTimes(tx, agencyId, plans);
+  const autopayTime = await autopayTimes(tx, agencyId, batch);
   const invoices: Insertable<Database['invoices']>[] = [];
   const entries: Insertable<Database['journal_entries']>[] = [];
   const lines: Insertable<Database['journal_lines']>[] = [];
   const audits = [];
-  for (const plan of plans) {
-    const { row } = plan;
+  for (const invoice of batch) {
     const id = orderedId();
-    const partly = row.openBalanceCents < row.amountCents;
+    const partly = invoice.openBalanceCents < invoice.amountCents;
     invoices.push({
       id,
       agency_id: agencyId,
-      customer_id: plan.customer!.id,
-      policy_id: plan.policy?.id ?? null,
-      invoice_number: row.invoiceNumber,
-      due_date: row.dueDate,
-      amount_cents: row.openBalanceCents,
+      customer_id: invoice.customerId,
+      policy_id: invoice.policy?.id ?? null,
+      invoice_number: invoice.invoiceNumber,
+      due_date: invoice.dueDate,
+      amount_cents: invoice.openBalanceCents,
       description:
-        row.description ??
-        (partly ? `Opening balance (billed ${formatAmount(row.amountCents)} before import)` : 'Opening balance'),
-      autopay_time: autopayTime(plan),
+        invoice.description ??
+        (partly ? `Opening balance (billed ${formatAmount(invoice.amountCents)} before import)` : 'Opening balance'),
+      autopay_time: autopayTime(invoice),
     });
     const draft = invoiceEntry({
-      customerId: plan.customer!.id,
+      customerId: invoice.customerId,
       invoiceId: id,
-      invoiceNumber: row.invoiceNumber,
-      amountCents: row.openBalanceCents,
+      invoiceNumber: invoice.invoiceNumber,
+      amountCents: invoice.openBalanceCents,
       occurredOn: today,
       revenueAccount: 'opening_balance',
     });
@@ -94,21 +132,22 @@ export async function writeInvoices(
     const entryId = orderedId();
     entries.push({ ...written.entry, id: entryId, description: draft.description });
     lines.push(...written.lines.map((line) => ({ ...line, entry_id: entryId })));
-    audits.push(auditRow(actor, 'invoice.created', { type: 'invoice', id }, { invoiceNumber: row.invoiceNumber }));
+    audits.push(auditRow(actor, 'invoice.created', { type: 'invoice', id }, { invoiceNumber: invoice.invoiceNumber }));
   }
   await insertUnnest(tx, 'invoices', invoiceColumns, invoices);
   await insertUnnest(tx, 'journal_entries', entryColumns, entries);
   await insertUnnest(tx, 'journal_lines', lineColumns, lines);
   await insertUnnest(tx, 'audit_log', auditColumns, audits);
+  return invoices.map((i) => i.id as string);
 }
 
 /** Each invoice's autopay time under its policy's plan; the plans, agency and settings read once. */
 async function autopayTimes(
   tx: Tx,
   agencyId: string,
-  plans: readonly WritablePlan<'invoices'>[],
-): Promise<(plan: WritablePlan<'invoices'>) => Date | null> {
-  const planIds = [...new Set(plans.flatMap((p) => (p.policy?.planId ? [p.policy.planId] : [])))];
+  batch: readonly OpeningInvoice[],
+): Promise<(invoice: OpeningInvoice) => Date | null> {
+  const planIds = [...new Set(batch.flatMap((i) => (i.policy?.planId ? [i.policy.planId] : [])))];
   const leadDays = new Map(
     planIds.length === 0
       ? []
@@ -124,9 +163,9 @@ async function autopayTimes(
   if (leadDays.size === 0) return () => null;
   const { timeZone } = await getAgency(tx, agencyId);
   const { autopayHour: hour } = await loadPaymentSettings(tx, agencyId);
-  return (plan) => {
-    const days = plan.policy?.planId ? leadDays.get(plan.policy.planId) : undefined;
+  return (invoice) => {
+    const days = invoice.policy?.planId ? leadDays.get(invoice.policy.planId) : undefined;
     if (days === undefined) return null;
-    return invoiceAutopayTime([installmentAutopayTime(plan.row.dueDate, { leadDays: days, hour, timeZone })]);
+    return invoiceAutopayTime([installmentAutopayTime(invoice.dueDate, { leadDays: days, hour, timeZone })]);
   };
 }

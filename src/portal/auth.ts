@@ -126,6 +126,20 @@ async function openSession(
   return { token, expiresAt, view: await sessionView(tx, agencyId, identityId, customerId, paymentRequestId) };
 }
 
+/**
+ * How an agency shows itself to a client who has not signed in yet (the sign-in and enrollment
+ * pages of a link that names it): its name and branding, nothing else. Slugs are in every link.
+ */
+export async function publicPortalAgency(db: Db, slug: string): Promise<PortalSessionView['agency']> {
+  const agency = await db
+    .selectFrom('agencies')
+    .select(['slug', 'name', 'settings'])
+    .where('slug', '=', slug)
+    .executeTakeFirst();
+  if (!agency) throw new DomainError('not_found', `no agency "${slug}"`);
+  return portalAgency(agency.slug, agency.name, (agency.settings as { branding?: unknown } | null)?.branding);
+}
+
 function portalAgency(slug: string, name: string, storedBranding: unknown): PortalSessionView['agency'] {
   const branding = brandingFromStored(storedBranding);
   return { slug, name: branding.displayName ?? name, logoUrl: branding.logoUrl, primaryColor: branding.primaryColor };

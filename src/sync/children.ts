@@ -3,7 +3,7 @@ import type { SyncLogTable } from '../platform/db/schema.ts';
 import type { Tx } from '../platform/db/transaction.ts';
 import { releaseHeldAmsReceiptExports } from './ams360-receipts/outbox.ts';
 import { applyContacts } from './contacts.ts';
-import { linkInvoices } from './invoices.ts';
+import { applyInvoices } from './invoices.ts';
 import { applyPolicies } from './policies.ts';
 import {
   type AppliedAccount,
@@ -17,9 +17,10 @@ import type { SyncSystem } from './rules/records.ts';
 import type { SyncRules } from './rules/rules.ts';
 
 /**
- * Brings the contacts and policies carried by a page of applied account records into policypay,
- * in the caller's transaction (which holds the agency's sync lock). Set-based: a handful of reads
- * per page, inserts in bulk; only records that really changed are updated one by one.
+ * Brings the contacts, policies and invoices carried by a page of applied account records into
+ * policypay, in the caller's transaction (which holds the agency's sync lock). Set-based: a
+ * handful of reads per page, inserts in bulk; only records that really changed are updated one by
+ * one. Invoices come after policies: an AMS invoice opens AR only under a policy known here.
  */
 export async function applyContactsAndPolicies(
   tx: Tx,
@@ -52,7 +53,7 @@ export async function applyContactsAndPolicies(
   if (contacts.length > 0) await applyContacts(tx, agencyId, system, contacts, rules, log);
   if (policies.length > 0) await applyPolicies(tx, agencyId, system, policies, log, today);
   const invoices = invoicesOf(accounts);
-  if (invoices.length > 0) await linkInvoices(tx, agencyId, system, invoices, log);
+  if (invoices.length > 0) await applyInvoices(tx, agencyId, system, invoices, log, today);
   // Receipts held for want of an AMS identity go out once these accounts brought it.
   if (accounts.length > 0) {
     await releaseHeldAmsReceiptExports(tx, agencyId, { customerIds: [...new Set(accounts.map((a) => a.customerId))] });

@@ -157,10 +157,15 @@ for (const target of databaseTargets()) {
       assert.equal(malformed.status, 'rejected');
       assert.equal(malformed.problems[0]?.column, '*');
       assert.match(malformed.problems[0]!.rule, /not valid CSV/);
-      const ragged = await preview('customers', 'externalId,name\nX-1,One,extra\n');
+      // A row with too many or too few cells is that row's problem; the rows after it are still read.
+      const ragged = await preview('customers', 'externalId,name\nX-1,One,extra\nX-2\nX-3,Three\nX-3,Again\n');
       assert.deepEqual(
-        ragged.problems.map((p) => [p.row, p.column]),
-        [[2, '*']],
+        ragged.problems.map((p) => [p.row, p.column, p.rule]),
+        [
+          [2, '*', 'has 3 cell(s) where the header has 2'],
+          [3, '*', 'has 1 cell(s) where the header has 2'],
+          [5, 'externalId', 'repeats row 4'],
+        ],
       );
       const headerless = await preview('policies', 'policyNumber,customer\nP-1,AMS-1001\n');
       assert.deepEqual(

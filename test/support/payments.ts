@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { createBank } from '../../src/agency/banks.ts';
@@ -8,6 +9,7 @@ import { type Sandbox, startSandbox } from '../../src/payments/processors/sandbo
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import type { App } from '../../src/platform/http/types.ts';
 import { createLogger } from '../../src/platform/log/logger.ts';
+import { ensureWebAssets } from '../../src/web/build.ts';
 import { openTestDatabase, type Target } from './db.ts';
 import { createTestAgency, type TestAgency } from './fixtures.ts';
 import { type ApiClient, apiClient } from './http.ts';
@@ -30,9 +32,13 @@ export const WEBHOOK_SECRET = 'whsec_test_policypay_sandbox';
 
 /**
  * A real server, a real sandbox processor (its own HTTP server) whose webhooks come back to the
- * server, and an agency with one bank.
+ * server, and an agency with one bank. `clock` is the server's "now"; `web` serves the built
+ * console (one shared build). No workers: a test runs passes and executions itself, on its clock.
  */
-export async function startPaymentsWorld(target: Target): Promise<PaymentsWorld> {
+export async function startPaymentsWorld(
+  target: Target,
+  options: { clock?: () => Date; web?: boolean } = {},
+): Promise<PaymentsWorld> {
   const database = await openTestDatabase(target);
   const agency = await createTestAgency(database.db);
   await createBank(database.db, agency.actor, { shortName: 'OPER', name: 'Operating', division: 'Main' });
@@ -49,10 +55,15 @@ export async function startPaymentsWorld(target: Target): Promise<PaymentsWorld>
       done();
     },
   });
+  const webDir = options.web
+    ? (await ensureWebAssets(join(import.meta.dirname, '..', '..', '.cache', 'web'))).dir
+    : undefined;
   const app = await buildTestApp({
     database,
     processors,
     logger: createLogger({ level: 'info', destination: stream }),
+    ...(webDir ? { webDir } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   sandbox.setWebhookUrl(`${url}/api/v1/webhooks/sandbox`);

@@ -5,7 +5,7 @@ import { customerNumberParams, errorResponses, invoiceNumberParams, pageLimit } 
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { type AutopayEnrollmentView, cancelAutopay, enrollAutopay, getAutopayEnrollment } from '../enrollment.ts';
 import { getAutopayPluginSetting, setAutopayPlugin } from '../plugin-setting.ts';
-import { type AutopayRunView, listAutopayRuns } from '../runs.ts';
+import { type AutopayRunListItem, listAutopayRuns } from '../runs.ts';
 import { getInvoiceAutopay, type InvoiceAutopayView, refireAutopay } from '../status.ts';
 
 const enrollmentSchema = z
@@ -46,6 +46,23 @@ const runSchema = z
     failed: z.number().int(),
     skipped: z.record(z.string(), z.number().int()),
     error: z.string().nullable(),
+    paymentsPosted: z
+      .number()
+      .int()
+      .meta({ description: "The payments this pass's firings created that have posted since" }),
+    paymentsFailed: z
+      .number()
+      .int()
+      .meta({ description: 'The payments this pass created that were declined for good since' }),
+    summary: z
+      .object({
+        due: z.number().int().meta({ description: 'Due invoices the pass read' }),
+        fired: z.number().int(),
+        posted: z.number().int().meta({ description: 'Payments posted since, and receipts a plugin posted itself' }),
+        failed: z.number().int().meta({ description: 'Failed firings, and payments declined for good since' }),
+        skipped: z.number().int(),
+      })
+      .meta({ description: 'The pass as the console shows it' }),
   })
   .meta({ id: 'AutopayRun' });
 
@@ -89,7 +106,7 @@ function presentEnrollment(view: AutopayEnrollmentView): z.infer<typeof enrollme
   return { ...view, enrolledAt: iso(view.enrolledAt) };
 }
 
-function presentRun(run: AutopayRunView): z.infer<typeof runSchema> {
+function presentRun(run: AutopayRunListItem): z.infer<typeof runSchema> {
   return {
     ...run,
     asOf: run.asOf.toISOString(),

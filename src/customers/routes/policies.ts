@@ -15,6 +15,7 @@ import {
 } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { addTag, createPolicy, getPolicy, removeTag, transition } from '../policies.ts';
+import { updatePolicy } from '../policy-edits.ts';
 import { cancellationReasons, creatableStatuses, policyStatuses } from '../rules/policy-lifecycle.ts';
 
 export const policySchema = z
@@ -30,6 +31,9 @@ export const policySchema = z
     cancellationReason: z.enum(cancellationReasons).nullable(),
     cancellationEffectiveDate: z.string().nullable(),
     tags: z.array(z.string()),
+    allowedTransitions: z
+      .array(z.enum(policyStatuses))
+      .meta({ description: 'The statuses the lifecycle rules let this policy move to next' }),
   })
   .meta({ id: 'Policy' });
 
@@ -79,6 +83,41 @@ export function policyRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request) => presentPolicy(await getPolicy(deps.db, requireActor(request), request.params.policyNumber)),
+  );
+
+  app.patch(
+    '/api/v1/policies/:policyNumber',
+    {
+      config: staffOrAgent,
+      schema: {
+        tags: ['policies'],
+        summary:
+          "Edit a policy's terms (its status moves by a transition); a billed policy keeps its premium, plan and effective date",
+        params: policyNumberParams,
+        body: z
+          .strictObject({
+            lineOfBusiness: nonEmpty(100).optional(),
+            effectiveDate: calendarDate.optional(),
+            expirationDate: calendarDate.optional(),
+            premium: money({ allowZero: true }).optional(),
+            installmentPlan: nonEmpty(100)
+              .nullable()
+              .optional()
+              .meta({ description: 'Installment plan name or id; null takes the policy off its plan' }),
+          })
+          .refine((body) => Object.keys(body).length > 0, { error: 'name the fields to change' }),
+        response: { 200: policySchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { premium, ...rest } = request.body;
+      return presentPolicy(
+        await updatePolicy(deps.db, requireActor(request), request.params.policyNumber, {
+          ...rest,
+          premiumCents: premium,
+        }),
+      );
+    },
   );
 
   app.post(

@@ -26,6 +26,11 @@ const policyTransitions: Readonly<Record<PolicyStatus, readonly PolicyStatus[]>>
   expired: [],
 };
 
+/** Where a policy in `status` may go next: what the console offers, and nothing else. */
+export function allowedTransitions(status: PolicyStatus): readonly PolicyStatus[] {
+  return policyTransitions[status];
+}
+
 /** Statuses that need details (a reason, a date) are reached by a transition, never at creation. */
 export const creatableStatuses: readonly PolicyStatus[] = policyStatuses.filter(
   (s) => s !== 'cancellation_pending' && s !== 'canceled',

@@ -1,5 +1,6 @@
 import type { CustomerView } from '../../customers/customers.ts';
 import type { PolicyView } from '../../customers/policies.ts';
+import { allowedTransitions } from '../../customers/rules/policy-lifecycle.ts';
 import { toAmount } from '../../kernel/money.ts';
 import type { CustomerAccount } from '../accounts.ts';
 import type { InvoiceView } from '../invoices.ts';
@@ -64,5 +65,6 @@ export function presentPolicy(p: PolicyView) {
     cancellationReason: p.cancellationReason,
     cancellationEffectiveDate: p.cancellationEffectiveDate,
     tags: p.tags,
+    allowedTransitions: [...allowedTransitions(p.status)],
   };
 }

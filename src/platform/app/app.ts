@@ -16,6 +16,7 @@ import { processorSettingsRoutes } from '../../agency/routes/processor-settings.
 import { sessionRoutes } from '../../agency/routes/session.ts';
 import { userRoutes } from '../../agency/routes/users.ts';
 import { autopayRoutes } from '../../autopay/routes/autopay.ts';
+import { autopayConsoleRoutes } from '../../autopay/routes/autopay-console.ts';
 import { customerRoutes } from '../../customers/routes/customers.ts';
 import { policyRoutes } from '../../customers/routes/policies.ts';
 import { paymentEligibilityRoutes } from '../../eligibility/routes/payment-eligibility.ts';
@@ -223,6 +224,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   paymentRoutes(app, deps);
   paymentHistoryRoutes(app, deps);
   autopayRoutes(app, deps);
+  autopayConsoleRoutes(app, deps);
   ams360ReceiptRoutes(app, deps);
   paymentRequestRoutes(app, deps);
   emailRoutes(app, deps);

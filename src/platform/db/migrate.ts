@@ -20,6 +20,7 @@ import * as imports from './migrations/0017_imports.ts';
 import * as userAccounts from './migrations/0018_user_accounts.ts';
 import * as agencyProcessors from './migrations/0020_agency_processors.ts';
 import * as invoiceBalances from './migrations/0021_invoice_balances.ts';
+import * as ledgerCheckProbes from './migrations/0024_ledger_check_probes.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0018_user_accounts': userAccounts,
   '0020_agency_processors': agencyProcessors,
   '0021_invoice_balances': invoiceBalances,
+  '0024_ledger_check_probes': ledgerCheckProbes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -33,3 +33,13 @@ export async function analyzeDatabase(db: Db): Promise<AnalyzeReport> {
   if (withRows.length > 0) await sql.raw(`ANALYZE ${withRows.map((r) => r.name).join(', ')}`).execute(db);
   return { analyzed: withRows.length, empty: tables.length - withRows.length };
 }
+
+/**
+ * Gathers statistics for the named tables now, as autovacuum would a while after a bulk write:
+ * until then the planner keeps sizing them by what they held at their last analysis (an import's
+ * tables: nothing), and plans its lookups into them, and the ledger trigger's, as scans.
+ */
+export async function analyzeTables(db: Db, tables: readonly string[]): Promise<void> {
+  if (tables.length === 0) return;
+  await sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+}

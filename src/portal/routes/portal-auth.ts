@@ -10,6 +10,7 @@ import {
   askForPortalSignInLink,
   getPortalSession,
   type PortalSignIn,
+  publicPortalAgency,
   redeemPortalToken,
   setPortalPassword,
   signInToPortal,
@@ -77,6 +78,28 @@ export function portalAuthRoutes(app: App, deps: RouteDeps, limit: SignInLimiter
       const { processor, testMode } = await agencyProcessorStatus(deps.db, deps.processors, request.actor?.agencyId);
       return { processor: processor?.name ?? null, tokenizeUrl: processor?.tokenizeUrl ?? null, testMode };
     },
+  );
+
+  app.get(
+    '/api/v1/portal/agencies/:slug',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['portal'],
+        summary: "An agency's name and branding, for the sign-in and enrollment pages before anyone signs in",
+        params: z.object({ slug: agencySlug }),
+        response: {
+          200: z.object({
+            slug: z.string(),
+            name: z.string(),
+            logoUrl: z.string().nullable(),
+            primaryColor: z.string().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => publicPortalAgency(deps.db, request.params.slug),
   );
 
   app.post(

@@ -203,6 +203,7 @@ export class RestConnector implements Connector {
               policyNumber: text(readPath(invoice, m.policyNumberField)),
               dueDate: text(readPath(invoice, m.dueDateField)),
               amount: text(readPath(invoice, m.amountField)),
+              openBalance: m.openBalanceField ? text(readPath(invoice, m.openBalanceField)) : null,
             },
           ];
     });

@@ -65,6 +65,8 @@ export const restMappingSchema = z.strictObject({
         policyNumberField: fieldPath,
         dueDateField: fieldPath,
         amountField: fieldPath,
+        /** What is still owed, in dollars: an AMS invoice with one that matches no local invoice is opening AR. */
+        openBalanceField: fieldPath.optional(),
       })
       .optional(),
   }),

@@ -77,10 +77,13 @@ export class AmsDouble {
     return policy;
   }
 
-  /** An invoice the AMS billed (its own number); listed in, and updating, its customer's record. */
+  /**
+   * An invoice the AMS billed (its own number); listed in, and updating, its customer's record.
+   * `openBalance` is what the AMS says is still owed (absent: the double does not say).
+   */
   addInvoice(
     customerId: string,
-    invoice: { invoiceNumber: number; policyNumber: string; dueDate: string; amount: number },
+    invoice: { invoiceNumber: number; policyNumber: string; dueDate: string; amount: number; openBalance?: number },
   ): Record<string, unknown> | null {
     const customer = this.customers.get(customerId);
     if (!customer) return null;

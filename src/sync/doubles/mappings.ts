@@ -43,6 +43,7 @@ export function amsDoubleMapping(baseUrl: string, options: Partial<RestMappingIn
         policyNumberField: 'policyNumber',
         dueDateField: 'dueDate',
         amountField: 'amount',
+        openBalanceField: 'openBalance',
       },
     },
     events: { customerTypes: ['customer.created', 'customer.updated'] },

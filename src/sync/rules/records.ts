@@ -46,6 +46,11 @@ export interface ExternalInvoice {
   policyNumber: string | null;
   dueDate: string | null;
   amount: string | null;
+  /**
+   * What is still owed on it in dollars, when the mapping says where that is: an unmatched
+   * invoice with an open balance becomes opening AR (sync/rules/opening-ar.ts). Null: link only.
+   */
+  openBalance: string | null;
 }
 
 /** Contact fields in hub names. */
@@ -103,7 +108,10 @@ export function contentHash(
   if (record.invoices?.length) {
     canonical.push([
       'invoices',
-      [...record.invoices].sort(byId).map((i) => [i.externalId, i.policyNumber, i.dueDate, i.amount]),
+      [...record.invoices]
+        .sort(byId)
+        // The open balance counts only when carried, so hashes stored before it was read stay equal.
+        .map((i) => [i.externalId, i.policyNumber, i.dueDate, i.amount, ...(i.openBalance ? [i.openBalance] : [])]),
     ]);
   }
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 32);

@@ -2,10 +2,12 @@
 import { lazy, type ReactNode, StrictMode, Suspense, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { errorMessage, getMe, onUnauthorized, type Session } from './api/api.ts';
-import { CustomerAccountPage } from './pages/customer-account-page.tsx';
-import { CustomersPage } from './pages/customers-page.tsx';
+import { AutopayPage } from './pages/autopay/autopay-page.tsx';
+import { CustomerAccountPage } from './pages/customers/customer-account-page.tsx';
+import { CustomersPage } from './pages/customers/customers-page.tsx';
 import { EmailsPage } from './pages/emails-page.tsx';
 import { ImportPage } from './pages/import/import-page.tsx';
+import { InvoicePage } from './pages/invoices/invoice-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { FinalizeQueuePage } from './pages/payments/finalize-queue-page.tsx';
 import { PaymentPage } from './pages/payments/payment-page.tsx';
@@ -151,6 +153,8 @@ function App() {
         timeZone={session.agency.timeZone}
       />
     );
+  else if (route.name === 'invoice')
+    page = <InvoicePage key={route.invoiceNumber} invoiceNumber={route.invoiceNumber} />;
   else if (route.name === 'receipts') page = <ReceiptsPage search={route.search} />;
   else if (route.name === 'new-receipt')
     page = <NewReceiptPage timeZone={session.agency.timeZone} customerNumber={route.customerNumber} />;
@@ -166,6 +170,9 @@ function App() {
   else if (route.name === 'payment')
     page = <PaymentPage key={route.id} id={route.id} canRefund={session.user.role === 'staff'} />;
   else if (route.name === 'finalize-queue') page = <FinalizeQueuePage />;
+  // Everyone signed in sees it; only staff re-fire, as the API allows.
+  else if (route.name === 'autopay')
+    page = <AutopayPage timeZone={session.agency.timeZone} canRefire={session.user.role === 'staff'} />;
   else if (route.name === 'sync') page = <SyncPage />;
   else if (route.name === 'emails') page = <EmailsPage />;
   // Staff only, as the import API is: an agent is told there is no such page.

@@ -2,9 +2,11 @@
 // tokenize endpoint, which receives card and bank numbers straight from the browser.
 import { ApiError, type InvoiceSummary, type PaymentRequest, request } from '../console/api/api.ts';
 
+/** `name`: the name clients see; the rest is the agency's branding (null = the defaults). */
+export type PortalAgency = { slug: string; name: string; logoUrl: string | null; primaryColor: string | null };
+
 export type PortalSession = {
-  /** `name`: the name clients see; the rest is the agency's branding (null = the defaults). */
-  agency: { slug: string; name: string; logoUrl: string | null; primaryColor: string | null };
+  agency: PortalAgency;
   customer: { customerNumber: number; name: string };
   contact: { id: string; name: string; email: string };
   /** Every customer where the person is a contact: the account switcher (current: the one shown). */
@@ -69,6 +71,11 @@ export async function getPortalMe(signal?: AbortSignal): Promise<PortalSession |
     if (error instanceof ApiError && error.status === 401) return null;
     throw error;
   }
+}
+
+/** An agency's name and branding, before anyone signs in. */
+export function getPublicAgency(slug: string, signal?: AbortSignal): Promise<PortalAgency> {
+  return request('GET', `${base}/agencies/${encodeURIComponent(slug)}`, { handle401Locally: true, ...opts(signal) });
 }
 
 export function redeemToken(agency: string, token: string): Promise<PortalSession> {

@@ -1,6 +1,6 @@
 // Signed-out portal pages: redeeming an emailed link (enrollment or sign-in), setting a password,
 // and signing in with a password or by asking for a sign-in link.
-import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { type CSSProperties, type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../console/api/api.ts';
 import {
   type PortalSession,
@@ -9,15 +9,26 @@ import {
   requestSignInLink,
   setPassword as savePassword,
 } from './api.ts';
+import { BrandMark, usePublicAgency } from './brand.tsx';
 import { rememberAgency, rememberedAgency } from './routes.ts';
 
-function AuthCard({ title, children }: { title: string; children: ReactNode }) {
+function AuthCard({ title, agency, children }: { title: string; agency: string | null; children: ReactNode }) {
+  const brand = usePublicAgency(agency ?? rememberedAgency());
   useEffect(() => {
-    document.title = `${title} · Client portal`;
-  }, [title]);
+    document.title = brand ? `${title} · ${brand.name}` : `${title} · Client portal`;
+  }, [title, brand]);
   return (
-    <div className="auth-page">
+    <div
+      className="auth-page"
+      // The agency's colour (Portal branding) on its buttons and links, as in the signed-in portal.
+      style={brand?.primaryColor ? ({ '--primary': brand.primaryColor } as CSSProperties) : undefined}
+    >
       <main className="auth-card" id="main">
+        {brand && (
+          <p className="brand auth-brand" data-testid="auth-brand">
+            <BrandMark agency={brand} />
+          </p>
+        )}
         <h1>{title}</h1>
         {children}
       </main>
@@ -153,20 +164,20 @@ export function EnrollPage({
   }, [enrolled, redeemed, onSignedIn]);
   if (redeemed.status === 'pending' || enrolled) {
     return (
-      <AuthCard title="Welcome">
+      <AuthCard title="Welcome" agency={agency}>
         <p className="loading">Checking your link…</p>
       </AuthCard>
     );
   }
   if (redeemed.status === 'failed') {
     return (
-      <AuthCard title="Link not valid">
+      <AuthCard title="Link not valid" agency={agency}>
         <SignInForms agency={agency} notice={redeemed.message} onSignedIn={onSignedIn} />
       </AuthCard>
     );
   }
   return (
-    <AuthCard title="Set up your account">
+    <AuthCard title="Set up your account" agency={agency}>
       <SetPasswordForm session={redeemed.session} onDone={onSignedIn} />
     </AuthCard>
   );
@@ -179,13 +190,13 @@ function TokenSignIn({ agency, token, onSignedIn }: { agency: string | null; tok
   }, [redeemed, onSignedIn]);
   if (redeemed.status === 'failed') {
     return (
-      <AuthCard title="Sign in">
+      <AuthCard title="Sign in" agency={agency}>
         <SignInForms agency={agency} notice={redeemed.message} onSignedIn={onSignedIn} />
       </AuthCard>
     );
   }
   return (
-    <AuthCard title="Signing you in">
+    <AuthCard title="Signing you in" agency={agency}>
       <p className="loading">Checking your link…</p>
     </AuthCard>
   );
@@ -202,7 +213,7 @@ export function SignInPage({
 }) {
   if (token) return <TokenSignIn agency={agency} token={token} onSignedIn={onSignedIn} />;
   return (
-    <AuthCard title="Sign in to your client portal">
+    <AuthCard title="Sign in to your client portal" agency={agency}>
       <SignInForms agency={agency} notice={null} onSignedIn={onSignedIn} />
     </AuthCard>
   );

@@ -3,6 +3,7 @@ import type { CSSProperties, ReactNode } from 'react';
 import { Link, useLocation } from '../console/shared/router.tsx';
 import { AccountSwitcher } from './account-switcher.tsx';
 import type { PortalSession } from './api.ts';
+import { BrandMark } from './brand.tsx';
 
 type Props = {
   session: PortalSession;
@@ -27,19 +28,7 @@ export function PortalLayout({ session, onSignOut, onSwitched, children }: Props
       <header className="topbar">
         <div className="topbar-inner">
           <Link to="/portal" className="brand">
-            {session.agency.logoUrl ? (
-              <img className="brand-logo" src={session.agency.logoUrl} alt="" height={28} />
-            ) : (
-              <span
-                className="brand-mark"
-                aria-hidden="true"
-                data-testid="brand-mark"
-                style={brandColor ? { background: brandColor } : undefined}
-              >
-                {session.agency.name.slice(0, 1).toUpperCase()}
-              </span>
-            )}
-            <span className="brand-name">{session.agency.name}</span>
+            <BrandMark agency={session.agency} />
           </Link>
           <nav aria-label="Main" className="main-nav">
             <Link to="/portal" aria-current={current('/portal')}>

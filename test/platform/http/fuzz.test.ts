@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { createApiKey } from '../../../src/agency/api-keys.ts';
 import { signIn } from '../../../src/agency/users.ts';
 import { addContact } from '../../../src/customers/contacts.ts';
@@ -52,6 +53,12 @@ for (const target of databaseTargets()) {
       world = await startPaymentsWorld(target);
       await installWriteCounter(world.database.db);
       const { db } = world.database;
+      // The counter ignores an API key's last use alone, and counts any other update of a key.
+      const unwritten = await databaseFingerprint(db);
+      await sql`UPDATE api_keys SET last_used_at = now()`.execute(db);
+      assert.equal(await databaseFingerprint(db), unwritten);
+      await sql`UPDATE api_keys SET name = name`.execute(db);
+      assert.deepEqual(fingerprintDiff(unwritten, await databaseFingerprint(db)), ['api_keys']);
       const { actor } = world.agency;
       const api = world.api;
       const ok = (res: { status: number; body: unknown }, what: string) => {

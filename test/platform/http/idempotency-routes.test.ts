@@ -33,9 +33,6 @@ const EXCLUDED = new Set([
   '/api/v1/webhooks/{processor}', // processor events are deduplicated by their event id
   '/api/v1/webhooks/stripe/{agency}', // likewise (an agency's own Stripe account)
   '/api/v1/sync/webhooks/{agency}/{system}', // likewise, by the external record's version
-  // A re-fire needs a failed autopay firing (a pass with a failing plugin), which this table's world
-  // does not run; its first call, replay and 409 are tested in test/autopay/autopay-plugins.test.ts.
-  '/api/v1/invoices/{invoiceNumber}/autopay/refire',
   // The first run needs an empty database and its own credential (the setup code), which this
   // table's world does not have; its replay and concurrent first runs are tested in
   // test/agency/first-run.test.ts.

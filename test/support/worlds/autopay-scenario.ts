@@ -52,6 +52,8 @@ export function autopayScenarios(current: () => { world: PaymentsWorld; target: 
     let policies = 0;
     const s = {
       agencyId: agency.id,
+      /** The agency's staff user, who can sign in to the console. */
+      staff: agency.staff,
       api,
       customerNumber,
       methodId,

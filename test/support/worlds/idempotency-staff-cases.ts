@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { executePayment } from '../../../src/payments/execution.ts';
 import { CARD_SUCCEEDS } from '../../../src/payments/processors/sandbox/test-numbers.ts';
 import { tokenizeCard } from '../payments.ts';
+import { autopayRouteCases } from './idempotency-autopay-cases.ts';
 import {
   api,
   customer,
@@ -32,6 +33,7 @@ async function invitee(): Promise<string> {
 }
 
 export const staffRouteCases: Record<string, RouteCase> = {
+  ...autopayRouteCases,
   // The operator's: its keys are its own, apart from every agency's. A password is sent, so the
   // answer holds none (a generated one is answered once and never replayed).
   '/api/v1/operator/agencies': {

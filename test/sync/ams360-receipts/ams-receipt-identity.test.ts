@@ -153,6 +153,7 @@ for (const target of databaseTargets()) {
             'amountField',
           ],
           [{ invoices: { ...(customer.invoices as object), amountField: 'not a path!' } }, 'amountField'],
+          [{ invoices: { ...(customer.invoices as object), openBalanceField: 'open balance' } }, 'openBalanceField'],
           [{ invoices: { ...(customer.invoices as object), currency: 'USD' } }, 'currency'],
           [{ policies: { ...(customer.policies as object), premiumField: '9premium' } }, 'premiumField'],
         ] as const) {

@@ -131,6 +131,21 @@ for (const target of databaseTargets()) {
       assert.equal(color, 'rgb(31, 122, 58)');
       await shot(portal.page, 'branding-portal');
 
+      // Before signing in: the sign-in page of a link naming the agency shows its name and colour.
+      const signedOut = await openPage();
+      await signedOut.page.goto(`${world.url}/portal/sign-in?agency=${world.agency.slug}`);
+      const brand = signedOut.page.getByTestId('auth-brand');
+      await brand.getByText('Harbor Family Insurance', { exact: true }).waitFor();
+      assert.equal(
+        await brand.getByTestId('brand-mark').evaluate((element) => getComputedStyle(element).backgroundColor),
+        'rgb(31, 122, 58)',
+      );
+      await shot(signedOut.page, 'branding-portal-sign-in');
+      const unknown = await world.api.get('/api/v1/portal/agencies/no-such-agency');
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.body.title !== undefined, true, JSON.stringify(unknown.body));
+      assert.deepEqual(signedOut.pageErrors, []);
+
       // The e-mail the client is sent for a payment request: from the display name, in the colour.
       const requested = await world.api.post(
         '/api/v1/payment-requests',

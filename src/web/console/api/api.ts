@@ -206,12 +206,18 @@ export function listContacts(customerNumber: number, signal?: AbortSignal): Prom
 
 export type Policy = {
   policyNumber: string;
+  customerNumber: number;
   lineOfBusiness: string;
   effectiveDate: string;
   expirationDate: string;
   premium: number;
+  installmentPlan: string | null;
   status: string;
+  cancellationReason: string | null;
   cancellationEffectiveDate: string | null;
+  tags: string[];
+  /** The statuses the API's lifecycle rules let the policy move to next. */
+  allowedTransitions: string[];
 };
 
 export function listPolicies(customerNumber: number, signal?: AbortSignal): Promise<{ data: Policy[] }> {

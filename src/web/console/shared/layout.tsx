@@ -64,6 +64,9 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
                 </span>
               ) : null}
             </Link>
+            <Link to="/app/autopay" aria-current={pathname === '/app/autopay' ? 'page' : undefined}>
+              Autopay
+            </Link>
             <Link to="/app/reports" aria-current={pathname?.startsWith('/app/reports') ? 'page' : undefined}>
               Reports
             </Link>

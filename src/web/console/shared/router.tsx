@@ -69,12 +69,14 @@ export type Route =
   | { name: 'set-password'; token: string }
   | { name: 'customers'; search: string; page: number }
   | { name: 'customer'; customerNumber: number }
+  | { name: 'invoice'; invoiceNumber: number }
   | { name: 'receipts'; search: string }
   | { name: 'receipt'; receiptNumber: number }
   | { name: 'new-receipt'; customerNumber: number | null }
   | { name: 'payments'; state: PaymentState | null }
   | { name: 'payment'; id: string }
   | { name: 'finalize-queue' }
+  | { name: 'autopay' }
   | { name: 'sync' }
   | { name: 'emails' }
   | { name: 'settings'; section: string | null }
@@ -116,6 +118,7 @@ export function matchRoute(location: string): Route {
   if (path === '/app/payments/finalize') return { name: 'finalize-queue' };
   const payment = /^\/app\/payments\/([0-9a-f-]{36})$/.exec(path);
   if (payment?.[1]) return { name: 'payment', id: payment[1] };
+  if (path === '/app/autopay') return { name: 'autopay' };
   if (path === '/app/sync') return { name: 'sync' };
   if (path === '/app/emails') return { name: 'emails' };
   if (path === '/app/import') return { name: 'import' };
@@ -126,6 +129,8 @@ export function matchRoute(location: string): Route {
   if (path === '/app/settings') return { name: 'settings', section: null };
   const settings = /^\/app\/settings\/([a-z-]{1,40})$/.exec(path);
   if (settings?.[1]) return { name: 'settings', section: settings[1] };
+  const invoice = /^\/app\/invoices\/(\d{1,15})$/.exec(path);
+  if (invoice?.[1]) return { name: 'invoice', invoiceNumber: Number(invoice[1]) };
   const customer = /^\/app\/customers\/(\d{1,15})$/.exec(path);
   if (customer?.[1]) return { name: 'customer', customerNumber: Number(customer[1]) };
   return { name: 'not-found' };

@@ -11,6 +11,7 @@ import {
   reverseReceipt,
 } from '../../api/receipts-api.ts';
 import { formatDate, formatDateTime, formatMoney, humanize } from '../../shared/format.ts';
+import { LedgerSection } from '../../shared/ledger-table.tsx';
 import { Link } from '../../shared/router.tsx';
 import { TableWrap } from '../../shared/table-wrap.tsx';
 
@@ -156,55 +157,12 @@ export function ReceiptPage({ receiptNumber, canReverse }: { receiptNumber: numb
         </TableWrap>
       </section>
 
-      <LedgerSection entries={ledger} />
+      <LedgerSection id="receipt-ledger" entries={ledger} />
 
       {canReverse && receipt.status === 'posted' && (
         <ReverseForm receiptNumber={receipt.receiptNumber} onReversed={() => setReload((n) => n + 1)} />
       )}
     </>
-  );
-}
-
-function LedgerSection({ entries }: { entries: LedgerEntry[] }) {
-  return (
-    <section className="card" aria-labelledby="receipt-ledger">
-      <div className="card-header">
-        <h2 id="receipt-ledger">Ledger</h2>
-      </div>
-      <TableWrap label="Ledger lines">
-        <table className="data-table" aria-label="Ledger lines">
-          <thead>
-            <tr>
-              <th scope="col">Entry</th>
-              <th scope="col">Account</th>
-              <th scope="col">Invoice</th>
-              <th scope="col">Bank</th>
-              <th scope="col" className="num">
-                Debit
-              </th>
-              <th scope="col" className="num">
-                Credit
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.flatMap((entry) =>
-              entry.lines.map((line, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: an entry's lines keep their order.
-                <tr key={`${entry.id}-${i}`}>
-                  <td>{i === 0 ? `${formatDate(entry.occurredOn)} · ${entry.description}` : ''}</td>
-                  <td>{humanize(line.account)}</td>
-                  <td className="mono">{line.invoiceNumber ?? ''}</td>
-                  <td>{line.bankShortName ?? ''}</td>
-                  <td className="num">{line.debit === null ? '' : formatMoney(line.debit)}</td>
-                  <td className="num">{line.credit === null ? '' : formatMoney(line.credit)}</td>
-                </tr>
-              )),
-            )}
-          </tbody>
-        </table>
-      </TableWrap>
-    </section>
   );
 }
 

@@ -1,5 +1,5 @@
-// The customer page's tables: invoices, payment requests, policies, payments, activity.
-import type { Activity, InvoiceSummary, Payment, PaymentRequest, Policy } from '../api/api.ts';
+// The customer page's tables: invoices (each linked to its page), payment requests, payments, activity.
+import type { Activity, InvoiceSummary, Payment, PaymentRequest } from '../../api/api.ts';
 import {
   formatDate,
   formatDateTime,
@@ -8,8 +8,9 @@ import {
   invoiceStatusLabel,
   requestStateLabel,
   requestStateTone,
-} from '../shared/format.ts';
-import { TableWrap } from '../shared/table-wrap.tsx';
+} from '../../shared/format.ts';
+import { Link } from '../../shared/router.tsx';
+import { TableWrap } from '../../shared/table-wrap.tsx';
 
 function Empty({ columns, children }: { columns: number; children: string }) {
   return (
@@ -92,40 +93,6 @@ export function PaymentRequestsTable({ requests, onFinalize, onCancel }: Request
             </tr>
           ))}
           {requests.length === 0 && <Empty columns={7}>No payment requests yet.</Empty>}
-        </tbody>
-      </table>
-    </TableWrap>
-  );
-}
-
-export function PoliciesTable({ policies }: { policies: Policy[] }) {
-  return (
-    <TableWrap label="Policies">
-      <table className="data-table">
-        <thead>
-          <tr>
-            <th scope="col">Policy</th>
-            <th scope="col">Line of business</th>
-            <th scope="col">Term</th>
-            <th scope="col" className="num">
-              Premium
-            </th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {policies.map((policy) => (
-            <tr key={policy.policyNumber}>
-              <td className="mono">{policy.policyNumber}</td>
-              <td>{policy.lineOfBusiness}</td>
-              <td>
-                {formatDate(policy.effectiveDate)} – {formatDate(policy.expirationDate)}
-              </td>
-              <td className="num money">{formatMoney(policy.premium)}</td>
-              <td>{humanize(policy.status)}</td>
-            </tr>
-          ))}
-          {policies.length === 0 && <Empty columns={5}>No policies.</Empty>}
         </tbody>
       </table>
     </TableWrap>
@@ -217,7 +184,11 @@ export function InvoicesTable({ invoices, today }: { invoices: InvoiceSummary[];
         <tbody>
           {invoices.map((invoice) => (
             <tr key={invoice.invoiceNumber}>
-              <td className="mono">{invoice.invoiceNumber}</td>
+              <td className="mono">
+                <Link to={`/app/invoices/${invoice.invoiceNumber}`} aria-label={`Invoice ${invoice.invoiceNumber}`}>
+                  {invoice.invoiceNumber}
+                </Link>
+              </td>
               <td>
                 <time dateTime={invoice.dueDate}>{formatDate(invoice.dueDate)}</time>
                 {isPastDue(invoice, today) && <span className="badge badge-red badge-inline">Past due</span>}

@@ -1,8 +1,8 @@
 // A customer's sync badges ("AMS synced", "Benefits synced") and external ids, on the account page.
 import { useEffect, useState } from 'react';
-import { errorMessage, isAbortError } from '../api/api.ts';
-import { type CustomerSync, getCustomerSync, type SyncBadge } from '../api/sync-api.ts';
-import { TableWrap } from '../shared/table-wrap.tsx';
+import { errorMessage, isAbortError } from '../../api/api.ts';
+import { type CustomerSync, getCustomerSync, type SyncBadge } from '../../api/sync-api.ts';
+import { TableWrap } from '../../shared/table-wrap.tsx';
 
 const systemNames: Record<string, string> = { ams: 'AMS', benefits: 'Benefits', crm: 'CRM' };
 

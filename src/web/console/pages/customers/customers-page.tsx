@@ -1,9 +1,10 @@
-// /app/customers: searchable, paginated customer list.
+// /app/customers: searchable, paginated customer list, and creating a customer.
 import { type MouseEvent, useEffect, useRef, useState } from 'react';
-import { type Customer, errorMessage, isAbortError, listCustomers } from '../api/api.ts';
-import { customerTypeLabel } from '../shared/format.ts';
-import { customersHref, isModifiedClick, Link, navigate } from '../shared/router.tsx';
-import { TableWrap } from '../shared/table-wrap.tsx';
+import { type Customer, errorMessage, isAbortError, listCustomers } from '../../api/api.ts';
+import { customerTypeLabel } from '../../shared/format.ts';
+import { customersHref, isModifiedClick, Link, navigate } from '../../shared/router.tsx';
+import { TableWrap } from '../../shared/table-wrap.tsx';
+import { CustomerForm } from './customer-form.tsx';
 
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 250;
@@ -28,6 +29,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
   const [query, setQuery] = useState(search);
   const [state, setState] = useState<ListState>({ status: 'loading', customers: null });
   const [reloadKey, setReloadKey] = useState(0);
+  const [creating, setCreating] = useState(false);
 
   useEffect(() => {
     document.title = 'Customers · policypay';
@@ -92,11 +94,26 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
           <h1>Customers</h1>
           <p className="page-subtitle">Individuals and groups billed by your agency.</p>
         </div>
-        {/* A plain link: the browser downloads the streamed file with the session cookie. */}
-        <a className="button button-secondary" href={customersExportHref(search)} download>
-          Export CSV
-        </a>
+        <div className="page-actions">
+          {/* A plain link: the browser downloads the streamed file with the session cookie. */}
+          <a className="button button-secondary" href={customersExportHref(search)} download>
+            Export CSV
+          </a>
+          {!creating && (
+            <button type="button" className="button button-primary" onClick={() => setCreating(true)}>
+              New customer
+            </button>
+          )}
+        </div>
       </div>
+
+      {creating && (
+        <CustomerForm
+          customer={null}
+          onCancel={() => setCreating(false)}
+          onSaved={(customer) => navigate(customerHref(customer.customerNumber))}
+        />
+      )}
 
       <section className="card" aria-labelledby="customers-table-caption">
         <div className="card-toolbar">

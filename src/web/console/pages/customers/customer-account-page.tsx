@@ -1,55 +1,31 @@
 // /app/customers/{customerNumber}: customer header, balances, invoices, payment requests (request and
 // finalize), policies, payments and activity.
-import { type ReactNode, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import {
-  type Activity,
   ApiError,
-  type Contact,
   type Customer,
   type CustomerAccount,
   errorMessage,
   getCustomer,
   getCustomerAccount,
   isAbortError,
-  listActivities,
-  listContacts,
-  listPaymentRequests,
-  listPayments,
-  listPolicies,
-  type Payment,
   type PaymentRequest,
-  type Policy,
-} from '../api/api.ts';
-import { CancelRequestForm } from '../forms/cancel-request-form.tsx';
-import { FinalizeForm } from '../forms/finalize-form.tsx';
-import { OnAccountForm } from '../forms/on-account-form.tsx';
-import { PaymentRequestForm } from '../forms/payment-request-form.tsx';
-import { notifyFinalizeQueueChanged } from '../shared/finalize-count.ts';
-import { customerTypeLabel, formatMoney, todayIn } from '../shared/format.ts';
-import { Link } from '../shared/router.tsx';
-import {
-  ActivityList,
-  InvoicesTable,
-  isPastDue,
-  PaymentRequestsTable,
-  PaymentsTable,
-  PoliciesTable,
-  Unavailable,
-} from './customer-sections.tsx';
+} from '../../api/api.ts';
+import { CancelRequestForm } from '../../forms/cancel-request-form.tsx';
+import { FinalizeForm } from '../../forms/finalize-form.tsx';
+import { OnAccountForm } from '../../forms/on-account-form.tsx';
+import { PaymentRequestForm } from '../../forms/payment-request-form.tsx';
+import { notifyFinalizeQueueChanged } from '../../shared/finalize-count.ts';
+import { customerTypeLabel, formatMoney, todayIn } from '../../shared/format.ts';
+import { Link } from '../../shared/router.tsx';
+import { type Extras, loadExtras, Section } from './account-data.tsx';
+import { ContactsSection } from './contacts-section.tsx';
+import { CustomerForm } from './customer-form.tsx';
+import { ActivityList, InvoicesTable, isPastDue, PaymentRequestsTable, PaymentsTable } from './customer-sections.tsx';
 import { CustomerSyncPanel } from './customer-sync-panel.tsx';
+import { PoliciesSection } from './policies-section.tsx';
 
 type CustomerAccountPageProps = { customerNumber: number; timeZone: string };
-
-/** A secondary list either loaded or failed on its own, so one missing endpoint never blanks the page. */
-type Loaded<T> = { ok: true; data: T[] } | { ok: false; message: string };
-
-type Extras = {
-  contacts: Loaded<Contact>;
-  policies: Loaded<Policy>;
-  payments: Loaded<Payment>;
-  requests: Loaded<PaymentRequest>;
-  activities: Loaded<Activity>;
-};
 
 type PageState =
   | { status: 'loading' }
@@ -59,57 +35,11 @@ type PageState =
 
 type Panel =
   | { kind: 'none' }
+  | { kind: 'edit' }
   | { kind: 'request' }
   | { kind: 'on-account' }
   | { kind: 'finalize'; request: PaymentRequest }
   | { kind: 'cancel'; request: PaymentRequest };
-
-function settle<T>(promise: Promise<{ data: T[] }>): Promise<Loaded<T>> {
-  return promise.then(
-    ({ data }) => ({ ok: true as const, data }),
-    (error: unknown) => {
-      if (isAbortError(error)) throw error;
-      return { ok: false as const, message: errorMessage(error) };
-    },
-  );
-}
-
-function loadExtras(customerNumber: number, signal: AbortSignal): Promise<Extras> {
-  return Promise.all([
-    settle(listContacts(customerNumber, signal)),
-    settle(listPolicies(customerNumber, signal)),
-    settle(listPayments(customerNumber, signal)),
-    settle(listPaymentRequests(customerNumber, signal)),
-    settle(listActivities(customerNumber, signal)),
-  ]).then(([contacts, policies, payments, requests, activities]) => ({
-    contacts,
-    policies,
-    payments,
-    requests,
-    activities,
-  }));
-}
-
-function Section<T>({
-  id,
-  title,
-  loaded,
-  children,
-}: {
-  id: string;
-  title: string;
-  loaded: Loaded<T>;
-  children: (data: T[]) => ReactNode;
-}) {
-  return (
-    <section className="card" aria-labelledby={`${id}-heading`}>
-      <div className="card-header">
-        <h2 id={`${id}-heading`}>{title}</h2>
-      </div>
-      {loaded.ok ? children(loaded.data) : <Unavailable message={loaded.message} />}
-    </section>
-  );
-}
 
 export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccountPageProps) {
   const [state, setState] = useState<PageState>({ status: 'loading' });
@@ -198,6 +128,10 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
   const openInvoices = account.invoices.filter((invoice) => invoice.balance > 0);
   const pastDue = openInvoices.filter((invoice) => isPastDue(invoice, today));
   const pastDueTotal = pastDue.reduce((sum, invoice) => sum + invoice.balance, 0);
+  const changed = (message: string) => {
+    setNotice(message);
+    setReloadKey((k) => k + 1);
+  };
   const contact = [customer.email, customer.phone].filter((value): value is string => Boolean(value));
 
   return (
@@ -217,16 +151,28 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
           </p>
         </div>
         {panel.kind === 'none' && (
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => {
-              setNotice(null);
-              setPanel({ kind: 'request' });
-            }}
-          >
-            Request online payment
-          </button>
+          <div className="page-actions">
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => {
+                setNotice(null);
+                setPanel({ kind: 'edit' });
+              }}
+            >
+              Edit customer
+            </button>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => {
+                setNotice(null);
+                setPanel({ kind: 'request' });
+              }}
+            >
+              Request online payment
+            </button>
+          </div>
         )}
       </div>
 
@@ -234,6 +180,18 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
         <output className="alert alert-success" aria-live="polite">
           {notice}
         </output>
+      )}
+
+      {panel.kind === 'edit' && (
+        <CustomerForm
+          customer={customer}
+          onCancel={() => setPanel({ kind: 'none' })}
+          onSaved={(saved) => {
+            setPanel({ kind: 'none' });
+            setNotice(`Customer ${saved.name} saved.`);
+            setReloadKey((k) => k + 1);
+          }}
+        />
       )}
 
       {panel.kind === 'request' && (
@@ -360,9 +318,25 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
       <Section id="payments" title="Payments" loaded={extras.payments}>
         {(payments) => <PaymentsTable payments={payments} />}
       </Section>
-      <Section id="policies" title="Policies" loaded={extras.policies}>
-        {(policies) => <PoliciesTable policies={policies} />}
-      </Section>
+      {extras.contacts.ok ? (
+        <ContactsSection customerNumber={customer.customerNumber} contacts={extras.contacts.data} onChanged={changed} />
+      ) : (
+        <Section id="contacts" title="Contacts" loaded={extras.contacts}>
+          {() => null}
+        </Section>
+      )}
+      {extras.policies.ok ? (
+        <PoliciesSection
+          customerNumber={customer.customerNumber}
+          policies={extras.policies.data}
+          today={today}
+          onChanged={changed}
+        />
+      ) : (
+        <Section id="policies" title="Policies" loaded={extras.policies}>
+          {() => null}
+        </Section>
+      )}
       <Section id="activities" title="Activity" loaded={extras.activities}>
         {(activities) => <ActivityList activities={activities} />}
       </Section>
