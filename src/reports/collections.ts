@@ -11,8 +11,17 @@ import { type DepositReceipt, depositSlips } from './rules/deposits.ts';
 const reversed = sql<boolean>`EXISTS (SELECT 1 FROM receipt_reversals rr WHERE rr.receipt_id = receipts.id)`;
 
 export async function collections(db: Db, actor: Actor, range: { from: CalendarDate; to: CalendarDate }) {
+  // One channel per receipt even if two payments named it: a receipt is counted once.
+  const paid = db
+    .selectFrom('payments')
+    .distinctOn('payments.receipt_id')
+    .select(['payments.receipt_id', 'payments.channel'])
+    .where('payments.agency_id', '=', actor.agencyId)
+    .where('payments.receipt_id', 'is not', null)
+    .orderBy('payments.receipt_id')
+    .orderBy('payments.created_at');
   const rows = await visibleReceipts(db, actor)
-    .leftJoin('payments', 'payments.receipt_id', 'receipts.id')
+    .leftJoin(paid.as('payments'), 'payments.receipt_id', 'receipts.id')
     .clearSelect()
     .select([
       sql<string>`receipts.receipt_date::text`.as('day'),

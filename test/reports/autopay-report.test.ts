@@ -68,6 +68,14 @@ for (const target of databaseTargets()) {
         '2026-03-06,1,1,0,100.0,0',
       ]);
 
+      // The payment's receipt is collected through the autopay channel, counted once.
+      const collected = await s.api.get('/api/v1/reports/collections?from=2026-03-04&to=2026-03-06');
+      assert.equal(collected.status, 200, JSON.stringify(collected.body));
+      assert.deepEqual(
+        [collected.body.totals.count, collected.body.totals.total, collected.body.totals.byChannel.autopay],
+        [1, paid.amount, paid.amount],
+      );
+
       // A caller limited to another bank sees no autopay payment (they were deposited to OPER).
       await createBank(world.database.db, systemActor(s.agencyId, 'test'), {
         shortName: 'TRUST',
