@@ -1,7 +1,7 @@
 // The house rules for imports between folders (docs/architecture.md, "The folders"). Checked by
 // `npm run lint` (so by `npm test`); test/platform/architecture.test.ts shows each rule failing on
 // a forbidden import.
-const capabilities = '(agency|customers|ledger|eligibility|payments|portal|email|autopay|sync|demo)';
+const capabilities = '(agency|customers|ledger|eligibility|payments|portal|email|autopay|sync|demo|reports)';
 // Pure rules and the shared kernel: computation only. node:crypto is hashing (a pure function of
 // its input), zod parses, windows-iana maps time-zone names; nothing else from outside.
 const pureAllowed = ['^src/kernel/', '^src/[^/]+/rules/', '^crypto$', '^node_modules/(zod|windows-iana)/'];

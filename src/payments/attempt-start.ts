@@ -105,6 +105,8 @@ export async function startAttempts(
         processor: processor.name,
         idempotency_key: `ppa_${attemptId}`,
         status: 'started' as const,
+        // The caller's clock, not the database's: reports count attempts by the day they started.
+        started_at: now,
         // If this worker dies before recording an outcome, the janitor looks after a delay.
         next_check_at: new Date(now.getTime() + delays.startedMs),
       })),

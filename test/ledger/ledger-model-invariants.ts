@@ -22,6 +22,14 @@ export async function checkInvariants(
     assert.equal(row.debits, row.credits);
   }
 
+  // The invoice balances the database keeps (migration 0021, read by AR aging) are the AR lines' sums.
+  const kept = await sql<{ invoice_id: string; kept: bigint | null; ledger: bigint }>`
+    SELECT l.invoice_id, b.balance_cents AS kept, sum(l.amount_cents)::int8 AS ledger
+    FROM journal_lines l LEFT JOIN invoice_balances b ON b.invoice_id = l.invoice_id
+    WHERE l.agency_id = ${agencyId} AND l.account = 'accounts_receivable' AND l.invoice_id IS NOT NULL
+    GROUP BY l.invoice_id, b.balance_cents`.execute(db);
+  for (const row of kept.rows) assert.equal(row.kept, row.ledger, `kept balance of invoice ${row.invoice_id}`);
+
   // Applied per invoice from the receipt records: applications of receipts not reversed, less
   // what refunds of those receipts unwound (by the refund rule, recomputed here), plus On Account
   // applications.

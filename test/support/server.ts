@@ -34,11 +34,13 @@ export async function startTestServer(
     name: 'Jane Smith',
     email: 'jane.smith@example.com',
   });
-  const invoice = await createInvoice(database.db, agency.actor, {
-    customerNumber: customer.customerNumber,
-    dueDate: '2026-12-01',
-    amountCents: 125_050n,
-  });
+  // Billed on the server's day (its clock), as an invoice the API creates is.
+  const invoice = await createInvoice(
+    database.db,
+    agency.actor,
+    { customerNumber: customer.customerNumber, dueDate: '2026-12-01', amountCents: 125_050n },
+    options.clock?.(),
+  );
   let webDir: string | undefined;
   if (options.web ?? true) {
     // One build shared by every test process (content-addressed, so never stale or half-written).

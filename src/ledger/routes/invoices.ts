@@ -90,11 +90,17 @@ export function invoiceRoutes(app: App, deps: RouteDeps): void {
       respond(deps.db, request, reply, 201, async (tx) => {
         const { amount: amountCents, installments, ...rest } = request.body;
         return presentInvoice(
-          await createInvoice(tx, requireActor(request), {
-            ...rest,
-            amountCents,
-            installments: installments?.map((i) => ({ dueDate: i.dueDate, amountCents: i.amount })),
-          }),
+          // The server's clock dates the billing entry (its agency day), as a receipt's reversal.
+          await createInvoice(
+            tx,
+            requireActor(request),
+            {
+              ...rest,
+              amountCents,
+              installments: installments?.map((i) => ({ dueDate: i.dueDate, amountCents: i.amount })),
+            },
+            deps.clock(),
+          ),
         );
       }),
   );

@@ -32,6 +32,7 @@ import { webhookRoutes } from '../../payments/routes/webhooks.ts';
 import { paymentRequestRoutes } from '../../portal/routes/payment-requests.ts';
 import { portalRoutes } from '../../portal/routes/portal.ts';
 import { portalAuthRoutes } from '../../portal/routes/portal-auth.ts';
+import { reportRoutes } from '../../reports/routes/reports.ts';
 import { ams360ReceiptRoutes } from '../../sync/routes/ams360-receipts.ts';
 import { syncRoutes } from '../../sync/routes/sync.ts';
 import { syncWebhookRoutes } from '../../sync/routes/sync-webhooks.ts';
@@ -219,6 +220,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   brandingRoutes(app, deps);
   invoiceRoutes(app, deps);
   receiptRoutes(app, deps);
+  reportRoutes(app, deps);
   paymentRoutes(app, deps);
   paymentHistoryRoutes(app, deps);
   autopayRoutes(app, deps);

@@ -300,6 +300,12 @@ export interface Installments {
   sequence: number;
 }
 
+export interface InvoiceBalances {
+  agency_id: string;
+  balance_cents: bigint;
+  invoice_id: string;
+}
+
 export interface Invoices {
   agency_id: string;
   amount_cents: bigint;
@@ -732,6 +738,7 @@ export interface DB {
   imports: Imports;
   installment_plans: InstallmentPlans;
   installments: Installments;
+  invoice_balances: InvoiceBalances;
   invoices: Invoices;
   journal_entries: JournalEntries;
   journal_lines: JournalLines;

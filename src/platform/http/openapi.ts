@@ -74,6 +74,14 @@ const operationIdOverrides: Record<string, string> = {
   'GET /api/v1/invoices/export.csv': 'exportInvoicesCsv',
   'GET /api/v1/receipts/export.csv': 'exportReceiptsCsv',
   'GET /api/v1/payments/export.csv': 'exportPaymentsCsv',
+  'GET /api/v1/reports/ar-aging': 'getArAgingReport',
+  'GET /api/v1/reports/ar-aging/export.csv': 'exportArAgingCsv',
+  'GET /api/v1/reports/collections': 'getCollectionsReport',
+  'GET /api/v1/reports/collections/export.csv': 'exportCollectionsCsv',
+  'GET /api/v1/reports/deposits': 'getDepositReport',
+  'GET /api/v1/reports/deposits/export.csv': 'exportDepositReportCsv',
+  'GET /api/v1/reports/autopay': 'getAutopayReport',
+  'GET /api/v1/reports/autopay/export.csv': 'exportAutopayReportCsv',
 };
 
 /** A trailing path segment that names an action on the resource before it (POST …/cancel). */

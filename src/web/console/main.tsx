@@ -1,5 +1,5 @@
 // Entry point of the staff console: session bootstrap, route guards and page selection.
-import { type ReactNode, StrictMode, useCallback, useEffect, useState } from 'react';
+import { lazy, type ReactNode, StrictMode, Suspense, useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { errorMessage, getMe, onUnauthorized, type Session } from './api/api.ts';
 import { AutopayPage } from './pages/autopay/autopay-page.tsx';
@@ -22,6 +22,9 @@ import { SyncPage } from './pages/sync-page.tsx';
 import { Layout } from './shared/layout.tsx';
 import { Link, matchRoute, navigate, type Route, useLocation } from './shared/router.tsx';
 import { TestModeBanner } from './shared/test-mode-banner.tsx';
+
+// The reports and their chart library load when a report is first opened, not with every page.
+const ReportsPage = lazy(() => import('./pages/reports/reports-page.tsx'));
 
 /** undefined while the session is being looked up; null when signed out. */
 type SessionState = Session | null | undefined;
@@ -174,6 +177,12 @@ function App() {
   else if (route.name === 'emails') page = <EmailsPage />;
   // Staff only, as the import API is: an agent is told there is no such page.
   else if (route.name === 'import') page = session.user.role === 'staff' ? <ImportPage /> : <NotFound />;
+  else if (route.name === 'reports')
+    page = (
+      <Suspense fallback={<p className="card empty-cell">Loading the report…</p>}>
+        <ReportsPage report={route.report} search={route.search} />
+      </Suspense>
+    );
   else if (route.name === 'settings') page = <SettingsPage section={route.section} session={session} />;
   else page = <NotFound />;
 

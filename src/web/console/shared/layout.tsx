@@ -67,6 +67,9 @@ export function Layout({ session, onSignedOut, children }: LayoutProps) {
             <Link to="/app/autopay" aria-current={pathname === '/app/autopay' ? 'page' : undefined}>
               Autopay
             </Link>
+            <Link to="/app/reports" aria-current={pathname?.startsWith('/app/reports') ? 'page' : undefined}>
+              Reports
+            </Link>
             <Link to="/app/sync" aria-current={pathname === '/app/sync' ? 'page' : undefined}>
               Sync
             </Link>

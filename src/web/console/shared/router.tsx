@@ -2,6 +2,7 @@
 import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
 
 import { type PaymentState, paymentStates } from '../api/payments-api.ts';
+import { type ReportName, reportNames } from '../api/reports-api.ts';
 
 const listeners = new Set<() => void>();
 
@@ -80,6 +81,7 @@ export type Route =
   | { name: 'emails' }
   | { name: 'settings'; section: string | null }
   | { name: 'import' }
+  | { name: 'reports'; report: ReportName; search: string }
   | { name: 'not-found' };
 
 /** Only in-app paths are accepted as a post-login destination (no open redirects). */
@@ -120,6 +122,10 @@ export function matchRoute(location: string): Route {
   if (path === '/app/sync') return { name: 'sync' };
   if (path === '/app/emails') return { name: 'emails' };
   if (path === '/app/import') return { name: 'import' };
+  if (path === '/app/reports') return { name: 'reports', report: 'ar-aging', search: url.search };
+  const report = /^\/app\/reports\/([a-z-]{1,20})$/.exec(path);
+  const reportName = reportNames.find((name) => name === report?.[1]);
+  if (reportName) return { name: 'reports', report: reportName, search: url.search };
   if (path === '/app/settings') return { name: 'settings', section: null };
   const settings = /^\/app\/settings\/([a-z-]{1,40})$/.exec(path);
   if (settings?.[1]) return { name: 'settings', section: settings[1] };
