@@ -1,4 +1,4 @@
-// AR aging from the invoice balances the database keeps (invoice_balances, migration 0021): only
+// AR aging from the invoice balances the database keeps (invoice_balances, migration 0026): only
 // open invoices are read, through its partial index, never the ledger's lines. "As of" a past date
 // takes back the AR lines of the entries dated after it, a read of those days' lines only.
 import { type RawBuilder, sql } from 'kysely';

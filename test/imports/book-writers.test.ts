@@ -124,7 +124,7 @@ for (const target of databaseTargets()) {
         { invoice_number: 70001, ar: '10000', lines: '2' },
         { invoice_number: 70002, ar: '2000', lines: '2' },
       ]);
-      // The database kept each invoice's balance (migration 0021) from the batch's one statement.
+      // The database kept each invoice's balance (migration 0026) from the batch's one statement.
       const kept = await sql<{ invoice_number: number; balance: string }>`
         SELECT i.invoice_number, b.balance_cents::text AS balance
         FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id

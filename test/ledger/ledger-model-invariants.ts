@@ -22,7 +22,7 @@ export async function checkInvariants(
     assert.equal(row.debits, row.credits);
   }
 
-  // The invoice balances the database keeps (migration 0021, read by AR aging) are the AR lines' sums.
+  // The invoice balances the database keeps (migration 0026, read by AR aging) are the AR lines' sums.
   const kept = await sql<{ invoice_id: string; kept: bigint | null; ledger: bigint }>`
     SELECT l.invoice_id, b.balance_cents AS kept, sum(l.amount_cents)::int8 AS ledger
     FROM journal_lines l LEFT JOIN invoice_balances b ON b.invoice_id = l.invoice_id

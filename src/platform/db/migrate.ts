@@ -19,9 +19,9 @@ import * as agencyProfile from './migrations/0016_agency_profile.ts';
 import * as imports from './migrations/0017_imports.ts';
 import * as userAccounts from './migrations/0018_user_accounts.ts';
 import * as agencyProcessors from './migrations/0020_agency_processors.ts';
-import * as invoiceBalances from './migrations/0021_invoice_balances.ts';
 import * as ledgerCheckProbes from './migrations/0024_ledger_check_probes.ts';
 import * as syncFirstLoad from './migrations/0025_sync_first_load.ts';
+import * as invoiceBalances from './migrations/0026_invoice_balances.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -46,9 +46,9 @@ const migrations: Record<string, Migration> = {
   '0017_imports': imports,
   '0018_user_accounts': userAccounts,
   '0020_agency_processors': agencyProcessors,
-  '0021_invoice_balances': invoiceBalances,
   '0024_ledger_check_probes': ledgerCheckProbes,
   '0025_sync_first_load': syncFirstLoad,
+  '0026_invoice_balances': invoiceBalances,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
