@@ -24,9 +24,14 @@ import type { BenchTarget } from '../targets.ts';
 const execFileAsync = promisify(execFile);
 const USERS = 8;
 const INVOICES_PER_CUSTOMER = 5;
-const DUE_DATES = ['2026-01-15', '2026-03-01', '2026-04-15', '2026-05-20', '2026-07-01'];
-/** The aging report's date: the due dates above fall in every bucket (90+, 61–90, 31–60, 1–30, current). */
-const AS_OF = '2026-06-20';
+/**
+ * Due dates from the agency's today, one in each aging bucket (90+, 61–90, 31–60, 1–30 days past
+ * due, current): the report runs as of today, the day the import dated the book's entries (a date
+ * before them would take every line back, a report of nothing).
+ */
+const DUE_OFFSETS_DAYS = [-100, -75, -45, -10, 20];
+const dueDate = (today: string, days: number) =>
+  new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 const TARGET_P95_MS = { search: 100, 'customer page': 100, 'AR aging': 1000 } as const;
 const LAST_NAMES = ['Ortega', 'Park', 'Smith', 'Nguyen', 'Okafor', 'Schmidt', 'Rossi', 'Kowalski', 'Haddad', 'Silva'];
 
@@ -72,6 +77,7 @@ export async function backOfficeScenario(options: BenchOptions, target: BenchTar
   const customers = options.backOfficeCustomers;
   const { db } = target.handle;
   const agency = await createBenchAgency(db, `bench-back-office-${Date.now()}`);
+  const dueDates = DUE_OFFSETS_DAYS.map((days) => dueDate(agency.today, days));
   const dir = await mkdtemp(join(tmpdir(), 'policypay-bench-back-office-'));
   try {
     const files: [ImportKind, string][] = [
@@ -97,7 +103,7 @@ export async function backOfficeScenario(options: BenchOptions, target: BenchTar
       customers * INVOICES_PER_CUSTOMER,
       (i) => {
         const c = Math.floor(i / INVOICES_PER_CUSTOMER);
-        return `${i + 1},B${c},BP${c},${DUE_DATES[i % INVOICES_PER_CUSTOMER]},200.00,200.00`;
+        return `${i + 1},B${c},BP${c},${dueDates[i % INVOICES_PER_CUSTOMER]},200.00,200.00`;
       },
     );
     log(
@@ -135,7 +141,7 @@ export async function backOfficeScenario(options: BenchOptions, target: BenchTar
       ['floor', ['/api/v1/banks']],
       ['search', searches],
       ['customer page', pages],
-      ['AR aging', [`/api/v1/reports/ar-aging?asOf=${AS_OF}`]],
+      ['AR aging', ['/api/v1/reports/ar-aging']],
     ];
     const figures: Record<string, Series & { targetP95Ms?: number; met?: boolean }> = {};
     for (const [group, paths] of groups) {
@@ -179,8 +185,8 @@ export async function backOfficeScenario(options: BenchOptions, target: BenchTar
       description:
         `${USERS} staff users at once (closed loop, API key), against a book of ${book[0]!.customers} customers and ` +
         `${book[0]!.lines} ledger lines: searches by last name, customer number, e-mail, phone and policy number; ` +
-        "the eight GETs of a customer's page; the AR aging report as of " +
-        `${AS_OF}. Baseline (floor): GET /api/v1/banks, an authenticated call that reads the agency's one bank`,
+        "the eight GETs of a customer's page; the AR aging report as of today. Baseline (floor): GET /api/v1/banks, " +
+        "an authenticated call that reads the agency's one bank",
       concurrency: USERS,
       runs: options.runs,
       secondsPerRun: options.durationSeconds,
