@@ -69,13 +69,27 @@ export async function executePayments(
   return Promise.allSettled(
     starts.map(async (started): Promise<ExecutionResult> => {
       if ('status' in started) return started;
-      const outcome = await started.processor.charge({ ...started.charge, idempotencyKey: started.idempotencyKey });
-      await inTransaction(db, (tx) =>
-        recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, now, delays),
-      );
-      return { status: outcome.status, attemptId: started.attemptId };
+      return chargeStartedAttempt(db, started, { ...options, now, janitorDelays: delays });
     }),
   );
+}
+
+/**
+ * Steps (2) and (3) for one attempt that step (1) committed: the charge, with no transaction open,
+ * then its outcome in a transaction of its own. The workers and a staff member's "retry now" both
+ * end here, so a retry pulled forward is charged exactly as a scheduled one.
+ */
+export async function chargeStartedAttempt(
+  db: Db,
+  started: StartedAttempt,
+  options: ExecutionOptions & { now: Date },
+): Promise<ExecutionResult> {
+  const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
+  const outcome = await started.processor.charge({ ...started.charge, idempotencyKey: started.idempotencyKey });
+  await inTransaction(db, (tx) =>
+    recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, options.now, delays),
+  );
+  return { status: outcome.status, attemptId: started.attemptId };
 }
 
 /**

@@ -2,7 +2,7 @@
 // first request of each route, and another valid body to reuse its key with.
 import assert from 'node:assert/strict';
 import { executePayment } from '../../../src/payments/execution.ts';
-import { CARD_SUCCEEDS } from '../../../src/payments/processors/sandbox/test-numbers.ts';
+import { CARD_DECLINED_INSUFFICIENT_FUNDS, CARD_SUCCEEDS } from '../../../src/payments/processors/sandbox/test-numbers.ts';
 import { tokenizeCard } from '../payments.ts';
 import { autopayRouteCases } from './idempotency-autopay-cases.ts';
 import {
@@ -250,6 +250,23 @@ export const staffRouteCases: Record<string, RouteCase> = {
     make: async () => {
       const id = await payment(await customer());
       return { client: api, path: `/api/v1/payments/${id}/cancel`, other: {} };
+    },
+  },
+  '/api/v1/payments/{id}/retry': {
+    status: 200,
+    make: async () => {
+      // A soft decline leaves the payment waiting for its scheduled retry: what "retry now" runs.
+      const c = await customer();
+      const declining = ok(
+        await api.post(`/api/v1/customers/${c.customerNumber}/payment-methods`, {
+          token: await tokenizeCard(sandbox, CARD_DECLINED_INSUFFICIENT_FUNDS),
+        }),
+        201,
+      );
+      const id = await payment({ ...c, methodId: declining.id });
+      const executed = await executePayment(database.db, processors, id);
+      assert.equal(executed.status, 'declined', JSON.stringify(executed));
+      return { client: api, path: `/api/v1/payments/${id}/retry`, other: {} };
     },
   },
   '/api/v1/payments/{id}/refunds': {
