@@ -6,10 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { executePayment } from '../../src/payments/execution.ts';
-import {
-  CARD_DECLINED_INSUFFICIENT_FUNDS,
-  CARD_SUCCEEDS,
-} from '../../src/payments/processors/sandbox/test-numbers.ts';
+import { CARD_DECLINED_INSUFFICIENT_FUNDS, CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
 import { databaseTargets } from '../support/db.ts';
 import { apiClient } from '../support/http.ts';
 import { type PaymentsWorld, paymentSteps, startPaymentsWorld } from '../support/payments.ts';
