@@ -21,9 +21,9 @@ import {
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { cancelPayment } from '../cancellation.ts';
 import { createPayment } from '../creation/create.ts';
+import { retryPaymentNow } from '../execution.ts';
 import { deletePaymentMethod, describePaymentToken, listPaymentMethods, storePaymentMethod } from '../methods.ts';
 import { type RefundView, refundAnswer, refundPayment } from '../refunds.ts';
-import { retryPaymentNow } from '../retry-now.ts';
 import { createRetryPlan, listRetryPlans } from '../retry-plans.ts';
 import { paymentCsvHeader, paymentCsvRow } from '../rules/payment-csv.ts';
 import { paymentStates } from '../rules/payment-states.ts';
