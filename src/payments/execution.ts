@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
-import { systemActor } from '../kernel/actor.ts';
+import { type Actor, systemActor } from '../kernel/actor.ts';
+import { DomainError, notFound } from '../kernel/errors.ts';
+import { isUuid } from '../kernel/ids.ts';
 import { postCustomerReceipt } from '../ledger/receipt-posting.ts';
-import { logActivity } from '../platform/db/audit.ts';
+import { audit, logActivity } from '../platform/db/audit.ts';
 import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
 import { type JobQueue, noJobQueue, paymentQueues } from '../platform/jobs/job-queue.ts';
 import { type ExecutionResult, type StartedAttempt, startAttempts } from './attempt-start.ts';
@@ -16,6 +18,7 @@ import {
 } from './rules/payment-states.ts';
 import { decideRetry } from './rules/retry-plans.ts';
 import { transitionPayment } from './transitions.ts';
+import { getPaymentById, type PaymentView } from './views.ts';
 
 const WORKER = 'worker:payments';
 
@@ -69,13 +72,80 @@ export async function executePayments(
   return Promise.allSettled(
     starts.map(async (started): Promise<ExecutionResult> => {
       if ('status' in started) return started;
-      const outcome = await started.processor.charge({ ...started.charge, idempotencyKey: started.idempotencyKey });
-      await inTransaction(db, (tx) =>
-        recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, now, delays),
-      );
-      return { status: outcome.status, attemptId: started.attemptId };
+      return chargeStartedAttempt(db, started, { ...options, now, janitorDelays: delays });
     }),
   );
+}
+
+/**
+ * Steps (2) and (3) for one attempt that step (1) committed: the charge, with no transaction open,
+ * then its outcome in a transaction of its own. The workers and a staff member's "retry now" both
+ * end here, so a retry pulled forward is charged exactly as a scheduled one.
+ */
+async function chargeStartedAttempt(
+  db: Db,
+  started: StartedAttempt,
+  options: ExecutionOptions & { now: Date },
+): Promise<ExecutionResult> {
+  const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
+  const outcome = await started.processor.charge({ ...started.charge, idempotencyKey: started.idempotencyKey });
+  await inTransaction(db, (tx) =>
+    recordOutcome(tx, started.attemptId, outcome, options.jobs ?? noJobQueue, options.now, delays),
+  );
+  return { status: outcome.status, attemptId: started.attemptId };
+}
+
+/**
+ * "Retry now" (staff only, as refunds): a payment whose retry the plan scheduled after a decline
+ * (requested, with attempts made) has its next attempt pulled forward to now and executed by the
+ * workers' own path — no second money path. The payment is locked while its attempt starts, so two
+ * retries (or a retry and the worker) never start two attempts: the second finds it executing and
+ * is refused. A refusal writes nothing; the Idempotency-Key commits with the started attempt.
+ */
+export async function retryPaymentNow(
+  db: Db,
+  processors: Processors,
+  actor: Actor,
+  paymentId: string,
+  options: ExecutionOptions & {
+    now: Date;
+    recordEffect?: ((tx: Tx, paymentId: string) => Promise<void>) | undefined;
+  },
+): Promise<PaymentView> {
+  if (actor.role !== 'staff') throw new DomainError('forbidden', 'only agency staff may retry payments');
+  const delays = options.janitorDelays ?? DEFAULT_JANITOR_DELAYS;
+  const { now } = options;
+  const started = await inTransaction(db, async (tx) => {
+    const payment = isUuid(paymentId)
+      ? await tx
+          .selectFrom('payments')
+          .select(['id', 'state', 'attempts'])
+          .where('agency_id', '=', actor.agencyId)
+          .where('id', '=', paymentId)
+          .forUpdate()
+          .executeTakeFirst()
+      : undefined;
+    if (!payment) throw notFound('payment', paymentId);
+    if (payment.state !== 'requested' || payment.attempts === 0) {
+      const why =
+        payment.state === 'executing'
+          ? 'an attempt of this payment is in flight'
+          : payment.state === 'requested'
+            ? 'this payment has not been attempted yet: the workers send it when it is due'
+            : `this payment is ${payment.state}`;
+      throw new DomainError('conflict', `only a payment waiting for a scheduled retry can be retried now; ${why}`, {
+        extensions: { state: payment.state, attempts: payment.attempts },
+      });
+    }
+    await tx.updateTable('payments').set({ next_attempt_at: now }).where('id', '=', payment.id).execute();
+    const [start] = await startAttempts(tx, processors, [payment.id], now, delays);
+    await audit(tx, actor, 'payment.retried_now', { type: 'payment', id: payment.id });
+    await options.recordEffect?.(tx, payment.id);
+    return start!;
+  });
+  // Paid another way (cancelled) or an unusable method (failed): the engine already said so.
+  if (!('status' in started)) await chargeStartedAttempt(db, started, { ...options, janitorDelays: delays });
+  return getPaymentById(db, actor.agencyId, paymentId);
 }
 
 /**

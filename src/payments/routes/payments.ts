@@ -21,6 +21,7 @@ import {
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { cancelPayment } from '../cancellation.ts';
 import { createPayment } from '../creation/create.ts';
+import { retryPaymentNow } from '../execution.ts';
 import { deletePaymentMethod, describePaymentToken, listPaymentMethods, storePaymentMethod } from '../methods.ts';
 import { type RefundView, refundAnswer, refundPayment } from '../refunds.ts';
 import { createRetryPlan, listRetryPlans } from '../retry-plans.ts';
@@ -278,6 +279,31 @@ export function paymentRoutes(app: App, deps: RouteDeps): void {
       respond(deps.db, request, reply, 200, async (tx) =>
         presentPayment(await cancelPayment(tx, requireActor(request), request.params.id)),
       ),
+  );
+
+  app.post(
+    '/api/v1/payments/:id/retry',
+    {
+      config: {
+        access: ['staff'] as const,
+        idempotentReplay: async (request, ref) => presentPayment(await getPayment(deps.db, requireActor(request), ref)),
+      },
+      schema: {
+        tags: ['payments'],
+        summary: "Retry now: run a payment's scheduled retry (after a decline) at once, as the workers would",
+        params: paymentIdParams,
+        response: { 200: paymentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      // The key commits with the started attempt, before the processor call; the answer is stored as sent.
+      const payment = await retryPaymentNow(deps.db, deps.processors, requireActor(request), request.params.id, {
+        now: deps.clock(),
+        jobs: deps.jobs,
+        recordEffect: effectCommitter(request, 200),
+      });
+      return reply.status(200).send(presentPayment(payment));
+    },
   );
 
   app.post(

@@ -1,21 +1,18 @@
 // Idempotency-Key route cases for the staff API (customers to sync reviews): how to make one
 // first request of each route, and another valid body to reuse its key with.
 import assert from 'node:assert/strict';
-import { executePayment } from '../../../src/payments/execution.ts';
 import { CARD_SUCCEEDS } from '../../../src/payments/processors/sandbox/test-numbers.ts';
 import { tokenizeCard } from '../payments.ts';
 import { autopayRouteCases } from './idempotency-autopay-cases.ts';
+import { paymentRouteCases } from './idempotency-payment-cases.ts';
 import {
   api,
   customer,
-  database,
   ok,
   operator,
-  payment,
   paymentRequest,
   policy,
   portalFor,
-  processors,
   type RouteCase,
   receipt,
   review,
@@ -34,6 +31,7 @@ async function invitee(): Promise<string> {
 
 export const staffRouteCases: Record<string, RouteCase> = {
   ...autopayRouteCases,
+  ...paymentRouteCases,
   // The operator's: its keys are its own, apart from every agency's. A password is sent, so the
   // answer holds none (a generated one is answered once and never replayed).
   '/api/v1/operator/agencies': {
@@ -227,38 +225,6 @@ export const staffRouteCases: Record<string, RouteCase> = {
         body: { bankShortName: 'OPER' },
         other: { bankShortName: 'OPER', description: 'other' },
       };
-    },
-  },
-  '/api/v1/payments': {
-    status: 201,
-    make: async () => {
-      const c = await customer();
-      const body = {
-        customerNumber: c.customerNumber,
-        type: 'card',
-        amount: 100,
-        paymentMethodId: c.methodId,
-        targets: [{ invoiceNumber: c.invoiceNumber, amount: 100 }],
-        channel: 'agent_sweep',
-        bankShortName: 'OPER',
-      };
-      return { client: api, path: '/api/v1/payments', body, other: { ...body, amount: 200 } };
-    },
-  },
-  '/api/v1/payments/{id}/cancel': {
-    status: 200,
-    make: async () => {
-      const id = await payment(await customer());
-      return { client: api, path: `/api/v1/payments/${id}/cancel`, other: {} };
-    },
-  },
-  '/api/v1/payments/{id}/refunds': {
-    status: 201,
-    make: async () => {
-      const id = await payment(await customer());
-      const executed = await executePayment(database.db, processors, id);
-      assert.equal(executed.status, 'succeeded', JSON.stringify(executed));
-      return { client: api, path: `/api/v1/payments/${id}/refunds`, body: {}, other: { reason: 'other' } };
     },
   },
   '/api/v1/retry-plans': {

@@ -1,5 +1,5 @@
-// The agency's payments: the list by state, one payment with its history, refund and cancel,
-// and the paid requests waiting for Finalize Payment.
+// The agency's payments: the list by state, one payment with its history, refund, cancel, retry
+// now and charge again, and the paid requests waiting for Finalize Payment.
 import { type PaymentRequest, request } from './api.ts';
 
 export const paymentStates = [
@@ -19,6 +19,7 @@ export type Payment = {
   customerNumber: number;
   type: 'card' | 'ach';
   amount: number;
+  paymentMethodId: string;
   channel: string;
   payer: string;
   state: PaymentState;
@@ -82,4 +83,43 @@ export async function listAwaitingFinalize(signal?: AbortSignal): Promise<Paymen
     signalOnly(signal),
   );
   return [...result.data].reverse();
+}
+
+/** Retry now: the scheduled retry of a declined payment, run at once by the engine (staff only). */
+export function retryPayment(id: string, idempotencyKey: string): Promise<Payment> {
+  return request('POST', `/api/v1/payments/${encodeURIComponent(id)}/retry`, { body: {}, idempotencyKey });
+}
+
+export type SavedPaymentMethod = {
+  id: string;
+  kind: 'card' | 'ach';
+  brand: string | null;
+  last4: string;
+  bankName: string | null;
+  isDefault: boolean;
+  disabled: boolean;
+};
+
+export async function listSavedPaymentMethods(customerNumber: number, signal?: AbortSignal) {
+  const result = await request<{ data: SavedPaymentMethod[] }>(
+    'GET',
+    `/api/v1/customers/${customerNumber}/payment-methods`,
+    signalOnly(signal),
+  );
+  return result.data;
+}
+
+/** A new payment through the one create path (its eligibility, in-flight and idempotency rules). */
+export function createPayment(
+  body: {
+    customerNumber: number;
+    type: 'card' | 'ach';
+    amount: number;
+    paymentMethodId: string;
+    targets: { invoiceNumber: number; amount: number }[];
+    channel: 'agent_sweep';
+  },
+  idempotencyKey: string,
+): Promise<Payment> {
+  return request('POST', '/api/v1/payments', { body, idempotencyKey });
 }

@@ -1,5 +1,6 @@
 // /app/payments/<id>: one payment — what it pays, how it moved, each attempt at the processor and
-// what the processor said, its refunds and receipt — with Refund (posted) and Cancel (not sent).
+// what the processor said, its refunds and receipt — with Refund (posted), Cancel (not sent), Retry
+// now (a scheduled retry) and Charge again (declined for good): staff only, as the API's refunds.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { errorMessage, isAbortError, newIdempotencyKey } from '../../api/api.ts';
 import {
@@ -15,6 +16,7 @@ import { formatDateTime, formatMoney, humanize, parseAmountInput } from '../../s
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
 import { Link } from '../../shared/router.tsx';
 import { TableWrap } from '../../shared/table-wrap.tsx';
+import { ChargeAgainForm, RetryNowButton } from './payment-retry.tsx';
 import { stateTone } from './payments-page.tsx';
 
 type State =
@@ -174,6 +176,10 @@ export function PaymentPage({ id, canRefund }: { id: string; canRefund: boolean 
       {canRefund && payment.state === 'posted' && payment.type === 'card' && refunded < payment.amount && (
         <RefundForm id={payment.id} left={payment.amount - refunded} onDone={() => setReload((n) => n + 1)} />
       )}
+      {canRefund && payment.state === 'requested' && payment.attempts > 0 && (
+        <RetryNowButton payment={payment} onDone={() => setReload((n) => n + 1)} />
+      )}
+      {canRefund && payment.state === 'failed' && payment.targets.length > 0 && <ChargeAgainForm payment={payment} />}
       {canRefund && ['draft', 'validated', 'requested'].includes(payment.state) && (
         <CancelButton id={payment.id} onDone={() => setReload((n) => n + 1)} />
       )}
