@@ -11,7 +11,22 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const major = Number(process.versions.node.split('.')[0]);
 
-if (major >= 24) {
+const capsImportHeap =
+  process.argv[2] === 'import' &&
+  ![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) =>
+    flag.startsWith('--max-old-space-size'),
+  );
+
+if (major >= 24 && capsImportHeap) {
+  // The import again, with its heap capped (src/platform/cli/import-heap.ts says why).
+  const { IMPORT_HEAP_MB } = await import('../src/platform/cli/import-heap.ts');
+  const result = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${IMPORT_HEAP_MB}`, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  process.exit(result.status ?? 1);
+} else if (major >= 24) {
   // Node keeps the compiled (and type-stripped) modules on disk and reuses them at the next start:
   // about a third of the ~1 s policypay's imports take. NODE_COMPILE_CACHE chooses the directory;
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off. Where it cannot write, Node simply compiles again.

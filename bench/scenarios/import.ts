@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { createAgency } from '../../src/agency/agencies.ts';
 import type { ImportKind } from '../../src/imports/rules/import-kinds.ts';
+import { IMPORT_HEAP_MB } from '../../src/platform/cli/import-heap.ts';
 import type { BenchOptions } from '../options.ts';
 import { log, type ScenarioResult } from '../report.ts';
 import type { BenchTarget } from '../targets.ts';
@@ -115,7 +116,12 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
   const importAll = async (label: string, files: [ImportKind, string][]): Promise<ImportFigures> => {
     const scansBefore = await sequentialScans(target);
     const argument = JSON.stringify({ ...postgres, agencyId: agency.id, label, files });
-    const { stdout } = await execFileAsync(process.execPath, [script, argument], { maxBuffer: 1 << 20 });
+    // With the heap cap `policypay import` runs with (src/platform/cli/import-heap.ts).
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [`--max-old-space-size=${IMPORT_HEAP_MB}`, script, argument],
+      { maxBuffer: 1 << 20 },
+    );
     const figures = JSON.parse(stdout.trim().split('\n').at(-1)!) as Omit<ImportFigures, 'seqTuplesRead'>;
     const scansAfter = await sequentialScans(target);
     // A load-independent figure beside the seconds (the machine is shared): the rows PostgreSQL

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
+import { IMPORT_HEAP_MB } from '../../../src/platform/cli/import-heap.ts';
 import { openDatabase } from '../../../src/platform/db/database.ts';
 
 const run = promisify(execFile);
@@ -58,6 +59,29 @@ describe('policypay import', () => {
       await database.close();
     }
   }
+
+  it("runs the import with V8's heap capped, unless the caller chose a cap", async () => {
+    // Each Node process that starts prints its heap limit (NODE_OPTIONS reaches the re-run too).
+    const probe = join(dir, 'heap-probe.cjs');
+    await writeFile(
+      probe,
+      "process.stderr.write('heap-limit ' + require('node:v8').getHeapStatistics().heap_size_limit + '\\n');\n",
+    );
+    const limits = async (nodeOptions: string) => {
+      const { stderr } = await run(process.execPath, [bin, 'import', '--help'], {
+        env: { ...process.env, NODE_OPTIONS: nodeOptions },
+      });
+      return [...stderr.matchAll(/heap-limit (\d+)/g)].map((m) => Number(m[1]) / 2 ** 20);
+    };
+    const [launcher, capped, ...more] = await limits(`--require=${probe}`);
+    assert.deepEqual(more, []);
+    // The old space at IMPORT_HEAP_MB, plus the young generation V8 counts in the limit (as much again).
+    assert.ok(capped! >= IMPORT_HEAP_MB && capped! <= IMPORT_HEAP_MB * 2 + 64, `capped at ${capped} MiB`);
+    assert.ok(launcher! > capped!, `the launcher keeps V8's default (${launcher} MiB)`);
+    const own = await limits(`--require=${probe} --max-old-space-size=700`);
+    assert.equal(own.length, 1, 'no second process when the caller set a cap');
+    assert.ok(own[0]! >= 700, `${own[0]} MiB`);
+  });
 
   it('a dry run previews and writes nothing', async () => {
     const result = await policypay(dataDir, 'import', '--agency', 'prairie', '--dry-run', sampleFiles[3]!);
