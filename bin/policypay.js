@@ -18,8 +18,8 @@ const capsImportHeap =
   );
 
 if (major >= 24 && capsImportHeap) {
-  // The import again, with its heap capped (src/platform/cli/import-heap.ts says why).
-  const { IMPORT_HEAP_MB } = await import('../src/platform/cli/import-heap.ts');
+  // The import again, with its heap capped (src/imports/import-heap.ts says why).
+  const { IMPORT_HEAP_MB } = await import('../src/imports/import-heap.ts');
   const result = spawnSync(
     process.execPath,
     [`--max-old-space-size=${IMPORT_HEAP_MB}`, fileURLToPath(import.meta.url), ...process.argv.slice(2)],

@@ -10,8 +10,8 @@ import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { createAgency } from '../../src/agency/agencies.ts';
+import { IMPORT_HEAP_MB } from '../../src/imports/import-heap.ts';
 import type { ImportKind } from '../../src/imports/rules/import-kinds.ts';
-import { IMPORT_HEAP_MB } from '../../src/platform/cli/import-heap.ts';
 import type { BenchOptions } from '../options.ts';
 import { log, type ScenarioResult } from '../report.ts';
 import type { BenchTarget } from '../targets.ts';
@@ -116,7 +116,7 @@ export async function importScenario(options: BenchOptions, target: BenchTarget)
   const importAll = async (label: string, files: [ImportKind, string][]): Promise<ImportFigures> => {
     const scansBefore = await sequentialScans(target);
     const argument = JSON.stringify({ ...postgres, agencyId: agency.id, label, files });
-    // With the heap cap `policypay import` runs with (src/platform/cli/import-heap.ts).
+    // With the heap cap `policypay import` runs with (src/imports/import-heap.ts).
     const { stdout } = await execFileAsync(
       process.execPath,
       [`--max-old-space-size=${IMPORT_HEAP_MB}`, script, argument],

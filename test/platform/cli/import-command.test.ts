@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { IMPORT_HEAP_MB } from '../../../src/platform/cli/import-heap.ts';
+import { IMPORT_HEAP_MB } from '../../../src/imports/import-heap.ts';
 import { openDatabase } from '../../../src/platform/db/database.ts';
 
 const run = promisify(execFile);
