@@ -30,6 +30,32 @@ export async function checkInvariants(
     GROUP BY l.invoice_id, b.balance_cents`.execute(db);
   for (const row of kept.rows) assert.equal(row.kept, row.ledger, `kept balance of invoice ${row.invoice_id}`);
 
+  // The aging summaries (migration 0028) are the same AR lines summed per customer and per due
+  // date (the folded totals plus the deltas not yet folded).
+  const perCustomer = await sql<{ customer_id: string; kept: bigint | null; ledger: bigint }>`
+    SELECT i.customer_id, b.balance_cents AS kept, sum(l.amount_cents)::int8 AS ledger
+    FROM journal_lines l JOIN invoices i ON i.id = l.invoice_id
+    LEFT JOIN customer_ar_balances b ON b.customer_id = i.customer_id
+    WHERE l.agency_id = ${agencyId} AND l.account = 'accounts_receivable'
+    GROUP BY i.customer_id, b.balance_cents`.execute(db);
+  for (const row of perCustomer.rows) assert.equal(row.kept, row.ledger, `kept balance of customer ${row.customer_id}`);
+  const perDueDate = await sql<{ due_date: string; kept: bigint; ledger: bigint }>`
+    WITH kept AS (
+      SELECT due_date, sum(cents)::int8 AS cents FROM (
+        SELECT due_date, balance_cents AS cents FROM ar_due_totals WHERE agency_id = ${agencyId}
+        UNION ALL SELECT due_date, cents FROM ar_due_deltas WHERE agency_id = ${agencyId}) k
+      GROUP BY due_date
+    ), ledger AS (
+      SELECT i.due_date, sum(l.amount_cents)::int8 AS cents
+      FROM journal_lines l JOIN invoices i ON i.id = l.invoice_id
+      WHERE l.agency_id = ${agencyId} AND l.account = 'accounts_receivable'
+      GROUP BY i.due_date
+    )
+    SELECT coalesce(kept.due_date, ledger.due_date)::text AS due_date,
+           coalesce(kept.cents, 0) AS kept, coalesce(ledger.cents, 0) AS ledger
+    FROM kept FULL JOIN ledger ON ledger.due_date = kept.due_date`.execute(db);
+  for (const row of perDueDate.rows) assert.equal(row.kept, row.ledger, `kept balance due ${row.due_date}`);
+
   // Applied per invoice from the receipt records: applications of receipts not reversed, less
   // what refunds of those receipts unwound (by the refund rule, recomputed here), plus On Account
   // applications.

@@ -31,6 +31,7 @@ export type Op =
   | { kind: 'onAccount'; customer: number; invoice: number; fraction: number }
   | { kind: 'pay'; customer: number; invoice: number; fraction: number; extra: number; instrument: Instrument }
   | { kind: 'janitor' }
+  | { kind: 'foldAging' }
   | { kind: 'runDue' }
   | { kind: 'refund'; pick: number; fraction: number }
   | { kind: 'settleAch' }
@@ -78,6 +79,8 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     weight: 4,
   },
   fc.constant({ kind: 'janitor' as const }),
+  // The maintenance job folding the aging deltas into their totals, at any point between writes.
+  fc.constant({ kind: 'foldAging' as const }),
   fc.constant({ kind: 'runDue' as const }),
   {
     arbitrary: fc.record({

@@ -22,6 +22,7 @@ import { SIGNATURE_HEADER, signatureHeader } from '../../src/payments/processors
 import type { SandboxEvent } from '../../src/payments/processors/sandbox/state.ts';
 import { refundPayment } from '../../src/payments/refunds.ts';
 import type { Db } from '../../src/platform/db/transaction.ts';
+import { foldAgingDeltas } from '../../src/reports/aging.ts';
 import { achToken, cardToken } from '../payments/processors/helpers.ts';
 import { createTestAgency } from '../support/fixtures.ts';
 import { checkInvariants } from './ledger-model-invariants.ts';
@@ -196,6 +197,9 @@ export async function runModel(db: Db, sandbox: Sandbox, ops: Op[], withFee: boo
       }
       case 'janitor':
         await janitor();
+        break;
+      case 'foldAging':
+        await foldAgingDeltas(db);
         break;
       case 'runDue':
         await executeDue();

@@ -3,8 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import type { CalendarDate } from '../../src/kernel/calendar.ts';
 import type { DatabaseHandle } from '../../src/platform/db/database.ts';
 import type { App } from '../../src/platform/http/types.ts';
+import { arAging, customerRows as arCustomerRows, foldAgingDeltas } from '../../src/reports/aging.ts';
+import { addAging, agingTotal } from '../../src/reports/rules/aging.ts';
 import { databaseTargets, openTestDatabase } from '../support/db.ts';
 import { createTestAgency, type TestAgency } from '../support/fixtures.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
@@ -163,6 +166,41 @@ for (const target of databaseTargets()) {
       // Before the invoices were billed, nobody owed anything.
       const before = await get('/api/v1/reports/ar-aging?asOf=2026-02-19');
       assert.deepEqual([before.totals.total, before.customerCount], [0, 0]);
+    });
+
+    it('reads the page from summaries as the CSV reads every invoice, on every date, before and after the deltas are folded', async () => {
+      // The page's top customers come from customer_ar_balances (with those changed after the date
+      // read wherever they stand); the CSV adds up every open invoice. Limit 1 makes a customer
+      // whose balance changed after the date the one to displace or be displaced.
+      const dates = ['2026-02-19', '2026-03-01', '2026-03-02', '2026-03-05', '2026-03-08', '2026-03-09', '2026-03-10'];
+      const pages = async () => {
+        const seen: unknown[] = [];
+        for (const asOf of dates) {
+          const everyone = (await arCustomerRows(database.db, agency.actor.agencyId, asOf as CalendarDate))
+            .map((c) => ({ number: c.customerNumber, total: agingTotal(c.amounts), amounts: c.amounts }))
+            .sort((a, b) => (a.total === b.total ? a.number - b.number : a.total < b.total ? 1 : -1));
+          for (const limit of [1, 2, 3]) {
+            const report = await arAging(database.db, agency.actor, asOf as CalendarDate, limit);
+            assert.equal(report.customerCount, everyone.length, `${asOf} count`);
+            assert.deepEqual(
+              report.customers.map((c) => ({
+                number: c.customerNumber,
+                total: agingTotal(c.amounts),
+                amounts: c.amounts,
+              })),
+              everyone.slice(0, limit),
+              `${asOf} top ${limit}`,
+            );
+            assert.deepEqual(report.totals, addAging(everyone.map((c) => c.amounts)), `${asOf} totals`);
+            seen.push(report);
+          }
+        }
+        return seen;
+      };
+      const before = await pages();
+      assert.ok((await foldAgingDeltas(database.db)).folded > 0, 'the receipts left deltas to fold');
+      assert.equal((await foldAgingDeltas(database.db)).folded, 0, 'a second fold finds none');
+      assert.deepEqual(await pages(), before);
     });
 
     it('exports AR aging as CSV, every customer by number and a total row', async () => {

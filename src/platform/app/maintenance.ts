@@ -1,6 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import { purgeExpiredSessions } from '../../agency/users.ts';
 import { purgeExpiredPortalSessions } from '../../portal/auth.ts';
+import { foldAgingDeltas } from '../../reports/aging.ts';
 import type { DatabaseKind } from '../db/database.ts';
 import { analyzeDatabase } from '../db/statistics.ts';
 import type { Db } from '../db/transaction.ts';
@@ -11,6 +12,7 @@ export const maintenanceQueues = {
   purgeIdempotencyKeys: 'maintenance.purge-idempotency-keys',
   purgeSessions: 'maintenance.purge-sessions',
   analyze: 'maintenance.analyze',
+  foldAgingDeltas: 'maintenance.fold-aging-deltas',
 } as const;
 
 export async function registerMaintenance(
@@ -24,6 +26,9 @@ export async function registerMaintenance(
   await boss.work(maintenanceQueues.purgeIdempotencyKeys, async () => ({
     purged: await purgeIdempotencyKeys(db),
   }));
+  // AR aging reads the folded totals plus the deltas since: folding keeps that read a few rows.
+  await boss.schedule(maintenanceQueues.foldAgingDeltas, '*/5 * * * *');
+  await boss.work(maintenanceQueues.foldAgingDeltas, async () => foldAgingDeltas(db));
   await boss.work(maintenanceQueues.purgeSessions, async () => ({
     purged: await purgeExpiredSessions(db),
     portalSessionsPurged: await purgeExpiredPortalSessions(db),

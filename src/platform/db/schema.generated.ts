@@ -108,6 +108,18 @@ export interface ApiKeys {
   role: "staff" | "agent";
 }
 
+export interface ArDueDeltas {
+  agency_id: string;
+  cents: bigint;
+  due_date: string;
+}
+
+export interface ArDueTotals {
+  agency_id: string;
+  balance_cents: bigint;
+  due_date: string;
+}
+
 export interface AuditLog {
   action: string;
   actor: string;
@@ -206,6 +218,12 @@ export interface Contacts {
   is_primary: Generated<boolean>;
   name: string;
   phone: string | null;
+}
+
+export interface CustomerArBalances {
+  agency_id: string;
+  balance_cents: bigint;
+  customer_id: string;
 }
 
 export interface Customers {
@@ -723,6 +741,8 @@ export interface DB {
   ams_receipt_connectors: AmsReceiptConnectors;
   ams_receipt_exports: AmsReceiptExports;
   api_keys: ApiKeys;
+  ar_due_deltas: ArDueDeltas;
+  ar_due_totals: ArDueTotals;
   audit_log: AuditLog;
   autopay_enrollments: AutopayEnrollments;
   autopay_firings: AutopayFirings;
@@ -731,6 +751,7 @@ export interface DB {
   bank_divisions: BankDivisions;
   banks: Banks;
   contacts: Contacts;
+  customer_ar_balances: CustomerArBalances;
   customers: Customers;
   emails: Emails;
   idempotency_keys: IdempotencyKeys;
