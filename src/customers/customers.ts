@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Actor } from '../kernel/actor.ts';
 import { DomainError, notFound } from '../kernel/errors.ts';
 import { audit } from '../platform/db/audit.ts';
@@ -6,7 +5,6 @@ import type { Customer } from '../platform/db/schema.ts';
 import { type Db, inTransaction, isUniqueViolation, type Tx } from '../platform/db/transaction.ts';
 import { queueCreatePushes } from '../sync/outbox/queue.ts';
 import { customerNumbers, nextNumber } from './counters.ts';
-import { customerSearchTerms } from './rules/customer-search.ts';
 
 export interface Address {
   line1?: string | undefined;
@@ -126,97 +124,6 @@ export async function findCustomer(db: Db | Tx, agencyId: string, customerNumber
 
 export async function getCustomer(db: Db, actor: Actor, customerNumber: number): Promise<CustomerView> {
   return customerView(await findCustomer(db, actor.agencyId, customerNumber));
-}
-
-export async function listCustomers(
-  db: Db,
-  actor: Actor,
-  options: { search?: string | undefined; limit: number; offset: number },
-): Promise<CustomerView[]> {
-  let query = matchingCustomers(db, actor, options.search);
-  // The customer whose number was typed comes first, before customers that merely match it elsewhere.
-  const number = options.search ? customerSearchTerms(options.search).number : null;
-  if (number !== null) query = query.orderBy(sql`customers.customer_number = ${number}`, 'desc');
-  const rows = await query.orderBy('customers.customer_number').limit(options.limit).offset(options.offset).execute();
-  return rows.map(customerView);
-}
-
-/** The agency's customers, narrowed by the list's search (name, e-mail, phone, number, contact, policy, invoice). */
-function matchingCustomers(db: Db, actor: Actor, search: string | undefined) {
-  let query = db.selectFrom('customers').selectAll('customers').where('customers.agency_id', '=', actor.agencyId);
-  if (search?.trim()) {
-    const { pattern, number, phoneDigits } = customerSearchTerms(search);
-    const phoneMatches = (column: 'customers.phone' | 'contacts.phone') =>
-      phoneDigits.map(
-        (digits) =>
-          sql<boolean>`regexp_replace(coalesce(${sql.ref(column)}, ''), '[^0-9]', '', 'g') like ${`%${digits}%`}`,
-      );
-    query = query.where((eb) =>
-      eb.or([
-        eb('customers.name', 'ilike', pattern),
-        eb('customers.email', 'ilike', pattern),
-        ...phoneMatches('customers.phone'),
-        ...(number === null ? [] : [eb('customers.customer_number', '=', number)]),
-        // A contact of the customer (the person staff spoke to) by name, e-mail or phone.
-        eb.exists(
-          eb
-            .selectFrom('contacts')
-            .select(sql`1`.as('one'))
-            .where('contacts.agency_id', '=', actor.agencyId)
-            .whereRef('contacts.customer_id', '=', 'customers.id')
-            .where((c) =>
-              c.or([
-                c('contacts.name', 'ilike', pattern),
-                c('contacts.email', 'ilike', pattern),
-                ...phoneMatches('contacts.phone'),
-              ]),
-            ),
-        ),
-        eb.exists(
-          eb
-            .selectFrom('policies')
-            .select(sql`1`.as('one'))
-            .where('policies.agency_id', '=', actor.agencyId)
-            .whereRef('policies.customer_id', '=', 'customers.id')
-            .where('policies.policy_number', 'ilike', pattern),
-        ),
-        ...(number === null
-          ? []
-          : [
-              eb.exists(
-                eb
-                  .selectFrom('invoices')
-                  .select(sql`1`.as('one'))
-                  .where('invoices.agency_id', '=', actor.agencyId)
-                  .whereRef('invoices.customer_id', '=', 'customers.id')
-                  .where('invoices.invoice_number', '=', number),
-              ),
-            ]),
-      ]),
-    );
-  }
-  return query;
-}
-
-/**
- * Every customer the list's search matches, in customer-number pages (keyset, not offset: a page
- * costs the same at the end of a large book as at its start).
- */
-export async function* exportCustomers(
-  db: Db,
-  actor: Actor,
-  options: { search?: string | undefined },
-  pageSize = 1000,
-): AsyncGenerator<CustomerView[]> {
-  let after: number | null = null;
-  for (;;) {
-    let query = matchingCustomers(db, actor, options.search);
-    if (after !== null) query = query.where('customers.customer_number', '>', after);
-    const rows = await query.orderBy('customers.customer_number').limit(pageSize).execute();
-    if (rows.length > 0) yield rows.map(customerView);
-    if (rows.length < pageSize) return;
-    after = rows.at(-1)!.customer_number;
-  }
 }
 
 /** Locks the customer row: every money movement of one customer is serialised on it. */

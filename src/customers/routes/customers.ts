@@ -17,7 +17,8 @@ import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { pushPending } from '../../sync/push.ts';
 import { addContact, listContacts, updateContact } from '../contacts.ts';
 import { updateCustomer } from '../customer-edits.ts';
-import { createCustomer, exportCustomers, getCustomer, listCustomers } from '../customers.ts';
+import { exportCustomers, listCustomers } from '../customer-list.ts';
+import { createCustomer, getCustomer } from '../customers.ts';
 import { listCustomerPolicies } from '../policies.ts';
 import { customerCsvHeader, customerCsvRow } from '../rules/customer-csv.ts';
 import { policySchema } from './policies.ts';
@@ -119,18 +120,54 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
     {
       schema: {
         tags: ['customers'],
-        summary: 'List customers',
-        querystring: z.strictObject({
-          search: z.string().max(200).optional(),
-          limit: pageLimit(500, 50),
-          offset: z.coerce.number().int().min(0).default(0),
-        }),
-        response: { 200: z.object({ data: z.array(customerSchema) }), ...errorResponses },
+        summary:
+          'List customers by number, in keyset pages (`after` the previous page\'s `nextAfter`), narrowed by a search',
+        querystring: z
+          .strictObject({
+            search: z
+              .string()
+              .max(200)
+              .optional()
+              .meta({
+                description:
+                  'Part of a name, e-mail or policy number, phone digits (any punctuation), a customer or invoice number; a typed customer number lists that customer first',
+              }),
+            limit: pageLimit(500, 50),
+            after: z.coerce
+              .number({ error: 'must be a nextAfter this list returned' })
+              .int({ error: 'must be a nextAfter this list returned' })
+              .min(0, { error: 'must be a nextAfter this list returned' })
+              .max(2_147_483_647, { error: 'must be a nextAfter this list returned' })
+              .optional()
+              .meta({ description: "The page after the one that returned this `nextAfter` (customers numbered above it)" }),
+            offset: z.coerce
+              .number()
+              .int()
+              .min(0)
+              .default(0)
+              .meta({ description: 'Deprecated, kept for older clients: skip this many rows (use `after`)' }),
+          })
+          .refine((query) => query.after === undefined || query.offset === 0, {
+            error: 'cannot be combined with after',
+            path: ['offset'],
+          }),
+        response: {
+          200: z.object({
+            data: z.array(customerSchema),
+            nextAfter: z
+              .number()
+              .int()
+              .nullable()
+              .meta({ description: 'Pass as `after` for the next page; null on the last' }),
+          }),
+          ...errorResponses,
+        },
       },
     },
-    async (request) => ({
-      data: (await listCustomers(deps.db, requireActor(request), request.query)).map(presentCustomer),
-    }),
+    async (request) => {
+      const page = await listCustomers(deps.db, requireActor(request), request.query);
+      return { data: page.data.map(presentCustomer), nextAfter: page.nextAfter };
+    },
   );
 
   app.get(

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect } from 'kysely';
 import pg from 'pg';
 import { defaultLogger } from '../log/logger.ts';
@@ -82,6 +83,9 @@ async function openPglite(options: OpenOptions): Promise<DatabaseHandle> {
   const pglite = new PGlite({
     ...(dataDir ? { dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    // The customer search's trigram indexes (migration 0027): every cluster made or loaded here
+    // (the embedded template, test snapshots) must be able to load the extension.
+    extensions: { pg_trgm },
     startParams: [
       ...PGlite.defaultStartParams,
       '-c',

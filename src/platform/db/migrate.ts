@@ -22,6 +22,7 @@ import * as agencyProcessors from './migrations/0020_agency_processors.ts';
 import * as ledgerCheckProbes from './migrations/0024_ledger_check_probes.ts';
 import * as syncFirstLoad from './migrations/0025_sync_first_load.ts';
 import * as invoiceBalances from './migrations/0026_invoice_balances.ts';
+import * as customerSearch from './migrations/0027_customer_search.ts';
 import * as agingSummaries from './migrations/0028_aging_summaries.ts';
 import type { Database } from './schema.ts';
 
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '0024_ledger_check_probes': ledgerCheckProbes,
   '0025_sync_first_load': syncFirstLoad,
   '0026_invoice_balances': invoiceBalances,
+  '0027_customer_search': customerSearch,
   '0028_aging_summaries': agingSummaries,
 };
 

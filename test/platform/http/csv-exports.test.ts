@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCustomer, exportCustomers } from '../../../src/customers/customers.ts';
+import { exportCustomers } from '../../../src/customers/customer-list.ts';
+import { createCustomer } from '../../../src/customers/customers.ts';
 import type { Actor } from '../../../src/kernel/actor.ts';
 import { exportInvoices } from '../../../src/ledger/invoices.ts';
 import { exportReceipts } from '../../../src/ledger/receipt-list.ts';
