@@ -29,18 +29,19 @@ export interface CustomerPage {
 export async function listCustomers(db: Db, actor: Actor, options: CustomerListOptions): Promise<CustomerPage> {
   const terms = options.search?.trim() ? customerSearchTerms(options.search) : null;
   const typed = terms?.number ?? null;
-  let query = matchingCustomers(db, actor, terms);
+  const offset = options.after === undefined ? (options.offset ?? 0) : 0;
+  // One row more than the page tells whether another page follows.
+  const take = offset + options.limit + 1;
+  let query = matchingCustomers(db, actor, terms, { after: options.after, take });
   if (options.after !== undefined) {
-    query = query.where('customers.customer_number', '>', options.after);
     if (typed !== null) query = query.where('customers.customer_number', '<>', typed);
   } else if (typed !== null) {
     query = query.orderBy(sql`customers.customer_number = ${typed}`, 'desc');
   }
-  // One row more than the page tells whether another page follows.
   const rows = await query
     .orderBy('customers.customer_number')
     .limit(options.limit + 1)
-    .offset(options.after === undefined ? (options.offset ?? 0) : 0)
+    .offset(offset)
     .execute();
   const page = rows.slice(0, options.limit).map(customerView);
   const numbers = page.map((customer) => customer.customerNumber);
@@ -61,10 +62,9 @@ export async function* exportCustomers(
   pageSize = 1000,
 ): AsyncGenerator<CustomerView[]> {
   const terms = options.search?.trim() ? customerSearchTerms(options.search) : null;
-  let after: number | null = null;
+  let after: number | undefined;
   for (;;) {
-    let query = matchingCustomers(db, actor, terms);
-    if (after !== null) query = query.where('customers.customer_number', '>', after);
+    const query = matchingCustomers(db, actor, terms, { after, take: pageSize });
     const rows = await query.orderBy('customers.customer_number').limit(pageSize).execute();
     if (rows.length > 0) yield rows.map(customerView);
     if (rows.length < pageSize) return;
@@ -72,43 +72,82 @@ export async function* exportCustomers(
   }
 }
 
-/** The agency's customers, narrowed by the list's search (name, e-mail, phone, number, contact, policy, invoice). */
-function matchingCustomers(db: Db, actor: Actor, terms: CustomerSearchTerms | null) {
-  const query = db.selectFrom('customers').selectAll('customers').where('customers.agency_id', '=', actor.agencyId);
-  return terms ? query.where('customers.id', 'in', matchingCustomerIds(db, actor.agencyId, terms)) : query;
+/** Which part of the matches a page needs: those numbered after `after`, the first `take` of them by number. */
+interface Window {
+  after: number | undefined;
+  take: number;
+}
+
+/** The agency's customers numbered after the window's start, narrowed by the list's search. */
+function matchingCustomers(db: Db, actor: Actor, terms: CustomerSearchTerms | null, window: Window) {
+  let query = db.selectFrom('customers').selectAll('customers').where('customers.agency_id', '=', actor.agencyId);
+  if (window.after !== undefined) query = query.where('customers.customer_number', '>', window.after);
+  if (!terms) return query;
+  return query.where('customers.customer_number', 'in', matchingNumbers(db, actor.agencyId, terms, window));
 }
 
 /**
- * The ids of the customers a search matches, gathered table by table and joined by UNION. Each
- * branch filters one table on columns its trigram or B-tree indexes cover (migration 0027), so
- * PostgreSQL reads the index entries that match instead of every customer with an EXISTS per row
- * (an OR across tables can only be answered by such a scan). Terms under three characters have
- * no trigram: they still match, by reading the table.
+ * The numbers of the customers a search matches, gathered table by table and joined by UNION
+ * (name, e-mail, phone, number; a contact's name, e-mail, phone; a policy number; an invoice
+ * number). Each branch filters one table on columns its trigram or B-tree indexes cover
+ * (migration 0027), where one OR of EXISTS across the tables could only be answered by reading
+ * every customer. Each branch keeps only the first `take` numbers after the window's start (the
+ * page is among them), so a common term ("Smith", a tenth of the book) joins a page's worth of
+ * rows back to customers, not ten thousand. Terms under three characters have no trigram: they
+ * still match, by reading the table.
  */
-function matchingCustomerIds(db: Db, agencyId: string, { pattern, number, phoneDigits }: CustomerSearchTerms) {
+function matchingNumbers(
+  db: Db,
+  agencyId: string,
+  { pattern, number, phoneDigits }: CustomerSearchTerms,
+  window: Window,
+) {
   // The very expression the phone indexes are built on, so the planner can use them.
   const phoneMatches = (column: 'customers.phone' | 'contacts.phone') =>
     phoneDigits.map(
-      (digits) => sql<boolean>`regexp_replace(coalesce(${sql.ref(column)}, ''), '[^0-9]', '', 'g') like ${`%${digits}%`}`,
+      (digits) =>
+        sql<boolean>`regexp_replace(coalesce(${sql.ref(column)}, ''), '[^0-9]', '', 'g') like ${`%${digits}%`}`,
     );
-  let ids = db
-    .selectFrom('customers')
-    .select('customers.id as id')
-    .where('customers.agency_id', '=', agencyId)
-    .where((eb) =>
-      eb.or([
-        eb('customers.name', 'ilike', pattern),
-        eb('customers.email', 'ilike', pattern),
-        ...phoneMatches('customers.phone'),
-        ...(number === null ? [] : [eb('customers.customer_number', '=', number)]),
-      ]),
-    )
+  const customers = () => {
+    const query = db
+      .selectFrom('customers')
+      .select('customers.customer_number')
+      .where('customers.agency_id', '=', agencyId);
+    return window.after === undefined ? query : query.where('customers.customer_number', '>', window.after);
+  };
+  // Sorted by `customer_number + 0`, which no index yields: with a LIMIT under an ORDER BY the
+  // planner may instead walk the customers in number order and test each, which is quick when a
+  // tenth of the book matches and ruinous when the matches sit together far down the book (a run
+  // of policy numbers: 42,000 customers read for 26 rows, 159 ms against 11 ms). Gathering the
+  // matches from the indexes and sorting them costs about the same for every term.
+  const firstByNumber = <Q extends ReturnType<typeof customers>>(query: Q, alias: string) =>
+    db
+      .selectFrom(
+        query
+          .orderBy(sql`${sql.ref('customers.customer_number')} + 0`)
+          .limit(window.take)
+          .as(alias),
+      )
+      .select(sql.ref<number>(`${alias}.customer_number`).as('customer_number'));
+  const branches = [
+    firstByNumber(
+      customers().where((eb) =>
+        eb.or([
+          eb('customers.name', 'ilike', pattern),
+          eb('customers.email', 'ilike', pattern),
+          ...phoneMatches('customers.phone'),
+        ]),
+      ),
+      'by_customer',
+    ),
     // A contact of the customer (the person staff spoke to) by name, e-mail or phone.
-    .union(
-      db
-        .selectFrom('contacts')
-        .select('contacts.customer_id as id')
-        .where('contacts.agency_id', '=', agencyId)
+    firstByNumber(
+      customers()
+        .innerJoin('contacts', (join) =>
+          join
+            .onRef('contacts.agency_id', '=', 'customers.agency_id')
+            .onRef('contacts.customer_id', '=', 'customers.id'),
+        )
         .where((eb) =>
           eb.or([
             eb('contacts.name', 'ilike', pattern),
@@ -116,22 +155,34 @@ function matchingCustomerIds(db: Db, agencyId: string, { pattern, number, phoneD
             ...phoneMatches('contacts.phone'),
           ]),
         ),
-    )
-    .union(
-      db
-        .selectFrom('policies')
-        .select('policies.customer_id as id')
-        .where('policies.agency_id', '=', agencyId)
+      'by_contact',
+    ),
+    firstByNumber(
+      customers()
+        .innerJoin('policies', (join) =>
+          join
+            .onRef('policies.agency_id', '=', 'customers.agency_id')
+            .onRef('policies.customer_id', '=', 'customers.id'),
+        )
         .where('policies.policy_number', 'ilike', pattern),
-    );
+      'by_policy',
+    ),
+  ];
   if (number !== null) {
-    ids = ids.union(
-      db
-        .selectFrom('invoices')
-        .select('invoices.customer_id as id')
-        .where('invoices.agency_id', '=', agencyId)
-        .where('invoices.invoice_number', '=', number),
+    branches.push(firstByNumber(customers().where('customers.customer_number', '=', number), 'by_number'));
+    branches.push(
+      firstByNumber(
+        customers()
+          .innerJoin('invoices', (join) =>
+            join
+              .onRef('invoices.agency_id', '=', 'customers.agency_id')
+              .onRef('invoices.customer_id', '=', 'customers.id'),
+          )
+          .where('invoices.invoice_number', '=', number),
+        'by_invoice',
+      ),
     );
   }
-  return ids;
+  const [first, ...rest] = branches;
+  return rest.reduce((union, branch) => union.union(branch), first!);
 }

@@ -3,6 +3,7 @@
 // number, the typed customer number first on the first page only.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { exportCustomers } from '../../src/customers/customer-list.ts';
 import { databaseTargets } from '../support/db.ts';
 import { type ApiClient, apiClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -146,6 +147,18 @@ for (const target of databaseTargets()) {
       assert.deepEqual([first.data.map((c) => c.customerNumber), first.nextAfter], [[target7005], 0]);
       // The last page says so.
       assert.equal((await list('limit=500')).nextAfter, null);
+    });
+
+    it('exports a search in keyset pages smaller than its matches', async () => {
+      const pages: number[][] = [];
+      for await (const page of exportCustomers(server.database.db, server.agency.actor, { search: '7005' }, 2)) {
+        pages.push(page.map((c) => c.customerNumber));
+      }
+      assert.deepEqual(pages, [
+        [7001, 7002],
+        [7005, 7009],
+        [7010, 7011],
+      ]);
     });
 
     it('keeps offset for older clients', async () => {
