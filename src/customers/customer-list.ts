@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import type { Actor } from '../kernel/actor.ts';
 import type { Db } from '../platform/db/transaction.ts';
 import { type CustomerView, customerView } from './customers.ts';
-import { type CustomerSearchTerms, customerSearchTerms } from './rules/customer-search.ts';
 import { nextAfterOf } from './rules/customer-pages.ts';
+import { type CustomerSearchTerms, customerSearchTerms } from './rules/customer-search.ts';
 
 export interface CustomerListOptions {
   search?: string | undefined;

@@ -139,7 +139,10 @@ for (const target of databaseTargets()) {
           assert.deepEqual(seen, routeCustomers, query);
         } else {
           assert.deepEqual(seen, all, query);
-          assert.deepEqual(seen, [...all].sort((a, b) => a - b));
+          assert.deepEqual(
+            seen,
+            [...all].sort((a, b) => a - b),
+          );
         }
       }
       // A page that holds only the typed customer goes on from the first number.

@@ -121,17 +121,13 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
       schema: {
         tags: ['customers'],
         summary:
-          'List customers by number, in keyset pages (`after` the previous page\'s `nextAfter`), narrowed by a search',
+          "List customers by number, in keyset pages (`after` the previous page's `nextAfter`), narrowed by a search",
         querystring: z
           .strictObject({
-            search: z
-              .string()
-              .max(200)
-              .optional()
-              .meta({
-                description:
-                  'Part of a name, e-mail or policy number, phone digits (any punctuation), a customer or invoice number; a typed customer number lists that customer first',
-              }),
+            search: z.string().max(200).optional().meta({
+              description:
+                'Part of a name, e-mail or policy number, phone digits (any punctuation), a customer or invoice number; a typed customer number lists that customer first',
+            }),
             limit: pageLimit(500, 50),
             after: z.coerce
               .number({ error: 'must be a nextAfter this list returned' })
@@ -139,11 +135,14 @@ export function customerRoutes(app: App, deps: RouteDeps): void {
               .min(0, { error: 'must be a nextAfter this list returned' })
               .max(2_147_483_647, { error: 'must be a nextAfter this list returned' })
               .optional()
-              .meta({ description: "The page after the one that returned this `nextAfter` (customers numbered above it)" }),
+              .meta({
+                description: 'The page after the one that returned this `nextAfter` (customers numbered above it)',
+              }),
             offset: z.coerce
               .number()
               .int()
               .min(0)
+              .max(2_147_483_647)
               .default(0)
               .meta({ description: 'Deprecated, kept for older clients: skip this many rows (use `after`)' }),
           })

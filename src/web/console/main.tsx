@@ -144,7 +144,7 @@ function App() {
   if (!session) return null; // unreachable: redirectFor sends signed-out users to /login
 
   let page: ReactNode;
-  if (route.name === 'customers') page = <CustomersPage search={route.search} page={route.page} />;
+  if (route.name === 'customers') page = <CustomersPage search={route.search} after={route.after} />;
   else if (route.name === 'customer')
     page = (
       <CustomerAccountPage

@@ -173,13 +173,17 @@ export async function getMe(signal?: AbortSignal): Promise<Session | null> {
   }
 }
 
-export type CustomerQuery = { search?: string; limit?: number; offset?: number };
+export type CustomerQuery = { search?: string; limit?: number; after?: number | null };
 
-export function listCustomers(query: CustomerQuery, signal?: AbortSignal): Promise<{ data: Customer[] }> {
+/** A keyset page of customers: pass `nextAfter` as `after` for the next one (null on the last page). */
+export function listCustomers(
+  query: CustomerQuery,
+  signal?: AbortSignal,
+): Promise<{ data: Customer[]; nextAfter: number | null }> {
   const params = new URLSearchParams();
   if (query.search) params.set('search', query.search);
   params.set('limit', String(query.limit ?? 50));
-  params.set('offset', String(query.offset ?? 0));
+  if (query.after !== undefined && query.after !== null) params.set('after', String(query.after));
   return request('GET', `/api/v1/customers?${params}`, signal ? { signal } : {});
 }
 

@@ -67,7 +67,7 @@ export type Route =
   | { name: 'login'; next: string | null }
   | { name: 'setup' }
   | { name: 'set-password'; token: string }
-  | { name: 'customers'; search: string; page: number }
+  | { name: 'customers'; search: string; after: number | null }
   | { name: 'customer'; customerNumber: number }
   | { name: 'invoice'; invoiceNumber: number }
   | { name: 'receipts'; search: string }
@@ -97,11 +97,12 @@ export function matchRoute(location: string): Route {
   if (path === '/login') return { name: 'login', next: safeNext(url.searchParams.get('next')) };
   if (path === '/set-password') return { name: 'set-password', token: url.searchParams.get('token') ?? '' };
   if (path === '/app' || path === '/app/customers') {
-    const page = Number.parseInt(url.searchParams.get('page') ?? '1', 10);
+    // The list's keyset cursor (the API's nextAfter); anything else starts at the first page.
+    const after = /^\d{1,10}$/.exec(url.searchParams.get('after') ?? '')?.[0];
     return {
       name: 'customers',
       search: url.searchParams.get('search') ?? '',
-      page: Number.isFinite(page) && page > 0 ? page : 1,
+      after: after === undefined || Number(after) > 2_147_483_647 ? null : Number(after),
     };
   }
   if (path === '/app/receipts') return { name: 'receipts', search: url.search };
@@ -136,10 +137,10 @@ export function matchRoute(location: string): Route {
   return { name: 'not-found' };
 }
 
-export function customersHref(search: string, page: number): string {
+export function customersHref(search: string, after: number | null = null): string {
   const params = new URLSearchParams();
   if (search) params.set('search', search);
-  if (page > 1) params.set('page', String(page));
+  if (after !== null) params.set('after', String(after));
   const query = params.toString();
   return query ? `/app/customers?${query}` : '/app/customers';
 }

@@ -1,4 +1,5 @@
-// /app/customers: searchable, paginated customer list, and creating a customer.
+// /app/customers: searchable customer list, a keyset page at a time (`after` in the URL is the
+// API's nextAfter), and creating a customer. "Previous" goes back along the pages seen.
 import { type MouseEvent, useEffect, useRef, useState } from 'react';
 import { type Customer, errorMessage, isAbortError, listCustomers } from '../../api/api.ts';
 import { customerTypeLabel } from '../../shared/format.ts';
@@ -9,11 +10,11 @@ import { CustomerForm } from './customer-form.tsx';
 const PAGE_SIZE = 50;
 const SEARCH_DELAY_MS = 250;
 
-type CustomersPageProps = { search: string; page: number };
+type CustomersPageProps = { search: string; after: number | null };
 
 type ListState =
   | { status: 'loading'; customers: Customer[] | null }
-  | { status: 'ready'; customers: Customer[] }
+  | { status: 'ready'; customers: Customer[]; nextAfter: number | null }
   | { status: 'error'; message: string; customers: Customer[] | null };
 
 /** Every customer the current search matches, as CSV (not only this page of them). */
@@ -25,11 +26,15 @@ function customerHref(customerNumber: number): string {
   return `/app/customers/${customerNumber}`;
 }
 
-export function CustomersPage({ search, page }: CustomersPageProps) {
+export function CustomersPage({ search, after }: CustomersPageProps) {
   const [query, setQuery] = useState(search);
   const [state, setState] = useState<ListState>({ status: 'loading', customers: null });
   const [reloadKey, setReloadKey] = useState(0);
   const [creating, setCreating] = useState(false);
+  // The `after` of each page before this one, for this search (empty after a reload or a link to
+  // a later page: Previous then returns to the first page).
+  const [trail, setTrail] = useState<{ search: string; afters: (number | null)[] }>({ search, afters: [] });
+  const earlier = trail.search === search ? trail.afters : [];
 
   useEffect(() => {
     document.title = 'Customers · policypay';
@@ -51,7 +56,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
     if (trimmed === search) return;
     const timer = window.setTimeout(() => {
       typedSearch.current = trimmed;
-      navigate(customersHref(trimmed, 1), { replace: true });
+      navigate(customersHref(trimmed), { replace: true });
     }, SEARCH_DELAY_MS);
     return () => window.clearTimeout(timer);
   }, [query, search]);
@@ -60,8 +65,8 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
   useEffect(() => {
     const controller = new AbortController();
     setState((previous) => ({ status: 'loading', customers: previous.customers }));
-    listCustomers({ search, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }, controller.signal).then(
-      (result) => setState({ status: 'ready', customers: result.data }),
+    listCustomers({ search, limit: PAGE_SIZE, after }, controller.signal).then(
+      (result) => setState({ status: 'ready', customers: result.data, nextAfter: result.nextAfter }),
       (error: unknown) => {
         if (isAbortError(error)) return;
         setState((previous) => ({
@@ -72,7 +77,7 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
       },
     );
     return () => controller.abort();
-  }, [search, page, reloadKey]);
+  }, [search, after, reloadKey]);
 
   function openRow(event: MouseEvent<HTMLTableRowElement>, customerNumber: number) {
     // Clicks on the row's own link (or on selected text) are handled by the browser/Link.
@@ -84,8 +89,20 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
   }
 
   const customers = state.customers ?? [];
-  const firstIndex = (page - 1) * PAGE_SIZE;
-  const hasNext = state.status === 'ready' && customers.length === PAGE_SIZE;
+  const nextAfter = state.status === 'ready' ? state.nextAfter : null;
+  // Where this page starts is known when it was reached from the first page here.
+  const firstIndex = after === null ? 0 : earlier.length > 0 ? earlier.length * PAGE_SIZE : null;
+
+  function nextPage() {
+    if (nextAfter === null) return;
+    setTrail({ search, afters: [...earlier, after] });
+    navigate(customersHref(search, nextAfter));
+  }
+
+  function previousPage() {
+    setTrail({ search, afters: earlier.slice(0, -1) });
+    navigate(customersHref(search, earlier.at(-1) ?? null));
+  }
 
   return (
     <>
@@ -140,7 +157,9 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
             {state.status === 'loading'
               ? 'Loading…'
               : state.status === 'ready' && customers.length > 0
-                ? `Showing ${firstIndex + 1}–${firstIndex + customers.length}`
+                ? firstIndex === null
+                  ? `Showing ${customers.length}`
+                  : `Showing ${firstIndex + 1}–${firstIndex + customers.length}`
                 : ''}
           </p>
         </div>
@@ -198,7 +217,11 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
               {state.status === 'ready' && customers.length === 0 && (
                 <tr>
                   <td colSpan={4} className="empty-cell">
-                    {search ? `No customers match “${search}”.` : page > 1 ? 'No more customers.' : 'No customers yet.'}
+                    {search
+                      ? `No customers match “${search}”.`
+                      : after !== null
+                        ? 'No more customers.'
+                        : 'No customers yet.'}
                   </td>
                 </tr>
               )}
@@ -206,23 +229,13 @@ export function CustomersPage({ search, page }: CustomersPageProps) {
           </table>
         </TableWrap>
 
-        {(page > 1 || hasNext) && (
+        {(after !== null || nextAfter !== null) && (
           <nav className="pagination" aria-label="Customer pages">
-            <button
-              type="button"
-              className="button button-secondary"
-              disabled={page <= 1}
-              onClick={() => navigate(customersHref(search, page - 1))}
-            >
+            <button type="button" className="button button-secondary" disabled={after === null} onClick={previousPage}>
               Previous
             </button>
-            <span className="muted">Page {page}</span>
-            <button
-              type="button"
-              className="button button-secondary"
-              disabled={!hasNext}
-              onClick={() => navigate(customersHref(search, page + 1))}
-            >
+            {firstIndex !== null && <span className="muted">Page {firstIndex / PAGE_SIZE + 1}</span>}
+            <button type="button" className="button button-secondary" disabled={nextAfter === null} onClick={nextPage}>
               Next
             </button>
           </nav>
