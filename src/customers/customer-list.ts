@@ -32,10 +32,11 @@ export async function listCustomers(db: Db, actor: Actor, options: CustomerListO
   const offset = options.after === undefined ? (options.offset ?? 0) : 0;
   // One row more than the page tells whether another page follows.
   const take = offset + options.limit + 1;
-  let query = matchingCustomers(db, actor, terms, { after: options.after, take });
-  if (options.after !== undefined) {
-    if (typed !== null) query = query.where('customers.customer_number', '<>', typed);
-  } else if (typed !== null) {
+  // After the first page the typed customer is left out in every branch, or it would take a place
+  // in a branch's first `take` and hide the row that says another page follows.
+  const except = options.after !== undefined ? typed : null;
+  let query = matchingCustomers(db, actor, terms, { after: options.after, except, take });
+  if (options.after === undefined && typed !== null) {
     query = query.orderBy(sql`customers.customer_number = ${typed}`, 'desc');
   }
   const rows = await query
@@ -64,7 +65,7 @@ export async function* exportCustomers(
   const terms = options.search?.trim() ? customerSearchTerms(options.search) : null;
   let after: number | undefined;
   for (;;) {
-    const query = matchingCustomers(db, actor, terms, { after, take: pageSize });
+    const query = matchingCustomers(db, actor, terms, { after, except: null, take: pageSize });
     const rows = await query.orderBy('customers.customer_number').limit(pageSize).execute();
     if (rows.length > 0) yield rows.map(customerView);
     if (rows.length < pageSize) return;
@@ -72,9 +73,10 @@ export async function* exportCustomers(
   }
 }
 
-/** Which part of the matches a page needs: those numbered after `after`, the first `take` of them by number. */
+/** Which part of the matches a page needs: those numbered after `after` but `except`, the first `take` of them by number. */
 interface Window {
   after: number | undefined;
+  except: number | null;
   take: number;
 }
 
@@ -82,6 +84,7 @@ interface Window {
 function matchingCustomers(db: Db, actor: Actor, terms: CustomerSearchTerms | null, window: Window) {
   let query = db.selectFrom('customers').selectAll('customers').where('customers.agency_id', '=', actor.agencyId);
   if (window.after !== undefined) query = query.where('customers.customer_number', '>', window.after);
+  if (window.except !== null) query = query.where('customers.customer_number', '<>', window.except);
   if (!terms) return query;
   return query.where('customers.customer_number', 'in', matchingNumbers(db, actor.agencyId, terms, window));
 }
@@ -109,11 +112,13 @@ function matchingNumbers(
         sql<boolean>`regexp_replace(coalesce(${sql.ref(column)}, ''), '[^0-9]', '', 'g') like ${`%${digits}%`}`,
     );
   const customers = () => {
-    const query = db
+    let query = db
       .selectFrom('customers')
       .select('customers.customer_number')
       .where('customers.agency_id', '=', agencyId);
-    return window.after === undefined ? query : query.where('customers.customer_number', '>', window.after);
+    if (window.after !== undefined) query = query.where('customers.customer_number', '>', window.after);
+    if (window.except !== null) query = query.where('customers.customer_number', '<>', window.except);
+    return query;
   };
   // Sorted by `customer_number + 0`, which no index yields: with a LIMIT under an ORDER BY the
   // planner may instead walk the customers in number order and test each, which is quick when a

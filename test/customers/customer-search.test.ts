@@ -58,8 +58,8 @@ for (const target of databaseTargets()) {
     before(async () => {
       server = await startTestServer({ target, web: false });
       api = apiClient(server.url, server.agency.apiKey);
-      // The customer numbered 7005, and five others whose names contain "7005".
-      target7005 = await addCustomer({ customerNumber: 7005, name: 'Numbered Seventy' });
+      // The customer numbered 7005 (its name has the number too), and five others whose names have it.
+      target7005 = await addCustomer({ customerNumber: 7005, name: 'Numbered 7005 Seventy' });
       for (const customerNumber of routeCustomers) {
         await addCustomer({ customerNumber, name: `Route 7005 Farms ${customerNumber}` });
       }
@@ -123,25 +123,26 @@ for (const target of databaseTargets()) {
     it('pages every customer once, by number, with and without a search', async () => {
       const all = (await list('limit=500')).data.map((c) => c.customerNumber);
       assert.ok(all.length >= 7);
-      for (const query of ['limit=2', 'limit=3&search=Route', 'limit=1&search=7005', 'limit=2&search=7005']) {
-        const pages = await allPages(query);
-        const seen = pages.flat();
-        assert.equal(new Set(seen).size, seen.length, `${query}: nobody listed twice: ${JSON.stringify(pages)}`);
-        assert.ok(
-          pages.every((page) => page.length > 0),
-          `${query}: no empty page: ${JSON.stringify(pages)}`,
-        );
-        if (query.includes('7005')) {
-          // The typed number first on the first page only, then the others by number.
-          assert.equal(pages[0]![0], target7005, query);
-          assert.deepEqual(seen, [target7005, ...routeCustomers], `${query}: ${JSON.stringify(pages)}`);
-        } else if (query.includes('Route')) {
-          assert.deepEqual(seen, routeCustomers, query);
-        } else {
-          assert.deepEqual(seen, all, query);
-          assert.deepEqual(
-            seen,
-            [...all].sort((a, b) => a - b),
+      const expected: Record<string, number[]> = {
+        '': all,
+        Route: routeCustomers,
+        // The typed number first, then the others by number.
+        '7005': [target7005, ...routeCustomers],
+      };
+      assert.deepEqual(
+        all,
+        [...all].sort((a, b) => a - b),
+        'by number',
+      );
+      for (const [search, want] of Object.entries(expected)) {
+        for (const limit of [1, 2, 3, 5]) {
+          const query = `limit=${limit}${search ? `&search=${search}` : ''}`;
+          const pages = await allPages(query);
+          // Every customer once, in order, full pages but the last, the typed number on the first page only.
+          assert.deepEqual(pages.flat(), want, `${query}: ${JSON.stringify(pages)}`);
+          assert.ok(
+            pages.slice(0, -1).every((page) => page.length === limit) && pages.at(-1)!.length > 0,
+            `${query}: ${JSON.stringify(pages)}`,
           );
         }
       }

@@ -81,7 +81,7 @@ for (const target of databaseTargets()) {
               await sql`CREATE TABLE customers (name text NOT NULL, email text, phone text)`.execute(tx);
               await sql`CREATE TABLE contacts (name text NOT NULL, email text, phone text)`.execute(tx);
               await sql`CREATE TABLE policies (policy_number text NOT NULL)`.execute(tx);
-              await up(tx);
+              await up(tx as unknown as Kysely<unknown>);
             }),
           ),
         );
