@@ -95,6 +95,18 @@ for (const target of databaseTargets()) {
       await page.waitForURL((url) => !url.searchParams.has('after'));
       await showsRows(page, numbers.slice(0, PAGE_SIZE));
 
+      // The browser's Back from the second page, then Next again: the position shown stays true.
+      await next.click();
+      await page.waitForURL((url) => url.searchParams.has('after'));
+      await page.goBack();
+      await page.waitForURL((url) => !url.searchParams.has('after'));
+      await showsRows(page, numbers.slice(0, PAGE_SIZE));
+      await next.click();
+      await showsRows(page, numbers.slice(PAGE_SIZE));
+      await page.getByText(`Showing ${PAGE_SIZE + 1}–65`).waitFor();
+      await previous.click();
+      await showsRows(page, numbers.slice(0, PAGE_SIZE));
+
       // A search pages the same way: its 55 matches, 50 then 5.
       await page.getByLabel('Search customers').fill('keyset');
       await page.waitForURL((url) => url.searchParams.get('search') === 'keyset');

@@ -31,10 +31,15 @@ export function CustomersPage({ search, after }: CustomersPageProps) {
   const [state, setState] = useState<ListState>({ status: 'loading', customers: null });
   const [reloadKey, setReloadKey] = useState(0);
   const [creating, setCreating] = useState(false);
-  // The `after` of each page before this one, for this search (empty after a reload or a link to
-  // a later page: Previous then returns to the first page).
-  const [trail, setTrail] = useState<{ search: string; afters: (number | null)[] }>({ search, afters: [] });
-  const earlier = trail.search === search ? trail.afters : [];
+  // The `after` of each page before this one, as Next and Previous left them for the page at
+  // `search` + `at`. Unknown after a reload, a link to a later page or the browser's Back (Previous
+  // then returns to the first page, and the page's position is not shown rather than guessed).
+  const [trail, setTrail] = useState<{ search: string; at: number | null; afters: (number | null)[] }>({
+    search,
+    at: null,
+    afters: [],
+  });
+  const earlier = trail.search === search && trail.at === after ? trail.afters : [];
 
   useEffect(() => {
     document.title = 'Customers · policypay';
@@ -95,13 +100,14 @@ export function CustomersPage({ search, after }: CustomersPageProps) {
 
   function nextPage() {
     if (nextAfter === null) return;
-    setTrail({ search, afters: [...earlier, after] });
+    setTrail({ search, at: nextAfter, afters: [...earlier, after] });
     navigate(customersHref(search, nextAfter));
   }
 
   function previousPage() {
-    setTrail({ search, afters: earlier.slice(0, -1) });
-    navigate(customersHref(search, earlier.at(-1) ?? null));
+    const back = earlier.at(-1) ?? null;
+    setTrail({ search, at: back, afters: earlier.slice(0, -1) });
+    navigate(customersHref(search, back));
   }
 
   return (
