@@ -179,7 +179,9 @@ export function PaymentPage({ id, canRefund }: { id: string; canRefund: boolean 
       {canRefund && payment.state === 'requested' && payment.attempts > 0 && (
         <RetryNowButton payment={payment} onDone={() => setReload((n) => n + 1)} />
       )}
-      {canRefund && payment.state === 'failed' && payment.targets.length > 0 && <ChargeAgainForm payment={payment} />}
+      {canRefund && payment.state === 'failed' && (payment.targets.length > 0 || payment.paymentRequestId) && (
+        <ChargeAgainForm payment={payment} />
+      )}
       {canRefund && ['draft', 'validated', 'requested'].includes(payment.state) && (
         <CancelButton id={payment.id} onDone={() => setReload((n) => n + 1)} />
       )}
