@@ -44,7 +44,7 @@ export async function signInToConsole(
  * Visible controls without an accessible name: no aria-label, aria-labelledby, <label>, text or
  * title. A screen reader (and Playwright's getByRole) cannot tell them apart.
  */
-export function unnamedControls(page: Page): Promise<string[]> {
+function unnamedControls(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [role="region"][tabindex]')]
       .filter((control) => control.getClientRects().length > 0)

@@ -70,6 +70,8 @@ for (const target of databaseTargets()) {
       await page.goto(`${world.url}/app/payments/${scheduled}`);
       await page.getByRole('heading', { level: 1, name: /^Payment of \$30\.00 Requested/ }).waitFor();
       assert.equal(await page.getByRole('button', { name: 'Retry now' }).count(), 0);
+      // Cancel is the agent's too, as the API's cancel allows.
+      await page.getByRole('button', { name: /^Cancel/ }).waitFor();
       assert.deepEqual(pageErrors, []);
     });
 
