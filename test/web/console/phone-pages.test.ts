@@ -1,8 +1,9 @@
 // Issue 19's "every page usable at 390 px wide, every control labelled", for the console pages
 // whose own tests run at desktop width: Receipts (list, a receipt with its Reverse form, Post a
-// receipt), Payments (list, a posted payment with its Refund form, the finalize queue with its
-// form open), Sync, Email, Import and each Settings section. Each page is screenshotted under
-// test-results/ and checked: nothing wider than the phone, no control without a name.
+// receipt with the amount to apply on screen), Payments (list, a posted payment with its Refund
+// form, the finalize queue with its form open), Sync, Email, Import, each Settings section and
+// the sign-in page. Each page is screenshotted under test-results/ and checked: nothing wider
+// than the phone, no control without a name.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -103,8 +104,20 @@ for (const target of databaseTargets()) {
       await page.goto(`${world.url}/app/receipts/new`);
       await page.getByRole('heading', { level: 1, name: 'Post a receipt' }).waitFor();
       await page.getByLabel('Customer number').fill(String(customer.customerNumber));
-      await page.getByLabel(`Apply to invoice ${customer.invoiceNumber}`).waitFor();
+      const apply = page.getByLabel(`Apply to invoice ${customer.invoiceNumber}`);
+      await apply.waitFor();
       await check(page, 'new-receipt');
+      // What the form is for is on screen without scrolling the invoices sideways.
+      const box = await apply.boundingBox();
+      const wrap = await page
+        .locator('.table-wrap', { has: page.getByRole('table', { name: 'Open invoices' }) })
+        .boundingBox();
+      assert.ok(
+        box && wrap && box.x + box.width <= wrap.x + wrap.width,
+        `the Apply amount ends at ${box?.x}+${box?.width}px`,
+      );
+      assert.ok(box.width >= 80, `the Apply amount is ${box.width}px wide`);
+      await page.getByText('due Dec 1, 2099').waitFor();
       assert.deepEqual(pageErrors, []);
     });
 
@@ -151,6 +164,15 @@ for (const target of databaseTargets()) {
         await check(page, name);
       }
       assert.deepEqual(pageErrors, []);
+    });
+
+    test('the sign-in page', async () => {
+      const context = await browser.newContext({ viewport: PHONE });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${world.url}/login`);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await check(page, 'sign-in');
     });
 
     test('every Settings section', async () => {
