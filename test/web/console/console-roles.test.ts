@@ -226,6 +226,7 @@ for (const target of databaseTargets()) {
           /^A new payment of \$75\.00 for the payment request to Rita Request, due Dec 15, 2099: its money is held for Finalize Payment/,
         )
         .waitFor();
+      await page.getByText(/· for a payment request$/).waitFor();
       await page.getByLabel('Saved payment method').selectOption({ label: 'mastercard ending 4444' });
       await fitsAndLabelled(page, `${target}-roles-05-charge-request-again`);
       await page.getByRole('button', { name: 'Charge again' }).click();

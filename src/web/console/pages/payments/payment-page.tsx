@@ -76,6 +76,8 @@ export function PaymentPage({ id, canRefund }: { id: string; canRefund: boolean 
           <p className="page-subtitle">
             {payment.type === 'ach' ? 'Bank account' : 'Card'} · {humanize(payment.channel)} · customer{' '}
             <Link to={`/app/customers/${payment.customerNumber}`}>{payment.customerNumber}</Link>
+            {/* The customer's page lists its payment requests (there is no page per request). */}
+            {payment.paymentRequestId && ' · for a payment request'}
             {payment.receiptNumber && (
               <>
                 {' '}
