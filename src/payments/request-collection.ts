@@ -26,6 +26,8 @@ export interface CollectedPayment {
   amount_cents: bigint;
   payment_request_id: string | null;
   paid_by_contact_id: string | null;
+  /** `agent_sweep` when staff charged a request's saved method (the console's Charge again). */
+  channel: string;
 }
 
 /**
@@ -100,7 +102,9 @@ export async function clientPaid(
     actor,
     payment.customer_id,
     'payment_sent',
-    `Payment sent: ${payerName} paid ${formatAmount(payment.amount_cents)} online (${methodText})` +
+    (payment.channel === 'agent_sweep'
+      ? `Payment sent: the agency charged ${formatAmount(payment.amount_cents)} to ${payerName}'s ${methodText}`
+      : `Payment sent: ${payerName} paid ${formatAmount(payment.amount_cents)} online (${methodText})`) +
       (request ? ` for the payment request${request.note ? ` "${request.note}"` : ''}` : ''),
     { paymentId: payment.id, paymentRequestId: request?.id ?? null, amountCents: payment.amount_cents },
   );

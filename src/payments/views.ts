@@ -25,6 +25,8 @@ export interface PaymentView {
   failureCode: string | null;
   failureMessage: string | null;
   representsPaymentId: string | null;
+  /** The payment request it pays: its money is held until Finalize Payment. */
+  paymentRequestId: string | null;
   /** Extension data the creator attached (an autopay plugin's metadata), returned as stored. */
   extension: Record<string, unknown>;
   targets: { invoiceNumber: number; amountCents: Cents }[];
@@ -74,6 +76,7 @@ export async function getPaymentById(db: Db | Tx, agencyId: string, id: string):
     failureCode: row.failure_code,
     failureMessage: row.failure_message,
     representsPaymentId: row.represents_payment_id,
+    paymentRequestId: row.payment_request_id,
     extension: row.extension,
     targets: targets.map((t) => ({ invoiceNumber: t.invoice_number, amountCents: t.amount_cents })),
     transitions: transitions.map((t) => ({

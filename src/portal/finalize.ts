@@ -2,6 +2,7 @@ import { getAgency } from '../agency/agencies.ts';
 import { channelDepositBank } from '../agency/bank-access.ts';
 import { loadPaymentSettings } from '../agency/payment-settings.ts';
 import type { PaymentChannel } from '../eligibility/rules/channels.ts';
+import { mayFinalize } from '../eligibility/rules/payment-settings.ts';
 import type { Actor } from '../kernel/actor.ts';
 import { dateInZone } from '../kernel/calendar.ts';
 import { DomainError, notFound } from '../kernel/errors.ts';
@@ -37,7 +38,7 @@ export async function finalizePaymentRequest(
 ): Promise<PaymentRequestView> {
   return inTransaction(db, async (tx) => {
     const settings = await loadPaymentSettings(tx, actor.agencyId);
-    if (actor.role !== 'staff' && (actor.role !== 'agent' || settings.finalizeRestrictedToStaff)) {
+    if (!mayFinalize(actor.role, settings)) {
       throw new DomainError('forbidden', 'this agency lets only staff finalize payment requests');
     }
     const row = await lockPaymentRequest(tx, actor, id);

@@ -229,3 +229,14 @@ export function paymentSteps(current: () => { world: PaymentsWorld; customerNumb
   };
   return { openInvoice, saveCard, pay, payment, balance, chargesFor };
 }
+
+/** Waits on a payment's state through the API (the workers execute it), not on a timer. */
+export async function settledPayment(api: ApiClient, id: string, states: string[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const payment = await api.get(`/api/v1/payments/${id}`);
+    if (states.includes(payment.body.state)) return;
+    if (Date.now() > deadline) assert.fail(`payment ${id} is ${payment.body.state}, not ${states.join('/')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

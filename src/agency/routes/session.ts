@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { mayFinalize } from '../../eligibility/rules/payment-settings.ts';
 import { requireActor, SESSION_COOKIE, sessionCookieOptions } from '../../platform/http/auth.ts';
 import { errorResponses, problemSchema } from '../../platform/http/schemas.ts';
 import type { SignInLimiter } from '../../platform/http/sign-in-limits.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { getAgency } from '../agencies.ts';
+import { loadPaymentSettings } from '../payment-settings.ts';
 import { getSignedInUser, signIn, signOut } from '../users.ts';
 
 const sessionResponse = z
@@ -15,11 +17,25 @@ const sessionResponse = z
       role: z.enum(['staff', 'agent', 'client']),
     }),
     agency: z.object({ slug: z.string(), name: z.string(), timeZone: z.string() }),
+    may: z
+      .object({
+        finalize: z
+          .boolean()
+          .meta({ description: "Finalize paid payment requests (the agency's who-may-finalize setting)" }),
+      })
+      .meta({
+        description:
+          'What the caller may do where the role alone does not say: the console hides what the API would refuse',
+      }),
     now: z.string().meta({
       description: "The server's clock when it answered: the console takes today from it, not from the browser",
     }),
   })
   .meta({ id: 'Session' });
+
+async function mayDo(deps: RouteDeps, agencyId: string, role: 'staff' | 'agent' | 'client') {
+  return { finalize: mayFinalize(role, await loadPaymentSettings(deps.db, agencyId)) };
+}
 
 export function sessionRoutes(app: App, deps: RouteDeps, limit: SignInLimiter): void {
   app.post(
@@ -41,7 +57,12 @@ export function sessionRoutes(app: App, deps: RouteDeps, limit: SignInLimiter): 
     async (request, reply) => {
       const session = await signIn(deps.db, request.body.email, request.body.password);
       reply.setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(deps, request, session.expiresAt));
-      return { user: session.user, agency: session.agency, now: new Date().toISOString() };
+      return {
+        user: session.user,
+        agency: session.agency,
+        may: await mayDo(deps, session.agency.id, session.user.role),
+        now: new Date().toISOString(),
+      };
     },
   );
 
@@ -79,6 +100,7 @@ export function sessionRoutes(app: App, deps: RouteDeps, limit: SignInLimiter): 
       return {
         user,
         agency: { slug: agency.slug, name: agency.name, timeZone: agency.timeZone },
+        may: await mayDo(deps, actor.agencyId, user.role),
         now: new Date().toISOString(),
       };
     },

@@ -241,3 +241,14 @@ export function changedPaymentSettings(
   }
   return changes;
 }
+
+/**
+ * Who may finalize a paid payment request: staff always, agents unless the agency keeps it for
+ * staff. The API's refusal and the console's Finalize buttons both follow this one rule.
+ */
+export function mayFinalize(
+  role: 'staff' | 'agent' | 'client',
+  settings: Pick<PaymentSettings, 'finalizeRestrictedToStaff'>,
+): boolean {
+  return role === 'staff' || (role === 'agent' && !settings.finalizeRestrictedToStaff);
+}

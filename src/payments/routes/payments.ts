@@ -47,7 +47,7 @@ export const paymentMethodSchema = z
   })
   .meta({ id: 'PaymentMethod' });
 
-const paymentSchema = z
+export const paymentSchema = z
   .object({
     id: z.string(),
     customerNumber: z.number().int(),
@@ -65,6 +65,10 @@ const paymentSchema = z
     failureCode: z.string().nullable(),
     failureMessage: z.string().nullable(),
     representsPaymentId: z.string().nullable(),
+    paymentRequestId: z
+      .string()
+      .nullable()
+      .meta({ description: 'The payment request it pays (its money is held until Finalize Payment)' }),
     extension: z.record(z.string(), z.unknown()).meta({ description: "Extension data (e.g. an autopay plugin's)" }),
     targets: z.array(z.object({ invoiceNumber: z.number().int(), amount })),
     transitions: z.array(
@@ -80,7 +84,7 @@ const paymentSchema = z
   })
   .meta({ id: 'Payment' });
 
-function presentPayment(p: PaymentView): z.infer<typeof paymentSchema> {
+export function presentPayment(p: PaymentView): z.infer<typeof paymentSchema> {
   return {
     ...p,
     amount: toAmount(p.amountCents),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listActivities } from '../../customers/activities.ts';
 import { toAmount } from '../../kernel/money.ts';
+import { paymentSchema, presentPayment } from '../../payments/routes/payments.ts';
 import { requireActor } from '../../platform/http/auth.ts';
 import { respond } from '../../platform/http/idempotency.ts';
 import {
@@ -18,6 +19,7 @@ import {
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { finalizePaymentRequest, finalizeProposal } from '../finalize.ts';
 import { cancelPaymentRequest } from '../request-cancellation.ts';
+import { chargePaymentRequest } from '../request-charge.ts';
 import { createPaymentRequest } from '../request-creation.ts';
 import { getPaymentRequest, listPaymentRequests, type PaymentRequestView } from '../request-views.ts';
 import { paymentRequestStates } from '../rules/payment-requests.ts';
@@ -176,6 +178,41 @@ export function paymentRequestRoutes(app: App, deps: RouteDeps): void {
             request.body.reason,
             new Date(),
             deps.jobs,
+          ),
+        ),
+      ),
+  );
+
+  app.post(
+    '/api/v1/payment-requests/:id/charge',
+    {
+      config: { access: ['staff'] as const },
+      schema: {
+        tags: ['payment requests'],
+        summary:
+          "Charge an open request with a saved method of its customer (staff; after the client's payment was declined): the payment belongs to the request, its money held for Finalize Payment",
+        params: requestIdParams,
+        body: z.strictObject({
+          paymentMethodId: z.string().max(64),
+          bankShortName: z
+            .string()
+            .max(20)
+            .optional()
+            .meta({ description: "Omitted: the agency's agent-sweep deposit bank, else its only bank" }),
+        }),
+        response: { 201: paymentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      respond(deps.db, request, reply, 201, async (tx) =>
+        presentPayment(
+          await chargePaymentRequest(
+            tx,
+            requireActor(request),
+            request.params.id,
+            request.body,
+            deps.jobs,
+            deps.clock(),
           ),
         ),
       ),

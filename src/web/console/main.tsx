@@ -151,6 +151,7 @@ function App() {
         key={route.customerNumber}
         customerNumber={route.customerNumber}
         timeZone={session.agency.timeZone}
+        canFinalize={session.may.finalize}
       />
     );
   else if (route.name === 'invoice')
@@ -169,7 +170,7 @@ function App() {
   else if (route.name === 'payments') page = <PaymentsPage state={route.state} />;
   else if (route.name === 'payment')
     page = <PaymentPage key={route.id} id={route.id} canRefund={session.user.role === 'staff'} />;
-  else if (route.name === 'finalize-queue') page = <FinalizeQueuePage />;
+  else if (route.name === 'finalize-queue') page = <FinalizeQueuePage canFinalize={session.may.finalize} />;
   // Everyone signed in sees it; only staff re-fire, as the API allows.
   else if (route.name === 'autopay')
     page = <AutopayPage timeZone={session.agency.timeZone} canRefire={session.user.role === 'staff'} />;

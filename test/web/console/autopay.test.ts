@@ -10,11 +10,18 @@ import { systemActor } from '../../../src/kernel/actor.ts';
 import { executePayment } from '../../../src/payments/execution.ts';
 import { CARD_DECLINED_STOLEN } from '../../../src/payments/processors/sandbox/test-numbers.ts';
 import { launchChromium } from '../../support/browser.ts';
+import {
+  type Credentials,
+  DESKTOP,
+  fitsAndLabelled,
+  PHONE,
+  RESULTS,
+  signInToConsole,
+} from '../../support/console-pages.ts';
 import { databaseTargets } from '../../support/db.ts';
 import { type PaymentsWorld, startPaymentsWorld } from '../../support/payments.ts';
 import { AUTOPAY_TIME, autopayScenarios } from '../../support/worlds/autopay-scenario.ts';
 
-const RESULTS = join(import.meta.dirname, '..', '..', '..', 'test-results');
 // The server's clock: Friday 6 March 2026, 10:00 in the agency's Chicago. The declined pull fired
 // on the 5th; the next pulls are due on Saturday the 7th ($200) and Tuesday the 10th ($100).
 const SERVER_NOW = new Date('2026-03-06T16:00:00Z');
@@ -56,22 +63,8 @@ for (const target of databaseTargets()) {
       await world?.close();
     });
 
-    async function signedIn(
-      as: { email: string; password: string },
-      viewport = { width: 1280, height: 900 },
-    ): Promise<{ page: Page; pageErrors: string[] }> {
-      const context = await browser.newContext({ viewport });
-      contexts.push(context);
-      context.setDefaultTimeout(30_000);
-      const page = await context.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${world.url}/login`);
-      await page.getByLabel('Email').fill(as.email);
-      await page.getByLabel('Password').fill(as.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((url) => url.pathname === '/app/customers');
-      return { page, pageErrors };
+    function signedIn(as: Credentials, viewport = DESKTOP): Promise<{ page: Page; pageErrors: string[] }> {
+      return signInToConsole(browser, contexts, world.url, as, viewport);
     }
 
     async function openAutopay(page: Page): Promise<void> {
@@ -130,7 +123,7 @@ for (const target of databaseTargets()) {
     });
 
     test('on a 390 px phone the page fits, and every control has a name', async () => {
-      const { page, pageErrors } = await signedIn(s.staff, { width: 390, height: 844 });
+      const { page, pageErrors } = await signedIn(s.staff, PHONE);
       await page.goto(`${world.url}/app/autopay`);
       await page.getByRole('heading', { level: 1, name: 'Autopay' }).waitFor();
       await page
@@ -141,39 +134,12 @@ for (const target of databaseTargets()) {
         .getByRole('table', { name: 'Pulls due' })
         .getByRole('row', { name: /^Sat, Mar 7/ })
         .waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the Autopay page overflows a 390px screen by ${overflow}px`);
-      const unnamed = await page.evaluate(() => {
-        const controls = document.querySelectorAll<HTMLElement>(
-          'a[href], button, input, select, textarea, [role="region"][tabindex]',
-        );
-        return [...controls]
-          .filter((control) => {
-            const labelledBy = (control.getAttribute('aria-labelledby') ?? '')
-              .split(/\s+/)
-              .map((id) => document.getElementById(id)?.textContent ?? '')
-              .join('');
-            const labels = 'labels' in control ? [...((control as HTMLInputElement).labels ?? [])] : [];
-            const name = [
-              control.getAttribute('aria-label'),
-              labelledBy,
-              labels.map((label) => label.textContent).join(''),
-              control.textContent,
-              control.getAttribute('title'),
-            ]
-              .join('')
-              .trim();
-            return name === '';
-          })
-          .map((control) => control.outerHTML.slice(0, 120));
-      });
-      assert.deepEqual(unnamed, []);
+      await fitsAndLabelled(page, `${target}-console-autopay-phone`);
       // The controls are reachable on the phone: Refresh and the pager are on screen or scrollable to.
       for (const name of ['Refresh', 'Previous enrollments', 'Next enrollments']) {
         const box = await page.getByRole('button', { name }).boundingBox();
         assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${name} fits the screen`);
       }
-      await page.screenshot({ path: join(RESULTS, `${target}-console-autopay-phone.png`), fullPage: true });
       assert.deepEqual(pageErrors, []);
     });
   });

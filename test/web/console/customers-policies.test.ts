@@ -4,38 +4,16 @@
 // allow are offered), a refusal the API names under its field, an invoice page with its receipts
 // and ledger lines, and an agent refused where the API refuses (billing is staff's).
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUser } from '../../../src/agency/users.ts';
 import { launchChromium } from '../../support/browser.ts';
+import { type Credentials, fitsAndLabelled as checkPage, PHONE, signInToConsole } from '../../support/console-pages.ts';
 import { databaseTargets } from '../../support/db.ts';
 import { type ApiClient, apiClient } from '../../support/http.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 
-const RESULTS = join(import.meta.dirname, '..', '..', '..', 'test-results');
 const agent = { email: 'avery.agent@example.com', password: 'agent horse battery staple' };
-const phone = { width: 390, height: 844 };
-
-/** Controls in the page's main area without an accessible name (a label, aria-label or text). */
-function unlabelled(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const missing: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>(
-      'main input, main select, main textarea, main button, main a',
-    )) {
-      if (el.offsetParent === null) continue;
-      const aria = el.getAttribute('aria-label') ?? el.getAttribute('aria-labelledby');
-      const labelled =
-        el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement
-          ? (el.labels?.length ?? 0) > 0 || Boolean(aria)
-          : Boolean(aria) || (el.textContent ?? '').trim().length > 0;
-      if (!labelled) missing.push(el.outerHTML.slice(0, 120));
-    }
-    return missing;
-  });
-}
 
 for (const target of databaseTargets()) {
   describe(`customers and policies in the staff console (${target})`, { timeout: 300_000 }, () => {
@@ -47,7 +25,6 @@ for (const target of databaseTargets()) {
     let customerNumber = 0;
 
     before(async () => {
-      await mkdir(RESULTS, { recursive: true });
       server = await startTestServer({ target, clock: () => new Date('2026-11-25T15:00:00Z') });
       browser = await launchChromium();
       api = apiClient(server.url, server.agency.apiKey);
@@ -67,30 +44,13 @@ for (const target of databaseTargets()) {
       await server?.close();
     });
 
-    async function signedIn(as: { email: string; password: string }): Promise<{ page: Page; pageErrors: string[] }> {
-      const context = await browser.newContext({ viewport: phone });
-      contexts.push(context);
-      context.setDefaultTimeout(30_000);
-      const page = await context.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${server.url}/login`);
-      await page.getByLabel('Email').fill(as.email);
-      await page.getByLabel('Password').fill(as.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((url) => url.pathname === '/app/customers');
-      return { page, pageErrors };
+    function signedIn(as: Credentials): Promise<{ page: Page; pageErrors: string[] }> {
+      return signInToConsole(browser, contexts, server.url, as, PHONE);
     }
 
     async function fitsAndLabelled(page: Page, name: string) {
       shot++;
-      await page.screenshot({
-        path: join(RESULTS, `${target}-customers-${String(shot).padStart(2, '0')}-${name}.png`),
-        fullPage: true,
-      });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the phone`);
-      assert.deepEqual(await unlabelled(page), [], `${name}: unlabelled controls`);
+      await checkPage(page, `${target}-customers-${String(shot).padStart(2, '0')}-${name}`);
     }
 
     test('staff create a customer, its contact and a policy, then cancel the policy through its lifecycle', async () => {

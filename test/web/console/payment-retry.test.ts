@@ -15,6 +15,7 @@ import {
   CARD_SUCCEEDS_MASTERCARD,
 } from '../../../src/payments/processors/sandbox/test-numbers.ts';
 import { launchChromium } from '../../support/browser.ts';
+import { type Credentials, DESKTOP, fitsAndLabelled, PHONE, signInToConsole } from '../../support/console-pages.ts';
 import { databaseTargets } from '../../support/db.ts';
 import { type PaymentsWorld, paymentSteps, startPaymentsWorld } from '../../support/payments.ts';
 
@@ -53,22 +54,8 @@ for (const target of databaseTargets()) {
       await world?.close();
     });
 
-    async function signedIn(
-      as: { email: string; password: string },
-      viewport = { width: 1280, height: 900 },
-    ): Promise<{ page: Page; pageErrors: string[] }> {
-      const context = await browser.newContext({ viewport });
-      contexts.push(context);
-      context.setDefaultTimeout(30_000);
-      const page = await context.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(`${world.url}/login`);
-      await page.getByLabel('Email').fill(as.email);
-      await page.getByLabel('Password').fill(as.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((url) => url.pathname === '/app/customers');
-      return { page, pageErrors };
+    function signedIn(as: Credentials, viewport = DESKTOP): Promise<{ page: Page; pageErrors: string[] }> {
+      return signInToConsole(browser, contexts, world.url, as, viewport);
     }
 
     test('an agent sees a failed and a scheduled payment without Retry now or Charge again', async () => {
@@ -83,6 +70,8 @@ for (const target of databaseTargets()) {
       await page.goto(`${world.url}/app/payments/${scheduled}`);
       await page.getByRole('heading', { level: 1, name: /^Payment of \$30\.00 Requested/ }).waitFor();
       assert.equal(await page.getByRole('button', { name: 'Retry now' }).count(), 0);
+      // Cancel is the agent's too, as the API's cancel allows.
+      await page.getByRole('button', { name: /^Cancel/ }).waitFor();
       assert.deepEqual(pageErrors, []);
     });
 
@@ -108,28 +97,11 @@ for (const target of databaseTargets()) {
     });
 
     test('on a 390 px phone a scheduled retry is run now, and every control has a name', async () => {
-      const { page, pageErrors } = await signedIn(world.agency.staff, { width: 390, height: 844 });
+      const { page, pageErrors } = await signedIn(world.agency.staff, PHONE);
       await page.goto(`${world.url}/app/payments/${scheduled}`);
       await page.getByRole('heading', { level: 1, name: /^Payment of \$30\.00 Requested/ }).waitFor();
       await page.getByText(/^Attempt 2 is scheduled for /).waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `the payment page overflows a 390px screen by ${overflow}px`);
-      const unnamed = await page.evaluate(() =>
-        [...document.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea')]
-          .filter((control) => {
-            const labels = 'labels' in control ? [...((control as HTMLInputElement).labels ?? [])] : [];
-            const name = [
-              control.getAttribute('aria-label'),
-              labels.map((l) => l.textContent).join(''),
-              control.textContent,
-            ]
-              .join('')
-              .trim();
-            return name === '';
-          })
-          .map((control) => control.outerHTML.slice(0, 120)),
-      );
-      assert.deepEqual(unnamed, []);
+      await fitsAndLabelled(page, `${target}-console-payment-retry-phone`);
       const retry = page.getByRole('button', { name: 'Retry now' });
       const box = await retry.boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= 390, 'Retry now fits the screen');

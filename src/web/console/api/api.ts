@@ -4,7 +4,8 @@ import { setServerNow } from './server-clock.ts';
 
 type User = { id: string; email: string; name: string; role: string };
 type Agency = { slug: string; name: string; timeZone: string };
-export type Session = { user: User; agency: Agency; now: string };
+/** `may`: what the server says this user may do beyond the role (the agency's who-may-finalize). */
+export type Session = { user: User; agency: Agency; may: { finalize: boolean }; now: string };
 
 type CustomerType = 'individual' | 'group';
 export type Customer = {

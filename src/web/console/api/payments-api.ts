@@ -29,6 +29,8 @@ export type Payment = {
   receiptNumber: number | null;
   failureCode: string | null;
   failureMessage: string | null;
+  /** The payment request it pays: a declined one is charged again against the same request. */
+  paymentRequestId: string | null;
   targets: { invoiceNumber: number; amount: number }[];
   transitions: { from: string | null; to: string; actor: string; reason: string | null; at: string }[];
   createdAt: string;
@@ -122,4 +124,20 @@ export function createPayment(
   idempotencyKey: string,
 ): Promise<Payment> {
   return request('POST', '/api/v1/payments', { body, idempotencyKey });
+}
+
+/** A payment request as the payment page needs it: is it still waiting to be paid? */
+export function getPaymentRequest(id: string, signal?: AbortSignal): Promise<PaymentRequest> {
+  return request('GET', `/api/v1/payment-requests/${encodeURIComponent(id)}`, signalOnly(signal));
+}
+
+/**
+ * Charge again for a request's payment: a new payment of the same request (its money held for
+ * Finalize Payment) with a saved method of its customer (staff only).
+ */
+export function chargePaymentRequest(id: string, paymentMethodId: string, idempotencyKey: string): Promise<Payment> {
+  return request('POST', `/api/v1/payment-requests/${encodeURIComponent(id)}/charge`, {
+    body: { paymentMethodId },
+    idempotencyKey,
+  });
 }

@@ -25,7 +25,7 @@ import { ActivityList, InvoicesTable, isPastDue, PaymentRequestsTable, PaymentsT
 import { CustomerSyncPanel } from './customer-sync-panel.tsx';
 import { PoliciesSection } from './policies-section.tsx';
 
-type CustomerAccountPageProps = { customerNumber: number; timeZone: string };
+type CustomerAccountPageProps = { customerNumber: number; timeZone: string; canFinalize: boolean };
 
 type PageState =
   | { status: 'loading' }
@@ -41,7 +41,7 @@ type Panel =
   | { kind: 'finalize'; request: PaymentRequest }
   | { kind: 'cancel'; request: PaymentRequest };
 
-export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccountPageProps) {
+export function CustomerAccountPage({ customerNumber, timeZone, canFinalize }: CustomerAccountPageProps) {
   const [state, setState] = useState<PageState>({ status: 'loading' });
   const [reloadKey, setReloadKey] = useState(0);
   const [panel, setPanel] = useState<Panel>({ kind: 'none' });
@@ -302,11 +302,15 @@ export function CustomerAccountPage({ customerNumber, timeZone }: CustomerAccoun
         {(requests) => (
           <PaymentRequestsTable
             requests={requests}
-            onFinalize={(request) => {
-              setNotice(null);
-              setPanel({ kind: 'finalize', request });
-              window.scrollTo(0, 0);
-            }}
+            onFinalize={
+              canFinalize
+                ? (request) => {
+                    setNotice(null);
+                    setPanel({ kind: 'finalize', request });
+                    window.scrollTo(0, 0);
+                  }
+                : undefined
+            }
             onCancel={(request) => {
               setNotice(null);
               setPanel({ kind: 'cancel', request });

@@ -29,7 +29,8 @@ export function Unavailable({ message }: { message: string }) {
 
 type RequestsProps = {
   requests: PaymentRequest[];
-  onFinalize: (request: PaymentRequest) => void;
+  /** Absent when the agency lets only staff finalize and this user is an agent. */
+  onFinalize?: ((request: PaymentRequest) => void) | undefined;
   onCancel: (request: PaymentRequest) => void;
 };
 
@@ -74,11 +75,14 @@ export function PaymentRequestsTable({ requests, onFinalize, onCancel }: Request
                 )}
               </td>
               <td className="actions">
-                {request.state === 'paid' && (
-                  <button type="button" className="button button-primary" onClick={() => onFinalize(request)}>
-                    Finalize Payment
-                  </button>
-                )}
+                {request.state === 'paid' &&
+                  (onFinalize ? (
+                    <button type="button" className="button button-primary" onClick={() => onFinalize(request)}>
+                      Finalize Payment
+                    </button>
+                  ) : (
+                    <span className="muted">Staff finalize</span>
+                  ))}
                 {(request.state === 'requested' || request.state === 'expired') && !request.payment && (
                   <button
                     type="button"

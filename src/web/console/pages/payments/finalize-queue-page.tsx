@@ -14,7 +14,8 @@ type State =
   | { status: 'ready'; requests: PaymentRequest[] }
   | { status: 'error'; message: string };
 
-export function FinalizeQueuePage() {
+/** `canFinalize`: the agency's who-may-finalize setting for this user; otherwise the queue is read-only. */
+export function FinalizeQueuePage({ canFinalize }: { canFinalize: boolean }) {
   const [state, setState] = useState<State>({ status: 'loading' });
   const [open, setOpen] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -53,12 +54,13 @@ export function FinalizeQueuePage() {
         </div>
       </div>
       {done && <output className="alert alert-success">{done}</output>}
+      {!canFinalize && <p className="alert alert-warning">This agency lets only staff finalize payment requests.</p>}
       {state.status === 'error' && (
         <div className="alert alert-error" role="alert">
           Could not load the queue: {state.message}
         </div>
       )}
-      {opened && (
+      {opened && canFinalize && (
         <FinalizeForm
           request={opened}
           onCancel={() => setOpen(null)}
@@ -106,17 +108,21 @@ export function FinalizeQueuePage() {
                   </td>
                   <td className="num">{formatMoney(r.amount)}</td>
                   <td className="actions">
-                    <button
-                      type="button"
-                      className="button button-primary"
-                      onClick={() => {
-                        setDone(null);
-                        setOpen(r.id);
-                      }}
-                      aria-label={`Finalize ${formatMoney(r.amount)} from ${r.customerName}`}
-                    >
-                      Finalize
-                    </button>
+                    {canFinalize ? (
+                      <button
+                        type="button"
+                        className="button button-primary"
+                        onClick={() => {
+                          setDone(null);
+                          setOpen(r.id);
+                        }}
+                        aria-label={`Finalize ${formatMoney(r.amount)} from ${r.customerName}`}
+                      >
+                        Finalize
+                      </button>
+                    ) : (
+                      <span className="muted">Staff finalize</span>
+                    )}
                   </td>
                 </tr>
               ))}

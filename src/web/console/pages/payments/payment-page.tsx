@@ -1,6 +1,7 @@
 // /app/payments/<id>: one payment — what it pays, how it moved, each attempt at the processor and
 // what the processor said, its refunds and receipt — with Refund (posted), Cancel (not sent), Retry
-// now (a scheduled retry) and Charge again (declined for good): staff only, as the API's refunds.
+// now (a scheduled retry) and Charge again (declined for good): staff only, as the API's refunds;
+// Cancel for staff and agents, as the API's cancel.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { errorMessage, isAbortError, newIdempotencyKey } from '../../api/api.ts';
 import {
@@ -75,6 +76,8 @@ export function PaymentPage({ id, canRefund }: { id: string; canRefund: boolean 
           <p className="page-subtitle">
             {payment.type === 'ach' ? 'Bank account' : 'Card'} · {humanize(payment.channel)} · customer{' '}
             <Link to={`/app/customers/${payment.customerNumber}`}>{payment.customerNumber}</Link>
+            {/* The customer's page lists its payment requests (there is no page per request). */}
+            {payment.paymentRequestId && ' · for a payment request'}
             {payment.receiptNumber && (
               <>
                 {' '}
@@ -179,8 +182,11 @@ export function PaymentPage({ id, canRefund }: { id: string; canRefund: boolean 
       {canRefund && payment.state === 'requested' && payment.attempts > 0 && (
         <RetryNowButton payment={payment} onDone={() => setReload((n) => n + 1)} />
       )}
-      {canRefund && payment.state === 'failed' && payment.targets.length > 0 && <ChargeAgainForm payment={payment} />}
-      {canRefund && ['draft', 'validated', 'requested'].includes(payment.state) && (
+      {canRefund && payment.state === 'failed' && (payment.targets.length > 0 || payment.paymentRequestId) && (
+        <ChargeAgainForm payment={payment} />
+      )}
+      {/* Cancel is for agents too, as the API's cancel. */}
+      {['draft', 'validated', 'requested'].includes(payment.state) && (
         <CancelButton id={payment.id} onDone={() => setReload((n) => n + 1)} />
       )}
     </>

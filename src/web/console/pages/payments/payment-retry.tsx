@@ -1,17 +1,21 @@
 // A payment page's two ways to try again: "Retry now" for a payment waiting for the retry its plan
 // scheduled after a decline (the engine runs that attempt at once), and "Charge again" for one
 // declined for good (a new payment for the same invoices with another saved method, through the
-// one create path; the console then opens the new payment).
+// one create path; the console then opens the new payment). A payment of a payment request is
+// charged again against the same request while it is open, so its money is held for Finalize
+// Payment and the client cannot pay the request a second time.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { errorMessage, isAbortError, newIdempotencyKey } from '../../api/api.ts';
+import { errorMessage, isAbortError, newIdempotencyKey, type PaymentRequest } from '../../api/api.ts';
 import {
+  chargePaymentRequest,
   createPayment,
+  getPaymentRequest,
   listSavedPaymentMethods,
   type Payment,
   retryPayment,
   type SavedPaymentMethod,
 } from '../../api/payments-api.ts';
-import { formatDateTime, formatMoney } from '../../shared/format.ts';
+import { formatDate, formatDateTime, formatMoney, humanize } from '../../shared/format.ts';
 import { navigate } from '../../shared/router.tsx';
 
 export function RetryNowButton({ payment, onDone }: { payment: Payment; onDone: () => void }) {
@@ -64,6 +68,7 @@ const methodLabel = (m: SavedPaymentMethod) =>
 
 export function ChargeAgainForm({ payment }: { payment: Payment }) {
   const [methods, setMethods] = useState<SavedPaymentMethod[] | null>(null);
+  const [request, setRequest] = useState<PaymentRequest | null>(null);
   const [methodId, setMethodId] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -82,8 +87,13 @@ export function ChargeAgainForm({ payment }: { payment: Payment }) {
         if (!isAbortError(caught)) setError(errorMessage(caught));
       },
     );
+    if (payment.paymentRequestId) {
+      getPaymentRequest(payment.paymentRequestId, controller.signal).then(setRequest, (caught: unknown) => {
+        if (!isAbortError(caught)) setError(errorMessage(caught));
+      });
+    }
     return () => controller.abort();
-  }, [payment.customerNumber, payment.paymentMethodId]);
+  }, [payment.customerNumber, payment.paymentMethodId, payment.paymentRequestId]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -92,17 +102,19 @@ export function ChargeAgainForm({ payment }: { payment: Payment }) {
     setBusy(true);
     setError(null);
     try {
-      const created = await createPayment(
-        {
-          customerNumber: payment.customerNumber,
-          type: method.kind,
-          amount: payment.amount,
-          paymentMethodId: method.id,
-          targets: payment.targets,
-          channel: 'agent_sweep',
-        },
-        key.current,
-      );
+      const created = payment.paymentRequestId
+        ? await chargePaymentRequest(payment.paymentRequestId, method.id, key.current)
+        : await createPayment(
+            {
+              customerNumber: payment.customerNumber,
+              type: method.kind,
+              amount: payment.amount,
+              paymentMethodId: method.id,
+              targets: payment.targets,
+              channel: 'agent_sweep',
+            },
+            key.current,
+          );
       navigate(`/app/payments/${created.id}`);
     } catch (caught) {
       setError(errorMessage(caught));
@@ -117,16 +129,15 @@ export function ChargeAgainForm({ payment }: { payment: Payment }) {
         <h2 id="charge-again-heading">Charge again</h2>
       </div>
       <div className="card-body">
-        <p className="muted">
-          A new payment of {formatMoney(payment.amount)} for invoice
-          {payment.targets.length === 1 ? '' : 's'} {payment.targets.map((t) => t.invoiceNumber).join(', ')}.
-        </p>
+        <p className="muted">{chargeAgainSubject(payment, request)}</p>
         {error && (
           <div className="alert alert-error" role="alert">
             {error}
           </div>
         )}
-        {methods && methods.length === 0 ? (
+        {request && requestClosed(request) ? (
+          <p className="muted">{requestClosed(request)}</p>
+        ) : methods && methods.length === 0 ? (
           <p className="muted">The customer has no usable saved payment method.</p>
         ) : (
           <div className="field">
@@ -145,10 +156,34 @@ export function ChargeAgainForm({ payment }: { payment: Payment }) {
             </select>
           </div>
         )}
-        <button type="submit" className="button button-primary" disabled={busy || !methodId}>
-          Charge again
-        </button>
+        {!(request && requestClosed(request)) && (
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={busy || !methodId || (payment.paymentRequestId !== null && !request)}
+          >
+            Charge again
+          </button>
+        )}
       </div>
     </form>
   );
+}
+
+/** What Charge again pays: the same invoices, or the same payment request. */
+function chargeAgainSubject(payment: Payment, request: PaymentRequest | null): string {
+  if (payment.paymentRequestId) {
+    const to = request ? ` to ${request.contact.name}, due ${formatDate(request.dueDate)}` : '';
+    return `A new payment of ${formatMoney(payment.amount)} for the payment request${to}: its money is held for Finalize Payment, as the client's would be.`;
+  }
+  const plural = payment.targets.length === 1 ? '' : 's';
+  return `A new payment of ${formatMoney(payment.amount)} for invoice${plural} ${payment.targets.map((t) => t.invoiceNumber).join(', ')}.`;
+}
+
+/** Why a request's payment cannot be charged again (paid meanwhile, cancelled, expired, another in flight), or null. */
+function requestClosed(request: PaymentRequest): string | null {
+  if (request.state !== 'requested')
+    return `The payment request is ${humanize(request.state)}: there is nothing to charge.`;
+  if (request.payment) return 'Another payment of this payment request is in progress.';
+  return null;
 }

@@ -171,7 +171,9 @@ export function NewReceiptPage({ timeZone, customerNumber }: { timeZone: string;
                 <thead>
                   <tr>
                     <th scope="col">Invoice</th>
-                    <th scope="col">Due</th>
+                    <th scope="col" className="col-due">
+                      Due
+                    </th>
                     <th scope="col" className="num">
                       Balance
                     </th>
@@ -183,8 +185,12 @@ export function NewReceiptPage({ timeZone, customerNumber }: { timeZone: string;
                 <tbody>
                   {open.map((invoice) => (
                     <tr key={invoice.invoiceNumber}>
-                      <td className="mono">{invoice.invoiceNumber}</td>
-                      <td>{formatDate(invoice.dueDate)}</td>
+                      <td>
+                        <span className="mono">{invoice.invoiceNumber}</span>
+                        {/* On a phone the Due column gives its width to the amount: the date goes here. */}
+                        <span className="due-inline muted">due {formatDate(invoice.dueDate)}</span>
+                      </td>
+                      <td className="col-due">{formatDate(invoice.dueDate)}</td>
                       <td className="num">{formatMoney(invoice.balance)}</td>
                       <td className="num">
                         <input
