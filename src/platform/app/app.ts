@@ -26,6 +26,7 @@ import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
 import { ProcessorRegistry } from '../../payments/processor-registry.ts';
 import type { Processors } from '../../payments/processors/processor.ts';
+import { feeRuleRoutes } from '../../payments/routes/fee-rules.ts';
 import { paymentHistoryRoutes } from '../../payments/routes/payment-history.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
 import { webhookRoutes } from '../../payments/routes/webhooks.ts';
@@ -236,6 +237,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   agencySetupRoutes(app, deps);
   userRoutes(app, deps);
   operatorRoutes(app, deps, options.operatorToken);
+  feeRuleRoutes(app, deps, options.operatorToken);
   firstRunRoutes(app, deps, options.setupToken);
   importRoutes(app, deps);
 

@@ -23,6 +23,7 @@ import * as ledgerCheckProbes from './migrations/0024_ledger_check_probes.ts';
 import * as syncFirstLoad from './migrations/0025_sync_first_load.ts';
 import * as invoiceBalances from './migrations/0026_invoice_balances.ts';
 import * as agingSummaries from './migrations/0028_aging_summaries.ts';
+import * as cardFees from './migrations/0029_card_fees.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '0025_sync_first_load': syncFirstLoad,
   '0026_invoice_balances': invoiceBalances,
   '0028_aging_summaries': agingSummaries,
+  '0029_card_fees': cardFees,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
