@@ -26,6 +26,7 @@ import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
 import { ProcessorRegistry } from '../../payments/processor-registry.ts';
 import type { Processors } from '../../payments/processors/processor.ts';
+import { convenienceFeeRoutes } from '../../payments/routes/convenience-fees.ts';
 import { feeRuleRoutes } from '../../payments/routes/fee-rules.ts';
 import { paymentHistoryRoutes } from '../../payments/routes/payment-history.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
@@ -217,6 +218,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   policyRoutes(app, deps);
   paymentEligibilityRoutes(app, deps);
   paymentSettingsRoutes(app, deps);
+  convenienceFeeRoutes(app, deps);
   processorSettingsRoutes(app, deps);
   brandingRoutes(app, deps);
   invoiceRoutes(app, deps);
