@@ -89,7 +89,7 @@ export function decideFee(input: {
     setting &&
     (input.methodKind === 'card' ? setting.percentBasisPoints > 0 || setting.fixedCents > 0n : setting.fixedCents > 0n);
   if (!setting || !wanted || amountCents <= 0n) return { charged: false, reason: 'no_fee_setting', ruleId: null };
-  const funding: FeeRuleFunding = input.methodKind === 'ach' ? 'bank_account' : fundingForRules(input.funding);
+  const funding = ruleFundingOf(input.methodKind, input.funding);
   const cardRefusal = input.methodKind === 'card' ? noFeeByFunding[input.funding ?? 'unknown'] : undefined;
   const state = input.state?.trim().toUpperCase() || null;
   const applicable = input.rules.filter((r) => r.funding === funding && (r.scope === 'network' || r.scope === state));
@@ -127,7 +127,9 @@ export function decideFee(input: {
   return { charged: true, feeCents: fee, ruleId };
 }
 
-function fundingForRules(funding: CardFunding | null): FeeRuleFunding {
+/** Which rows of the table apply: a bank account's, or a card's by funding (unknown as debit). */
+export function ruleFundingOf(methodKind: FeeMethodKind, funding: CardFunding | null): FeeRuleFunding {
+  if (methodKind === 'ach') return 'bank_account';
   return funding === 'credit' || funding === 'prepaid' ? funding : 'debit';
 }
 

@@ -12,7 +12,7 @@ export interface ConvenienceFees {
   ach: FeeSetting | null;
 }
 
-export const noConvenienceFees: Readonly<ConvenienceFees> = Object.freeze({ card: null, ach: null });
+const noConvenienceFees: Readonly<ConvenienceFees> = Object.freeze({ card: null, ach: null });
 
 // Keeps stored cents exact JSON numbers.
 const MAX_CENTS = BigInt(Number.MAX_SAFE_INTEGER);

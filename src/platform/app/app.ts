@@ -31,6 +31,7 @@ import { feeRuleRoutes } from '../../payments/routes/fee-rules.ts';
 import { paymentHistoryRoutes } from '../../payments/routes/payment-history.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
 import { webhookRoutes } from '../../payments/routes/webhooks.ts';
+import { feeQuoteRoutes } from '../../portal/routes/fee-quote.ts';
 import { paymentRequestRoutes } from '../../portal/routes/payment-requests.ts';
 import { portalRoutes } from '../../portal/routes/portal.ts';
 import { portalAuthRoutes } from '../../portal/routes/portal-auth.ts';
@@ -233,6 +234,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   emailRoutes(app, deps);
   portalAuthRoutes(app, deps, limit);
   portalRoutes(app, deps);
+  feeQuoteRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
   syncRoutes(app, deps);
   await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import {
+  CARD_DEBIT_MASTERCARD,
+  CARD_PREPAID,
+  CARD_SUCCEEDS,
+  cardFunding,
+} from '../../../src/payments/processors/sandbox/test-numbers.ts';
 import { ACH_FIXED_FEE_RULE, decideFee, type FeeRule, noFeeText } from '../../../src/payments/rules/card-fees.ts';
+import { refundFeeCents } from '../../../src/payments/rules/refunds.ts';
 
 const rules: FeeRule[] = [
   { id: 'visa-credit-cap', scope: 'network', funding: 'credit', allowed: true, maxPercentBasisPoints: 300 },
@@ -137,5 +144,31 @@ describe('decideFee', () => {
 
   it('says why there is no fee', () => {
     assert.equal(noFeeText('debit_card'), 'No fee on debit cards.');
+  });
+});
+
+describe('refundFeeCents', () => {
+  it('returns the fee pro rata, and all of it once everything is refunded', () => {
+    const base = { feeCents: 300n, amountCents: 10_000n, refundedCents: 0n, refundedFeeCents: 0n };
+    assert.equal(refundFeeCents({ ...base, refundCents: 5_000n }), 150n);
+    // A third, then a third, then the rest: 100 + 100 + 100, never a cent more or less in all.
+    const first = refundFeeCents({ ...base, refundCents: 3_333n });
+    const second = refundFeeCents({ ...base, refundedCents: 3_333n, refundedFeeCents: first, refundCents: 3_333n });
+    const third = refundFeeCents({
+      ...base,
+      refundedCents: 6_666n,
+      refundedFeeCents: first + second,
+      refundCents: 3_334n,
+    });
+    assert.deepEqual([first, second, third], [100n, 100n, 100n]);
+    assert.equal(refundFeeCents({ ...base, feeCents: 0n, refundCents: 10_000n }), 0n);
+  });
+});
+
+describe('the sandbox card funding', () => {
+  it('reports Stripe’s debit and prepaid test numbers as such, the rest as credit', () => {
+    assert.equal(cardFunding(CARD_DEBIT_MASTERCARD), 'debit');
+    assert.equal(cardFunding(CARD_PREPAID), 'prepaid');
+    assert.equal(cardFunding(CARD_SUCCEEDS), 'credit');
   });
 });
