@@ -119,6 +119,13 @@ for (const target of databaseTargets()) {
         .where('receipt_id', '=', receipt.receiptId)
         .executeTakeFirstOrThrow();
       assert.deepEqual([payment.fee_cents, payment.fee_rule_id], [280n, 'visa-us-credit-surcharge-cap']);
+      // Staff see the fee as the receipt's own line in the console.
+      await page.goto(`${world.url}/app/receipts/${receipt.receiptNumber}`);
+      await page
+        .getByTestId('receipt-convenience-fee')
+        .filter({ hasText: '$2.80 (not applied to invoices)' })
+        .waitFor();
+      await shot(page, 'receipt');
     });
 
     test('a debit card, and a credit card in Connecticut: no fee, and why; charged the amount only', async () => {
