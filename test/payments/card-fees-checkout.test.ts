@@ -4,10 +4,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { CARD_DEBIT, CARD_PREPAID, CARD_SUCCEEDS } from '../../src/payments/processors/sandbox/test-numbers.ts';
+import {
+  ACH_ROUTING_NUMBER,
+  ACH_SETTLES,
+  CARD_DEBIT,
+  CARD_PREPAID,
+  CARD_SUCCEEDS,
+} from '../../src/payments/processors/sandbox/test-numbers.ts';
 import { checkInvariants } from '../ledger/ledger-model-invariants.ts';
 import { databaseTargets } from '../support/db.ts';
-import { tokenizeCard } from '../support/payments.ts';
+import { waitFor } from '../support/mail.ts';
+import { tokenizeBankAccount, tokenizeCard } from '../support/payments.ts';
 import { type PortalCustomer, type PortalWorld, portalSessionFor, startPortalWorld } from '../support/portal.ts';
 
 for (const target of databaseTargets()) {
@@ -85,6 +92,11 @@ for (const target of databaseTargets()) {
         [payment.amount_cents, payment.fee_cents, payment.fee_rule_id],
         [10_000n, 300n, 'visa-us-credit-surcharge-cap'],
       );
+      const staffView = (await world.api.get(`/api/v1/payments/${paid.body.id}`)).body;
+      assert.deepEqual(
+        [staffView.amount, staffView.fee, staffView.feeRuleId],
+        [100, 3, 'visa-us-credit-surcharge-cap'],
+      );
       const receipts = await world.api.get(`/api/v1/customers/${customer.customerNumber}/receipts`);
       const receipt = receipts.body.data[0];
       assert.deepEqual([receipt.receiptAmount, receipt.convenienceFeeAmount, receipt.onAccountAmount], [100, 3, 0]);
@@ -149,6 +161,49 @@ for (const target of databaseTargets()) {
           .where('id', '=', paid.body.id)
           .executeTakeFirstOrThrow();
         assert.deepEqual([row.fee_cents, row.fee_rule_id], [0n, null]);
+      }
+      await checkInvariants(world.database.db, world.sandbox, world.agency.id, { inFlightAllowed: false });
+    });
+
+    it('a bank account pays the fixed fee where no rule forbids it; Connecticut forbids it', async () => {
+      const fees = await world.api.put('/api/v1/settings/convenience-fees', {
+        card: { percent: 3.5, fixed: 0.3, cap: 50 },
+        ach: { fixed: 1.5 },
+      });
+      assert.equal(fees.status, 200, JSON.stringify(fees.body));
+      const settling: { paymentId: string; customerNumber: number; fee: number }[] = [];
+      for (const [state, fee, ruleId] of [
+        ['TX', 1.5, 'policypay-ach-fixed-fee'],
+        ['CT', 0, 'ct-no-surcharge-bank-account'],
+      ] as const) {
+        const customer = await world.addCustomer(`Bank ${state}`);
+        await world.api.patch(`/api/v1/customers/${customer.customerNumber}`, { address: { state } });
+        const client = await portalSessionFor(world.database, world.agency, world.url, customer);
+        const token = await tokenizeBankAccount(world.sandbox, ACH_SETTLES, ACH_ROUTING_NUMBER);
+        const method = await client.post('/api/v1/portal/payment-methods', { token });
+        assert.equal(method.status, 201, JSON.stringify(method.body));
+        const quote = await client.get(`/api/v1/portal/fee-quote?paymentMethodId=${method.body.id}&amount=100`);
+        assert.deepEqual([quote.body.fee, quote.body.total, quote.body.ruleId], [fee, 100 + fee, ruleId]);
+        const paid = await client.post('/api/v1/portal/payments', {
+          amount: 100,
+          paymentMethodId: method.body.id,
+          invoices: [{ invoiceNumber: customer.invoiceNumber, amount: 100 }],
+          fee,
+        });
+        assert.equal(paid.status, 201, JSON.stringify(paid.body));
+        // Accepted, settling in a few days: the charge already carries the fee.
+        assert.equal(lastCharge().amountCents, 10_000n + BigInt(Math.round(fee * 100)));
+        settling.push({ paymentId: paid.body.id, customerNumber: customer.customerNumber, fee });
+      }
+      // Settled: the receipt posts with the fee as its own line, as a card's does.
+      world.sandbox.advanceDays(4);
+      for (const { paymentId, customerNumber, fee } of settling) {
+        await waitFor(`payment ${paymentId} posted`, async () => {
+          const payment = await world.api.get(`/api/v1/payments/${paymentId}`);
+          return payment.body.state === 'posted';
+        });
+        const receipt = (await world.api.get(`/api/v1/customers/${customerNumber}/receipts`)).body.data[0];
+        assert.deepEqual([receipt.receiptAmount, receipt.convenienceFeeAmount], [100, fee]);
       }
       await checkInvariants(world.database.db, world.sandbox, world.agency.id, { inFlightAllowed: false });
     });
