@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { invalid } from '../../kernel/errors.ts';
 import type { Db, Tx } from '../../platform/db/transaction.ts';
 import type { FeeRule, FeeRuleFunding } from '../rules/card-fees.ts';
@@ -103,7 +104,7 @@ export async function upsertFeeRule(db: Db | Tx, input: FeeRuleInput, by: string
   const row = await db
     .insertInto('fee_rules')
     .values(values)
-    .onConflict((oc) => oc.column('id').doUpdateSet({ ...values, updated_at: new Date() }))
+    .onConflict((oc) => oc.column('id').doUpdateSet({ ...values, updated_at: sql`now()` }))
     .returningAll()
     .executeTakeFirstOrThrow();
   return fromRow(row);

@@ -5,7 +5,6 @@ import { respond } from '../../platform/http/idempotency.ts';
 import { amount, errorResponses, money } from '../../platform/http/schemas.ts';
 import type { App, RouteDeps } from '../../platform/http/types.ts';
 import { loadConvenienceFees, updateConvenienceFees } from '../fees/fee-settings.ts';
-import type { FeeSetting } from '../rules/card-fees.ts';
 import type { ConvenienceFees } from '../rules/fee-settings.ts';
 
 const percentMessage = 'must be a percent from 0 to 100 with at most 2 decimals';
@@ -82,7 +81,7 @@ export function convenienceFeeRoutes(app: App, deps: RouteDeps): void {
     async (request, reply) => {
       const { card, ach } = request.body;
       const fees: ConvenienceFees = {
-        card: card && ({ percentBasisPoints: card.percent, fixedCents: card.fixed, capCents: card.cap } as FeeSetting),
+        card: card && { percentBasisPoints: card.percent, fixedCents: card.fixed, capCents: card.cap },
         ach: ach && { percentBasisPoints: 0, fixedCents: ach.fixed, capCents: null },
       };
       const actor = requireActor(request);
