@@ -44,6 +44,11 @@ export interface ReceiptRequest {
   /** Read only for a Check (any value is ignored for other types, as AMS360 documents). */
   payerBankAccountNumber?: unknown;
   payerCheckNumber?: unknown;
+  /**
+   * A convenience fee collected with the payment (issue 20.3; payments only, not the receipts
+   * API): cash beyond `receiptAmountCents`, never applied to an invoice.
+   */
+  feeCents?: Cents | undefined;
 }
 
 /**
@@ -130,6 +135,7 @@ export async function postCustomerReceipt(
         bankId: bank.id,
         amountCents: request.receiptAmountCents,
         result,
+        feeCents: request.feeCents,
       }),
     });
     // The texts naming the receipt number, which the write below takes and puts between their parts.
@@ -202,10 +208,11 @@ export async function postCustomerReceipt(
         RETURNING id
       )
       INSERT INTO receipts (id, agency_id, receipt_number, customer_id, bank_id, amount_cents, on_account_cents,
-                            receipt_date, receipt_time_zone, payment_check_type, description,
+                            fee_cents, receipt_date, receipt_time_zone, payment_check_type, description,
                             payer_bank_account_last4, payer_check_number, source, journal_entry_id, created_by)
       SELECT ${receiptId}::uuid, ${actor.agencyId}::uuid, value, ${customer.id}::uuid, ${bank.id}::uuid,
-             ${request.receiptAmountCents}::int8, ${result.onAccountCents}::int8, ${receiptDate}::date, ${timeZone}::text,
+             ${request.receiptAmountCents}::int8, ${result.onAccountCents}::int8, ${request.feeCents ?? 0n}::int8,
+             ${receiptDate}::date, ${timeZone}::text,
              ${paymentCheckType}::text, ${description}::text, ${payerBankAccountLast4}::text, ${checkNumber}::text,
              ${source}::text, ${entry.id}::uuid, ${actor.label}::text
         FROM receipt_number
@@ -230,6 +237,7 @@ export async function postCustomerReceipt(
       payerCheckNumber: checkNumber,
       applications,
       onAccountCents: result.onAccountCents,
+      feeCents: request.feeCents ?? 0n,
       status: 'posted',
       reversal: null,
       source,

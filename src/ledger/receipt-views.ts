@@ -20,6 +20,8 @@ export interface ReceiptView {
   payerCheckNumber: string | null;
   applications: (Application & { sequence: number })[];
   onAccountCents: Cents;
+  /** A convenience fee paid with it (issue 20.3): its own line, beside the amount applied. */
+  feeCents: Cents;
   status: 'posted' | 'reversed';
   reversal: { reason: string; note: string | null; at: Date; feeInvoiceNumber: number | null } | null;
   source: string;
@@ -87,6 +89,7 @@ export async function receiptViewsByIds(db: Db | Tx, agencyId: string, receiptId
         note: a.note ?? undefined,
       })),
     onAccountCents: row.on_account_cents,
+    feeCents: row.fee_cents,
     status: row.reversal_reason ? 'reversed' : 'posted',
     reversal: row.reversal_reason
       ? {

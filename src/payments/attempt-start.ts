@@ -80,7 +80,8 @@ export async function startAttempts(
       idempotencyKey: `ppa_${attemptId}`,
       processor,
       charge: {
-        amountCents: payment.amount_cents,
+        // The convenience fee (issue 20.3) is charged with the amount, in the same charge.
+        amountCents: payment.amount_cents + payment.fee_cents,
         currency: payment.currency,
         token: method_token,
         description: `policypay payment ${payment.id} attempt ${payment.attempts + 1}`,

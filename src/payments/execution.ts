@@ -301,6 +301,7 @@ async function postPayment(
     bank_id: string;
     type: 'card' | 'ach';
     amount_cents: bigint;
+    fee_cents: bigint;
   },
   jobs: JobQueue,
   now: Date,
@@ -345,6 +346,7 @@ async function postPayment(
       customerNumber: customer.customer_number,
       items,
       receiptAmountCents: payment.amount_cents,
+      feeCents: payment.fee_cents,
       receiptDate: now.toISOString(),
       receiptDateTimeZone: agency.timeZone,
       bankShortName: bank.short_name,

@@ -135,6 +135,7 @@ export async function storePaymentMethod(
           token: details.token,
           kind: details.kind,
           brand: details.brand,
+          funding: details.kind === 'card' ? (details.funding ?? 'unknown') : null,
           last4: details.last4,
           exp_month: details.expMonth,
           exp_year: details.expYear,

@@ -12,12 +12,14 @@ import { type Db, inTransaction, type Tx } from '../platform/db/transaction.ts';
 import { refreshUnsentAmsReceiptExport } from '../sync/ams360-receipts/outbox.ts';
 import { agencyProcessors } from './agency-processors.ts';
 import type { Processors } from './processors/processor.ts';
-import { allocateRefund } from './rules/refunds.ts';
+import { allocateRefund, refundFeeCents } from './rules/refunds.ts';
 
 export interface RefundView {
   id: string;
   paymentId: string;
   amountCents: Cents;
+  /** The part of the payment's convenience fee returned with it (pro rata), beside the amount. */
+  feeCents?: Cents | undefined;
   status: 'started' | 'succeeded' | 'failed' | 'unknown';
   reason: string | null;
 }
@@ -56,13 +58,14 @@ export async function refundPayment(
     }
     const refunds = await tx
       .selectFrom('payment_refunds')
-      .select(['amount_cents', 'status'])
+      .select(['amount_cents', 'fee_cents', 'status'])
       .where('payment_id', '=', payment.id)
       .execute();
     if (refunds.some((r) => r.status === 'started' || r.status === 'unknown')) {
       throw new DomainError('conflict', 'another refund of this payment has no outcome yet');
     }
-    const refunded = refunds.filter((r) => r.status === 'succeeded').reduce((t, r) => t + r.amount_cents, 0n);
+    const succeeded = refunds.filter((r) => r.status === 'succeeded');
+    const refunded = succeeded.reduce((t, r) => t + r.amount_cents, 0n);
     const amountCents = input.amountCents ?? payment.amount_cents - refunded;
     if (amountCents <= 0n || refunded + amountCents > payment.amount_cents) {
       throw new DomainError(
@@ -86,6 +89,13 @@ export async function refundPayment(
         'this payment was collected outside policypay (by the autopay plugin): refund it where it was collected, and reverse its receipt here',
       );
     }
+    const feeCents = refundFeeCents({
+      feeCents: payment.fee_cents,
+      amountCents: payment.amount_cents,
+      refundedCents: refunded,
+      refundedFeeCents: succeeded.reduce((t, r) => t + r.fee_cents, 0n),
+      refundCents: amountCents,
+    });
     const id = randomUUID();
     await tx
       .insertInto('payment_refunds')
@@ -94,6 +104,7 @@ export async function refundPayment(
         agency_id: actor.agencyId,
         payment_id: payment.id,
         amount_cents: amountCents,
+        fee_cents: feeCents,
         idempotency_key: `ppr_${id}`,
         status: 'started',
         reason: input.reason ?? null,
@@ -102,7 +113,7 @@ export async function refundPayment(
       .execute();
     // The caller's Idempotency-Key commits with the refund it started, never after it.
     await options.recordEffect?.(tx, id);
-    return { id, payment, attempt, amountCents, refunded };
+    return { id, payment, attempt, amountCents, feeCents, refunded };
   });
 
   const processor = (await agencyProcessors(db, processors, actor.agencyId)).get(started.attempt.processor);
@@ -113,7 +124,8 @@ export async function refundPayment(
   }
   const outcome = await processor.refund({
     processorReference: started.attempt.processor_reference!,
-    amountCents: started.amountCents,
+    // The fee's share goes back with the amount, in the same refund.
+    amountCents: started.amountCents + started.feeCents,
     idempotencyKey: `ppr_${started.id}`,
     reason: input.reason,
   });
@@ -154,7 +166,10 @@ export async function refundPayment(
       started.refunded,
       started.amountCents,
     );
-    const lines: JournalLineDraft[] = [{ account: 'cash', amountCents: -started.amountCents, bankId: receipt.bank_id }];
+    const lines: JournalLineDraft[] = [
+      { account: 'cash', amountCents: -(started.amountCents + started.feeCents), bankId: receipt.bank_id },
+    ];
+    if (started.feeCents > 0n) lines.push({ account: 'convenience_fees', amountCents: started.feeCents });
     for (const bucket of buckets) {
       lines.push(
         bucket.invoiceId
@@ -204,6 +219,7 @@ export async function refundPayment(
       id: started.id,
       paymentId: payment.id,
       amountCents: started.amountCents,
+      feeCents: started.feeCents,
       status: 'succeeded',
       reason: input.reason ?? null,
     };

@@ -13,6 +13,9 @@ export interface PaymentView {
   customerNumber: number;
   type: 'card' | 'ach';
   amountCents: Cents;
+  /** A convenience fee charged with the amount (issue 20.3) and the fee rule that allowed it. */
+  feeCents: Cents;
+  feeRuleId: string | null;
   currency: string;
   paymentMethodId: string;
   channel: PaymentChannel;
@@ -64,6 +67,8 @@ export async function getPaymentById(db: Db | Tx, agencyId: string, id: string):
     customerNumber: row.customer_number,
     type: row.type,
     amountCents: row.amount_cents,
+    feeCents: row.fee_cents,
+    feeRuleId: row.fee_rule_id,
     currency: row.currency,
     paymentMethodId: row.payment_method_id,
     channel: row.channel,

@@ -12,6 +12,7 @@ import { invoiceBalances } from '../ledger/ledger.ts';
 import { cancelPayment } from '../payments/cancellation.ts';
 import { createPayment } from '../payments/creation/create.ts';
 import { executePayment } from '../payments/execution.ts';
+import { quoteFee } from '../payments/fees/fee-quote.ts';
 import type { PaymentMethodView } from '../payments/methods.ts';
 import type { Processors } from '../payments/processors/processor.ts';
 import { getPaymentById } from '../payments/views.ts';
@@ -36,6 +37,8 @@ export interface PortalPaymentDeps {
 export interface PortalPaymentView {
   id: string;
   amountCents: Cents;
+  /** The convenience fee charged with it (issue 20.3), beside the amount. */
+  feeCents: Cents;
   state: string;
   type: 'card' | 'ach';
   last4: string | null;
@@ -82,7 +85,16 @@ async function portalPaymentViews(
   let query = db
     .selectFrom('payments as p')
     .innerJoin('payment_methods as m', 'm.id', 'p.payment_method_id')
-    .select(['p.id', 'p.amount_cents', 'p.state', 'p.type', 'm.last4', 'm.brand', 'p.payment_request_id'])
+    .select([
+      'p.id',
+      'p.amount_cents',
+      'p.fee_cents',
+      'p.state',
+      'p.type',
+      'm.last4',
+      'm.brand',
+      'p.payment_request_id',
+    ])
     .select(['p.failure_message', 'p.failure_code', 'p.created_at'])
     .where('p.agency_id', '=', actor.agencyId)
     .where('p.customer_id', '=', clientOf(actor).customerId);
@@ -91,6 +103,7 @@ async function portalPaymentViews(
   return rows.map((r) => ({
     id: r.id,
     amountCents: r.amount_cents,
+    feeCents: r.fee_cents,
     state: r.state,
     type: r.type,
     last4: r.last4,
@@ -191,6 +204,8 @@ export async function payPortalOneTime(
     amountCents: Cents;
     paymentMethodId: string;
     invoices?: { invoiceNumber: number; amountCents: Cents }[] | undefined;
+    /** The fee the client was shown; a different one now (the rules changed) is refused. */
+    feeCents?: Cents | undefined;
   },
   now = new Date(),
   options: CheckoutOptions = {},
@@ -206,6 +221,7 @@ export async function payPortalOneTime(
       throw new DomainError('unprocessable', refusal, { errors: [{ path: 'amount', message: refusal }] });
     }
     const targets = input.invoices ?? (await oldestFirst(tx, actor.agencyId, client.customerId, input.amountCents));
+    const quote = await quoteFee(tx, actor.agencyId, { ...input, customerId: client.customerId });
     const payment = await createPayment(
       tx,
       actor,
@@ -222,6 +238,7 @@ export async function payPortalOneTime(
         paidByContactId: client.contactId,
         allowNoTargets: true,
         executeInline: true,
+        fee: quote.feeCents > 0n && quote.ruleId ? { cents: quote.feeCents, ruleId: quote.ruleId } : undefined,
       },
       deps.jobs,
       now,

@@ -110,6 +110,21 @@ export async function checkInvariants(
     assert.ok(invoice.balance >= 0n, `invoice ${invoice.invoice_number}: balance ≥ 0`);
   }
 
+  // Convenience fees (issue 20.3): what the fee income account holds is the fees of the posted,
+  // unreversed payments less what their refunds returned; never anything applied to invoices.
+  const fees = await sql<{ ledger: bigint; expected: bigint }>`
+    SELECT
+      (SELECT coalesce(-sum(amount_cents), 0) FROM journal_lines
+        WHERE agency_id = ${agencyId} AND account = 'convenience_fees')::int8 AS ledger,
+      ((SELECT coalesce(sum(p.fee_cents), 0) FROM payments p JOIN receipts r ON r.id = p.receipt_id
+         WHERE p.agency_id = ${agencyId} AND NOT EXISTS (SELECT 1 FROM receipt_reversals v WHERE v.receipt_id = r.id))
+       - (SELECT coalesce(sum(f.fee_cents), 0) FROM payment_refunds f JOIN payments p ON p.id = f.payment_id
+           WHERE f.agency_id = ${agencyId} AND f.status = 'succeeded'
+             AND NOT EXISTS (SELECT 1 FROM receipt_reversals v WHERE v.receipt_id = p.receipt_id)))::int8 AS expected`.execute(
+    db,
+  );
+  assert.equal(fees.rows[0]!.ledger, fees.rows[0]!.expected, 'convenience fees in the ledger = fees kept');
+
   // Cash at the processor: what its charges brought in, less refunds, returns and chargebacks. The
   // sandbox serves this agency only, so all its charges are this agency's.
   const charges = sandbox.charges();

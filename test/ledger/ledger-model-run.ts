@@ -170,6 +170,10 @@ export async function runModel(db: Db, sandbox: Sandbox, ops: Op[], withFee: boo
         const targetCents = BigInt(Math.floor(Number(balance) * op.fraction));
         if (targetCents <= 0n) break;
         const type = instruments[op.instrument].kind;
+        const amountCents = targetCents + BigInt(op.extra);
+        // With fees, every payment also carries a 2 % convenience fee (issue 20.3): charged with the
+        // amount, its own ledger line, refunded pro rata, reversed with the receipt.
+        const feeCents = withFee ? (amountCents * 2n) / 100n : 0n;
         let paymentId: string;
         try {
           const payment = await createPayment(
@@ -178,11 +182,12 @@ export async function runModel(db: Db, sandbox: Sandbox, ops: Op[], withFee: boo
             {
               customerNumber: customer.number,
               type,
-              amountCents: targetCents + BigInt(op.extra),
+              amountCents,
               currency: 'USD',
               paymentMethodId: customer.methods[op.instrument],
               targets: [{ invoiceNumber, amountCents: targetCents }],
               channel: 'agent_sweep',
+              fee: feeCents > 0n ? { cents: feeCents, ruleId: 'ledger-model' } : undefined,
             },
             undefined,
             now,

@@ -11,7 +11,9 @@ import { runModel } from './ledger-model-run.ts';
  * applications, card and ACH payments through the sandbox (declined, lost response, settled,
  * returned), janitor passes, refunds, chargebacks and late returns keeps, after every step, per
  * agency: debits = credits; every invoice's balance = amount − applied ≥ 0 (applied from the
- * receipt records, not the AR lines); cash charged at the processor = cash in the ledger.
+ * receipt records, not the AR lines); cash charged at the processor = cash in the ledger; the
+ * convenience fee income = the fees kept. `withFee` turns on both fees: the NSF fee a reversal
+ * invoices and a 2 % convenience fee on every payment (issue 20.3).
  */
 for (const target of databaseTargets()) {
   describe(`ledger model with the processor on ${target}`, () => {

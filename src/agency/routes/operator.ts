@@ -57,7 +57,7 @@ function withoutPassword({ staffPassword: _password, ...rest }: Created): Create
  * Only the operator's bearer token opens these routes; without POLICYPAY_OPERATOR_TOKEN they are
  * not there (404), as /metrics is not.
  */
-function operatorOnly(operatorToken: string | undefined) {
+export function operatorOnly(operatorToken: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!operatorToken) throw new DomainError('not_found', `no route ${request.method} ${request.url}`);
     if (!hasOperatorToken(request.headers.authorization, operatorToken)) {

@@ -58,6 +58,7 @@ export const receiptExamples = {
       { invoiceNumber: 20312, appliedAmount: 125.5, onAccountAmount: 0, invoicePaymentDescription: '…' },
     ],
     onAccountAmount: 0,
+    convenienceFeeAmount: 0,
     status: 'posted',
     reversal: null,
   },

@@ -98,6 +98,9 @@ const receiptSchema = z
     payerCheckNumber: z.string().nullable(),
     applications: z.array(applicationSchema),
     onAccountAmount: amount,
+    convenienceFeeAmount: amount.meta({
+      description: 'A card or bank-account convenience fee paid with the receipt: beside receiptAmount, never applied',
+    }),
     status: z.enum(['posted', 'reversed']),
     reversal: z
       .object({
@@ -141,6 +144,7 @@ function presentReceipt(r: ReceiptView): z.infer<typeof receiptSchema> {
       ...(a.note ? { note: a.note } : {}),
     })),
     onAccountAmount: toAmount(r.onAccountCents),
+    convenienceFeeAmount: toAmount(r.feeCents),
     status: r.status,
     reversal: r.reversal
       ? {

@@ -6,6 +6,8 @@ import type { Cents } from '../../kernel/money.ts';
  * paid online for a payment request until staff finalize it into a cash receipt.
  * `opening_balance` (equity-like) balances AR imported from another system: that premium was
  * billed and earned before policypay kept the books.
+ * `convenience_fees` (income) is what a client paid as a card or bank-account convenience fee on
+ * top of the premium (issue 20.3): never AR, never On Account.
  */
 export type LedgerAccount =
   | 'accounts_receivable'
@@ -15,7 +17,8 @@ export type LedgerAccount =
   | 'fees'
   | 'processor_clearing'
   | 'payments_held'
-  | 'opening_balance';
+  | 'opening_balance'
+  | 'convenience_fees';
 
 /** A line's amount is signed: a debit is positive, a credit negative. */
 export interface JournalLineDraft {

@@ -94,19 +94,25 @@ function defaultItemDescription(invoiceNumber: number, applied: Cents, excess: C
 
 /**
  * A receipt's journal lines: debit the bank's cash; credit AR per invoice and On Account for the
- * rest. Its description names the receipt's number (`receiptEntryDescription`).
+ * rest. Its description names the receipt's number (`receiptEntryDescription`). A convenience fee
+ * the client paid with it (issue 20.3) is cash too, credited to `convenience_fees`: its own line,
+ * never AR and never On Account.
  */
 export function receiptEntryLines(input: {
   customerId: string;
   bankId: string;
   amountCents: Cents;
   result: ApplicationResult;
+  feeCents?: Cents | undefined;
 }): JournalLineDraft[] {
   const { result } = input;
   if (result.appliedCents + result.onAccountCents !== input.amountCents) {
     throw new DomainError('unprocessable', 'the applications do not add up to the receipt amount');
   }
-  const lines: JournalLineDraft[] = [{ account: 'cash', amountCents: input.amountCents, bankId: input.bankId }];
+  const fee = input.feeCents ?? 0n;
+  if (fee < 0n) throw new RangeError('a convenience fee is never negative');
+  const lines: JournalLineDraft[] = [{ account: 'cash', amountCents: input.amountCents + fee, bankId: input.bankId }];
+  if (fee > 0n) lines.push({ account: 'convenience_fees', amountCents: -fee });
   for (const application of result.applications) {
     if (application.appliedCents > 0n && application.invoiceId) {
       lines.push({

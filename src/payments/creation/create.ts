@@ -55,6 +55,8 @@ export interface PaymentCreateRequest {
    * queued, so no worker races it; if the caller dies first, the sweep finds the due payment.
    */
   executeInline?: boolean | undefined;
+  /** A convenience fee charged on top of the amount (issue 20.3), with the rule that allowed it. */
+  fee?: { cents: Cents; ruleId: string } | undefined;
 }
 
 function payerFor(actor: Actor): PayerActor {
@@ -93,6 +95,7 @@ export function newPayment(
       amountCents: target.amountCents,
     })),
     job: state === 'requested' && !request.executeInline ? { startAfter: request.nextAttemptAt } : null,
+    fee: request.fee,
   };
 }
 

@@ -33,6 +33,8 @@ export interface NewPayment {
   targets: { invoiceId: string; amountCents: Cents }[];
   /** Its first attempt's job, or null: not requested, or the caller executes the attempt itself. */
   job: { startAfter: Date | undefined } | null;
+  /** A convenience fee charged on top of the amount, never applied to an invoice (issue 20.3). */
+  fee?: { cents: Cents; ruleId: string } | undefined;
 }
 
 /** The rows of new payments, table by table, in the payments' order. Pure. */
@@ -57,6 +59,8 @@ function newPaymentRows(actor: Actor, payments: readonly NewPayment[]) {
       created_by: actor.label,
       payment_request_id: p.paymentRequestId,
       paid_by_contact_id: p.paidByContactId,
+      fee_cents: p.fee?.cents ?? 0n,
+      fee_rule_id: p.fee?.ruleId ?? null,
     })),
     targets: payments.flatMap((p) =>
       p.targets.map((target, index) => ({

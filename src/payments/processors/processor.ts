@@ -6,11 +6,16 @@
  */
 export type InstrumentKind = 'card' | 'ach';
 
+/** A card's funding as the processor reports it (Stripe's `card.funding`); decides convenience fees. */
+export type InstrumentFunding = 'credit' | 'debit' | 'prepaid' | 'unknown';
+
 /** What a token stands for; card numbers and CVVs never leave the processor. */
 export interface TokenDetails {
   token: string;
   kind: InstrumentKind;
   brand: string | null;
+  /** Cards only; absent or null when the processor did not say (treated as debit: no fee). */
+  funding?: InstrumentFunding | null | undefined;
   last4: string;
   expMonth: number | null;
   expYear: number | null;

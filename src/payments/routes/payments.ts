@@ -53,6 +53,8 @@ export const paymentSchema = z
     customerNumber: z.number().int(),
     type: z.enum(['card', 'ach']),
     amount,
+    fee: amount.meta({ description: 'A convenience fee charged with the amount, never applied to invoices' }),
+    feeRuleId: z.string().nullable().meta({ description: 'The fee rule that allowed the fee' }),
     currency: z.string(),
     paymentMethodId: z.string(),
     channel: z.enum(paymentChannels),
@@ -88,6 +90,7 @@ export function presentPayment(p: PaymentView): z.infer<typeof paymentSchema> {
   return {
     ...p,
     amount: toAmount(p.amountCents),
+    fee: toAmount(p.feeCents),
     nextAttemptAt: p.nextAttemptAt?.toISOString() ?? null,
     targets: p.targets.map((t) => ({ invoiceNumber: t.invoiceNumber, amount: toAmount(t.amountCents) })),
     transitions: p.transitions.map((t) => ({ ...t, at: t.at.toISOString() })),

@@ -38,3 +38,22 @@ export function allocateRefund(
   }
   return taken;
 }
+
+/**
+ * The part of a payment's convenience fee a refund returns (issue 20.3): pro rata to the amount
+ * refunded, as Visa's rules require of a surcharge. Counted on the running total and rounded half
+ * up, so refunds in parts return exactly the whole fee once the whole amount is refunded.
+ */
+export function refundFeeCents(input: {
+  feeCents: Cents;
+  amountCents: Cents;
+  refundedCents: Cents;
+  refundedFeeCents: Cents;
+  refundCents: Cents;
+}): Cents {
+  const { feeCents, amountCents } = input;
+  if (feeCents === 0n || amountCents <= 0n) return 0n;
+  const refundedAfter = input.refundedCents + input.refundCents;
+  const feeAfter = (feeCents * refundedAfter * 2n + amountCents) / (2n * amountCents);
+  return feeAfter - input.refundedFeeCents;
+}

@@ -26,9 +26,12 @@ import { invoiceRoutes } from '../../ledger/routes/invoices.ts';
 import { receiptRoutes } from '../../ledger/routes/receipts.ts';
 import { ProcessorRegistry } from '../../payments/processor-registry.ts';
 import type { Processors } from '../../payments/processors/processor.ts';
+import { convenienceFeeRoutes } from '../../payments/routes/convenience-fees.ts';
+import { feeRuleRoutes } from '../../payments/routes/fee-rules.ts';
 import { paymentHistoryRoutes } from '../../payments/routes/payment-history.ts';
 import { paymentRoutes } from '../../payments/routes/payments.ts';
 import { webhookRoutes } from '../../payments/routes/webhooks.ts';
+import { feeQuoteRoutes } from '../../portal/routes/fee-quote.ts';
 import { paymentRequestRoutes } from '../../portal/routes/payment-requests.ts';
 import { portalRoutes } from '../../portal/routes/portal.ts';
 import { portalAuthRoutes } from '../../portal/routes/portal-auth.ts';
@@ -216,6 +219,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   policyRoutes(app, deps);
   paymentEligibilityRoutes(app, deps);
   paymentSettingsRoutes(app, deps);
+  convenienceFeeRoutes(app, deps);
   processorSettingsRoutes(app, deps);
   brandingRoutes(app, deps);
   invoiceRoutes(app, deps);
@@ -230,12 +234,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   emailRoutes(app, deps);
   portalAuthRoutes(app, deps, limit);
   portalRoutes(app, deps);
+  feeQuoteRoutes(app, deps);
   await app.register(async (scope) => webhookRoutes(scope as unknown as App, deps));
   syncRoutes(app, deps);
   await app.register(async (scope) => syncWebhookRoutes(scope as unknown as App, deps));
   agencySetupRoutes(app, deps);
   userRoutes(app, deps);
   operatorRoutes(app, deps, options.operatorToken);
+  feeRuleRoutes(app, deps, options.operatorToken);
   firstRunRoutes(app, deps, options.setupToken);
   importRoutes(app, deps);
 

@@ -22,6 +22,8 @@ async function templateKey(): Promise<string> {
   const files = [
     ...(await filesUnder(path.join(import.meta.dirname, 'migrations'))),
     path.join(import.meta.dirname, 'migrate.ts'),
+    // Migration 0029 seeds the fee rule table from this data file.
+    path.join(repoRoot, 'src', 'payments', 'fees', 'fee-rules.json'),
   ];
   // Not the whole lockfile: any other dependency's update would throw the template away.
   const lock = JSON.parse(await readFile(path.join(repoRoot, 'package-lock.json'), 'utf8'));

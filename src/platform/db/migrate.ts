@@ -24,6 +24,7 @@ import * as syncFirstLoad from './migrations/0025_sync_first_load.ts';
 import * as invoiceBalances from './migrations/0026_invoice_balances.ts';
 import * as customerSearch from './migrations/0027_customer_search.ts';
 import * as agingSummaries from './migrations/0028_aging_summaries.ts';
+import * as cardFees from './migrations/0029_card_fees.ts';
 import type { Database } from './schema.ts';
 
 // Migrations are listed here, not discovered on disk, so the set is fixed at build time and the
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0026_invoice_balances': invoiceBalances,
   '0027_customer_search': customerSearch,
   '0028_aging_summaries': agingSummaries,
+  '0029_card_fees': cardFees,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -10,6 +10,7 @@ import type { PayerActor } from "../../eligibility/rules/eligibility.ts";
 import type { ImportKind, ImportStatus, RowProblem } from "../../imports/rules/import-kinds.ts";
 import type { LedgerAccount } from "../../ledger/rules/ledger.ts";
 import type { PaymentCheckType } from "../../ledger/rules/receipt-input.ts";
+import type { CardFunding, FeeRuleFunding } from "../../payments/rules/card-fees.ts";
 import type { AttemptStatus, PaymentState } from "../../payments/rules/payment-states.ts";
 import type { StoredPaymentRequestState } from "../../portal/rules/payment-requests.ts";
 import type { SyncSystem } from "../../sync/rules/records.ts";
@@ -257,6 +258,19 @@ export interface Emails {
   to_address: string;
 }
 
+export interface FeeRules {
+  allowed: boolean;
+  funding: FeeRuleFunding;
+  id: string;
+  max_percent_basis_points: number | null;
+  note: Generated<string>;
+  scope: string;
+  source: string;
+  source_url: string | null;
+  updated_at: Generated<Timestamp>;
+  updated_by: Generated<string>;
+}
+
 export interface IdempotencyKeys {
   agency_id: string;
   created_at: Generated<Timestamp>;
@@ -404,6 +418,7 @@ export interface PaymentMethods {
   disabled_reason: string | null;
   exp_month: number | null;
   exp_year: number | null;
+  funding: CardFunding | null;
   holder_name: string | null;
   id: Generated<string>;
   is_default: Generated<boolean>;
@@ -418,6 +433,7 @@ export interface PaymentRefunds {
   amount_cents: bigint;
   created_at: Generated<Timestamp>;
   created_by: string;
+  fee_cents: Generated<bigint>;
   id: Generated<string>;
   idempotency_key: string;
   journal_entry_id: string | null;
@@ -472,6 +488,8 @@ export interface Payments {
   extension: Generated<JsonColumn<Record<string, unknown>>>;
   failure_code: string | null;
   failure_message: string | null;
+  fee_cents: Generated<bigint>;
+  fee_rule_id: string | null;
   id: Generated<string>;
   next_attempt_at: Timestamp | null;
   paid_by_contact_id: string | null;
@@ -598,6 +616,7 @@ export interface Receipts {
   currency: Generated<string>;
   customer_id: string;
   description: string;
+  fee_cents: Generated<bigint>;
   id: Generated<string>;
   journal_entry_id: string;
   on_account_cents: bigint;
@@ -754,6 +773,7 @@ export interface DB {
   customer_ar_balances: CustomerArBalances;
   customers: Customers;
   emails: Emails;
+  fee_rules: FeeRules;
   idempotency_keys: IdempotencyKeys;
   imported_customers: ImportedCustomers;
   imports: Imports;

@@ -35,6 +35,7 @@ const portalPaymentSchema = z
   .object({
     id: z.string(),
     amount,
+    fee: amount.meta({ description: 'The convenience fee charged with it, beside the amount' }),
     state: z.string(),
     type: z.enum(['card', 'ach']),
     last4: z.string().nullable(),
@@ -47,8 +48,8 @@ const portalPaymentSchema = z
   .meta({ id: 'PortalPayment' });
 
 function presentPortalPayment(p: PortalPaymentView): z.infer<typeof portalPaymentSchema> {
-  const { amountCents, ...rest } = p;
-  return { ...rest, amount: toAmount(amountCents), createdAt: p.createdAt.toISOString() };
+  const { amountCents, feeCents, ...rest } = p;
+  return { ...rest, amount: toAmount(amountCents), fee: toAmount(feeCents), createdAt: p.createdAt.toISOString() };
 }
 
 const autopaySchema = z
@@ -193,6 +194,9 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
             .min(1)
             .max(100)
             .optional(),
+          fee: money({ allowZero: true })
+            .optional()
+            .meta({ description: 'The convenience fee the client was shown (fee-quote); refused (409) if it changed' }),
         }),
         response: { 201: portalPaymentSchema, ...errorResponses },
       },
@@ -205,6 +209,7 @@ export function portalRoutes(app: App, deps: RouteDeps): void {
           amountCents: request.body.amount,
           paymentMethodId: request.body.paymentMethodId,
           invoices: request.body.invoices?.map((i) => ({ invoiceNumber: i.invoiceNumber, amountCents: i.amount })),
+          feeCents: request.body.fee,
         },
         new Date(),
         { recordEffect: effectCommitter(request, 201) },

@@ -19,6 +19,8 @@ export type PortalSession = {
 export type PortalPayment = {
   id: string;
   amount: number;
+  /** The convenience fee charged with it, beside the amount. */
+  fee: number;
   state: string;
   type: 'card' | 'ach';
   last4: string | null;
@@ -126,8 +128,29 @@ export function payRequest(id: string, paymentMethodId: string, idempotencyKey: 
   });
 }
 
-export function payOneTime(amount: number, paymentMethodId: string, idempotencyKey: string): Promise<PortalPayment> {
-  return request('POST', `${base}/payments`, { body: { amount, paymentMethodId }, idempotencyKey });
+/** `fee`: the convenience fee the client was shown; the server refuses (409) if it changed since. */
+export function payOneTime(
+  amount: number,
+  paymentMethodId: string,
+  idempotencyKey: string,
+  fee?: number,
+): Promise<PortalPayment> {
+  return request('POST', `${base}/payments`, { body: { amount, paymentMethodId, fee }, idempotencyKey });
+}
+
+/** The convenience fee and total for paying `amount` with a saved method, before the client confirms. */
+export type FeeQuote = {
+  amount: number;
+  fee: number;
+  total: number;
+  ruleId: string | null;
+  reason: string | null;
+  message: string;
+};
+
+export function getFeeQuote(paymentMethodId: string, amount: number, signal?: AbortSignal): Promise<FeeQuote> {
+  const query = new URLSearchParams({ paymentMethodId, amount: amount.toFixed(2) });
+  return request('GET', `${base}/fee-quote?${query}`, opts(signal));
 }
 
 export function listPortalPayments(signal?: AbortSignal): Promise<{ data: PortalPayment[] }> {

@@ -1,12 +1,17 @@
 // /portal/pay/{requestId} (pay a request) and /portal/pay (a one-time payment): choose or add a
 // payment method, the amount (min/max when the agency enforces them), then pay. A refusal (card
-// declined, policy not eligible for payment) is shown with the server's message.
+// declined, policy not eligible for payment) is shown with the server's message. A one-time
+// payment shows its convenience fee and total before the client confirms, or why there is none
+// (issue 20.3): the quote is asked again whenever the method or the amount changes, and the
+// payment sends the fee shown.
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage, isAbortError, newIdempotencyKey, type PaymentRequest } from '../console/api/api.ts';
 import { formatDate, formatMoney, parseAmountInput } from '../console/shared/format.ts';
 import { Link } from '../console/shared/router.tsx';
 import {
   type CheckoutLimits,
+  type FeeQuote,
+  getFeeQuote,
   getPortalAccount,
   getPortalConfig,
   getPortalRequest,
@@ -55,6 +60,10 @@ export function CheckoutPage({ requestId }: { requestId: string | null }) {
   const [paid, setPaid] = useState<PortalPayment | null>(null);
   const idempotencyKey = useRef(newIdempotencyKey());
   const errorRef = useRef<HTMLDivElement>(null);
+  // A one-time payment's fee is quoted before the client confirms; a request's amount has none.
+  const oneTime = state.status === 'ready' && state.data.request === null;
+  const quoteAmount = oneTime ? parseAmountInput(amount) : null;
+  const fee = useFeeQuote(oneTime && methodId !== NEW ? methodId : null, quoteAmount);
 
   useEffect(() => {
     document.title = `${requestId ? 'Pay request' : 'One-time payment'} · Client portal`;
@@ -117,8 +126,10 @@ export function CheckoutPage({ requestId }: { requestId: string | null }) {
           {pending ? 'Payment submitted' : 'Payment received'}
         </h1>
         <p data-testid="payment-confirmation">
-          {formatMoney(paid.amount)} from {paid.type === 'ach' ? 'the account' : 'the card'} ending {paid.last4 ?? '—'}.
-          Thank you! Your agency has been notified and a receipt is on its way by email.
+          {formatMoney(paid.amount)}
+          {paid.fee > 0 ? ` and a ${formatMoney(paid.fee)} convenience fee` : ''} from{' '}
+          {paid.type === 'ach' ? 'the account' : 'the card'} ending {paid.last4 ?? '—'}. Thank you! Your agency has been
+          notified and a receipt is on its way by email.
         </p>
         <div className="form-actions">
           <Link to="/portal" className="button button-primary">
@@ -172,7 +183,7 @@ export function CheckoutPage({ requestId }: { requestId: string | null }) {
     try {
       const payment = request
         ? await payRequest(request.id, methodId, idempotencyKey.current)
-        : await payOneTime(value, methodId, idempotencyKey.current);
+        : await payOneTime(value, methodId, idempotencyKey.current, fee.quoted?.quote.fee);
       if (payment.state === 'failed') {
         setError(payment.failureMessage ?? 'The payment was declined.');
         idempotencyKey.current = newIdempotencyKey();
@@ -274,11 +285,68 @@ export function CheckoutPage({ requestId }: { requestId: string | null }) {
                 : (hint ?? `Your balance is ${formatMoney(state.data.balance)}.`)}
             </p>
           </div>
-          <button type="submit" className="button button-primary" disabled={busy || methodId === NEW || !methodId}>
-            {request ? `Pay ${formatMoney(request.amount)}` : 'Pay now'}
+          {!request && <FeeSummary {...fee} />}
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={busy || methodId === NEW || !methodId || (!request && quoteAmount !== null && !fee.quoted)}
+          >
+            {request
+              ? `Pay ${formatMoney(request.amount)}`
+              : fee.quoted && fee.quoted.quote.fee > 0
+                ? `Pay ${formatMoney(fee.quoted.quote.total)}`
+                : 'Pay now'}
           </button>
         </div>
       </form>
     </>
+  );
+}
+
+type Quoted = { methodId: string; amount: number; quote: FeeQuote };
+
+/** The current quote for (method, amount), or null while none is known for them. */
+function useFeeQuote(methodId: string | null, amount: number | null): { quoted: Quoted | null; error: string | null } {
+  const [quoted, setQuoted] = useState<Quoted | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setQuoted(null);
+    setError(null);
+    if (!methodId || amount === null) return;
+    const controller = new AbortController();
+    getFeeQuote(methodId, amount, controller.signal).then(
+      (quote) => setQuoted({ methodId, amount, quote }),
+      (caught: unknown) => {
+        if (!isAbortError(caught)) setError(errorMessage(caught));
+      },
+    );
+    return () => controller.abort();
+  }, [methodId, amount]);
+  return { quoted, error };
+}
+
+function FeeSummary({ quoted, error }: { quoted: Quoted | null; error: string | null }) {
+  if (error) return <p className="field-hint">The fee could not be checked: {error}</p>;
+  // An agency that charges no fee at all: nothing to say.
+  if (!quoted || quoted.quote.reason === 'no_fee_setting') return null;
+  const { quote } = quoted;
+  return (
+    <dl className="fee-summary" data-testid="fee-summary" aria-live="polite">
+      <div>
+        <dt>Amount</dt>
+        <dd>{formatMoney(quote.amount)}</dd>
+      </div>
+      <div>
+        <dt>Convenience fee</dt>
+        <dd data-testid="fee-amount">{formatMoney(quote.fee)}</dd>
+      </div>
+      <div>
+        <dt>Total charged</dt>
+        <dd data-testid="fee-total">{formatMoney(quote.total)}</dd>
+      </div>
+      <p className="field-hint" data-testid="fee-message">
+        {quote.message}
+      </p>
+    </dl>
   );
 }

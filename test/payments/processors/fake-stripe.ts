@@ -28,13 +28,19 @@ export interface RecordedRequest {
 
 type Json = Record<string, any>;
 
-const card = (id: string, brand: string, last4: string, customer: string | null = 'cus_fake') => ({
+const card = (
+  id: string,
+  brand: string,
+  last4: string,
+  customer: string | null = 'cus_fake',
+  funding: 'credit' | 'debit' | 'prepaid' = 'credit',
+) => ({
   id,
   object: 'payment_method',
   type: 'card',
   customer,
   billing_details: { name: 'Dana Client', email: null, phone: null, address: null },
-  card: { brand, last4, exp_month: 12, exp_year: 2031, funding: 'credit', country: 'US' },
+  card: { brand, last4, exp_month: 12, exp_year: 2031, funding, country: 'US' },
   created: 1_700_000_000,
   livemode: false,
   metadata: {},
@@ -43,6 +49,8 @@ const card = (id: string, brand: string, last4: string, customer: string | null 
 const PAYMENT_METHODS: Record<string, Json> = {
   pm_card_visa: card('pm_card_visa', 'visa', '4242'),
   pm_card_visa_unattached: card('pm_card_visa_unattached', 'visa', '4242', null),
+  // Stripe's test debit card: its funding decides convenience fees (issue 20.3).
+  pm_card_visa_debit: card('pm_card_visa_debit', 'visa', '5556', 'cus_fake', 'debit'),
   pm_card_chargeDeclinedInsufficientFunds: card('pm_card_chargeDeclinedInsufficientFunds', 'visa', '9995'),
   pm_card_chargeDeclinedStolenCard: card('pm_card_chargeDeclinedStolenCard', 'visa', '9979'),
   pm_card_authenticationRequired: card('pm_card_authenticationRequired', 'visa', '3184'),

@@ -5,6 +5,8 @@ import { SandboxProcessor } from '../../../src/payments/processors/sandbox/adapt
 import { type Sandbox, startSandbox } from '../../../src/payments/processors/sandbox/server.ts';
 import {
   ACH_SETTLES,
+  CARD_DEBIT,
+  CARD_PREPAID,
   CARD_SUCCEEDS,
   CARD_SUCCEEDS_AMEX,
   CARD_SUCCEEDS_MASTERCARD,
@@ -39,6 +41,7 @@ describe('sandbox tokenize', () => {
       token: body.token,
       kind: 'card',
       brand: 'visa',
+      funding: 'credit',
       last4: '4242',
       expMonth: 12,
       expYear: body.expYear,
@@ -46,6 +49,18 @@ describe('sandbox tokenize', () => {
       holderName: 'Dana Client',
     });
     assert.equal(await processor.describeToken('tok_doesNotExist'), undefined);
+  });
+
+  it('reports the funding of the test cards, as Stripe does: debit and prepaid ones, else credit', async () => {
+    for (const [number, funding] of [
+      [CARD_DEBIT, 'debit'],
+      [CARD_PREPAID, 'prepaid'],
+      [CARD_SUCCEEDS_MASTERCARD, 'credit'],
+    ] as const) {
+      const { body } = await tokenizeCard(sandbox.url, number);
+      assert.equal(body.funding, funding, number);
+      assert.equal((await processor.describeToken(body.token))?.funding, funding, number);
+    }
   });
 
   it('knows the brands of the test cards (Amex takes a 4-digit CVC)', async () => {

@@ -52,6 +52,7 @@ describe('Stripe adapter: payment methods', () => {
       token: 'pm_card_visa',
       kind: 'card',
       brand: 'visa',
+      funding: 'credit',
       last4: '4242',
       expMonth: 12,
       expYear: 2031,
@@ -68,6 +69,7 @@ describe('Stripe adapter: payment methods', () => {
       bankName: 'STRIPE TEST BANK',
       holderName: 'Dana Client',
     });
+    assert.equal((await processor.describeToken('pm_card_visa_debit'))?.funding, 'debit');
     assert.equal(await processor.describeToken('pm_missing'), undefined);
     assert.equal(await processor.describeToken('pm_sepa'), undefined);
     await assert.rejects(

@@ -50,6 +50,22 @@ export const staffRouteCases: Record<string, RouteCase> = {
       return { client: operator, path: '/api/v1/operator/agencies', body, other: { ...body, name: 'Other Name' } };
     },
   },
+  // The fee rule table is the deployment's, edited by the operator.
+  '/api/v1/operator/fee-rules': {
+    status: 200,
+    make: async () => {
+      const body = {
+        id: `idem-rule-${++seq}`,
+        scope: 'ZZ',
+        funding: 'credit',
+        allowed: true,
+        maxPercent: '2.00',
+        source: 'Test statute § 1',
+        sourceUrl: null,
+      };
+      return { client: operator, path: '/api/v1/operator/fee-rules', body, other: { ...body, maxPercent: '1.00' } };
+    },
+  },
   '/api/v1/customers': {
     status: 201,
     make: async () => {

@@ -3,6 +3,7 @@ import {
   type ChargeOutcome,
   type ChargeRequest,
   IgnoredWebhookEvent,
+  type InstrumentFunding,
   type LookupOutcome,
   type PaymentProcessor,
   type ProcessorEvent,
@@ -79,6 +80,7 @@ export class SandboxProcessor implements PaymentProcessor {
       token: body.token,
       kind: body.kind,
       brand: str(body.brand),
+      funding: fundingOf(body.funding),
       last4: body.last4,
       expMonth: num(body.expMonth),
       expYear: num(body.expYear),
@@ -279,4 +281,8 @@ function sandboxEvent(rawBody: string): ProcessorEvent {
       typeof data.amountCents === 'string' && /^\d+$/.test(data.amountCents) ? BigInt(data.amountCents) : undefined,
     occurredAt,
   };
+}
+
+function fundingOf(value: unknown): InstrumentFunding | null {
+  return value === 'credit' || value === 'debit' || value === 'prepaid' || value === 'unknown' ? value : null;
 }

@@ -1,5 +1,5 @@
-import type { InstrumentKind } from '../processor.ts';
-import { achBehaviour, type Behaviour, cardBehaviour } from './test-numbers.ts';
+import type { InstrumentFunding, InstrumentKind } from '../processor.ts';
+import { achBehaviour, type Behaviour, cardBehaviour, cardFunding } from './test-numbers.ts';
 
 /**
  * Validation of what a browser (or a test) sends to `POST /v1/tokens`. This is the only code that
@@ -10,6 +10,7 @@ import { achBehaviour, type Behaviour, cardBehaviour } from './test-numbers.ts';
 export interface InstrumentDetails {
   kind: InstrumentKind;
   brand: string | null;
+  funding: InstrumentFunding | null;
   last4: string;
   expMonth: number | null;
   expYear: number | null;
@@ -116,6 +117,7 @@ function card(body: Record<string, unknown>, holderName: string | null, now: Dat
     details: {
       kind: 'card',
       brand,
+      funding: cardFunding(raw),
       last4: raw.slice(-4),
       expMonth,
       expYear,
@@ -148,6 +150,7 @@ function ach(body: Record<string, unknown>, holderName: string | null): Tokeniza
     details: {
       kind: 'ach',
       brand: null,
+      funding: null,
       last4: account.slice(-4),
       expMonth: null,
       expYear: null,

@@ -8,6 +8,7 @@ export function presentToken(token: TokenRecord): TokenDetails & { accountType: 
     token: token.token,
     kind: token.kind,
     brand: token.brand,
+    funding: token.funding,
     last4: token.last4,
     expMonth: token.expMonth,
     expYear: token.expYear,

@@ -10,6 +10,12 @@ export const CARD_SUCCEEDS = '4242424242424242';
 export const CARD_SUCCEEDS_MASTERCARD = '5555555555554444';
 /** Succeeds (American Express: 15 digits, 4-digit CVC). */
 export const CARD_SUCCEEDS_AMEX = '378282246310005';
+/** Succeeds; a debit card (Visa), as Stripe's test card: no convenience fee may be charged on it. */
+export const CARD_DEBIT = '4000056655665556';
+/** Succeeds; a debit card (Mastercard), as Stripe's test card. */
+export const CARD_DEBIT_MASTERCARD = '5200828282828210';
+/** Succeeds; a prepaid card (Mastercard), as Stripe's test card. */
+export const CARD_PREPAID = '5105105105105100';
 /** Declined `insufficient_funds`: a soft decline, worth retrying later. */
 export const CARD_DECLINED_INSUFFICIENT_FUNDS = '4000000000009995';
 /** Declined `stolen_card`: a hard decline, never retried. */
@@ -87,3 +93,9 @@ export const TEST_NUMBERS: ReadonlyArray<{ kind: 'card' | 'ach'; number: string;
   { kind: 'ach', number: ACH_RETURN_R03_NO_ACCOUNT, outcome: 'pending, returned R03 (no account)' },
   { kind: 'ach', number: ACH_RETURN_R10_UNAUTHORIZED, outcome: 'pending, returned R10 (unauthorized)' },
 ];
+
+/** A card's funding as a processor reports it: the debit and prepaid test numbers above, else credit. */
+export function cardFunding(number: string): 'credit' | 'debit' | 'prepaid' {
+  if (number === CARD_DEBIT || number === CARD_DEBIT_MASTERCARD) return 'debit';
+  return number === CARD_PREPAID ? 'prepaid' : 'credit';
+}

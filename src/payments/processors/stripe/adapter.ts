@@ -92,6 +92,10 @@ export class StripeProcessor implements PaymentProcessor {
         token: pm.id,
         kind: 'card',
         brand: pm.card.brand,
+        funding:
+          pm.card.funding === 'credit' || pm.card.funding === 'debit' || pm.card.funding === 'prepaid'
+            ? pm.card.funding
+            : 'unknown',
         last4: pm.card.last4,
         expMonth: pm.card.exp_month,
         expYear: pm.card.exp_year,

@@ -20,6 +20,8 @@ export type Receipt = {
     invoicePaymentDescription: string;
   }[];
   onAccountAmount: number;
+  /** A convenience fee the client paid with it: its own line, never applied (issue 20.3). */
+  convenienceFeeAmount: number;
   status: 'posted' | 'reversed';
   reversal: { reason: string; note: string | null; at: string; feeInvoiceNumber: number | null } | null;
 };

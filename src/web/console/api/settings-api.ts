@@ -103,3 +103,18 @@ export function getBranding(signal?: AbortSignal): Promise<Branding> {
 export function updateBranding(patch: Partial<Omit<Branding, 'agencyName'>>): Promise<Branding> {
   return request('PATCH', '/api/v1/settings/branding', { body: patch });
 }
+
+/** The agency's convenience fees (GET/PUT /api/v1/settings/convenience-fees); null = off. */
+export type ConvenienceFees = {
+  card: { percent: number; fixed: number; cap: number | null } | null;
+  ach: { fixed: number } | null;
+};
+
+export function getConvenienceFees(signal?: AbortSignal): Promise<ConvenienceFees> {
+  return request('GET', '/api/v1/settings/convenience-fees', signal ? { signal } : {});
+}
+
+/** Values as typed (numbers where they parse), for the server to name a bad one. */
+export function putConvenienceFees(body: Record<string, unknown>): Promise<ConvenienceFees> {
+  return request('PUT', '/api/v1/settings/convenience-fees', { body });
+}

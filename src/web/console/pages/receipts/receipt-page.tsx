@@ -110,6 +110,14 @@ export function ReceiptPage({ receiptNumber, canReverse }: { receiptNumber: numb
           )}
           <dt>On Account</dt>
           <dd>{formatMoney(receipt.onAccountAmount)}</dd>
+          {receipt.convenienceFeeAmount > 0 && (
+            <>
+              <dt>Convenience fee</dt>
+              <dd data-testid="receipt-convenience-fee">
+                {formatMoney(receipt.convenienceFeeAmount)} (not applied to invoices)
+              </dd>
+            </>
+          )}
           {receipt.reversal && (
             <>
               <dt>Reversed</dt>

@@ -1,7 +1,8 @@
 // /app/settings/payment-rules (staff): every payment setting the agency has: which policies outside
 // payers and agents may pay (the eligibility settings, in the words of the payment eligibility
 // matrix), the minimum and maximum, where each channel's money is deposited, who may finalize,
-// when requests expire and when autopay runs. The backup address is under E-mail.
+// when requests expire and when autopay runs, and the convenience fees (their own form). The
+// backup address is under E-mail.
 import { type FormEvent, useEffect, useState } from 'react';
 import { type Bank, errorMessage, isAbortError } from '../../api/api.ts';
 import {
@@ -14,6 +15,7 @@ import {
 } from '../../api/settings-api.ts';
 import { FieldErrorText } from '../../shared/field-errors.tsx';
 import { fieldErrorsOf } from '../../shared/problem-fields.ts';
+import { ConvenienceFeesForm } from './convenience-fees-form.tsx';
 import { CheckField, refusalSummary, SelectField, TextField } from './setting-fields.tsx';
 
 type Form = Omit<
@@ -293,6 +295,7 @@ export function PaymentRulesSection() {
           </div>
         </form>
       )}
+      <ConvenienceFeesForm />
     </>
   );
 }
