@@ -228,27 +228,6 @@ export const staffRouteCases: Record<string, RouteCase> = {
       return { client: api, path: `/api/v1/payment-requests/${id}/cancel`, body: {}, other: { reason: 'changed' } };
     },
   },
-  // Staff charge the request with the customer's saved card; the key commits with the payment.
-  '/api/v1/payment-requests/{id}/charge': {
-    status: 201,
-    make: async () => {
-      const c = await customer();
-      const id = await paymentRequest(c);
-      // Another card of the customer: the same key with it is refused before anything is charged.
-      const other = ok(
-        await api.post(`/api/v1/customers/${c.customerNumber}/payment-methods`, {
-          token: await tokenizeCard(sandbox, CARD_SUCCEEDS),
-        }),
-        201,
-      );
-      return {
-        client: api,
-        path: `/api/v1/payment-requests/${id}/charge`,
-        body: { paymentMethodId: c.methodId },
-        other: { paymentMethodId: other.id },
-      };
-    },
-  },
   '/api/v1/payment-requests/{id}/finalize': {
     status: 200,
     make: async () => {
